@@ -1,0 +1,18 @@
+#pragma once
+// The conformance fixture: the tools, resources and prompts the official MCP conformance
+// suite exercises, written against the public mcpx API only. It doubles as the example
+// program for the library.
+#include <mcpx/server.hpp>
+
+namespace fixture {
+
+void add_content_tools(mcpx::server& s);
+void add_input_tools(mcpx::server& s);  // sampling, elicitation, roots (both eras)
+void add_resources(mcpx::server& s);
+void add_prompts(mcpx::server& s);
+
+inline constexpr const char* image_png_base64 =
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+inline constexpr const char* audio_wav_base64 = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=";
+
+}  // namespace fixture

@@ -1,0 +1,82 @@
+#pragma once
+/// @file The request context a handler receives. One per request; used only from the
+/// worker thread running that handler (it is not thread-safe and must not be kept).
+#include <boost/json.hpp>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mcpx {
+
+namespace json = boost::json;
+
+enum class log_level { debug, info, notice, warning, error, critical, alert, emergency };
+std::string_view to_string(log_level l) noexcept;
+std::optional<log_level> parse_log_level(std::string_view s) noexcept;
+
+/// Something the server needs from the client before it can finish: an elicitation,
+/// a sampling call, or the client's roots.
+struct input_request {
+  std::string method;  ///< "elicitation/create", "sampling/createMessage" or "roots/list"
+  json::object params;
+  static input_request elicit(json::object params) { return {"elicitation/create", std::move(params)}; }
+  static input_request sample(json::object params) { return {"sampling/createMessage", std::move(params)}; }
+  static input_request list_roots() { return {"roots/list", {}}; }
+};
+
+class context {
+ public:
+  virtual ~context() = default;
+
+  // Who is asking.
+  virtual const json::value& request_id() const noexcept = 0;
+  virtual std::string_view protocol_version() const noexcept = 0;
+  virtual const json::object& client_capabilities() const noexcept = 0;
+  virtual const json::object& client_info() const noexcept = 0;
+  /// Empty for stateless (2026-07-28) requests.
+  virtual std::string_view session_id() const noexcept = 0;
+  /// The request's `_meta` (progress token, trace context, ...).
+  virtual const json::object& meta() const noexcept = 0;
+
+  // Request-scoped notifications. They travel on this request's own response stream.
+  /// Sent only when the client asked for this level or more severe.
+  virtual void log(log_level level, json::value data, std::string_view logger = {}) = 0;
+  /// Sent only when the request carried a progress token.
+  virtual void progress(double progress, std::optional<double> total = std::nullopt,
+                        std::string_view message = {}) = 0;
+  /// True once the client gave up on this request (closed the stream or cancelled it).
+  virtual bool cancelled() const noexcept = 0;
+
+  /// Asks the client for input and returns its answers, keyed as asked.
+  /// How the question travels depends on the client's protocol revision: on 2026-07-28
+  /// the request ends with an `input_required` result and the handler is run again when
+  /// the client retries with the answers (so code before this call must be safe to repeat);
+  /// on earlier revisions the server sends requests on the response stream and waits.
+  /// Throws a protocol error when the client did not declare the needed capability.
+  virtual std::map<std::string, json::value> input(std::vector<std::pair<std::string, input_request>> requests) = 0;
+
+  json::value input(std::string key, input_request req) {
+    std::vector<std::pair<std::string, input_request>> v;
+    v.emplace_back(key, std::move(req));
+    auto m = input(std::move(v));
+    return std::move(m[key]);
+  }
+  /// Returns the ElicitResult ({action, content?}).
+  json::value elicit(json::object params) { return input(next_key(), input_request::elicit(std::move(params))); }
+  /// Returns the CreateMessageResult.
+  json::value sample(json::object params) { return input(next_key(), input_request::sample(std::move(params))); }
+  /// Returns the ListRootsResult.
+  json::value list_roots() { return input(next_key(), input_request::list_roots()); }
+
+  /// Handler state that survives the rounds of a multi round-trip request (signed, and
+  /// carried by the client on 2026-07-28; kept in memory on earlier revisions).
+  virtual json::value& state() = 0;
+
+ protected:
+  virtual std::string next_key() = 0;
+};
+
+}  // namespace mcpx

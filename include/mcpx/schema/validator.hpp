@@ -1,0 +1,44 @@
+#pragma once
+// JSON Schema validation of tool arguments and structured output.
+// Dialects: 2020-12 (default when `$schema` is absent) and draft-07.
+// Thread safety: a compiled validator is immutable; validate() may be called concurrently.
+#include <boost/json/value.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace mcpx::schema {
+
+/// The first way an instance fails its schema, phrased for a reader (often an LLM).
+struct violation {
+  std::string instance_path;  ///< JSON Pointer to the offending value, "" for the root
+  std::string keyword;        ///< the failing keyword, e.g. "required", "type"
+  std::string message;        ///< one sentence naming the field, e.g. "'age' must be an integer"
+};
+
+/// Limits that keep a hostile schema or instance from costing unbounded work.
+struct limits {
+  std::size_t max_depth = 64;           ///< nesting of schema evaluation
+  std::size_t max_subschemas = 10'000;  ///< subschemas compiled from one schema
+};
+
+class validator {
+ public:
+  /// Compiles `schema`. On failure returns nullopt and sets `*error` (unsupported dialect,
+  /// unresolvable or remote `$ref`, malformed keyword, limits exceeded).
+  static std::optional<validator> compile(const boost::json::value& schema, std::string* error,
+                                          limits lim = {});
+  /// Returns the first violation, or nullopt when `instance` is valid.
+  std::optional<violation> validate(const boost::json::value& instance) const;
+
+  validator(validator&&) noexcept;
+  validator& operator=(validator&&) noexcept;
+  ~validator();
+
+  struct impl;
+ private:
+  explicit validator(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace mcpx::schema

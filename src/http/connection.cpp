@@ -1,0 +1,160 @@
+// One connection: read a request, hand it to the handler, write the reply, repeat.
+// Requests are handled strictly in order, so pipelined requests are answered in order.
+#include <boost/beast/http/chunk_encode.hpp>
+
+#include "http/event_stream.hpp"
+#include "http/server.hpp"
+
+namespace mcpx::http {
+
+namespace {
+
+struct conn_state {
+  explicit conn_state(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  beast::flat_buffer buffer;
+};
+
+response plain_error(bhttp::status st, std::string json_body) {
+  response res{st, 11};
+  res.set(bhttp::field::content_type, "application/json");
+  res.set(bhttp::field::connection, "close");
+  res.body() = std::move(json_body);
+  res.keep_alive(false);
+  res.prepare_payload();
+  return res;
+}
+
+std::string rpc_error_body(int code, const std::string& message) {
+  // `message` is ours and holds no characters that need JSON escaping.
+  return R"({"jsonrpc":"2.0","id":null,"error":{"code":)" + std::to_string(code) + R"(,"message":")" + message +
+         R"("}})";
+}
+
+// Answers for requests that never reach the handler: the client gets a JSON-RPC error
+// with a null id (no message was read) and the connection closes.
+std::optional<response> reject_for(const boost::system::error_code& ec, const limits& lim) {
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return std::nullopt;
+  if (ec == bhttp::error::header_limit)
+    return plain_error(bhttp::status::request_header_fields_too_large,
+                       rpc_error_body(-32600, "Request headers too large: limit is " +
+                                                  std::to_string(lim.header_limit) + " bytes"));
+  if (ec == bhttp::error::body_limit)
+    return plain_error(bhttp::status::payload_too_large,
+                       rpc_error_body(-32600, "Request body too large: limit is " +
+                                                  std::to_string(lim.body_limit) + " bytes"));
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category())
+    return plain_error(bhttp::status::bad_request, rpc_error_body(-32600, "Malformed HTTP request"));
+  return std::nullopt;
+}
+
+// Watches a socket while an SSE response is open: a peer that closes its end cancels the stream.
+net::awaitable<void> watch_peer(std::shared_ptr<conn_state> c, std::shared_ptr<event_stream> s) {
+  auto [ec] = co_await c->stream.socket().async_wait(tcp::socket::wait_read, net::as_tuple(net::use_awaitable));
+  if (ec) co_return;  // aborted: the connection ended first
+  boost::system::error_code ec2;
+  if (c->stream.socket().available(ec2) == 0 || ec2) s->cancel();
+  // Otherwise the client pipelined its next request; it is read after this stream ends.
+}
+
+net::awaitable<bool> write_stream(std::shared_ptr<conn_state> c, reply& r, const limits& lim) {
+  bhttp::response<bhttp::empty_body> head{r.head.result(), r.head.version()};
+  for (const auto& f : r.head) head.set(f.name_string(), f.value());
+  head.chunked(true);
+  head.keep_alive(r.head.keep_alive());
+  bhttp::response_serializer<bhttp::empty_body> sr{head};
+  c->stream.expires_after(lim.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write_header(c->stream, sr, net::as_tuple(net::use_awaitable));
+  if (ec) {
+    r.stream->cancel();
+    co_return false;
+  }
+  net::co_spawn(c->stream.get_executor(), watch_peer(c, r.stream), net::detached);
+  std::string frame;
+  for (;;) {
+    c->stream.expires_never();
+    auto item = co_await r.stream->next_for(lim.sse_keepalive);
+    if (!item) break;
+    frame = item->keepalive ? std::string(":\n\n") : sse_event(item->id, item->data);
+    c->stream.expires_after(lim.write_timeout);
+    auto [wec, wn] = co_await net::async_write(c->stream, bhttp::make_chunk(net::buffer(frame)),
+                                              net::as_tuple(net::use_awaitable));
+    if (wec) {
+      r.stream->cancel();
+      co_return false;
+    }
+  }
+  if (r.stream->cancelled()) co_return false;
+  c->stream.expires_after(lim.write_timeout);
+  auto [lec, ln] = co_await net::async_write(c->stream, bhttp::make_chunk_last(), net::as_tuple(net::use_awaitable));
+  co_return !lec;
+}
+
+// Waits for the first byte of the next request under the idle timeout, so a slow request
+// (one byte a second) is then bounded by read_timeout instead.
+net::awaitable<bool> await_first_byte(conn_state& c, const limits& lim) {
+  if (c.buffer.size() > 0) co_return true;
+  c.stream.expires_after(lim.idle_timeout);
+  auto [ec, n] = co_await c.stream.async_read_some(c.buffer.prepare(4096), net::as_tuple(net::use_awaitable));
+  if (ec) co_return false;
+  c.buffer.commit(n);
+  co_return true;
+}
+
+}  // namespace
+
+net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h, const limits& lim,
+                                    std::atomic<std::size_t>& open) {
+  open.fetch_add(1, std::memory_order_relaxed);
+  struct release {
+    std::atomic<std::size_t>& n;
+    ~release() { n.fetch_sub(1, std::memory_order_relaxed); }
+  } release_guard{open};
+
+  auto c = std::make_shared<conn_state>(std::move(sock));
+  peer_info peer;
+  boost::system::error_code ec;
+  peer.remote = c->stream.socket().remote_endpoint(ec);
+
+  for (;;) {
+    if (!co_await await_first_byte(*c, lim)) break;
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(lim.header_limit));
+    parser.body_limit(lim.body_limit);
+    c->stream.expires_after(lim.read_timeout);
+    auto [rec, rn] = co_await bhttp::async_read(c->stream, c->buffer, parser, net::as_tuple(net::use_awaitable));
+    if (rec) {
+      if (auto res = reject_for(rec, lim)) {
+        c->stream.expires_after(lim.write_timeout);
+        co_await bhttp::async_write(c->stream, *res, net::as_tuple(net::use_awaitable));
+      }
+      break;  // end_of_stream, timeout, reset, or a rejected request: close
+    }
+    request& req = parser.get();
+    const bool keep_alive = req.keep_alive();
+    reply r;
+    try {
+      r = co_await h->handle(req, peer);
+    } catch (const std::exception&) {
+      r.head = plain_error(bhttp::status::internal_server_error,
+                           R"({"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Internal error"}})");
+      r.stream.reset();
+    }
+    r.head.version(req.version());
+    r.head.keep_alive(keep_alive && r.head.keep_alive());
+    const bool again = r.head.keep_alive();
+    if (r.stream) {
+      if (!co_await write_stream(c, r, lim)) break;
+    } else {
+      r.head.prepare_payload();
+      c->stream.expires_after(lim.write_timeout);
+      auto [wec, wn] = co_await bhttp::async_write(c->stream, r.head, net::as_tuple(net::use_awaitable));
+      if (wec) break;
+    }
+    if (!again) break;
+  }
+  c->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  c->stream.close();
+}
+
+}  // namespace mcpx::http

@@ -1,0 +1,120 @@
+#include "http/event_stream.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+
+namespace mcpx::http {
+
+event_stream::event_stream(net::any_io_executor ex) : ex_(ex), timer_(ex) {
+  timer_.expires_at(net::steady_timer::time_point::max());
+}
+
+void event_stream::push(stream_item item) {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_ || cancelled()) return;
+    queue_.push_back(std::move(item));
+  }
+  wake();
+}
+
+void event_stream::push_final(stream_item item) {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_ || cancelled()) return;
+    queue_.push_back(std::move(item));
+    closed_ = true;
+  }
+  wake();
+}
+
+void event_stream::unshift(stream_item item) {
+  std::lock_guard lock(mu_);
+  queue_.push_front(std::move(item));
+}
+
+bool event_stream::drained() const {
+  std::lock_guard lock(mu_);
+  return closed_ && queue_.empty();
+}
+
+void event_stream::close() {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    closed_ = true;
+  }
+  wake();
+}
+
+void event_stream::wake() {
+  // The timer is only touched on the consumer's executor.
+  net::post(ex_, [self = shared_from_this()] { self->timer_.cancel(); });
+}
+
+void event_stream::on_cancel(std::function<void()> fn) {
+  std::lock_guard lock(mu_);
+  on_cancel_ = std::move(fn);
+}
+
+void event_stream::cancel() {
+  if (cancelled_.exchange(true, std::memory_order_acq_rel)) return;
+  std::function<void()> fn;
+  {
+    std::lock_guard lock(mu_);
+    fn = std::move(on_cancel_);
+    queue_.clear();
+  }
+  if (fn) fn();
+  wake();
+}
+
+net::awaitable<std::optional<stream_item>> event_stream::next() {
+  return next_for(std::chrono::milliseconds::max());
+}
+
+net::awaitable<std::optional<stream_item>> event_stream::next_for(std::chrono::milliseconds d) {
+  const auto deadline = d == std::chrono::milliseconds::max()
+                            ? net::steady_timer::time_point::max()
+                            : net::steady_timer::clock_type::now() + d;
+  for (;;) {
+    {
+      std::lock_guard lock(mu_);
+      if (!queue_.empty()) {
+        stream_item item = std::move(queue_.front());
+        queue_.pop_front();
+        co_return item;
+      }
+      if (closed_ || cancelled()) co_return std::nullopt;
+    }
+    if (net::steady_timer::clock_type::now() >= deadline) co_return stream_item{{}, {}, true};
+    timer_.expires_at(deadline);
+    auto [ec] = co_await timer_.async_wait(net::as_tuple(net::use_awaitable));
+    (void)ec;  // cancelled = woken by a producer; expired = deadline, re-checked above
+  }
+}
+
+std::string sse_event(std::string_view id, std::string_view data) {
+  std::string out;
+  out.reserve(data.size() + id.size() + 24);
+  if (!id.empty()) {
+    out += "id: ";
+    out += id;
+    out += '\n';
+  }
+  out += "event: message\n";
+  // JSON from our encoder has no raw newlines, but split defensively: SSE ends a field at LF.
+  std::size_t start = 0;
+  while (start <= data.size()) {
+    auto nl = data.find('\n', start);
+    auto line = data.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+    out += "data: ";
+    out += line;
+    out += '\n';
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  out += '\n';
+  return out;
+}
+
+}  // namespace mcpx::http

@@ -1,0 +1,62 @@
+#pragma once
+// A queue of SSE chunks: filled from any thread, drained by one connection coroutine.
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "http/types.hpp"
+
+namespace mcpx::http {
+
+/// One message on a stream: its SSE event id (may be empty) and its JSON text.
+struct stream_item {
+  std::string id;
+  std::string data;
+  bool keepalive = false;  ///< no message: the wait timed out, send a comment line
+};
+
+class event_stream : public std::enable_shared_from_this<event_stream> {
+ public:
+  explicit event_stream(net::any_io_executor ex);
+
+  // Producer side: thread-safe.
+  /// Queues one message. Ignored after close/cancel.
+  void push(stream_item item);
+  /// Queues the last message and closes, atomically (see drained()).
+  void push_final(stream_item item);
+  /// No more chunks: the connection finishes the response after draining.
+  void close();
+  /// True once the consumer is gone (client disconnected or write failed).
+  bool cancelled() const noexcept { return cancelled_.load(std::memory_order_acquire); }
+  /// Called once, from the consumer's thread, when the stream is cancelled.
+  void on_cancel(std::function<void()> fn);
+
+  // Consumer side: the connection's executor only.
+  /// Waits for the next message; nullopt when closed and drained.
+  net::awaitable<std::optional<stream_item>> next();
+  /// Waits at most `d`; returns an item with `keepalive` set on timeout.
+  net::awaitable<std::optional<stream_item>> next_for(std::chrono::milliseconds d);
+  /// True when closed and nothing is left: the item just taken was the final one.
+  bool drained() const;
+  /// Puts a taken item back at the front (the transport peeks at the first message).
+  void unshift(stream_item item);
+  void cancel();
+
+ private:
+  void wake();
+  net::any_io_executor ex_;
+  net::steady_timer timer_;
+  mutable std::mutex mu_;
+  std::deque<stream_item> queue_;
+  bool closed_ = false;
+  std::function<void()> on_cancel_;
+  std::atomic<bool> cancelled_{false};
+};
+
+/// Frames one SSE event. `id` may be empty.
+std::string sse_event(std::string_view id, std::string_view data);
+
+}  // namespace mcpx::http

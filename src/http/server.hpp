@@ -1,0 +1,53 @@
+#pragma once
+// Listener side of the HTTP layer: N I/O threads, one io_context and one SO_REUSEPORT
+// acceptor each, so a connection lives on one thread and needs no strand.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/types.hpp"
+
+namespace mcpx::http {
+
+struct server_config {
+  std::string address = "127.0.0.1";
+  unsigned short port = 8000;  ///< 0 picks a free port
+  unsigned io_threads = 1;
+  http::limits limits;
+};
+
+class server {
+ public:
+  server(server_config cfg, std::shared_ptr<handler> h);
+  ~server();
+  server(const server&) = delete;
+  server& operator=(const server&) = delete;
+
+  /// Binds and starts the I/O threads. Throws on bind failure (start-up only).
+  void start();
+  /// Stops accepting; open connections are closed. Joins the threads.
+  void stop();
+  /// Stops accepting new connections but lets open ones finish.
+  void stop_accepting();
+  unsigned short port() const noexcept { return bound_port_; }
+  std::size_t open_connections() const noexcept { return open_connections_.load(); }
+  net::any_io_executor executor(unsigned i = 0);
+
+  struct shard;
+ private:
+  server_config cfg_;
+  std::shared_ptr<handler> handler_;
+  std::vector<std::unique_ptr<shard>> shards_;
+  std::vector<std::thread> threads_;
+  unsigned short bound_port_ = 0;
+  std::atomic<std::size_t> open_connections_{0};
+  bool started_ = false;
+};
+
+/// Runs one connection until it closes. Exposed for tests that drive a socket pair.
+net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h, const limits& lim,
+                                    std::atomic<std::size_t>& open_connections);
+
+}  // namespace mcpx::http

@@ -1,0 +1,51 @@
+#pragma once
+// The HTTP layer's vocabulary: requests, replies, limits. No MCP knowledge here.
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+namespace mcpx::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+using request = bhttp::request<bhttp::string_body>;
+using response = bhttp::response<bhttp::string_body>;
+
+class event_stream;
+
+/// What a handler answers: a complete response, or a head followed by a stream of SSE events.
+struct reply {
+  response head;
+  std::shared_ptr<event_stream> stream;  ///< when set, `head` is sent chunked and events follow
+};
+
+/// Named limits, each enforced where the connection reads or writes.
+struct limits {
+  std::size_t header_limit = 16 * 1024;          ///< whole header block; beyond: 431
+  std::size_t body_limit = 4 * 1024 * 1024;      ///< request body; beyond: 413
+  std::chrono::milliseconds read_timeout{30'000};  ///< to receive one whole request once started
+  std::chrono::milliseconds idle_timeout{60'000};  ///< keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{30'000}; ///< one write to a slow reader
+  std::size_t max_connections = 10'000;          ///< beyond: accepted and closed at once
+  std::chrono::milliseconds sse_keepalive{15'000}; ///< comment line on quiet streams
+};
+
+struct peer_info {
+  tcp::endpoint remote;
+};
+
+/// Turns one request into one reply. Called on the connection's I/O thread; must not block.
+class handler {
+ public:
+  virtual ~handler() = default;
+  virtual net::awaitable<reply> handle(request& req, const peer_info& peer) = 0;
+};
+
+}  // namespace mcpx::http

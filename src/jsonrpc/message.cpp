@@ -1,0 +1,112 @@
+#include "jsonrpc/message.hpp"
+
+#include <cmath>
+
+namespace mcpx::jsonrpc {
+
+namespace {
+
+bool valid_id(const json::value& id) {
+  // MCP forbids null ids; JSON-RPC forbids fractional ones.
+  return id.is_string() || id.is_int64() || id.is_uint64();
+}
+
+decode_error fail(int c, std::string m, json::value id = nullptr) {
+  return decode_error{c, std::move(m), std::move(id)};
+}
+
+}  // namespace
+
+std::optional<decode_error> decode(json::value&& v, message& out) {
+  if (v.is_array()) return fail(code::invalid_request, "Batch requests are not supported: send one JSON-RPC message per POST");
+  auto* obj = v.if_object();
+  if (!obj) return fail(code::invalid_request, "Body must be a JSON-RPC object");
+  json::value id = nullptr;
+  if (auto* p = obj->if_contains("id")) id = *p;
+  auto* ver = obj->if_contains("jsonrpc");
+  if (!ver || !ver->is_string() || ver->get_string() != "2.0")
+    return fail(code::invalid_request, "Missing or invalid \"jsonrpc\": must be \"2.0\"", valid_id(id) ? id : nullptr);
+  const bool has_id = obj->contains("id");
+  if (has_id && !valid_id(id))
+    return fail(code::invalid_request, "Invalid \"id\": must be a string or an integer");
+  if (auto* m = obj->if_contains("method")) {
+    if (!m->is_string() || m->get_string().empty())
+      return fail(code::invalid_request, "Invalid \"method\": must be a non-empty string", id);
+    out.method = std::string(m->get_string());
+    if (auto* p = obj->if_contains("params")) {
+      if (!p->is_object() && !p->is_null())
+        return fail(code::invalid_request, "Invalid \"params\": must be an object", id);
+      out.params = std::move(*p);
+    } else {
+      out.params = nullptr;
+    }
+    out.type = has_id ? kind::request : kind::notification;
+    out.id = std::move(id);
+    return std::nullopt;
+  }
+  if (obj->contains("result") || obj->contains("error")) {
+    if (!has_id) return fail(code::invalid_request, "Response without \"id\"");
+    out.id = std::move(id);
+    if (auto* r = obj->if_contains("result")) {
+      out.type = kind::response;
+      out.result = std::move(*r);
+    } else {
+      out.type = kind::error_response;
+      out.error = std::move(obj->at("error"));
+    }
+    return std::nullopt;
+  }
+  return fail(code::invalid_request, "Missing \"method\"", id);
+}
+
+std::optional<decode_error> parse(std::string_view text, message& out) {
+  json::parse_options opt;
+  opt.max_depth = 64;  // deep nesting is a DoS vector, and no MCP message needs it
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec, {}, opt);
+  if (ec) return fail(code::parse_error, "Parse error: body is not valid JSON (" + ec.message() + ")");
+  return decode(std::move(v), out);
+}
+
+json::object make_error(const json::value& id, int c, std::string_view m, const json::value& data) {
+  json::object err;
+  err["code"] = c;
+  err["message"] = m;
+  if (!data.is_null()) err["data"] = data;
+  json::object o;
+  o["jsonrpc"] = "2.0";
+  o["id"] = id;
+  o["error"] = std::move(err);
+  return o;
+}
+
+std::string encode_result(const json::value& id, const json::value& result) {
+  json::object o;
+  o["jsonrpc"] = "2.0";
+  o["id"] = id;
+  o["result"] = result;
+  return json::serialize(o);
+}
+
+std::string encode_error(const json::value& id, int c, std::string_view m, const json::value& data) {
+  return json::serialize(make_error(id, c, m, data));
+}
+
+std::string encode_notification(std::string_view method, const json::value& params) {
+  json::object o;
+  o["jsonrpc"] = "2.0";
+  o["method"] = method;
+  if (!params.is_null()) o["params"] = params;
+  return json::serialize(o);
+}
+
+std::string encode_request(const json::value& id, std::string_view method, const json::value& params) {
+  json::object o;
+  o["jsonrpc"] = "2.0";
+  o["id"] = id;
+  o["method"] = method;
+  if (!params.is_null()) o["params"] = params;
+  return json::serialize(o);
+}
+
+}  // namespace mcpx::jsonrpc

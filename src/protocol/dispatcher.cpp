@@ -1,0 +1,149 @@
+#include "protocol/dispatcher.hpp"
+
+#include "protocol/handler_context.hpp"
+
+namespace mcpx::protocol {
+
+using code = jsonrpc::code;
+
+dispatcher::dispatcher(const registry& reg, const server_info& info, const options& opts)
+    : reg_(reg), info_(info), opts_(opts), state_codec_(opts.state_secret, opts.request_state_ttl) {}
+
+bool dispatcher::runs_user_code(std::string_view m) noexcept {
+  return m == "tools/call" || m == "resources/read" || m == "prompts/get" || m == "completion/complete";
+}
+
+outcome dispatcher::error(const json::value& id, int c, std::string_view message, json::value data, unsigned status) {
+  return outcome{jsonrpc::make_error(id, c, message, data), status};
+}
+
+outcome dispatcher::ok(const call& c, json::object result, bool cacheable) const {
+  if (is_modern(c.rev)) {
+    if (!result.contains("resultType")) result["resultType"] = "complete";
+    if (cacheable) {
+      if (!result.contains("ttlMs")) result["ttlMs"] = opts_.list_ttl.count();
+      if (!result.contains("cacheScope")) result["cacheScope"] = "public";
+    }
+    auto& meta = result["_meta"];
+    if (!meta.is_object()) meta = json::object{};
+    meta.as_object()["io.modelcontextprotocol/serverInfo"] =
+        json::object{{"name", info_.name}, {"version", info_.version}};
+  }
+  json::object msg;
+  msg["jsonrpc"] = "2.0";
+  msg["id"] = c.msg.id;
+  msg["result"] = std::move(result);
+  return outcome{std::move(msg), 200};
+}
+
+json::object dispatcher::server_capabilities(bool modern) const {
+  json::object caps;
+  caps["tools"] = json::object{{"listChanged", true}};
+  caps["resources"] = modern ? json::object{{"listChanged", true}}
+                             : json::object{{"subscribe", true}, {"listChanged", true}};
+  caps["prompts"] = json::object{{"listChanged", true}};
+  caps["completions"] = json::object{};
+  caps["logging"] = json::object{};
+  return caps;
+}
+
+json::object dispatcher::initialize_result(std::string_view version) const {
+  json::object r;
+  r["protocolVersion"] = version;
+  r["capabilities"] = server_capabilities(false);
+  json::object si{{"name", info_.name}, {"version", info_.version}};
+  if (!info_.title.empty()) si["title"] = info_.title;
+  r["serverInfo"] = std::move(si);
+  if (!info_.instructions.empty()) r["instructions"] = info_.instructions;
+  return r;
+}
+
+outcome dispatcher::discover(const call& c) const {
+  json::object r;
+  json::array versions;
+  for (auto v : supported_versions) versions.emplace_back(v);
+  r["supportedVersions"] = std::move(versions);
+  r["capabilities"] = server_capabilities(true);
+  if (!info_.instructions.empty()) r["instructions"] = info_.instructions;
+  return ok(c, std::move(r), true);
+}
+
+namespace {
+
+std::optional<std::size_t> decode_cursor(const json::value& params, bool& bad) {
+  bad = false;
+  auto* p = params.is_object() ? params.get_object().if_contains("cursor") : nullptr;
+  if (!p || p->is_null()) return 0;
+  if (!p->is_string()) return bad = true, std::nullopt;
+  auto text = base64url_decode(p->get_string());
+  if (!text || text->rfind("o:", 0) != 0) return bad = true, std::nullopt;
+  try {
+    return std::stoul(text->substr(2));
+  } catch (...) {
+    return bad = true, std::nullopt;
+  }
+}
+
+}  // namespace
+
+template <class V>
+outcome dispatcher::paginate(const call& c, const V& items, std::string_view key) const {
+  bool bad = false;
+  auto start = decode_cursor(c.msg.params, bad);
+  if (bad || *start > items.size()) return error(c.msg.id, code::invalid_params, "Invalid params: unknown cursor");
+  json::array page;
+  std::size_t end = std::min(items.size(), *start + opts_.page_size);
+  for (std::size_t i = *start; i < end; ++i) page.push_back(items[i]->wire);
+  json::object r;
+  r[key] = std::move(page);
+  if (end < items.size()) r["nextCursor"] = base64url_encode("o:" + std::to_string(end));
+  return ok(c, std::move(r), true);
+}
+
+outcome dispatcher::list_tools(const call& c) const { return paginate(c, reg_.tools(), "tools"); }
+outcome dispatcher::list_resources(const call& c) const { return paginate(c, reg_.resources(), "resources"); }
+outcome dispatcher::list_templates(const call& c) const { return paginate(c, reg_.templates(), "resourceTemplates"); }
+outcome dispatcher::list_prompts(const call& c) const { return paginate(c, reg_.prompts(), "prompts"); }
+
+outcome dispatcher::set_level(call& c) const {
+  auto* lv = c.msg.params.is_object() ? c.msg.params.get_object().if_contains("level") : nullptr;
+  auto level = lv && lv->is_string() ? parse_log_level(lv->get_string()) : std::nullopt;
+  if (!level)
+    return error(c.msg.id, code::invalid_params,
+                 "Invalid params: \"level\" must be one of debug, info, notice, warning, error, critical, alert, emergency");
+  if (c.session) c.session->set_log_level(*level);
+  return ok(c, json::object{});
+}
+
+outcome dispatcher::subscribe(call& c, bool on) const {
+  auto* uri = c.msg.params.is_object() ? c.msg.params.get_object().if_contains("uri") : nullptr;
+  if (!uri || !uri->is_string()) return error(c.msg.id, code::invalid_params, "Invalid params: \"uri\" must be a string");
+  if (!c.session) return error(c.msg.id, code::method_not_found, "Method not found: resources/subscribe needs a session");
+  std::string u(uri->get_string());
+  on ? c.session->subscribe(u) : c.session->unsubscribe(u);
+  return ok(c, json::object{});
+}
+
+outcome dispatcher::dispatch(call& c, outbound& out) const {
+  const std::string& m = c.msg.method;
+  if (c.msg.type == jsonrpc::kind::notification) return outcome{nullptr, 202};
+  if (m == "tools/list") return list_tools(c);
+  if (m == "tools/call") return call_tool(c, out);
+  if (m == "resources/list") return list_resources(c);
+  if (m == "resources/templates/list") return list_templates(c);
+  if (m == "resources/read") return read_resource(c, out);
+  if (m == "prompts/list") return list_prompts(c);
+  if (m == "prompts/get") return get_prompt(c, out);
+  if (m == "completion/complete") return complete(c);
+  if (is_modern(c.rev)) {
+    if (m == "server/discover") return discover(c);
+  } else {
+    if (m == "ping") return ok(c, json::object{});
+    if (m == "logging/setLevel") return set_level(c);
+    if (m == "resources/subscribe") return subscribe(c, true);
+    if (m == "resources/unsubscribe") return subscribe(c, false);
+  }
+  return error(c.msg.id, code::method_not_found, "Method not found: " + m, nullptr, is_modern(c.rev) ? 404 : 200);
+}
+
+}  // namespace mcpx::protocol

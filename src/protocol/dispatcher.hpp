@@ -1,0 +1,95 @@
+#pragma once
+// MCP methods over decoded JSON-RPC messages. Synchronous and transport-free: the
+// transport decides which thread runs what (runs_user_code() calls go to the worker pool).
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "jsonrpc/message.hpp"
+#include "mcpx/context.hpp"
+#include "mcpx/server.hpp"
+#include "protocol/registry.hpp"
+#include "protocol/request_state.hpp"
+#include "protocol/revision.hpp"
+
+namespace mcpx::protocol {
+
+/// How a request's side messages reach the client. Implemented by the transport; thread-safe.
+class outbound {
+ public:
+  virtual ~outbound() = default;
+  /// A request-scoped notification (progress, log message).
+  virtual void notify(json::object notification) = 0;
+  /// Legacy revisions only: sends a request to the client and waits for its answer.
+  /// Returns the result, or nullopt with `*error` set (timeout, cancelled, client error).
+  virtual std::optional<json::value> call_client(std::string_view method, json::object params,
+                                                 std::string* error) = 0;
+  virtual bool cancelled() const noexcept = 0;
+};
+
+/// State a legacy session keeps between requests; the dispatcher updates it through this.
+class session_hooks {
+ public:
+  virtual ~session_hooks() = default;
+  virtual void set_log_level(log_level l) = 0;
+  virtual void subscribe(const std::string& uri) = 0;
+  virtual void unsubscribe(const std::string& uri) = 0;
+};
+
+/// One request, normalized whatever revision it came in.
+struct call {
+  jsonrpc::message msg;
+  revision rev = revision::v2026_07_28;
+  json::object client_capabilities;
+  json::object client_info;
+  std::optional<log_level> min_log_level;  ///< nullopt: send no log messages
+  std::string session_id;
+  json::object meta;  ///< params._meta
+  session_hooks* session = nullptr;
+};
+
+struct outcome {
+  json::value message;      ///< the JSON-RPC response; null for an accepted notification
+  unsigned http_status = 200;
+};
+
+class dispatcher {
+ public:
+  dispatcher(const registry& reg, const server_info& info, const options& opts);
+
+  /// True for methods that run user handlers (must not run on an I/O thread).
+  static bool runs_user_code(std::string_view method) noexcept;
+  outcome dispatch(call& c, outbound& out) const;
+
+  /// The InitializeResult for a negotiated legacy version.
+  json::object initialize_result(std::string_view version) const;
+  json::object server_capabilities(bool modern) const;
+  const server_info& info() const noexcept { return info_; }
+
+  /// Error outcome helpers shared with the transport.
+  static outcome error(const json::value& id, int code, std::string_view message, json::value data = nullptr,
+                       unsigned http_status = 200);
+
+ private:
+  outcome ok(const call& c, json::object result, bool cacheable = false) const;
+  outcome list_tools(const call& c) const;
+  outcome list_resources(const call& c) const;
+  outcome list_templates(const call& c) const;
+  outcome list_prompts(const call& c) const;
+  outcome call_tool(call& c, outbound& out) const;
+  outcome read_resource(call& c, outbound& out) const;
+  outcome get_prompt(call& c, outbound& out) const;
+  outcome complete(call& c) const;
+  outcome discover(const call& c) const;
+  outcome subscribe(call& c, bool on) const;
+  outcome set_level(call& c) const;
+  template <class V>
+  outcome paginate(const call& c, const V& items, std::string_view key) const;
+
+  const registry& reg_;
+  server_info info_;
+  const options& opts_;
+  request_state_codec state_codec_;
+};
+
+}  // namespace mcpx::protocol

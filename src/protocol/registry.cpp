@@ -1,0 +1,261 @@
+#include "protocol/registry.hpp"
+
+#include <algorithm>
+#include <set>
+
+namespace mcpx {
+
+// Builders: thin setters over the definitions owned by the registry.
+tool_builder& tool_builder::title(std::string t) { d_->title = std::move(t); return *this; }
+tool_builder& tool_builder::description(std::string d) { d_->description = std::move(d); return *this; }
+tool_builder& tool_builder::input_schema(json::value s) { d_->input_schema = std::move(s); return *this; }
+tool_builder& tool_builder::output_schema(json::value s) { d_->output_schema = std::move(s); return *this; }
+tool_builder& tool_builder::annotations(json::object a) { d_->annotations = std::move(a); return *this; }
+tool_builder& tool_builder::meta(json::object m) { d_->meta = std::move(m); return *this; }
+tool_builder& tool_builder::requires_capability(std::string c) {
+  d_->required_capabilities.push_back(std::move(c));
+  return *this;
+}
+tool_builder& tool_builder::handle(tool_handler h) { d_->handler = std::move(h); return *this; }
+
+resource_builder& resource_builder::title(std::string t) { d_->title = std::move(t); return *this; }
+resource_builder& resource_builder::description(std::string d) { d_->description = std::move(d); return *this; }
+resource_builder& resource_builder::mime_type(std::string m) { d_->mime_type = std::move(m); return *this; }
+resource_builder& resource_builder::meta(json::object m) { d_->meta = std::move(m); return *this; }
+resource_builder& resource_builder::handle(resource_handler h) { d_->handler = std::move(h); return *this; }
+resource_builder& resource_builder::complete(std::string var, completion_handler h) {
+  d_->completions[std::move(var)] = std::move(h);
+  return *this;
+}
+
+prompt_builder& prompt_builder::title(std::string t) { d_->title = std::move(t); return *this; }
+prompt_builder& prompt_builder::description(std::string d) { d_->description = std::move(d); return *this; }
+prompt_builder& prompt_builder::argument(std::string name, std::string description, bool required) {
+  d_->arguments.push_back({std::move(name), std::move(description), required});
+  return *this;
+}
+prompt_builder& prompt_builder::complete(std::string arg, completion_handler h) {
+  d_->completions[std::move(arg)] = std::move(h);
+  return *this;
+}
+prompt_builder& prompt_builder::handle(prompt_handler h) { d_->handler = std::move(h); return *this; }
+
+namespace protocol {
+
+tool_builder::def& registry::add_tool(std::string name) {
+  auto d = std::make_unique<tool_builder::def>();
+  d->name = std::move(name);
+  tools_.push_back(std::move(d));
+  return *tools_.back();
+}
+
+resource_builder::def& registry::add_resource(std::string uri, std::string name, bool is_template) {
+  auto d = std::make_unique<resource_builder::def>();
+  d->uri = std::move(uri);
+  d->name = std::move(name);
+  d->is_template = is_template;
+  auto& list = is_template ? templates_ : resources_;
+  list.push_back(std::move(d));
+  return *list.back();
+}
+
+prompt_builder::def& registry::add_prompt(std::string name) {
+  auto d = std::make_unique<prompt_builder::def>();
+  d->name = std::move(name);
+  prompts_.push_back(std::move(d));
+  return *prompts_.back();
+}
+
+namespace {
+
+template <class V>
+std::optional<std::string> check_unique(const V& v, auto key, std::string_view what) {
+  std::set<std::string> seen;
+  for (auto& d : v)
+    if (!seen.insert(key(*d)).second) return std::string("duplicate ") + std::string(what) + ": " + key(*d);
+  return std::nullopt;
+}
+
+void set_if(json::object& o, std::string_view k, const std::string& v) {
+  if (!v.empty()) o[k] = v;
+}
+
+// x-mcp-header may sit only on primitive properties reached through `properties` chains.
+void collect_header_params(const json::object& schema, std::vector<std::string>& path,
+                           std::vector<tool_builder::def::header_param>& out) {
+  auto* props = schema.if_contains("properties");
+  if (!props || !props->is_object()) return;
+  for (auto& [k, v] : props->get_object()) {
+    if (!v.is_object()) continue;
+    path.emplace_back(k);
+    if (auto* h = v.get_object().if_contains("x-mcp-header"); h && h->is_string())
+      out.push_back({std::string(h->get_string()), path});
+    collect_header_params(v.get_object(), path, out);
+    path.pop_back();
+  }
+}
+
+std::optional<std::string> freeze_tool(tool_builder::def& t) {
+  if (t.name.empty()) return "a tool has an empty name";
+  if (!t.handler) return "tool '" + t.name + "' has no handler";
+  std::string err;
+  if (!t.input_schema.is_object()) return "tool '" + t.name + "': input schema must be a JSON object";
+  t.input_validator = schema::validator::compile(t.input_schema, &err);
+  if (!t.input_validator) return "tool '" + t.name + "': invalid input schema: " + err;
+  std::vector<std::string> path;
+  collect_header_params(t.input_schema.get_object(), path, t.header_params);
+  if (!t.output_schema.is_null()) {
+    t.output_validator = schema::validator::compile(t.output_schema, &err);
+    if (!t.output_validator) return "tool '" + t.name + "': invalid output schema: " + err;
+  }
+  json::object w;
+  w["name"] = t.name;
+  set_if(w, "title", t.title);
+  set_if(w, "description", t.description);
+  w["inputSchema"] = t.input_schema;
+  if (!t.output_schema.is_null()) w["outputSchema"] = t.output_schema;
+  if (!t.annotations.empty()) w["annotations"] = t.annotations;
+  if (!t.meta.empty()) w["_meta"] = t.meta;
+  t.wire = std::move(w);
+  return std::nullopt;
+}
+
+std::optional<std::string> freeze_resource(resource_builder::def& r) {
+  if (!r.handler) return "resource '" + r.uri + "' has no handler";
+  json::object w;
+  if (r.is_template) {
+    auto parts = split_template(r.uri);
+    if (!parts) return "resource template '" + r.uri + "' is malformed";
+    r.template_parts = std::move(*parts);
+    w["uriTemplate"] = r.uri;
+  } else {
+    w["uri"] = r.uri;
+  }
+  w["name"] = r.name;
+  set_if(w, "title", r.title);
+  set_if(w, "description", r.description);
+  set_if(w, "mimeType", r.mime_type);
+  if (!r.meta.empty()) w["_meta"] = r.meta;
+  r.wire = std::move(w);
+  return std::nullopt;
+}
+
+std::optional<std::string> freeze_prompt(prompt_builder::def& p) {
+  if (!p.handler) return "prompt '" + p.name + "' has no handler";
+  json::object w;
+  w["name"] = p.name;
+  set_if(w, "title", p.title);
+  set_if(w, "description", p.description);
+  if (!p.arguments.empty()) {
+    json::array args;
+    for (auto& a : p.arguments) {
+      json::object o{{"name", a.name}};
+      set_if(o, "description", a.description);
+      o["required"] = a.required;
+      args.push_back(std::move(o));
+    }
+    w["arguments"] = std::move(args);
+  }
+  p.wire = std::move(w);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> registry::freeze() {
+  if (frozen_) return std::nullopt;
+  if (auto e = check_unique(tools_, [](auto& d) { return d.name; }, "tool")) return e;
+  if (auto e = check_unique(prompts_, [](auto& d) { return d.name; }, "prompt")) return e;
+  if (auto e = check_unique(resources_, [](auto& d) { return d.uri; }, "resource")) return e;
+  for (auto& t : tools_)
+    if (auto e = freeze_tool(*t)) return e;
+  for (auto& r : resources_)
+    if (auto e = freeze_resource(*r)) return e;
+  for (auto& r : templates_)
+    if (auto e = freeze_resource(*r)) return e;
+  for (auto& p : prompts_)
+    if (auto e = freeze_prompt(*p)) return e;
+  // Listing order is by name/uri, so pages are stable whatever the registration order.
+  std::sort(tools_.begin(), tools_.end(), [](auto& a, auto& b) { return a->name < b->name; });
+  std::sort(prompts_.begin(), prompts_.end(), [](auto& a, auto& b) { return a->name < b->name; });
+  std::sort(resources_.begin(), resources_.end(), [](auto& a, auto& b) { return a->uri < b->uri; });
+  frozen_ = true;
+  return std::nullopt;
+}
+
+template <class V, class P>
+static auto find_by(const V& v, P pred) {
+  for (auto& d : v)
+    if (pred(*d)) return static_cast<const typename V::value_type::element_type*>(d.get());
+  return static_cast<const typename V::value_type::element_type*>(nullptr);
+}
+
+const tool_builder::def* registry::find_tool(std::string_view name) const {
+  auto it = std::lower_bound(tools_.begin(), tools_.end(), name, [](auto& d, std::string_view n) { return d->name < n; });
+  return it != tools_.end() && (*it)->name == name ? it->get() : nullptr;
+}
+
+const prompt_builder::def* registry::find_prompt(std::string_view name) const {
+  return find_by(prompts_, [&](auto& d) { return d.name == name; });
+}
+
+const resource_builder::def* registry::find_resource(std::string_view uri) const {
+  return find_by(resources_, [&](auto& d) { return d.uri == uri; });
+}
+
+const resource_builder::def* registry::find_template(std::string_view t) const {
+  return find_by(templates_, [&](auto& d) { return d.uri == t; });
+}
+
+const resource_builder::def* registry::match_template(std::string_view uri, json::object& vars) const {
+  for (auto& t : templates_) {
+    vars.clear();
+    if (protocol::match_template(t->template_parts, uri, vars)) return t.get();
+  }
+  return nullptr;
+}
+
+std::optional<std::vector<std::string>> split_template(std::string_view t) {
+  std::vector<std::string> parts;
+  std::string cur;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == '{') {
+      auto close = t.find('}', i);
+      if (close == std::string_view::npos || close == i + 1) return std::nullopt;
+      parts.push_back(std::move(cur));
+      cur.clear();
+      parts.emplace_back(t.substr(i + 1, close - i - 1));
+      i = close;
+    } else if (t[i] == '}') {
+      return std::nullopt;
+    } else {
+      cur += t[i];
+    }
+  }
+  parts.push_back(std::move(cur));
+  return parts;
+}
+
+bool match_template(const std::vector<std::string>& parts, std::string_view uri, json::object& vars) {
+  // parts alternate literal, var, literal, ..., literal (odd count).
+  std::size_t pos = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& p = parts[i];
+    if (i % 2 == 0) {
+      if (uri.substr(pos, p.size()) != p) return false;
+      pos += p.size();
+      continue;
+    }
+    const std::string& next_lit = parts[i + 1];
+    std::size_t end = next_lit.empty() ? uri.size() : uri.find(next_lit, pos);
+    if (end == std::string_view::npos || end == pos) return false;
+    auto value = uri.substr(pos, end - pos);
+    if (value.find('/') != std::string_view::npos) return false;
+    vars[p] = value;
+    pos = end;
+  }
+  return pos == uri.size();
+}
+
+}  // namespace protocol
+}  // namespace mcpx

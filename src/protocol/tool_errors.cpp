@@ -1,0 +1,71 @@
+#include "protocol/tool_errors.hpp"
+
+#include <openssl/rand.h>
+
+#include <iostream>
+
+namespace mcpx {
+
+std::string_view to_string(error_class c) noexcept {
+  switch (c) {
+    case error_class::client: return "CLIENT_ERROR";
+    case error_class::server: return "SERVER_ERROR";
+    case error_class::external: return "EXTERNAL_ERROR";
+  }
+  return "SERVER_ERROR";
+}
+
+namespace protocol {
+
+json::object error_result(error_class cls, std::string_view code, std::string_view message, bool recoverable,
+                          std::optional<int> retry_after) {
+  json::object err;
+  err["type"] = to_string(cls);
+  err["code"] = code;
+  err["message"] = message;
+  err["recoverable"] = recoverable;
+  std::string text(message);
+  if (retry_after) {
+    err["retry_after"] = *retry_after;
+    text += " Retry after " + std::to_string(*retry_after) + " s.";
+  }
+  json::object r;
+  r["content"] = json::array{content::text(text)};
+  r["structuredContent"] = json::object{{"error", std::move(err)}};
+  r["isError"] = true;
+  return r;
+}
+
+json::object client_error_result(std::string_view code, std::string_view message) {
+  return error_result(error_class::client, code, message, true);
+}
+
+json::object tool_error_result(const tool_error& e) {
+  return error_result(e.cls(), e.code(), e.what(), e.recoverable(), e.retry_after());
+}
+
+json::object unexpected_error_result(std::string_view tool, std::string_view what) {
+  unsigned char raw[8];
+  RAND_bytes(raw, sizeof raw);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id;
+  for (unsigned char b : raw) id += hex[b >> 4], id += hex[b & 15];
+  json::object log{{"level", "error"}, {"msg", "tool failed"}, {"tool", tool}, {"error", what}, {"correlation_id", id}};
+  std::cerr << json::serialize(log) << '\n';
+  auto r = error_result(error_class::server, "INTERNAL",
+                        "The tool failed unexpectedly (correlation id " + id + "). Do not retry; report it.", false);
+  r["structuredContent"].as_object()["error"].as_object()["correlation_id"] = id;
+  return r;
+}
+
+json::object encode_tool_result(tool_result&& r) {
+  json::object o;
+  o["content"] = std::move(r.content);
+  if (!r.structured.is_null()) o["structuredContent"] = std::move(r.structured);
+  if (r.is_error) o["isError"] = true;
+  if (!r.meta.empty()) o["_meta"] = std::move(r.meta);
+  return o;
+}
+
+}  // namespace protocol
+}  // namespace mcpx

@@ -1,0 +1,227 @@
+// The methods that run user handlers: tools/call, resources/read, prompts/get,
+// completion/complete. They run on a worker thread.
+#include <openssl/rand.h>
+
+#include <iostream>
+
+#include "protocol/dispatcher.hpp"
+#include "protocol/handler_context.hpp"
+#include "protocol/tool_errors.hpp"
+
+namespace mcpx::protocol {
+
+using code = jsonrpc::code;
+
+namespace {
+
+const json::object& params_of(const call& c) {
+  static const json::object empty;
+  return c.msg.params.is_object() ? c.msg.params.get_object() : empty;
+}
+
+const json::string* string_param(const call& c, std::string_view key) {
+  auto* v = params_of(c).if_contains(key);
+  return v && v->is_string() ? &v->get_string() : nullptr;
+}
+
+}  // namespace
+
+// Runs `body` with a context prepared for this revision's way of asking the client for input,
+// and turns the ways a handler can stop early into the right answer.
+template <class Body>
+static outcome with_input(const call& c, outbound& out, const options& opts, const request_state_codec& codec,
+                          Body&& body, auto&& ok, auto&& fail) {
+  handler_context ctx(c, out, opts.client_request_timeout);
+  std::string binding;
+  if (is_modern(c.rev)) {
+    const auto& p = params_of(c);
+    binding = request_state_codec::binding_for(c.msg.method, p);
+    json::object prior;
+    json::value st = nullptr;
+    if (auto* rs = p.if_contains("requestState")) {
+      if (!rs->is_string()) return fail(code::invalid_params, "Invalid params: \"requestState\" must be a string", nullptr, 400);
+      std::string why;
+      auto payload = codec.open(rs->get_string(), binding, &why);
+      if (!payload) return fail(code::invalid_params, "Invalid params: " + why, nullptr, 400);
+      if (auto* a = payload->if_contains("a"); a && a->is_object()) prior = std::move(a->get_object());
+      if (auto* s = payload->if_contains("s")) st = std::move(*s);
+    }
+    if (auto* ir = p.if_contains("inputResponses"); ir && !ir->is_object())
+      return fail(code::invalid_params, "Invalid params: \"inputResponses\" must be an object", nullptr, 400);
+    ctx.set_round(std::move(prior), std::move(st), p.if_contains("inputResponses"));
+  }
+  try {
+    return body(ctx);
+  } catch (input_required& ir) {
+    json::object r;
+    r["resultType"] = "input_required";
+    r["inputRequests"] = std::move(ir.requests);
+    r["requestState"] = codec.seal(ctx.state_payload(), binding);
+    return ok(std::move(r));
+  } catch (missing_capability& mc) {
+    std::string names;
+    for (auto& [k, v] : mc.required) names += (names.empty() ? "" : ", ") + std::string(k);
+    return fail(code::missing_required_client_capability,
+                "Missing required client capability: " + names,
+                json::object{{"requiredCapabilities", std::move(mc.required)}}, is_modern(c.rev) ? 400 : 200);
+  } catch (const protocol_error& e) {
+    return fail(e.code(), e.what(), e.data(), is_modern(c.rev) && e.code() != code::internal_error ? 400 : 200);
+  }
+}
+
+outcome dispatcher::call_tool(call& c, outbound& out) const {
+  auto fail = [&](int code, std::string msg, json::value data = nullptr, unsigned st = 200) {
+    return error(c.msg.id, code, msg, std::move(data), st);
+  };
+  auto okf = [&](json::object r) { return ok(c, std::move(r)); };
+  const json::string* name = string_param(c, "name");
+  if (!name) return fail(code::invalid_params, "Invalid params: \"name\" must be a string", nullptr, is_modern(c.rev) ? 400 : 200);
+  const auto* tool = reg_.find_tool(*name);
+  if (!tool)
+    return fail(code::invalid_params, "Unknown tool: '" + std::string(*name) + "'. Call tools/list for the available tools.",
+                nullptr, is_modern(c.rev) ? 400 : 200);
+  static const json::value empty_args = json::object{};
+  const json::value* args = params_of(c).if_contains("arguments");
+  if (!args || args->is_null()) args = &empty_args;
+  if (!args->is_object())
+    return okf(client_error_result("INVALID_ARGUMENT", "\"arguments\" must be an object"));
+  for (auto& cap : tool->required_capabilities)
+    if (!c.client_capabilities.contains(cap))
+      return fail(code::missing_required_client_capability,
+                  "Missing required client capability: tool '" + tool->name + "' needs " + cap,
+                  json::object{{"requiredCapabilities", json::object{{cap, json::object{}}}}}, is_modern(c.rev) ? 400 : 200);
+  if (auto v = tool->input_validator->validate(*args))
+    return okf(client_error_result("INVALID_ARGUMENT", "Invalid arguments for tool '" + tool->name + "': " + v->message));
+  return with_input(c, out, opts_, state_codec_, [&](handler_context& ctx) -> outcome {
+    tool_result r;
+    try {
+      r = tool->handler(args->get_object(), ctx);
+    } catch (const tool_error& e) {
+      return okf(tool_error_result(e));
+    } catch (const protocol_error&) {
+      throw;
+    } catch (const std::exception& e) {
+      return okf(unexpected_error_result(tool->name, e.what()));
+    }
+    if (tool->output_validator && !r.is_error) {
+      if (r.structured.is_null())
+        return okf(unexpected_error_result(tool->name, "tool returned no structured content but declares an output schema"));
+      if (auto v = tool->output_validator->validate(r.structured))
+        return okf(unexpected_error_result(tool->name, "structured content violates the output schema: " + v->message));
+    }
+    return okf(encode_tool_result(std::move(r)));
+  }, okf, fail);
+}
+
+outcome dispatcher::read_resource(call& c, outbound& out) const {
+  auto fail = [&](int code, std::string msg, json::value data = nullptr, unsigned st = 200) {
+    return error(c.msg.id, code, msg, std::move(data), st);
+  };
+  const json::string* uri = string_param(c, "uri");
+  if (!uri) return fail(code::invalid_params, "Invalid params: \"uri\" must be a string", nullptr, is_modern(c.rev) ? 400 : 200);
+  json::object vars;
+  const auto* def = reg_.find_resource(*uri);
+  if (!def) def = reg_.match_template(*uri, vars);
+  if (!def) {
+    // 2026-07-28 moved resource-not-found to Invalid params; earlier revisions used -32002.
+    bool modern = is_modern(c.rev);
+    return fail(modern ? code::invalid_params : code::legacy_resource_not_found,
+                "Resource not found: " + std::string(*uri), json::object{{"uri", *uri}}, modern ? 400 : 200);
+  }
+  return with_input(c, out, opts_, state_codec_, [&](handler_context& ctx) -> outcome {
+    resource_contents rc;
+    try {
+      rc = def->handler(*uri, vars, ctx);
+    } catch (const protocol_error&) {
+      throw;
+    } catch (const tool_error& e) {
+      return fail(code::internal_error, e.what());
+    } catch (const std::exception& e) {
+      return fail(code::internal_error, "Internal error reading " + std::string(*uri));
+    }
+    return ok(c, json::object{{"contents", std::move(rc.contents)}}, true);
+  }, [&](json::object r) { return ok(c, std::move(r)); }, fail);
+}
+
+outcome dispatcher::get_prompt(call& c, outbound& out) const {
+  auto fail = [&](int code, std::string msg, json::value data = nullptr, unsigned st = 200) {
+    return error(c.msg.id, code, msg, std::move(data), st);
+  };
+  const unsigned bad = is_modern(c.rev) ? 400 : 200;
+  const json::string* name = string_param(c, "name");
+  if (!name) return fail(code::invalid_params, "Invalid params: \"name\" must be a string", nullptr, bad);
+  const auto* p = reg_.find_prompt(*name);
+  if (!p) return fail(code::invalid_params, "Unknown prompt: '" + std::string(*name) + "'", nullptr, bad);
+  json::object args;
+  if (auto* a = params_of(c).if_contains("arguments"); a && !a->is_null()) {
+    if (!a->is_object()) return fail(code::invalid_params, "Invalid params: \"arguments\" must be an object", nullptr, bad);
+    args = a->get_object();
+  }
+  for (auto& spec : p->arguments) {
+    if (spec.required && !args.contains(spec.name))
+      return fail(code::invalid_params, "Invalid params: missing required argument '" + spec.name + "'", nullptr, bad);
+  }
+  return with_input(c, out, opts_, state_codec_, [&](handler_context& ctx) -> outcome {
+    prompt_result pr;
+    try {
+      pr = p->handler(args, ctx);
+    } catch (const protocol_error&) {
+      throw;
+    } catch (const std::exception&) {
+      return fail(code::internal_error, "Internal error rendering prompt '" + p->name + "'");
+    }
+    json::object r;
+    if (!pr.description.empty()) r["description"] = pr.description;
+    r["messages"] = std::move(pr.messages);
+    return ok(c, std::move(r));
+  }, [&](json::object r) { return ok(c, std::move(r)); }, fail);
+}
+
+outcome dispatcher::complete(call& c) const {
+  const unsigned bad = is_modern(c.rev) ? 400 : 200;
+  const auto& p = params_of(c);
+  auto* ref = p.if_contains("ref");
+  auto* arg = p.if_contains("argument");
+  if (!ref || !ref->is_object() || !arg || !arg->is_object())
+    return error(c.msg.id, code::invalid_params, "Invalid params: \"ref\" and \"argument\" must be objects", nullptr, bad);
+  auto* type = ref->get_object().if_contains("type");
+  auto* an = arg->get_object().if_contains("name");
+  auto* av = arg->get_object().if_contains("value");
+  if (!type || !type->is_string() || !an || !an->is_string())
+    return error(c.msg.id, code::invalid_params, "Invalid params: ref.type and argument.name must be strings", nullptr, bad);
+  const std::map<std::string, completion_handler>* table = nullptr;
+  if (type->get_string() == "ref/prompt") {
+    auto* n = ref->get_object().if_contains("name");
+    const auto* pd = n && n->is_string() ? reg_.find_prompt(n->get_string()) : nullptr;
+    if (!pd) return error(c.msg.id, code::invalid_params, "Invalid params: unknown prompt in ref", nullptr, bad);
+    table = &pd->completions;
+  } else if (type->get_string() == "ref/resource") {
+    auto* u = ref->get_object().if_contains("uri");
+    const auto* rd = u && u->is_string() ? reg_.find_template(u->get_string()) : nullptr;
+    if (!rd && u && u->is_string()) rd = reg_.find_resource(u->get_string());
+    if (!rd) return error(c.msg.id, code::invalid_params, "Invalid params: unknown resource in ref", nullptr, bad);
+    table = &rd->completions;
+  } else {
+    return error(c.msg.id, code::invalid_params, "Invalid params: ref.type must be ref/prompt or ref/resource", nullptr, bad);
+  }
+  std::vector<std::string> values;
+  auto it = table->find(std::string(an->get_string()));
+  if (it != table->end()) {
+    json::object ctx_args;
+    if (auto* cx = p.if_contains("context"); cx && cx->is_object())
+      if (auto* ca = cx->get_object().if_contains("arguments"); ca && ca->is_object()) ctx_args = ca->get_object();
+    std::string_view value = av && av->is_string() ? std::string_view(av->get_string()) : std::string_view{};
+    try {
+      values = it->second(value, ctx_args);
+    } catch (const std::exception&) {
+      return error(c.msg.id, code::internal_error, "Internal error computing completions");
+    }
+  }
+  constexpr std::size_t max_values = 100;  // the spec's cap per response
+  json::array arr;
+  for (std::size_t i = 0; i < values.size() && i < max_values; ++i) arr.emplace_back(values[i]);
+  json::object completion{{"values", std::move(arr)}, {"total", values.size()}, {"hasMore", values.size() > max_values}};
+  return ok(c, json::object{{"completion", std::move(completion)}});
+}
+
+}  // namespace mcpx::protocol

@@ -1,0 +1,353 @@
+#include "json_util.hpp"
+
+#include "internal.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <utility>
+#include <vector>
+
+namespace mcpx::schema::detail {
+
+namespace {
+
+// long double holds every int64, uint64 and double exactly on the targets we build for
+// (x87 80-bit or IEEE quad), so mixed comparisons need no special cases beyond this.
+long double as_long_double(const json::value& v) {
+  if (v.is_int64()) return static_cast<long double>(v.get_int64());
+  if (v.is_uint64()) return static_cast<long double>(v.get_uint64());
+  return static_cast<long double>(v.get_double());
+}
+
+double as_double(const json::value& v) {
+  if (v.is_int64()) return static_cast<double>(v.get_int64());
+  if (v.is_uint64()) return static_cast<double>(v.get_uint64());
+  return v.get_double();
+}
+
+std::size_t mix(std::size_t h, std::size_t v) {
+  return h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
+}
+
+std::size_t hash_number(const json::value& v) {
+  if (v.is_int64()) {
+    const auto i = v.get_int64();
+    return i < 0 ? std::hash<std::int64_t>{}(i) : std::hash<std::uint64_t>{}(static_cast<std::uint64_t>(i));
+  }
+  if (v.is_uint64()) return std::hash<std::uint64_t>{}(v.get_uint64());
+  const double d = v.get_double();
+  // Integral doubles must hash like the integer they equal.
+  if (d == std::trunc(d) && d >= -9223372036854775808.0 && d < 18446744073709551616.0) {
+    if (d < 0) return std::hash<std::int64_t>{}(static_cast<std::int64_t>(d));
+    return std::hash<std::uint64_t>{}(static_cast<std::uint64_t>(d));
+  }
+  return std::hash<double>{}(d);
+}
+
+std::size_t hash_at(const json::value& v, int budget_depth) {
+  switch (v.kind()) {
+    case json::kind::null: return 0x51u;
+    case json::kind::bool_: return v.get_bool() ? 0x71u : 0x70u;
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_: return hash_number(v);
+    case json::kind::string: return std::hash<std::string_view>{}(v.get_string());
+    case json::kind::array: {
+      const auto& a = v.get_array();
+      std::size_t h = mix(0xa7u, a.size());
+      if (budget_depth > 0)
+        for (const auto& e : a) h = mix(h, hash_at(e, budget_depth - 1));
+      return h;
+    }
+    case json::kind::object: {
+      const auto& o = v.get_object();
+      std::size_t h = mix(0x0bu, o.size());
+      if (budget_depth > 0) {
+        // Sum is order independent, matching object equality.
+        std::size_t sum = 0;
+        for (const auto& kv : o)
+          sum += mix(std::hash<std::string_view>{}(kv.key()), hash_at(kv.value(), budget_depth - 1));
+        h = mix(h, sum);
+      }
+      return h;
+    }
+  }
+  return 0;
+}
+
+void append_short(std::string& out, const json::value& v, std::size_t budget, int depth) {
+  if (out.size() > budget) return;
+  switch (v.kind()) {
+    case json::kind::string: {
+      const auto s = v.get_string();
+      const std::size_t room = budget > out.size() ? budget - out.size() : 0;
+      if (s.size() > room + 8) {
+        json::string cut(truncate_utf8(s, room));
+        out += json::serialize(cut);
+      } else {
+        out += json::serialize(s);
+      }
+      return;
+    }
+    case json::kind::array: {
+      const auto& a = v.get_array();
+      if (depth <= 0 && !a.empty()) { out += "[...]"; return; }
+      out += '[';
+      bool first = true;
+      for (const auto& e : a) {
+        if (!first) out += ',';
+        first = false;
+        if (out.size() > budget) { out += "..."; break; }
+        append_short(out, e, budget, depth - 1);
+      }
+      out += ']';
+      return;
+    }
+    case json::kind::object: {
+      const auto& o = v.get_object();
+      if (depth <= 0 && !o.empty()) { out += "{...}"; return; }
+      out += '{';
+      bool first = true;
+      for (const auto& kv : o) {
+        if (!first) out += ',';
+        first = false;
+        if (out.size() > budget) { out += "..."; break; }
+        out += json::serialize(kv.key());
+        out += ':';
+        append_short(out, kv.value(), budget, depth - 1);
+      }
+      out += '}';
+      return;
+    }
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_: out += format_number(v); return;
+    default: out += json::serialize(v); return;
+  }
+}
+
+void put_wide(std::wstring& out, char32_t cp) {
+  if constexpr (sizeof(wchar_t) >= 4) {
+    out += static_cast<wchar_t>(cp);
+  } else {
+    // 16-bit wchar_t platforms: encode as UTF-16.
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out += static_cast<wchar_t>(0xD800 + (cp >> 10));
+      out += static_cast<wchar_t>(0xDC00 + (cp & 0x3FF));
+    } else {
+      out += static_cast<wchar_t>(cp);
+    }
+  }
+}
+
+}  // namespace
+
+bool is_integral(const json::value& v) {
+  if (v.is_int64() || v.is_uint64()) return true;
+  if (!v.is_double()) return false;
+  const double d = v.get_double();
+  return std::isfinite(d) && std::trunc(d) == d;
+}
+
+std::uint8_t type_bits_of(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return t_null;
+    case json::kind::bool_: return t_boolean;
+    case json::kind::object: return t_object;
+    case json::kind::array: return t_array;
+    case json::kind::string: return t_string;
+    default: return static_cast<std::uint8_t>(t_number | (is_integral(v) ? t_integer : 0));
+  }
+}
+
+std::string_view type_name_of(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "boolean";
+    case json::kind::object: return "object";
+    case json::kind::array: return "array";
+    case json::kind::string: return "string";
+    default: return is_integral(v) ? "integer" : "number";
+  }
+}
+
+std::string type_names(std::uint8_t bits) {
+  static constexpr std::pair<std::uint8_t, std::string_view> names[] = {
+      {t_object, "object"}, {t_array, "array"},     {t_string, "string"}, {t_integer, "integer"},
+      {t_number, "number"}, {t_boolean, "boolean"}, {t_null, "null"},
+  };
+  std::string out;
+  for (const auto& [bit, name] : names) {
+    if (!(bits & bit)) continue;
+    if (!out.empty()) out += " or ";
+    out += name;
+  }
+  return out;
+}
+
+int compare_numbers(const json::value& a, const json::value& b) {
+  if (a.is_int64() && b.is_int64()) {
+    const auto x = a.get_int64(), y = b.get_int64();
+    return x < y ? -1 : (x > y ? 1 : 0);
+  }
+  if (a.is_uint64() && b.is_uint64()) {
+    const auto x = a.get_uint64(), y = b.get_uint64();
+    return x < y ? -1 : (x > y ? 1 : 0);
+  }
+  const long double x = as_long_double(a), y = as_long_double(b);
+  return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+bool is_multiple_of(const json::value& value, const json::value& divisor) {
+  const bool int_value = value.is_int64() || value.is_uint64();
+  const bool int_divisor = divisor.is_int64() || divisor.is_uint64();
+  if (int_value && int_divisor) {
+    // Exact arithmetic on magnitudes; the divisor is known to be positive.
+    const std::uint64_t d = divisor.is_int64() ? static_cast<std::uint64_t>(divisor.get_int64()) : divisor.get_uint64();
+    std::uint64_t m;
+    if (value.is_uint64()) {
+      m = value.get_uint64();
+    } else {
+      const auto i = value.get_int64();
+      m = i < 0 ? std::uint64_t(0) - static_cast<std::uint64_t>(i) : static_cast<std::uint64_t>(i);
+    }
+    return m % d == 0;
+  }
+  const double x = as_double(value), m = as_double(divisor);
+  if (x == 0) return true;
+  const double q = x / m;
+  // Overflowing quotients (1e308 / 0.5): fall back to the exact IEEE remainder.
+  if (!std::isfinite(q)) return std::fmod(x, m) == 0.0;
+  // Decimal divisors such as 0.01 are not exact in binary, so allow a few ulps of error.
+  const double tolerance = std::max(1e-9, std::fabs(q) * 1e-15);
+  return std::fabs(q - std::nearbyint(q)) <= tolerance;
+}
+
+bool json_equal(const json::value& a, const json::value& b) {
+  std::vector<std::pair<const json::value*, const json::value*>> todo{{&a, &b}};
+  while (!todo.empty()) {
+    const auto [x, y] = todo.back();
+    todo.pop_back();
+    if (x->is_number() && y->is_number()) {
+      if (compare_numbers(*x, *y) != 0) return false;
+      continue;
+    }
+    if (x->kind() != y->kind()) return false;
+    switch (x->kind()) {
+      case json::kind::null: break;
+      case json::kind::bool_:
+        if (x->get_bool() != y->get_bool()) return false;
+        break;
+      case json::kind::string:
+        if (x->get_string() != y->get_string()) return false;
+        break;
+      case json::kind::array: {
+        const auto& xa = x->get_array();
+        const auto& ya = y->get_array();
+        if (xa.size() != ya.size()) return false;
+        for (std::size_t i = 0; i < xa.size(); ++i) todo.emplace_back(&xa[i], &ya[i]);
+        break;
+      }
+      case json::kind::object: {
+        const auto& xo = x->get_object();
+        const auto& yo = y->get_object();
+        if (xo.size() != yo.size()) return false;
+        for (const auto& kv : xo) {
+          const auto* other = yo.if_contains(kv.key());
+          if (!other) return false;
+          todo.emplace_back(&kv.value(), other);
+        }
+        break;
+      }
+      default: return false;  // numbers handled above
+    }
+  }
+  return true;
+}
+
+std::size_t json_hash(const json::value& v) { return hash_at(v, 4); }
+
+std::size_t utf8_length(std::string_view s) {
+  std::size_t n = 0;
+  for (const unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+std::wstring utf8_to_wide(std::string_view s) {
+  std::wstring out;
+  out.reserve(s.size());
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    char32_t cp;
+    std::size_t len;
+    if (c < 0x80) { cp = c; len = 1; }
+    else if ((c & 0xE0) == 0xC0) { cp = c & 0x1F; len = 2; }
+    else if ((c & 0xF0) == 0xE0) { cp = c & 0x0F; len = 3; }
+    else if ((c & 0xF8) == 0xF0) { cp = c & 0x07; len = 4; }
+    else { put_wide(out, 0xFFFD); ++i; continue; }
+    bool ok = i + len <= s.size();
+    for (std::size_t k = 1; ok && k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) ok = false;
+      else cp = (cp << 6) | (cc & 0x3F);
+    }
+    if (!ok || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      put_wide(out, 0xFFFD);
+      ++i;
+      continue;
+    }
+    put_wide(out, cp);
+    i += len;
+  }
+  return out;
+}
+
+std::string truncate_utf8(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return std::string(s);
+  std::size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  std::string out(s.substr(0, cut));
+  out += "...";
+  return out;
+}
+
+std::string format_number(const json::value& v) {
+  if (v.is_int64()) return std::to_string(v.get_int64());
+  if (v.is_uint64()) return std::to_string(v.get_uint64());
+  if (!v.is_double()) return {};
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v.get_double());
+  return r.ec == std::errc() ? std::string(buf, r.ptr) : std::string("NaN");
+}
+
+std::string short_json(const json::value& v, std::size_t max_chars) {
+  std::string out;
+  append_short(out, v, max_chars, 3);
+  if (out.size() > max_chars + 16) out = truncate_utf8(out, max_chars);
+  return out;
+}
+
+bool read_count(const json::value& v, std::uint64_t& out) {
+  if (v.is_uint64()) { out = v.get_uint64(); return true; }
+  if (v.is_int64()) {
+    if (v.get_int64() < 0) return false;
+    out = static_cast<std::uint64_t>(v.get_int64());
+    return true;
+  }
+  if (v.is_double()) {
+    const double d = v.get_double();
+    if (!(d >= 0) || d >= 18446744073709551616.0 || std::trunc(d) != d) return false;
+    out = static_cast<std::uint64_t>(d);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace mcpx::schema::detail

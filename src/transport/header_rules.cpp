@@ -1,0 +1,138 @@
+#include "transport/header_rules.hpp"
+
+#include <cmath>
+
+#include "protocol/request_state.hpp"
+#include "protocol/revision.hpp"
+
+namespace mcpx::transport {
+
+namespace json = boost::json;
+using code = jsonrpc::code;
+
+namespace {
+
+rule_violation mismatch(std::string m) { return {code::header_mismatch, "Header mismatch: " + std::move(m)}; }
+
+bool header_safe(std::string_view v) {
+  for (unsigned char c : v)
+    if (!(c == '\t' || (c >= 0x20 && c < 0x7f))) return false;
+  return true;
+}
+
+std::optional<std::string> header(const http::request& req, std::string_view name) {
+  auto it = req.find(name);
+  if (it == req.end()) return std::nullopt;
+  std::string_view v = it->value();
+  // Optional whitespace around a field value is not part of it (RFC 9110 5.5).
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return std::string(v);
+}
+
+const json::value* value_at(const json::value& root, const std::vector<std::string>& path) {
+  const json::value* v = &root;
+  for (auto& k : path) {
+    if (!v->is_object()) return nullptr;
+    v = v->get_object().if_contains(k);
+    if (!v) return nullptr;
+  }
+  return v;
+}
+
+// Compares a decoded header value with the body value it mirrors; integers numerically.
+bool same_value(const std::string& h, const json::value& body) {
+  if (body.is_string()) return h == body.get_string();
+  if (body.is_bool()) return h == (body.get_bool() ? "true" : "false");
+  if (body.is_number()) {
+    char* end = nullptr;
+    double d = std::strtod(h.c_str(), &end);
+    if (h.empty() || end != h.c_str() + h.size()) return false;
+    return d == body.to_number<double>();
+  }
+  return false;
+}
+
+std::optional<rule_violation> check_param_headers(const http::request& req, const jsonrpc::message& msg,
+                                                  const protocol::registry& reg) {
+  if (!msg.params.is_object()) return std::nullopt;
+  const auto& p = msg.params.get_object();
+  auto* name = p.if_contains("name");
+  if (!name || !name->is_string()) return std::nullopt;
+  const auto* tool = reg.find_tool(name->get_string());
+  if (!tool || tool->header_params.empty()) return std::nullopt;
+  static const json::value empty = json::object{};
+  const json::value* args = p.if_contains("arguments");
+  if (!args) args = &empty;
+  for (auto& hp : tool->header_params) {
+    const json::value* v = value_at(*args, hp.path);
+    auto h = header(req, "Mcp-Param-" + hp.name);
+    if (!v || v->is_null()) {
+      if (h) return mismatch("Mcp-Param-" + hp.name + " header sent but the argument is absent");
+      continue;
+    }
+    if (!h) return mismatch("missing Mcp-Param-" + hp.name + " header for argument '" + hp.path.back() + "'");
+    auto decoded = decode_header_value(*h);
+    if (!decoded) return mismatch("Mcp-Param-" + hp.name + " header has an invalid encoding");
+    if (!same_value(*decoded, *v))
+      return mismatch("Mcp-Param-" + hp.name + " header does not match argument '" + hp.path.back() + "'");
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> decode_header_value(std::string_view v) {
+  if (!header_safe(v)) return std::nullopt;
+  constexpr std::string_view pre = "=?base64?", post = "?=";
+  if (v.size() >= pre.size() + post.size() && v.substr(0, pre.size()) == pre && v.substr(v.size() - post.size()) == post)
+    return protocol::base64_decode(v.substr(pre.size(), v.size() - pre.size() - post.size()));
+  return std::string(v);
+}
+
+std::optional<rule_violation> check_modern_request(const http::request& req, const jsonrpc::message& msg,
+                                                   const protocol::registry& reg) {
+  // Order matters: malformed _meta first (-32602), then header agreement (-32020), then
+  // whether we speak the version at all (-32022).
+  const json::object* meta = nullptr;
+  if (msg.params.is_object())
+    if (auto* m = msg.params.get_object().if_contains("_meta"); m && m->is_object()) meta = &m->get_object();
+  auto* pv = meta ? meta->if_contains("io.modelcontextprotocol/protocolVersion") : nullptr;
+  auto* caps = meta ? meta->if_contains("io.modelcontextprotocol/clientCapabilities") : nullptr;
+  if (!pv || !pv->is_string())
+    return rule_violation{code::invalid_params, "Invalid params: _meta[\"io.modelcontextprotocol/protocolVersion\"] is required"};
+  if (!caps || !caps->is_object())
+    return rule_violation{code::invalid_params,
+                          "Invalid params: _meta[\"io.modelcontextprotocol/clientCapabilities\"] is required (an object)"};
+  auto version_h = header(req, "MCP-Protocol-Version");
+  if (!version_h) return mismatch("missing MCP-Protocol-Version header");
+  if (*version_h != pv->get_string())
+    return mismatch("MCP-Protocol-Version header '" + *version_h + "' does not match _meta protocolVersion '" +
+                    std::string(pv->get_string()) + "'");
+  auto method_h = header(req, "Mcp-Method");
+  if (!method_h) return mismatch("missing Mcp-Method header");
+  if (*method_h != msg.method) return mismatch("Mcp-Method header '" + *method_h + "' does not match method '" + msg.method + "'");
+  std::string_view name_key = msg.method == "tools/call" || msg.method == "prompts/get" ? "name"
+                              : msg.method == "resources/read"                       ? "uri"
+                                                                                      : "";
+  if (!name_key.empty()) {
+    auto* body_name = msg.params.is_object() ? msg.params.get_object().if_contains(name_key) : nullptr;
+    auto name_h = header(req, "Mcp-Name");
+    if (!name_h) return mismatch("missing Mcp-Name header");
+    auto decoded = decode_header_value(*name_h);
+    if (!decoded) return mismatch("Mcp-Name header has an invalid encoding");
+    if (!body_name || !body_name->is_string() || *decoded != body_name->get_string())
+      return mismatch("Mcp-Name header does not match params." + std::string(name_key));
+  }
+  if (msg.method == "tools/call")
+    if (auto v = check_param_headers(req, msg, reg)) return v;
+  auto rev = protocol::parse_revision(pv->get_string());
+  if (!rev || !protocol::is_modern(*rev))
+    return rule_violation{code::unsupported_protocol_version,
+                          "Unsupported protocol version '" + std::string(pv->get_string()) +
+                              "': this request format needs 2026-07-28 (2025-xx clients: send initialize)",
+                          json::object{{"supported", json::array{protocol::latest_modern}}, {"requested", pv->get_string()}}};
+  return std::nullopt;
+}
+
+}  // namespace mcpx::transport

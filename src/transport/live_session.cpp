@@ -1,0 +1,79 @@
+#include "transport/live_session.hpp"
+
+namespace mcpx::transport {
+
+bool live_session::resolve(const std::string& rid, std::optional<json::value> result, std::string error) {
+  std::shared_ptr<pending_call> p;
+  {
+    std::lock_guard lock(mu);
+    auto it = pending.find(rid);
+    if (it == pending.end()) return false;
+    p = it->second;
+    pending.erase(it);
+  }
+  {
+    std::lock_guard lock(p->mu);
+    p->done = true;
+    p->result = std::move(result);
+    p->error = std::move(error);
+  }
+  p->cv.notify_all();
+  return true;
+}
+
+void session_hooks_impl::set_log_level(log_level l) {
+  rec_.log_level = std::string(to_string(l));
+  store_.update(rec_);
+}
+
+void session_hooks_impl::subscribe(const std::string& uri) {
+  rec_.subscriptions.insert(uri);
+  store_.update(rec_);
+}
+
+void session_hooks_impl::unsubscribe(const std::string& uri) {
+  rec_.subscriptions.erase(uri);
+  store_.update(rec_);
+}
+
+std::shared_ptr<live_session> live_sessions::get(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto& p = map_[id];
+  if (!p) p = std::make_shared<live_session>(id);
+  return p;
+}
+
+std::shared_ptr<live_session> live_sessions::find(const std::string& id) {
+  std::lock_guard lock(mu_);
+  auto it = map_.find(id);
+  return it == map_.end() ? nullptr : it->second;
+}
+
+void live_sessions::erase(const std::string& id) {
+  std::shared_ptr<live_session> s;
+  {
+    std::lock_guard lock(mu_);
+    auto it = map_.find(id);
+    if (it == map_.end()) return;
+    s = std::move(it->second);
+    map_.erase(it);
+  }
+  std::lock_guard lock(s->mu);
+  if (s->get_stream) s->get_stream->close();
+  for (auto& [k, p] : s->pending) {
+    std::lock_guard pl(p->mu);
+    p->done = true;
+    p->error = "session terminated";
+    p->cv.notify_all();
+  }
+  s->pending.clear();
+}
+
+std::vector<std::shared_ptr<live_session>> live_sessions::all() {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<live_session>> v;
+  for (auto& [k, s] : map_) v.push_back(s);
+  return v;
+}
+
+}  // namespace mcpx::transport

@@ -1,0 +1,72 @@
+#pragma once
+// What a legacy (2025-xx) session holds in this process: its standalone GET stream,
+// server-to-client requests awaiting answers, and in-flight requests (for cancellation).
+// The persistent part (version, capabilities, log level, subscriptions) is a
+// state::session_record in the session store.
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "http/event_stream.hpp"
+#include "mcpx/state/stores.hpp"
+#include "protocol/dispatcher.hpp"
+
+namespace mcpx::transport {
+
+namespace json = boost::json;
+
+/// A server-to-client request waiting for the client's answer.
+struct pending_call {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::optional<json::value> result;
+  std::string error;
+};
+
+struct live_session {
+  explicit live_session(std::string i) : id(std::move(i)) {}
+  std::string id;
+  std::mutex mu;
+  std::shared_ptr<http::event_stream> get_stream;
+  std::map<std::string, std::shared_ptr<pending_call>> pending;
+  std::map<std::string, std::weak_ptr<protocol::outbound>> inflight;  // by serialized request id
+  std::atomic<std::uint64_t> next_id{0};
+
+  /// Resolves a pending server-to-client request from the client's JSON-RPC response.
+  bool resolve(const std::string& id, std::optional<json::value> result, std::string error);
+};
+
+/// The session record plus the hooks the dispatcher uses to update it.
+class session_hooks_impl final : public protocol::session_hooks {
+ public:
+  session_hooks_impl(state::session_store& store, state::session_record rec) : store_(store), rec_(std::move(rec)) {}
+  void set_log_level(log_level l) override;
+  void subscribe(const std::string& uri) override;
+  void unsubscribe(const std::string& uri) override;
+  const state::session_record& record() const { return rec_; }
+
+ private:
+  state::session_store& store_;
+  state::session_record rec_;
+};
+
+/// Process-local live sessions, created on first use of a session id.
+class live_sessions {
+ public:
+  std::shared_ptr<live_session> get(const std::string& id);
+  std::shared_ptr<live_session> find(const std::string& id);
+  void erase(const std::string& id);
+  /// Streams of sessions subscribed to `uri` get a resources/updated notification.
+  std::vector<std::shared_ptr<live_session>> all();
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<live_session>> map_;
+};
+
+}  // namespace mcpx::transport

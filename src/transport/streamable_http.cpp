@@ -1,0 +1,177 @@
+#include "transport/streamable_http.hpp"
+
+#include <openssl/rand.h>
+
+#include <boost/url/parse.hpp>
+
+#include "transport/header_rules.hpp"
+#include "transport/replies.hpp"
+#include "transport/request_outbound.hpp"
+
+namespace mcpx::transport {
+
+using code = jsonrpc::code;
+using protocol::revision;
+
+streamable_http::streamable_http(const protocol::registry& reg, const server_info& info, const options& opts)
+    : reg_(reg),
+      opts_(opts),
+      dispatcher_(reg, info, opts),
+      sessions_(state::make_memory_session_store(opts.session_idle_timeout, opts.max_sessions)),
+      events_(state::make_memory_event_store()),
+      pool_(opts.worker_threads, opts.worker_queue_limit) {}
+
+streamable_http::~streamable_http() { pool_.stop(); }
+
+namespace {
+
+std::string random_session_id() {
+  unsigned char raw[16];
+  RAND_bytes(raw, sizeof raw);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string s;
+  for (unsigned char b : raw) s += hex[b >> 4], s += hex[b & 15];
+  return s;
+}
+
+std::optional<std::string> header(const http::request& req, std::string_view name) {
+  auto it = req.find(name);
+  if (it == req.end()) return std::nullopt;
+  return std::string(it->value());
+}
+
+bool loopback_host(std::string_view host) {
+  return host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1";
+}
+
+json::object meta_of(const jsonrpc::message& m) {
+  if (!m.params.is_object()) return {};
+  auto* meta = m.params.get_object().if_contains("_meta");
+  return meta && meta->is_object() ? meta->get_object() : json::object{};
+}
+
+bool accepts(const http::request& req, std::string_view type) {
+  auto a = header(req, "Accept");
+  if (!a) return true;  // no Accept header: anything goes (RFC 9110)
+  return a->find(type) != std::string::npos || a->find("*/*") != std::string::npos;
+}
+
+}  // namespace
+
+bool streamable_http::origin_allowed(const http::request& req) const {
+  // DNS rebinding: a server on loopback answers only requests addressed to a loopback name.
+  if (auto host = header(req, "Host"); host && !opts_.allowed_hosts.empty()) {
+    auto colon = host->rfind(':');
+    std::string name = colon != std::string::npos && host->find(']') < colon ? host->substr(0, colon)
+                       : colon != std::string::npos && host->find(']') == std::string::npos ? host->substr(0, colon)
+                                                                                           : *host;
+    bool ok = false;
+    for (auto& h : opts_.allowed_hosts) ok = ok || h == name;
+    if (!ok) return false;
+  }
+  auto origin = header(req, "Origin");
+  if (!origin) return true;  // non-browser clients send none
+  for (auto& o : opts_.allowed_origins)
+    if (o == *origin) return true;
+  auto u = boost::urls::parse_uri(*origin);
+  if (!u) return false;
+  // DNS rebinding: a page on a foreign origin that resolves to us must not reach us.
+  return loopback_host(u->host());
+}
+
+net::awaitable<http::reply> streamable_http::handle(http::request& req, const http::peer_info&) {
+  std::string_view target = req.target();
+  auto q = target.find('?');
+  if (q != std::string_view::npos) target = target.substr(0, q);
+  if (target != opts_.endpoint) co_return text_reply(404, "Not found\n");
+  if (!origin_allowed(req))
+    co_return json_reply(403, jsonrpc::make_error(nullptr, code::invalid_request, "Forbidden: Origin not allowed"));
+  switch (req.method()) {
+    case http::bhttp::verb::post: co_return co_await post(req);
+    case http::bhttp::verb::get: co_return co_await get(req);
+    case http::bhttp::verb::delete_: co_return del(req);
+    default: {
+      auto r = json_reply(405, jsonrpc::make_error(nullptr, code::invalid_request, "Method not allowed"));
+      r.head.set(http::bhttp::field::allow, "GET, POST, DELETE");
+      co_return r;
+    }
+  }
+}
+
+net::awaitable<http::reply> streamable_http::post(http::request& req) {
+  if (auto ct = header(req, "Content-Type"); !ct || ct->find("application/json") == std::string::npos)
+    co_return json_reply(415, jsonrpc::make_error(nullptr, code::invalid_request,
+                                                  "Unsupported Media Type: Content-Type must be application/json"));
+  if (!accepts(req, "application/json") && !accepts(req, "text/event-stream"))
+    co_return json_reply(406, jsonrpc::make_error(nullptr, code::invalid_request,
+                                                  "Not Acceptable: Accept must include application/json and text/event-stream"));
+  jsonrpc::message msg;
+  if (auto e = jsonrpc::parse(req.body(), msg)) co_return json_reply(400, jsonrpc::make_error(e->id, e->code, e->message));
+  auto sid = header(req, "Mcp-Session-Id");
+  if (sid) co_return co_await post_legacy(req, std::move(msg), *sid);
+  // Era: a request without a session is modern when it carries _meta or a modern version
+  // header; initialize (and anything naming a legacy version without _meta) is legacy.
+  auto version_h = header(req, "MCP-Protocol-Version");
+  bool has_meta = msg.params.is_object() && msg.params.get_object().contains("_meta");
+  auto hrev = version_h ? protocol::parse_revision(*version_h) : std::nullopt;
+  bool legacy_header = hrev && !protocol::is_modern(*hrev);
+  bool modern = has_meta || (version_h && !legacy_header);
+  if (msg.type == jsonrpc::kind::request && msg.method == "initialize" && !modern)
+    co_return co_await initialize(req, std::move(msg));
+  if (modern) co_return co_await post_modern(req, std::move(msg));
+  co_return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request,
+                                                "Bad Request: missing Mcp-Session-Id. Clients of 2025-xx revisions must send "
+                                                "initialize first; 2026-07-28 clients must send MCP-Protocol-Version and _meta."));
+}
+
+net::awaitable<http::reply> streamable_http::post_modern(http::request& req, jsonrpc::message&& msg) {
+  if (msg.type == jsonrpc::kind::response || msg.type == jsonrpc::kind::error_response)
+    co_return json_reply(400, jsonrpc::make_error(nullptr, code::invalid_request,
+                                                  "Bad Request: 2026-07-28 clients must not send JSON-RPC responses"));
+  if (auto v = check_modern_request(req, msg, reg_)) co_return json_reply(400, jsonrpc::make_error(msg.id, v->code, v->message, v->data));
+  if (msg.type == jsonrpc::kind::notification) co_return empty_reply(202);
+  protocol::call c;
+  c.meta = meta_of(msg);
+  c.rev = revision::v2026_07_28;
+  if (auto* caps = c.meta.if_contains("io.modelcontextprotocol/clientCapabilities"); caps && caps->is_object())
+    c.client_capabilities = caps->get_object();
+  if (auto* info = c.meta.if_contains("io.modelcontextprotocol/clientInfo"); info && info->is_object())
+    c.client_info = info->get_object();
+  if (auto* lv = c.meta.if_contains("io.modelcontextprotocol/logLevel"); lv && lv->is_string())
+    c.min_log_level = parse_log_level(lv->get_string());
+  c.msg = std::move(msg);
+  if (c.msg.method == "subscriptions/listen") co_return co_await listen(std::move(c));
+  co_return co_await run(std::move(c), nullptr, {});
+}
+
+net::awaitable<http::reply> streamable_http::initialize(http::request& req, jsonrpc::message&& msg) {
+  std::string requested;
+  json::object caps, info;
+  if (msg.params.is_object()) {
+    auto& p = msg.params.get_object();
+    if (auto* v = p.if_contains("protocolVersion"); v && v->is_string()) requested = v->get_string();
+    if (auto* v = p.if_contains("capabilities"); v && v->is_object()) caps = v->get_object();
+    if (auto* v = p.if_contains("clientInfo"); v && v->is_object()) info = v->get_object();
+  }
+  if (requested.empty())
+    co_return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_params, "Invalid params: \"protocolVersion\" is required"));
+  // Negotiation: echo a legacy version we speak, else offer our latest legacy one.
+  auto rev = protocol::parse_revision(requested);
+  std::string version = rev && !protocol::is_modern(*rev) ? requested : std::string(protocol::latest_legacy);
+  state::session_record rec;
+  rec.id = random_session_id();
+  rec.protocol_version = version;
+  rec.client_capabilities_json = json::serialize(caps);
+  rec.client_info_json = json::serialize(info);
+  if (!sessions_->create(rec)) {
+    auto r = json_reply(503, jsonrpc::make_error(msg.id, code::internal_error, "Too many sessions; retry later"));
+    r.head.set(http::bhttp::field::retry_after, "5");
+    co_return r;
+  }
+  json::object res{{"jsonrpc", "2.0"}, {"id", msg.id}, {"result", dispatcher_.initialize_result(version)}};
+  auto r = json_reply(200, res);
+  r.head.set("Mcp-Session-Id", rec.id);
+  co_return r;
+}
+
+}  // namespace mcpx::transport

@@ -1,0 +1,66 @@
+#pragma once
+// MCP Streamable HTTP on one endpoint, for every revision a client may speak:
+// 2026-07-28 requests are stateless (per-request _meta); 2025-xx clients initialize and
+// get an Mcp-Session-Id, a GET stream, and resumable SSE.
+#include <memory>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "http/types.hpp"
+#include "mcpx/server.hpp"
+#include "mcpx/state/stores.hpp"
+#include "protocol/dispatcher.hpp"
+#include "transport/live_session.hpp"
+#include "transport/worker_pool.hpp"
+
+namespace mcpx::transport {
+
+class streamable_http final : public http::handler {
+ public:
+  streamable_http(const protocol::registry& reg, const server_info& info, const options& opts);
+  ~streamable_http() override;
+
+  net::awaitable<http::reply> handle(http::request& req, const http::peer_info& peer) override;
+
+  /// Sends notifications/resources/updated to sessions subscribed to `uri`.
+  void resource_updated(const std::string& uri);
+  /// Sends notifications/<kind>/list_changed to listeners and legacy sessions.
+  void list_changed(std::string_view kind);
+  /// Drops idle sessions; call periodically.
+  void expire_sessions();
+  std::size_t session_count() const { return sessions_->size(); }
+  worker_pool& workers() { return pool_; }
+
+ private:
+  net::awaitable<http::reply> post(http::request& req);
+  net::awaitable<http::reply> post_modern(http::request& req, jsonrpc::message&& msg);
+  net::awaitable<http::reply> post_legacy(http::request& req, jsonrpc::message&& msg, const std::string& sid);
+  net::awaitable<http::reply> initialize(http::request& req, jsonrpc::message&& msg);
+  net::awaitable<http::reply> get(http::request& req);
+  http::reply del(http::request& req);
+  net::awaitable<http::reply> run(protocol::call c, std::shared_ptr<live_session> s, std::string stream_name);
+  bool origin_allowed(const http::request& req) const;
+  net::awaitable<http::reply> listen(protocol::call c);
+  void notify_listeners(const std::string& uri);
+
+  /// An open subscriptions/listen stream (2026-07-28).
+  struct listener {
+    std::weak_ptr<http::event_stream> stream;
+    json::value subscription_id;
+    std::set<std::string> resources;
+    std::set<std::string> lists;  ///< "tools", "prompts", "resources"
+  };
+  std::mutex listeners_mu_;
+  std::vector<listener> listeners_;
+
+  const protocol::registry& reg_;
+  const options& opts_;
+  protocol::dispatcher dispatcher_;
+  std::unique_ptr<state::session_store> sessions_;
+  std::unique_ptr<state::event_store> events_;
+  live_sessions live_;
+  worker_pool pool_;
+};
+
+}  // namespace mcpx::transport

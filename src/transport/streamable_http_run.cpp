@@ -1,0 +1,191 @@
+// Running one request, and the legacy session paths (POST with a session, GET, DELETE).
+#include "jsonrpc/message.hpp"
+#include "transport/replies.hpp"
+#include "transport/request_outbound.hpp"
+#include "transport/streamable_http.hpp"
+
+namespace mcpx::transport {
+
+using code = jsonrpc::code;
+
+namespace {
+
+std::optional<std::string> header(const http::request& req, std::string_view name) {
+  auto it = req.find(name);
+  if (it == req.end()) return std::nullopt;
+  return std::string(it->value());
+}
+
+json::object parse_object(const std::string& s) {
+  boost::system::error_code ec;
+  auto v = json::parse(s, ec);
+  return !ec && v.is_object() ? std::move(v.get_object()) : json::object{};
+}
+
+http::reply outcome_reply(const protocol::outcome& o) {
+  if (o.message.is_null()) return empty_reply(o.http_status == 200 ? 202 : o.http_status);
+  return json_reply(o.http_status, o.message);
+}
+
+}  // namespace
+
+net::awaitable<http::reply> streamable_http::run(protocol::call c, std::shared_ptr<live_session> s,
+                                                 std::string stream_name) {
+  auto ex = co_await net::this_coro::executor;
+  auto stream = std::make_shared<http::event_stream>(ex);
+  auto out = std::make_shared<request_outbound>(stream, s, s ? events_.get() : nullptr, std::move(stream_name),
+                                                opts_.client_request_timeout);
+  if (!protocol::dispatcher::runs_user_code(c.msg.method)) co_return outcome_reply(dispatcher_.dispatch(c, *out));
+  if (!pool_.try_acquire()) {
+    auto r = json_reply(503, jsonrpc::make_error(c.msg.id, code::internal_error, "Server busy: retry in 1 second",
+                                                 json::object{{"type", "SERVER_ERROR"}, {"code", "SERVER_BUSY"},
+                                                              {"recoverable", true}, {"retry_after", 1}}));
+    r.head.set(http::bhttp::field::retry_after, "1");
+    co_return r;
+  }
+  std::string key = json::serialize(c.msg.id);
+  if (s) {
+    std::lock_guard lock(s->mu);
+    s->inflight[key] = out;
+  }
+  c.session = nullptr;  // user-code methods never touch session state, and the hooks die with this frame
+  auto cp = std::make_shared<protocol::call>(std::move(c));
+  pool_.submit([this, cp, out, s, key] {
+    protocol::outcome o;
+    try {
+      o = dispatcher_.dispatch(*cp, *out);
+    } catch (const std::exception&) {
+      o = protocol::dispatcher::error(cp->msg.id, code::internal_error, "Internal error");
+    }
+    if (s) {
+      std::lock_guard lock(s->mu);
+      s->inflight.erase(key);
+    }
+    out->finish(o.message, o.http_status);
+  });
+  auto first = co_await stream->next();
+  if (!first) co_return empty_reply(500);
+  // Only the response came: answer with plain JSON. Anything before it: stream it all as SSE.
+  if (stream->drained()) co_return json_reply_text(out->status(), std::move(first->data));
+  stream->unshift(std::move(*first));
+  co_return sse_reply(stream);
+}
+
+net::awaitable<http::reply> streamable_http::post_legacy(http::request& req, jsonrpc::message&& msg,
+                                                         const std::string& sid) {
+  auto rec = sessions_->touch(sid);
+  if (!rec)
+    co_return json_reply(404, jsonrpc::make_error(msg.id, -32001, "Session not found: it expired or was deleted; send initialize to start a new one"));
+  if (auto vh = header(req, "MCP-Protocol-Version")) {
+    // Any legacy revision we speak is accepted, not only the negotiated one (seen from real clients).
+    auto hrev = protocol::parse_revision(*vh);
+    if (!hrev || protocol::is_modern(*hrev))
+      co_return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request,
+                                                    "Bad Request: unsupported MCP-Protocol-Version '" + *vh +
+                                                        "' for this session (negotiated " + rec->protocol_version + ")"));
+  }
+  auto live = live_.get(sid);
+  if (msg.type == jsonrpc::kind::response || msg.type == jsonrpc::kind::error_response) {
+    std::string rid = msg.id.is_string() ? std::string(msg.id.get_string()) : json::serialize(msg.id);
+    if (msg.type == jsonrpc::kind::response)
+      live->resolve(rid, std::move(msg.result), {});
+    else
+      live->resolve(rid, std::nullopt, msg.error.is_object() && msg.error.get_object().contains("message")
+                                           ? json::value_to<std::string>(msg.error.get_object().at("message"))
+                                           : std::string("client error"));
+    co_return empty_reply(202);
+  }
+  if (msg.type == jsonrpc::kind::notification) {
+    if (msg.method == "notifications/cancelled" && msg.params.is_object()) {
+      if (auto* rid = msg.params.get_object().if_contains("requestId")) {
+        std::lock_guard lock(live->mu);
+        auto it = live->inflight.find(json::serialize(*rid));
+        if (it != live->inflight.end())
+          if (auto o = it->second.lock()) static_cast<request_outbound&>(*o).cancel();
+      }
+    }
+    co_return empty_reply(202);
+  }
+  if (msg.method == "initialize")
+    co_return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request, "Bad Request: session already initialized"));
+  protocol::call c;
+  c.rev = *protocol::parse_revision(rec->protocol_version);
+  c.client_capabilities = parse_object(rec->client_capabilities_json);
+  c.client_info = parse_object(rec->client_info_json);
+  // Until logging/setLevel, a legacy client gets every log message.
+  c.min_log_level = rec->log_level.empty() ? std::optional(log_level::debug) : parse_log_level(rec->log_level);
+  c.session_id = sid;
+  if (msg.params.is_object())
+    if (auto* m = msg.params.get_object().if_contains("_meta"); m && m->is_object()) c.meta = m->get_object();
+  session_hooks_impl hooks(*sessions_, *rec);
+  c.session = &hooks;
+  c.msg = std::move(msg);
+  std::string stream_name = "r" + std::to_string(live->next_id.fetch_add(1) + 1);
+  co_return co_await run(std::move(c), live, std::move(stream_name));
+}
+
+net::awaitable<http::reply> streamable_http::get(http::request& req) {
+  auto sid = header(req, "Mcp-Session-Id");
+  if (!sid) {
+    auto r = json_reply(405, jsonrpc::make_error(nullptr, code::invalid_request,
+                                                 "Method Not Allowed: GET needs an Mcp-Session-Id (2025-xx sessions only)"));
+    r.head.set(http::bhttp::field::allow, "POST, DELETE");
+    co_return r;
+  }
+  auto a = header(req, "Accept");
+  if (a && a->find("text/event-stream") == std::string::npos && a->find("*/*") == std::string::npos)
+    co_return json_reply(406, jsonrpc::make_error(nullptr, code::invalid_request, "Not Acceptable: Accept must include text/event-stream"));
+  if (!sessions_->touch(*sid)) co_return json_reply(404, jsonrpc::make_error(nullptr, -32001, "Session not found"));
+  auto live = live_.get(*sid);
+  auto ex = co_await net::this_coro::executor;
+  auto stream = std::make_shared<http::event_stream>(ex);
+  if (auto last = header(req, "Last-Event-ID")) {
+    std::string stream_name;
+    auto events = events_->after(*sid, *last, &stream_name);
+    if (events) {
+      for (auto& e : *events) stream->push({e.id, e.data});
+      // A finished request stream is replayed and closed; the standalone stream goes on live.
+      if (stream_name != "g") {
+        stream->close();
+        co_return sse_reply(stream);
+      }
+    }
+  }
+  {
+    std::lock_guard lock(live->mu);
+    if (live->get_stream && !live->get_stream->cancelled() && !live->get_stream->drained())
+      co_return json_reply(409, jsonrpc::make_error(nullptr, code::invalid_request,
+                                                    "Conflict: this session already has an open GET stream"));
+    live->get_stream = stream;
+  }
+  co_return sse_reply(stream);
+}
+
+http::reply streamable_http::del(http::request& req) {
+  auto sid = header(req, "Mcp-Session-Id");
+  if (!sid) return json_reply(400, jsonrpc::make_error(nullptr, code::invalid_request, "Bad Request: Mcp-Session-Id header is required"));
+  if (!sessions_->erase(*sid)) return json_reply(404, jsonrpc::make_error(nullptr, -32001, "Session not found"));
+  live_.erase(*sid);
+  events_->drop_session(*sid);
+  return empty_reply(200);
+}
+
+void streamable_http::resource_updated(const std::string& uri) {
+  notify_listeners(uri);
+  for (auto& live : live_.all()) {
+    auto rec = sessions_->touch(live->id);
+    if (!rec || !rec->subscriptions.count(uri)) continue;
+    std::string data = jsonrpc::encode_notification("notifications/resources/updated", json::object{{"uri", uri}});
+    std::lock_guard lock(live->mu);
+    if (live->get_stream) live->get_stream->push({events_->append(live->id, "g", data), data});
+  }
+}
+
+void streamable_http::expire_sessions() {
+  for (auto& id : sessions_->expire()) {
+    live_.erase(id);
+    events_->drop_session(id);
+  }
+}
+
+}  // namespace mcpx::transport

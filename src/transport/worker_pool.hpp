@@ -1,0 +1,72 @@
+#pragma once
+// Bounded pool for user handlers: I/O threads never run user code, and a flood of slow
+// calls is refused (503) instead of queueing without end.
+#include <atomic>
+#include <boost/asio.hpp>
+#include <exception>
+#include <optional>
+
+namespace mcpx::transport {
+
+namespace net = boost::asio;
+
+class worker_pool {
+ public:
+  worker_pool(unsigned threads, std::size_t queue_limit) : pool_(threads ? threads : 1), limit_(queue_limit) {}
+  ~worker_pool() { pool_.join(); }
+
+  /// Reserves a slot; false when `queue_limit` calls are already queued or running.
+  bool try_acquire() noexcept {
+    auto n = in_flight_.fetch_add(1, std::memory_order_relaxed);
+    if (n >= limit_) {
+      in_flight_.fetch_sub(1, std::memory_order_relaxed);
+      return false;
+    }
+    return true;
+  }
+  /// Runs `f` on the pool (slot already acquired) and releases the slot after.
+  template <class F>
+  void submit(F f) {
+    net::post(pool_, [this, f = std::move(f)]() mutable {
+      try {
+        f();
+      } catch (...) {
+      }
+      in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    });
+  }
+  std::size_t in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
+  std::size_t limit() const noexcept { return limit_; }
+  void stop() { pool_.stop(); }
+
+  /// Runs `f` on the pool (slot already acquired) and resumes the caller on its own executor.
+  template <class F>
+  auto run(F f) -> net::awaitable<decltype(f())> {
+    using R = decltype(f());
+    auto ex = co_await net::this_coro::executor;
+    auto init = [this, ex, f = std::move(f)](auto handler) mutable {
+      net::post(pool_, [this, ex, f = std::move(f), handler = std::move(handler)]() mutable {
+        std::exception_ptr ep;
+        std::optional<R> r;
+        try {
+          r.emplace(f());
+        } catch (...) {
+          ep = std::current_exception();
+        }
+        in_flight_.fetch_sub(1, std::memory_order_relaxed);
+        net::post(ex, [handler = std::move(handler), ep, r = std::move(r)]() mutable {
+          handler(ep, ep ? R{} : std::move(*r));
+        });
+      });
+    };
+    co_return co_await net::async_initiate<decltype(net::use_awaitable), void(std::exception_ptr, R)>(
+        std::move(init), net::use_awaitable);
+  }
+
+ private:
+  net::thread_pool pool_;
+  std::size_t limit_;
+  std::atomic<std::size_t> in_flight_{0};
+};
+
+}  // namespace mcpx::transport

@@ -1,0 +1,4 @@
+add_executable(unit_tests
+  ${CMAKE_CURRENT_LIST_DIR}/jsonrpc_test.cpp)
+target_link_libraries(unit_tests PRIVATE mcpx GTest::gtest_main)
+gtest_discover_tests(unit_tests DISCOVERY_TIMEOUT 30)
