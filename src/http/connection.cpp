@@ -90,6 +90,23 @@ net::awaitable<bool> write_stream(std::shared_ptr<conn_state> c, reply& r, const
   co_return !lec;
 }
 
+// After refusing a request we have not read, close gracefully: stop sending, then discard
+// what the client is still sending for a moment. Closing with unread data makes the kernel
+// send a reset, and the client may lose our answer before reading it.
+net::awaitable<void> linger(conn_state& c) {
+  constexpr std::size_t drain_limit = 1024 * 1024;
+  boost::system::error_code ec;
+  c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  c.stream.expires_after(std::chrono::milliseconds(1000));
+  std::size_t drained = 0;
+  char sink[16384];
+  while (drained < drain_limit) {
+    auto [rec, n] = co_await c.stream.async_read_some(net::buffer(sink), net::as_tuple(net::use_awaitable));
+    if (rec) break;
+    drained += n;
+  }
+}
+
 // Waits for the first byte of the next request under the idle timeout, so a slow request
 // (one byte a second) is then bounded by read_timeout instead.
 net::awaitable<bool> await_first_byte(conn_state& c, const limits& lim) {
@@ -127,6 +144,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
       if (auto res = reject_for(rec, lim)) {
         c->stream.expires_after(lim.write_timeout);
         co_await bhttp::async_write(c->stream, *res, net::as_tuple(net::use_awaitable));
+        co_await linger(*c);
       }
       break;  // end_of_stream, timeout, reset, or a rejected request: close
     }

@@ -1,5 +1,6 @@
 # Unit tests of mcpx_schema; included from tests/CMakeLists.txt.
 include(GoogleTest)
+find_package(Threads REQUIRED)
 add_executable(schema_test ${CMAKE_CURRENT_LIST_DIR}/schema_test.cpp)
-target_link_libraries(schema_test PRIVATE mcpx_schema GTest::gtest_main)
+target_link_libraries(schema_test PRIVATE mcpx_schema GTest::gtest_main Threads::Threads)
 gtest_discover_tests(schema_test)

@@ -192,6 +192,10 @@ TEST(SchemaString, PatternIsAnUnanchoredSearch) {
   EXPECT_EQ(e.instance_path, "/code");
   EXPECT_EQ(e.message, R"('code' must match the pattern "^[A-Z]{3}-\\d+$")");
   EXPECT_TRUE(ok(anchored, R"({"code":5})"));  // pattern only applies to strings
+  auto alternation = must_compile(R"({"pattern":"^a|b$"})");  // ^ binds to the first alternative only
+  EXPECT_TRUE(ok(alternation, R"("xxb")"));
+  EXPECT_TRUE(ok(alternation, R"("axx")"));
+  EXPECT_FALSE(ok(alternation, R"("xax")"));
 }
 
 TEST(SchemaString, PatternSeesCodePoints) {
@@ -232,6 +236,8 @@ TEST(SchemaString, InvalidPatternIsACompileError) {
   EXPECT_NE(e.find("#/properties/a"), std::string::npos) << e;
   EXPECT_NE(compile_error(R"({"patternProperties":{"[z-a]":{}}})").find("patternProperties"), std::string::npos);
   compile_error(R"({"pattern":"a)b("})");
+  // Backreferences would need a backtracking matcher (stack and time unbounded in the input).
+  compile_error(R"({"pattern":"(a)\\1"})");
 }
 
 TEST(SchemaString, FormatIsOnlyAnAnnotation) {
