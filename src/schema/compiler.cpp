@@ -118,17 +118,17 @@ bool compiler::push_children(const pending& w, const json::object& o, std::vecto
     stack.push_back({&v, w.resource, w.depth + 1, w.d, w.pointer + suffix});
   };
   for (const auto keyword : single_schema_keywords)
-    if (const auto* v = o.if_contains(keyword)) push(*v, "/" + std::string(keyword));
+    if (const auto* v = o.if_contains(keyword)) push(*v, pointer_suffix(keyword));
   if (w.d == dialect::draft2020_12)
     for (const auto keyword : single_schema_keywords_2020)
-      if (const auto* v = o.if_contains(keyword)) push(*v, "/" + std::string(keyword));
+      if (const auto* v = o.if_contains(keyword)) push(*v, pointer_suffix(keyword));
   const auto push_array = [&](std::string_view keyword) {
     const auto* v = o.if_contains(keyword);
     if (!v) return true;
     if (!v->is_array())
       return fail("invalid '" + std::string(keyword) + "' at " + w.pointer + ": expected an array of schemas");
     const auto& a = v->get_array();
-    for (std::size_t i = 0; i < a.size(); ++i) push(a[i], "/" + std::string(keyword) + "/" + std::to_string(i));
+    for (std::size_t i = 0; i < a.size(); ++i) push(a[i], pointer_suffix(keyword, i));
     return true;
   };
   for (const auto keyword : schema_array_keywords)
@@ -149,7 +149,7 @@ bool compiler::push_children(const pending& w, const json::object& o, std::vecto
     for (const auto& kv : v->get_object()) {
       // `dependencies` mixes schemas with arrays of property names.
       if (schemas_only && !kv.value().is_object() && !kv.value().is_bool()) continue;
-      push(kv.value(), "/" + std::string(keyword) + "/" + escape_pointer_token(kv.key()));
+      push(kv.value(), pointer_suffix(keyword, kv.key(), true));
     }
     return true;
   };

@@ -30,7 +30,7 @@ struct keyword_compiler {
   // A keyword whose value is one subschema; absent keywords leave `out` untouched.
   bool single(std::string_view keyword, node_id& out) {
     const auto* v = o.if_contains(keyword);
-    return !v || child(*v, "/" + std::string(keyword), out);
+    return !v || child(*v, pointer_suffix(keyword), out);
   }
 
   bool schema_list(std::string_view keyword, std::vector<node_id>& out) {
@@ -40,7 +40,7 @@ struct keyword_compiler {
     const auto& a = v->get_array();
     for (std::size_t i = 0; i < a.size(); ++i) {
       node_id child_id;
-      if (!child(a[i], "/" + std::string(keyword) + "/" + std::to_string(i), child_id)) return false;
+      if (!child(a[i], pointer_suffix(keyword, i), child_id)) return false;
       out.push_back(child_id);
     }
     return true;
@@ -175,7 +175,7 @@ bool keyword_compiler::objects() {
     if (!p->is_object()) return bad("properties", "an object of schemas");
     for (const auto& kv : p->get_object()) {
       node_id child_id;
-      if (!child(kv.value(), "/properties/" + escape_pointer_token(kv.key()), child_id)) return false;
+      if (!child(kv.value(), pointer_suffix("properties", kv.key(), true), child_id)) return false;
       n.properties.push_back({kv.key(), child_id});
       n.property_set.push_back(kv.key());
     }
@@ -188,7 +188,7 @@ bool keyword_compiler::objects() {
       std::optional<pattern> re;
       if (!regex("patternProperties", kv.key(), re)) return false;
       pc.re = std::move(*re);
-      if (!child(kv.value(), "/patternProperties/" + escape_pointer_token(kv.key()), pc.id)) return false;
+      if (!child(kv.value(), pointer_suffix("patternProperties", kv.key(), true), pc.id)) return false;
       n.pattern_properties.push_back(std::move(pc));
     }
   }
@@ -206,7 +206,7 @@ bool keyword_compiler::objects() {
         n.dependent_req.push_back(std::move(dr));
       } else if (allow_schemas && (kv.value().is_object() || kv.value().is_bool())) {
         node_id child_id;
-        if (!child(kv.value(), "/" + std::string(keyword) + "/" + escape_pointer_token(kv.key()), child_id))
+        if (!child(kv.value(), pointer_suffix(keyword, kv.key(), true), child_id))
           return false;
         n.dependent_schemas.push_back({kv.key(), child_id});
       } else {

@@ -72,7 +72,7 @@ std::string remove_dot_segments(std::string_view in) {
 }
 
 std::string merge_paths(const uri_parts& base, std::string_view ref_path) {
-  if (base.has_authority && base.path.empty()) return "/" + std::string(ref_path);
+  if (base.has_authority && base.path.empty()) return std::string("/").append(ref_path);
   const auto slash = base.path.rfind('/');
   if (slash == std::string_view::npos) return std::string(ref_path);
   return std::string(base.path.substr(0, slash + 1)) + std::string(ref_path);
@@ -190,6 +190,14 @@ std::string escape_pointer_token(std::string_view token) {
     else if (c == '/') out += "~1";
     else out += c;
   }
+  return out;
+}
+
+std::string pointer_suffix(std::string_view keyword, std::string_view token, bool has_token) {
+  // Built with append: GCC 12 misreports chained operator+ on strings (-Wrestrict).
+  std::string out("/");
+  out.append(keyword);
+  if (has_token) out.append("/").append(escape_pointer_token(token));
   return out;
 }
 

@@ -27,4 +27,10 @@ bool parse_pointer(std::string_view pointer, std::vector<std::string>& tokens);
 /// Escapes one JSON pointer token (~ -> ~0, / -> ~1).
 std::string escape_pointer_token(std::string_view token);
 
+/// "/keyword" or "/keyword/<escaped token>": a pointer suffix for compile errors.
+std::string pointer_suffix(std::string_view keyword, std::string_view token = {}, bool has_token = false);
+inline std::string pointer_suffix(std::string_view keyword, std::size_t index) {
+  return pointer_suffix(keyword, std::to_string(index), true);
+}
+
 }  // namespace mcpx::schema::detail

@@ -655,14 +655,17 @@ TEST(SchemaCompile, UnknownKeywordsAreIgnored) {
 
 TEST(SchemaLimits, SchemaDepthAndSize) {
   std::string deep = "{}";
-  for (int i = 0; i < 10; ++i) deep = R"({"properties":{"a":)" + deep + "}}";
+  for (int i = 0; i < 10; ++i) deep = std::string(R"({"properties":{"a":)").append(deep).append("}}");
   limits small;
   small.max_depth = 5;
   EXPECT_NE(compile_error(deep, small).find("max_depth"), std::string::npos);
   must_compile(deep);  // fine with the defaults
 
   std::string wide = R"({"properties":{)";
-  for (int i = 0; i < 50; ++i) wide += (i ? "," : "") + std::string("\"p") + std::to_string(i) + "\":{}";
+  for (int i = 0; i < 50; ++i) {
+    if (i) wide += ',';
+    wide.append("\"p").append(std::to_string(i)).append("\":{}");
+  }
   wide += "}}";
   limits few;
   few.max_subschemas = 20;

@@ -1,6 +1,12 @@
 #pragma once
 // JSON Schema validation of tool arguments and structured output.
-// Dialects: 2020-12 (default when `$schema` is absent) and draft-07.
+// Dialects: 2020-12 (default when `$schema` is absent) and draft-07; any other `$schema`
+// fails compile() with "unsupported JSON Schema dialect: <uri>".
+// References are resolved only within the schema document ($defs, JSON pointers, $anchor,
+// embedded $id resources, basic $dynamicRef); nothing is ever fetched, so a remote $ref
+// fails compile() with "unresolvable $ref: <ref>". `format` and unknown keywords are
+// annotations only. `pattern` uses ECMAScript syntax matched on code points; Unicode
+// property escapes (\p{...}) and backreferences are rejected at compile time.
 // Thread safety: a compiled validator is immutable; validate() may be called concurrently.
 #include <boost/json/value.hpp>
 #include <memory>
@@ -18,8 +24,12 @@ struct violation {
 
 /// Limits that keep a hostile schema or instance from costing unbounded work.
 struct limits {
-  std::size_t max_depth = 64;           ///< nesting of schema evaluation
-  std::size_t max_subschemas = 10'000;  ///< subschemas compiled from one schema
+  /// Nesting of subschemas, the root counting 1. compile() rejects a schema nested deeper;
+  /// validate() stops an evaluation that enters more nested subschemas than this (each
+  /// step into a child keyword or through a $ref counts, so a recursive schema bounds the
+  /// instance depth it accepts) and reports a violation with keyword "depth".
+  std::size_t max_depth = 64;
+  std::size_t max_subschemas = 10'000;  ///< subschemas compiled from one schema (booleans included)
 };
 
 class validator {
@@ -28,7 +38,8 @@ class validator {
   /// unresolvable or remote `$ref`, malformed keyword, limits exceeded).
   static std::optional<validator> compile(const boost::json::value& schema, std::string* error,
                                           limits lim = {});
-  /// Returns the first violation, or nullopt when `instance` is valid.
+  /// Returns the first violation, or nullopt when `instance` is valid. For anyOf/oneOf
+  /// the violation of the closest alternative is reported. Never throws.
   std::optional<violation> validate(const boost::json::value& instance) const;
 
   validator(validator&&) noexcept;
