@@ -10,6 +10,7 @@ void add_content_tools(mcpx::server& s);
 void add_input_tools(mcpx::server& s);  // sampling, elicitation, roots (both eras)
 void add_resources(mcpx::server& s);
 void add_prompts(mcpx::server& s);
+void add_task_tools(mcpx::server& s);  // io.modelcontextprotocol/tasks
 
 inline constexpr const char* image_png_base64 =
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";

@@ -34,6 +34,8 @@ bool parse_listen(const std::string& v, mcpx::options& o) {
 int main(int argc, char** argv) {
   mcpx::options opts;
   opts.port = 8000;
+  // Task scenarios leave minute-long tasks running; give them room besides the other calls.
+  opts.worker_threads = 16;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
   fixture::add_input_tools(server);
   fixture::add_resources(server);
   fixture::add_prompts(server);
+  fixture::add_task_tools(server);
   try {
     server.run();
   } catch (const std::exception& e) {

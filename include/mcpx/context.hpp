@@ -71,6 +71,12 @@ class context {
   /// Returns the ListRootsResult.
   json::value list_roots() { return input(next_key(), input_request::list_roots()); }
 
+  /// For tools declared with task_mode::optional or required: turns this call into a task now
+  /// (the client gets a CreateTaskResult and polls) and returns true. Returns false, and
+  /// nothing changes, when the tool or the client does not support tasks. Input asked for
+  /// after this travels through tasks/get and tasks/update.
+  virtual bool run_as_task() = 0;
+
   /// Handler state that survives the rounds of a multi round-trip request (signed, and
   /// carried by the client on 2026-07-28; kept in memory on earlier revisions).
   virtual json::value& state() = 0;

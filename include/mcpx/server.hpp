@@ -24,6 +24,13 @@ using prompt_handler = std::function<prompt_result(const json::object& arguments
 using completion_handler =
     std::function<std::vector<std::string>(std::string_view value, const json::object& context_arguments)>;
 
+/// Whether a tool's calls may outlive their request as tasks (extension io.modelcontextprotocol/tasks).
+enum class task_mode {
+  never,     ///< always answered in the request
+  optional,  ///< becomes a task when still running after options::task_after, or on context::run_as_task()
+  required,  ///< always a task; clients without the extension get MissingRequiredClientCapability
+};
+
 struct server_info {
   std::string name = "mcpx";
   std::string version = "0.1.0";
@@ -62,6 +69,10 @@ struct options {
   std::size_t page_size = 50;  ///< items per page of tools/list, resources/list, prompts/list
   /// Cache hints on list results for 2026-07-28 clients.
   std::chrono::milliseconds list_ttl{60'000};
+  /// A task_mode::optional call still running after this becomes a task (clients with the extension).
+  std::chrono::milliseconds task_after{100};
+  std::chrono::milliseconds task_ttl{600'000};           ///< how long a task's record stays readable
+  std::chrono::milliseconds task_poll_interval{500};     ///< suggested to clients polling tasks/get
 };
 
 class tool_builder {
@@ -77,6 +88,7 @@ class tool_builder {
   /// A client capability the tool cannot work without (e.g. "sampling"); a client that did
   /// not declare it gets a MissingRequiredClientCapability error instead of a call.
   tool_builder& requires_capability(std::string capability);
+  tool_builder& tasks(task_mode m);
   tool_builder& handle(tool_handler h);
   struct def;
   explicit tool_builder(def* d) : d_(d) {}

@@ -7,7 +7,11 @@ namespace mcpx::protocol {
 using code = jsonrpc::code;
 
 dispatcher::dispatcher(const registry& reg, const server_info& info, const options& opts)
-    : reg_(reg), info_(info), opts_(opts), state_codec_(opts.state_secret, opts.request_state_ttl) {}
+    : reg_(reg),
+      info_(info),
+      opts_(opts),
+      state_codec_(opts.state_secret, opts.request_state_ttl),
+      tasks_(std::make_unique<task_registry>(opts.task_ttl, opts.task_poll_interval)) {}
 
 bool dispatcher::runs_user_code(std::string_view m) noexcept {
   return m == "tools/call" || m == "resources/read" || m == "prompts/get" || m == "completion/complete";
@@ -44,6 +48,7 @@ json::object dispatcher::server_capabilities(bool modern) const {
   caps["prompts"] = json::object{{"listChanged", true}};
   caps["completions"] = json::object{};
   caps["logging"] = json::object{};
+  if (modern) caps["extensions"] = json::object{{tasks_extension, json::object{}}};
   return caps;
 }
 
@@ -137,6 +142,7 @@ outcome dispatcher::dispatch(call& c, outbound& out) const {
   if (m == "completion/complete") return complete(c);
   if (is_modern(c.rev)) {
     if (m == "server/discover") return discover(c);
+    if (m == "tasks/get" || m == "tasks/update" || m == "tasks/cancel") return task_method(c);
   } else {
     if (m == "ping") return ok(c, json::object{});
     if (m == "logging/setLevel") return set_level(c);

@@ -11,6 +11,7 @@
 #include "protocol/registry.hpp"
 #include "protocol/request_state.hpp"
 #include "protocol/revision.hpp"
+#include "protocol/tasks.hpp"
 
 namespace mcpx::protocol {
 
@@ -25,6 +26,8 @@ class outbound {
   virtual std::optional<json::value> call_client(std::string_view method, json::object params,
                                                  std::string* error) = 0;
   virtual bool cancelled() const noexcept = 0;
+  /// Answers the request now, before the handler returns (a call that became a task).
+  virtual void respond(const json::value& message, unsigned http_status) = 0;
 };
 
 /// State a legacy session keeps between requests; the dispatcher updates it through this.
@@ -46,6 +49,7 @@ struct call {
   std::string session_id;
   json::object meta;  ///< params._meta
   session_hooks* session = nullptr;
+  std::shared_ptr<task_slot> task;  ///< set when this tools/call may become a task
 };
 
 struct outcome {
@@ -66,6 +70,14 @@ class dispatcher {
   json::object server_capabilities(bool modern) const;
   const server_info& info() const noexcept { return info_; }
 
+  /// True when this call may become a task: a task-capable tool and a client with the extension.
+  bool task_capable(const call& c) const;
+  /// Turns a running call into a task; returns the CreateTaskResult response, or nullopt when
+  /// the call finished first.
+  std::optional<json::object> detach(const call& c, task_slot& slot) const;
+  void expire_tasks() const { tasks_->expire(); }
+  void cancel_tasks() const { tasks_->cancel_all(); }
+
   /// Error outcome helpers shared with the transport.
   static outcome error(const json::value& id, int code, std::string_view message, json::value data = nullptr,
                        unsigned http_status = 200);
@@ -83,6 +95,7 @@ class dispatcher {
   outcome discover(const call& c) const;
   outcome subscribe(call& c, bool on) const;
   outcome set_level(call& c) const;
+  outcome task_method(call& c) const;
   template <class V>
   outcome paginate(const call& c, const V& items, std::string_view key) const;
 
@@ -90,6 +103,7 @@ class dispatcher {
   server_info info_;
   const options& opts_;
   request_state_codec state_codec_;
+  std::unique_ptr<task_registry> tasks_;
 };
 
 }  // namespace mcpx::protocol

@@ -28,8 +28,18 @@ json::value number(double d) {
 
 }  // namespace
 
-handler_context::handler_context(const call& c, outbound& out, std::chrono::milliseconds client_timeout)
-    : c_(c), out_(out), client_timeout_(client_timeout) {}
+handler_context::handler_context(const call& c, outbound& out, std::chrono::milliseconds client_timeout,
+                                 const dispatcher* d, task_registry* tasks)
+    : c_(c), out_(out), client_timeout_(client_timeout), d_(d), tasks_(tasks) {}
+
+bool handler_context::run_as_task() {
+  if (!c_.task || !d_) return false;
+  if (c_.task->is_detached()) return true;
+  auto created = d_->detach(c_, *c_.task);
+  if (!created) return c_.task->is_detached();
+  out_.respond(*created, 200);
+  return true;
+}
 
 void handler_context::set_round(json::object prior_answers, json::value state, const json::value* input_responses) {
   prior_answers_ = std::move(prior_answers);
@@ -91,8 +101,25 @@ std::map<std::string, json::value> handler_context::input(std::vector<std::pair<
       missing[key] = json::object{{"method", r.method}, {"params", r.params}};
     }
   }
-  if (!missing.empty()) throw input_required{std::move(missing)};
-  return answers;
+  if (missing.empty()) return answers;
+  if (c_.task && tasks_) {
+    // Not yet a task: this round ends as an MRTR input_required, unless the transport has
+    // just turned the call into a task, in which case the input goes through the task.
+    if (!c_.task->is_detached() && c_.task->try_finish()) throw input_required{std::move(missing)};
+    auto got = tasks_->await_input(*c_.task->t, missing);
+    if (!got) throw task_abandoned{};
+    for (auto& [key, r] : requests) {
+      auto* a = got->if_contains(key);
+      if (!a) continue;
+      if (!valid_answer(r.method, *a))
+        throw protocol_error(jsonrpc::code::invalid_params,
+                             "Invalid params: inputResponses." + key + " is not a valid result for " + r.method);
+      consumed_[key] = *a;
+      answers[key] = *a;
+    }
+    return answers;
+  }
+  throw input_required{std::move(missing)};
 }
 
 std::map<std::string, json::value> handler_context::input_legacy(

@@ -14,6 +14,9 @@ struct input_required {
   json::object requests;  ///< key -> {method, params}
 };
 
+/// Thrown when a task waiting for input was cancelled or expired: the handler's work is moot.
+struct task_abandoned {};
+
 /// Thrown when the client lacks a capability an input request needs.
 struct missing_capability {
   json::object required;  ///< e.g. {"elicitation": {}}
@@ -21,7 +24,8 @@ struct missing_capability {
 
 class handler_context final : public context {
  public:
-  handler_context(const call& c, outbound& out, std::chrono::milliseconds client_timeout);
+  handler_context(const call& c, outbound& out, std::chrono::milliseconds client_timeout,
+                  const dispatcher* d = nullptr, task_registry* tasks = nullptr);
 
   /// Modern MRTR: answers carried by the retry and by the verified requestState.
   void set_round(json::object prior_answers, json::value state, const json::value* input_responses);
@@ -36,7 +40,10 @@ class handler_context final : public context {
   const json::object& meta() const noexcept override { return c_.meta; }
   void log(log_level level, json::value data, std::string_view logger) override;
   void progress(double progress, std::optional<double> total, std::string_view message) override;
-  bool cancelled() const noexcept override { return out_.cancelled(); }
+  bool cancelled() const noexcept override {
+    return out_.cancelled() || (c_.task && c_.task->t && c_.task->t->cancel_requested.load());
+  }
+  bool run_as_task() override;
   std::map<std::string, json::value> input(std::vector<std::pair<std::string, input_request>> requests) override;
   json::value& state() override { return state_; }
 
@@ -50,6 +57,8 @@ class handler_context final : public context {
   const call& c_;
   outbound& out_;
   std::chrono::milliseconds client_timeout_;
+  const dispatcher* d_;
+  task_registry* tasks_;
   json::object prior_answers_;
   const json::object* input_responses_ = nullptr;
   json::object consumed_;

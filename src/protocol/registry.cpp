@@ -16,6 +16,10 @@ tool_builder& tool_builder::requires_capability(std::string c) {
   d_->required_capabilities.push_back(std::move(c));
   return *this;
 }
+tool_builder& tool_builder::tasks(task_mode m) {
+  d_->tasks = m;
+  return *this;
+}
 tool_builder& tool_builder::handle(tool_handler h) { d_->handler = std::move(h); return *this; }
 
 resource_builder& resource_builder::title(std::string t) { d_->title = std::move(t); return *this; }

@@ -18,6 +18,7 @@ struct tool_builder::def {
   json::value output_schema = nullptr;
   json::object annotations, meta;
   std::vector<std::string> required_capabilities;
+  task_mode tasks = task_mode::never;
   tool_handler handler;
   std::optional<schema::validator> input_validator, output_validator;
   json::object wire;  // the Tool object as listed, built once at freeze

@@ -30,8 +30,9 @@ const json::string* string_param(const call& c, std::string_view key) {
 // and turns the ways a handler can stop early into the right answer.
 template <class Body>
 static outcome with_input(const call& c, outbound& out, const options& opts, const request_state_codec& codec,
-                          Body&& body, auto&& ok, auto&& fail) {
-  handler_context ctx(c, out, opts.client_request_timeout);
+                          Body&& body, auto&& ok, auto&& fail, const dispatcher* d = nullptr,
+                          task_registry* tasks = nullptr) {
+  handler_context ctx(c, out, opts.client_request_timeout, d, tasks);
   std::string binding;
   if (is_modern(c.rev)) {
     const auto& p = params_of(c);
@@ -66,6 +67,8 @@ static outcome with_input(const call& c, outbound& out, const options& opts, con
                 json::object{{"requiredCapabilities", std::move(mc.required)}}, is_modern(c.rev) ? 400 : 200);
   } catch (const protocol_error& e) {
     return fail(e.code(), e.what(), e.data(), is_modern(c.rev) && e.code() != code::internal_error ? 400 : 200);
+  } catch (const task_abandoned&) {
+    return fail(code::internal_error, "The task was cancelled or expired while waiting for input", nullptr, 200);
   }
 }
 
@@ -85,6 +88,13 @@ outcome dispatcher::call_tool(call& c, outbound& out) const {
   if (!args || args->is_null()) args = &empty_args;
   if (!args->is_object())
     return okf(client_error_result("INVALID_ARGUMENT", "\"arguments\" must be an object"));
+  if (tool->tasks == task_mode::required && !c.task)
+    return fail(code::missing_required_client_capability,
+                "Missing required client capability: tool '" + tool->name + "' runs only as a task (" +
+                    std::string(tasks_extension) + " extension)",
+                json::object{{"requiredCapabilities",
+                              json::object{{"extensions", json::object{{tasks_extension, json::object{}}}}}}},
+                is_modern(c.rev) ? 400 : 200);
   for (auto& cap : tool->required_capabilities)
     if (!c.client_capabilities.contains(cap))
       return fail(code::missing_required_client_capability,
@@ -92,13 +102,16 @@ outcome dispatcher::call_tool(call& c, outbound& out) const {
                   json::object{{"requiredCapabilities", json::object{{cap, json::object{}}}}}, is_modern(c.rev) ? 400 : 200);
   if (auto v = tool->input_validator->validate(*args))
     return okf(client_error_result("INVALID_ARGUMENT", "Invalid arguments for tool '" + tool->name + "': " + v->message));
-  return with_input(c, out, opts_, state_codec_, [&](handler_context& ctx) -> outcome {
+  auto o = with_input(c, out, opts_, state_codec_, [&](handler_context& ctx) -> outcome {
+    if (tool->tasks == task_mode::required) ctx.run_as_task();
     tool_result r;
     try {
       r = tool->handler(args->get_object(), ctx);
     } catch (const tool_error& e) {
       return okf(tool_error_result(e));
     } catch (const protocol_error&) {
+      throw;
+    } catch (const task_abandoned&) {
       throw;
     } catch (const std::exception& e) {
       return okf(unexpected_error_result(tool->name, e.what()));
@@ -110,7 +123,11 @@ outcome dispatcher::call_tool(call& c, outbound& out) const {
         return okf(unexpected_error_result(tool->name, "structured content violates the output schema: " + v->message));
     }
     return okf(encode_tool_result(std::move(r)));
-  }, okf, fail);
+  }, okf, fail, this, tasks_.get());
+  // A call that became a task answered already; its outcome goes to the task record.
+  if (c.task && !c.task->try_finish() && c.task->is_detached() && o.message.is_object())
+    tasks_->finish(*c.task->t, o.message.get_object());
+  return o;
 }
 
 outcome dispatcher::read_resource(call& c, outbound& out) const {

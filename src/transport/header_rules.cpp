@@ -114,7 +114,10 @@ std::optional<rule_violation> check_modern_request(const http::request& req, con
   if (*method_h != msg.method) return mismatch("Mcp-Method header '" + *method_h + "' does not match method '" + msg.method + "'");
   std::string_view name_key = msg.method == "tools/call" || msg.method == "prompts/get" ? "name"
                               : msg.method == "resources/read"                       ? "uri"
-                                                                                      : "";
+                              : msg.method == "tasks/get" || msg.method == "tasks/update" ||
+                                      msg.method == "tasks/cancel"
+                                  ? "taskId"
+                                  : "";
   if (!name_key.empty()) {
     auto* body_name = msg.params.is_object() ? msg.params.get_object().if_contains(name_key) : nullptr;
     auto name_h = header(req, "Mcp-Name");

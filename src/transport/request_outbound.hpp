@@ -21,6 +21,7 @@ class request_outbound final : public protocol::outbound {
   std::optional<json::value> call_client(std::string_view method, json::object params, std::string* error) override;
   bool cancelled() const noexcept override { return cancelled_.load() || stream_->cancelled(); }
 
+  void respond(const json::value& message, unsigned status) override { finish(message, status); }
   /// The response, last on the stream. `status` applies if it ends up as a JSON reply.
   void finish(const json::value& message, unsigned status) {
     status_.store(status);

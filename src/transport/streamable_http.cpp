@@ -21,7 +21,10 @@ streamable_http::streamable_http(const protocol::registry& reg, const server_inf
       events_(state::make_memory_event_store()),
       pool_(opts.worker_threads, opts.worker_queue_limit) {}
 
-streamable_http::~streamable_http() { pool_.stop(); }
+streamable_http::~streamable_http() {
+  dispatcher_.cancel_tasks();  // lets handlers of running tasks see cancelled() and return
+  pool_.stop();
+}
 
 namespace {
 

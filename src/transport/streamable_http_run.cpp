@@ -49,6 +49,8 @@ net::awaitable<http::reply> streamable_http::run(protocol::call c, std::shared_p
     s->inflight[key] = out;
   }
   c.session = nullptr;  // user-code methods never touch session state, and the hooks die with this frame
+  std::shared_ptr<protocol::task_slot> slot;
+  if (dispatcher_.task_capable(c)) c.task = slot = std::make_shared<protocol::task_slot>();
   auto cp = std::make_shared<protocol::call>(std::move(c));
   pool_.submit([this, cp, out, s, key] {
     protocol::outcome o;
@@ -63,7 +65,17 @@ net::awaitable<http::reply> streamable_http::run(protocol::call c, std::shared_p
     }
     out->finish(o.message, o.http_status);
   });
-  auto first = co_await stream->next();
+  std::optional<http::stream_item> first;
+  if (slot) {
+    // A task-capable call still running after task_after becomes a task; the worker goes on.
+    first = co_await stream->next_for(opts_.task_after);
+    if (first && first->keepalive) {
+      if (auto created = dispatcher_.detach(*cp, *slot)) co_return json_reply(200, *created);
+      first = co_await stream->next();
+    }
+  } else {
+    first = co_await stream->next();
+  }
   if (!first) co_return empty_reply(500);
   // Only the response came: answer with plain JSON. Anything before it: stream it all as SSE.
   if (stream->drained()) co_return json_reply_text(out->status(), std::move(first->data));
@@ -182,6 +194,7 @@ void streamable_http::resource_updated(const std::string& uri) {
 }
 
 void streamable_http::expire_sessions() {
+  dispatcher_.expire_tasks();
   for (auto& id : sessions_->expire()) {
     live_.erase(id);
     events_->drop_session(id);

@@ -1,0 +1,62 @@
+// tasks/get, tasks/update, tasks/cancel, and the decision to turn a call into a task.
+#include "protocol/dispatcher.hpp"
+
+namespace mcpx::protocol {
+
+using code = jsonrpc::code;
+
+namespace {
+
+bool client_has_tasks(const call& c) {
+  auto* ext = c.client_capabilities.if_contains("extensions");
+  return ext && ext->is_object() && ext->get_object().contains(tasks_extension);
+}
+
+json::object tasks_capability() {
+  return json::object{{"extensions", json::object{{tasks_extension, json::object{}}}}};
+}
+
+}  // namespace
+
+bool dispatcher::task_capable(const call& c) const {
+  if (!is_modern(c.rev) || c.msg.method != "tools/call" || !client_has_tasks(c) || !c.msg.params.is_object())
+    return false;
+  auto* name = c.msg.params.get_object().if_contains("name");
+  const auto* tool = name && name->is_string() ? reg_.find_tool(name->get_string()) : nullptr;
+  return tool && tool->tasks != task_mode::never;
+}
+
+std::optional<json::object> dispatcher::detach(const call& c, task_slot& slot) const {
+  if (!tasks_->detach(slot)) return std::nullopt;
+  auto o = ok(c, tasks_->created_result(*slot.t));
+  return std::move(o.message.as_object());
+}
+
+outcome dispatcher::task_method(call& c) const {
+  if (!client_has_tasks(c))
+    return error(c.msg.id, code::missing_required_client_capability,
+                 "Missing required client capability: " + c.msg.method + " needs the " + std::string(tasks_extension) +
+                     " extension",
+                 json::object{{"requiredCapabilities", tasks_capability()}}, 400);
+  const json::object empty;
+  const auto& p = c.msg.params.is_object() ? c.msg.params.get_object() : empty;
+  auto* id = p.if_contains("taskId");
+  if (!id || !id->is_string())
+    return error(c.msg.id, code::invalid_params, "Invalid params: \"taskId\" must be a string", nullptr, 400);
+  auto t = tasks_->find(std::string(id->get_string()));
+  if (!t)
+    return error(c.msg.id, code::invalid_params,
+                 "Invalid params: unknown taskId '" + std::string(id->get_string()) + "' (it may have expired)", nullptr, 400);
+  if (c.msg.method == "tasks/get") return ok(c, tasks_->detailed(*t));
+  if (c.msg.method == "tasks/update") {
+    auto* r = p.if_contains("inputResponses");
+    if (!r || !r->is_object())
+      return error(c.msg.id, code::invalid_params, "Invalid params: \"inputResponses\" must be an object", nullptr, 400);
+    tasks_->update(*t, r->get_object());
+  } else {
+    tasks_->cancel(*t);
+  }
+  return ok(c, json::object{});  // an empty acknowledgment
+}
+
+}  // namespace mcpx::protocol

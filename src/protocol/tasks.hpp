@@ -1,0 +1,90 @@
+#pragma once
+// Tasks (extension io.modelcontextprotocol/tasks): a tools/call that outlives its request.
+// The client gets a CreateTaskResult and polls tasks/get; input the task needs travels through
+// tasks/get (inputRequests) and tasks/update (inputResponses).
+//
+// Records live in this process (a shared store for replicas comes with the Redis issue).
+// Thread safety: everything here is safe to call from I/O and worker threads.
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace mcpx::protocol {
+
+namespace json = boost::json;
+
+inline constexpr std::string_view tasks_extension = "io.modelcontextprotocol/tasks";
+
+struct task {
+  std::string id;
+  std::chrono::system_clock::time_point created, updated;
+  std::chrono::steady_clock::time_point expires;
+
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  std::string status = "working";  // working | input_required | completed | failed | cancelled
+  json::object result;             // completed
+  json::object error;              // failed: {code, message, data?}
+  json::object input_requests;     // pending while input_required
+  json::object input_responses;    // delivered by tasks/update, not yet taken
+  std::atomic<bool> cancel_requested{false};
+
+  bool terminal() const { return status == "completed" || status == "failed" || status == "cancelled"; }
+};
+
+/// The meeting point of the transport (which may turn a slow call into a task) and the worker
+/// running the call (which may finish it, or turn it into a task itself). Exactly one wins.
+struct task_slot {
+  enum : int { running, finished, detached };
+  std::atomic<int> phase{running};
+  std::shared_ptr<task> t;  // set once detached
+
+  bool try_finish() {
+    int expect = running;
+    return phase.compare_exchange_strong(expect, finished);
+  }
+  bool is_detached() const { return phase.load() == detached; }
+};
+
+class task_registry {
+ public:
+  task_registry(std::chrono::milliseconds ttl, std::chrono::milliseconds poll_interval)
+      : ttl_(ttl), poll_interval_(poll_interval) {}
+
+  /// Turns the running call into a task; false when the call already finished.
+  bool detach(task_slot& slot);
+  std::shared_ptr<task> find(const std::string& id);
+
+  /// The CreateTaskResult (without resultType/_meta, which the dispatcher adds).
+  json::object created_result(const task& t) const;
+  /// The DetailedTask returned by tasks/get.
+  json::object detailed(const task& t) const;
+
+  /// Records the call's outcome (a JSON-RPC response message) unless the task was cancelled.
+  void finish(task& t, const json::object& response_message);
+  /// Publishes missing input and waits until tasks/update answers every key (or cancel/expiry).
+  /// Returns the answers, or nullopt when the task was cancelled or expired.
+  std::optional<json::object> await_input(task& t, const json::object& requests);
+  /// tasks/update: merges answers for pending keys; unknown keys are ignored.
+  void update(task& t, const json::object& responses);
+  /// tasks/cancel: a terminal task stays as it is.
+  void cancel(task& t);
+  /// Cancels every running task (shutdown).
+  void cancel_all();
+  /// Drops tasks past their TTL.
+  void expire();
+
+ private:
+  void touch(task& t);
+  std::chrono::milliseconds ttl_, poll_interval_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<task>> tasks_;
+};
+
+}  // namespace mcpx::protocol
