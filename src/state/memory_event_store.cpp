@@ -12,11 +12,26 @@ namespace {
 
 class memory_event_store final : public event_store {
  public:
-  explicit memory_event_store(std::size_t per_stream) : per_stream_(per_stream) {}
+  memory_event_store(std::size_t per_stream, std::size_t streams) : per_stream_(per_stream), streams_(streams) {}
 
   std::string append(std::string_view session, std::string_view stream, std::string_view data) override {
     std::lock_guard lock(mu_);
-    auto& st = sessions_[std::string(session)][std::string(stream)];
+    auto& sess = sessions_[std::string(session)];
+    auto [it, created] = sess.streams.try_emplace(std::string(stream));
+    if (created) {
+      sess.order.push_back(it->first);
+      // A long session opens a stream per request: forget the oldest ones.
+      while (sess.order.size() > streams_) {
+        std::string oldest = std::move(sess.order.front());
+        sess.order.pop_front();
+        if (oldest == "g" && streams_ > 1) {
+          sess.order.push_back(std::move(oldest));  // the standalone stream lives as long as the session
+          continue;
+        }
+        sess.streams.erase(oldest);
+      }
+    }
+    auto& st = it->second;
     std::string id = std::string(stream) + "_" + std::to_string(++st.seq);
     st.events.push_back({id, std::string(data)});
     if (st.events.size() > per_stream_) st.events.pop_front();
@@ -31,8 +46,8 @@ class memory_event_store final : public event_store {
     std::lock_guard lock(mu_);
     auto s = sessions_.find(std::string(session));
     if (s == sessions_.end()) return std::nullopt;
-    auto st = s->second.find(sname);
-    if (st == s->second.end()) return std::nullopt;
+    auto st = s->second.streams.find(sname);
+    if (st == s->second.streams.end()) return std::nullopt;
     std::vector<stored_event> out;
     bool found = false;
     for (auto& e : st->second.events) {
@@ -54,15 +69,19 @@ class memory_event_store final : public event_store {
     std::uint64_t seq = 0;
     std::deque<stored_event> events;
   };
-  std::size_t per_stream_;
+  struct session_events {
+    std::map<std::string, stream_events> streams;
+    std::deque<std::string> order;  // stream names, oldest first
+  };
+  std::size_t per_stream_, streams_;
   std::mutex mu_;
-  std::map<std::string, std::map<std::string, stream_events>> sessions_;
+  std::map<std::string, session_events> sessions_;
 };
 
 }  // namespace
 
-std::unique_ptr<event_store> make_memory_event_store(std::size_t per_stream) {
-  return std::make_unique<memory_event_store>(per_stream);
+std::unique_ptr<event_store> make_memory_event_store(std::size_t per_stream, std::size_t streams) {
+  return std::make_unique<memory_event_store>(per_stream, streams);
 }
 
 }  // namespace mcpx::state

@@ -6,8 +6,10 @@ namespace mcpx::transport {
 
 void request_outbound::push(std::string data, bool final) {
   http::stream_item item;
-  // Legacy sessions keep events so a client can resume with Last-Event-ID.
-  if (session_ && events_) item.id = events_->append(session_->id, stream_name_, data);
+  // Legacy sessions keep events so a client can resume with Last-Event-ID. A response that
+  // comes alone is sent as plain JSON and is never resumed, so it is not kept.
+  if (!final) streamed_.store(true);
+  if (session_ && events_ && streamed_.load()) item.id = events_->append(session_->id, stream_name_, data);
   item.data = std::move(data);
   final ? stream_->push_final(std::move(item)) : stream_->push(std::move(item));
 }

@@ -40,6 +40,7 @@ class request_outbound final : public protocol::outbound {
   std::string stream_name_;
   std::chrono::milliseconds client_timeout_;
   std::atomic<bool> cancelled_{false};
+  std::atomic<bool> streamed_{false};  ///< something came before the response: the reply is SSE
   std::atomic<unsigned> status_{200};
 };
 

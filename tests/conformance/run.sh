@@ -60,9 +60,11 @@ if [ $# -gt 0 ]; then
   if [ $# -eq 1 ]; then SERVER_CMD="$1"; else SERVER_CMD=$(printf '%q ' "$@"); SERVER_CMD=${SERVER_CMD//\\\{port\\\}/\{port\}}; fi
 fi
 [ -n "$SERVER_CMD" ] || SERVER_CMD="$ROOT/build/bin/mcpx-conformance"
+if ! mkdir -p "$OUT" || ! OUT=$(cd "$OUT" && pwd); then echo "conformance: cannot create $OUT" >&2; exit 2; fi
 
-[ -x "$NODE" ] && [ -f "$SUITE" ] ||
+if [ ! -x "$NODE" ] || [ ! -f "$SUITE" ]; then
   die "conformance suite not installed: run 'npm ci' in $HERE"
+fi
 command -v timeout >/dev/null || die "'timeout' (coreutils) is required"
 
 # ---------------------------------------------------------------- server ----
@@ -79,11 +81,11 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
 
 stop_server() {
   [ -n "$SERVER_PID" ] || return 0
-  local pid=$SERVER_PID i
+  local pid=$SERVER_PID
   SERVER_PID=""
   # The server runs in its own process group (setsid): end the whole group.
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-  for i in $(seq 50); do
+  for _ in $(seq 50); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
@@ -97,8 +99,7 @@ stop_server() {
   return 0
 }
 
-on_exit() { stop_server; }
-trap on_exit EXIT
+trap stop_server EXIT
 trap 'echo "conformance: interrupted" >&2; exit 130' INT
 trap 'echo "conformance: terminated" >&2; exit 143' TERM
 

@@ -44,9 +44,11 @@ if [ -z "$URL" ] && [ $# -gt 0 ]; then
   if [ $# -eq 1 ]; then SERVER_CMD="$1"; else SERVER_CMD=$(printf '%q ' "$@"); SERVER_CMD=${SERVER_CMD//\\\{port\\\}/\{port\}}; fi
 fi
 [ -n "$SERVER_CMD" ] || SERVER_CMD="$ROOT/build/bin/mcpx-conformance"
+if ! mkdir -p "$OUT" || ! OUT=$(cd "$OUT" && pwd); then echo "e2e: cannot create $OUT" >&2; exit 2; fi
 
-[ -d "$HERE/node_modules/@modelcontextprotocol/sdk" ] && [ -d "$HERE/node_modules/@modelcontextprotocol/client" ] ||
+if [ ! -d "$HERE/node_modules/@modelcontextprotocol/sdk" ] || [ ! -d "$HERE/node_modules/@modelcontextprotocol/client" ]; then
   die "e2e clients not installed: run 'npm ci' in $HERE"
+fi
 
 # Node for the clients: both SDK lines support Node >= 20.
 NODE="${MCPX_E2E_NODE:-}"
@@ -75,11 +77,11 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
 
 stop_server() {
   [ -n "$SERVER_PID" ] || return 0
-  local pid=$SERVER_PID i
+  local pid=$SERVER_PID
   SERVER_PID=""
   # The server runs in its own process group (setsid): end the whole group.
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-  for i in $(seq 50); do
+  for _ in $(seq 50); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done

@@ -1,6 +1,7 @@
 #pragma once
 // A deliberately dumb HTTP client for tests: raw bytes in, raw bytes out, so tests can send
 // what no well-behaved client would.
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
@@ -27,6 +28,17 @@ inline void set_timeout(tcp::socket& s, std::chrono::milliseconds t) {
   ::setsockopt(s.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
+/// Reads what is available within `wait`: >0 bytes, 0 on timeout, -1 when closed or failed.
+/// (Asio's blocking reads ignore SO_RCVTIMEO, so tests poll themselves.)
+inline long read_for(tcp::socket& s, char* buf, std::size_t len, std::chrono::milliseconds wait) {
+  pollfd p{s.native_handle(), POLLIN, 0};
+  int r = ::poll(&p, 1, static_cast<int>(wait.count()));
+  if (r == 0) return 0;
+  if (r < 0) return -1;
+  long n = ::recv(s.native_handle(), buf, len, 0);
+  return n > 0 ? n : -1;
+}
+
 inline tcp::socket connect(unsigned short port) {
   static net::io_context ioc;
   tcp::socket s(ioc);
@@ -40,15 +52,17 @@ inline http_result read_response(tcp::socket& s) {
   http_result r;
   std::string buf;
   char tmp[65536];
-  boost::system::error_code ec;
   std::size_t head_end = std::string::npos;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (;;) {
-    std::size_t n = s.read_some(net::buffer(tmp), ec);
-    if (ec) {
+    if (std::chrono::steady_clock::now() > deadline) break;
+    long n = read_for(s, tmp, sizeof tmp, std::chrono::milliseconds(100));
+    if (n == 0) continue;
+    if (n < 0) {
       r.closed = true;
       break;
     }
-    buf.append(tmp, n);
+    buf.append(tmp, static_cast<std::size_t>(n));
     if (head_end == std::string::npos) head_end = buf.find("\r\n\r\n");
     if (head_end == std::string::npos) continue;
     std::string head = buf.substr(0, head_end);

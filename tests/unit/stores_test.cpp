@@ -61,3 +61,12 @@ TEST(memory_event_store, replays_after_an_id_on_the_same_stream) {
   e->append("s", "r1", "four");  // the ring keeps 3: "one" is gone
   EXPECT_FALSE(e->after("s", a, &stream));
 }
+
+TEST(memory_event_store, keeps_only_the_newest_streams_of_a_session) {
+  auto e = make_memory_event_store(8, 2);
+  auto first = e->append("s", "r1", "a");
+  e->append("s", "r2", "b");
+  e->append("s", "r3", "c");  // r1 is forgotten
+  std::string stream;
+  EXPECT_FALSE(e->after("s", first, &stream));
+}

@@ -56,7 +56,7 @@ class event_store {
 };
 
 std::unique_ptr<session_store> make_memory_session_store(std::chrono::seconds idle_timeout, std::size_t max_sessions);
-/// Keeps at most `per_stream` events per stream.
-std::unique_ptr<event_store> make_memory_event_store(std::size_t per_stream = 256);
+/// Keeps at most `per_stream` events per stream and the `streams_per_session` newest streams.
+std::unique_ptr<event_store> make_memory_event_store(std::size_t per_stream = 256, std::size_t streams_per_session = 64);
 
 }  // namespace mcpx::state
