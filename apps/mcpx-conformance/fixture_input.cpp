@@ -1,6 +1,8 @@
 // Tools that need input from the client: sampling, elicitation, roots. Written once with
 // context::input(); 2025-xx clients get server-to-client requests, 2026-07-28 clients get
 // input_required results (multi round-trip requests).
+#include <thread>
+
 #include "fixture.hpp"
 
 namespace fixture {
@@ -164,6 +166,16 @@ void add_diagnostic_tools(mcpx::server& s) {
       .handle([&s](const args&, context&) {
         s.notify_list_changed(mcpx::server::list::prompts);
         return tool_result::text("Mutation triggered");
+      });
+  s.tool("test_reconnection")
+      .description("Tests SSE stream disconnection and client reconnection (SEP-1699): the server closes the "
+                   "stream mid-call and the result arrives after the client reconnects")
+      .handle([](const args&, context& ctx) {
+        ctx.release_connection(std::chrono::milliseconds(100));
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        return tool_result::text(
+            "Reconnection test completed successfully. If you received this, the client properly reconnected after "
+            "stream closure.");
       });
   s.tool("test_custom_header")
       .description("Echoes a region mirrored into the Mcp-Param-Region header (x-mcp-header)")

@@ -2,6 +2,7 @@
 /// @file The request context a handler receives. One per request; used only from the
 /// worker thread running that handler (it is not thread-safe and must not be kept).
 #include <boost/json.hpp>
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -76,6 +77,11 @@ class context {
   /// nothing changes, when the tool or the client does not support tasks. Input asked for
   /// after this travels through tasks/get and tasks/update.
   virtual bool run_as_task() = 0;
+
+  /// For long calls from 2025-11-25 clients: closes this response's stream now so no
+  /// connection is held; the client reconnects after `retry` and receives the rest (SSE polling).
+  /// Returns false, and nothing changes, for other clients.
+  virtual bool release_connection(std::chrono::milliseconds retry = std::chrono::milliseconds(500)) = 0;
 
   /// Handler state that survives the rounds of a multi round-trip request (signed, and
   /// carried by the client on 2026-07-28; kept in memory on earlier revisions).

@@ -64,6 +64,8 @@ struct options {
   /// (then replicas cannot verify each other's state: set it when running more than one).
   std::string state_secret;
   std::chrono::seconds request_state_ttl{600};
+  /// SSE "retry" sent to 2025-11-25 clients in the priming event of each stream.
+  std::chrono::milliseconds sse_retry{1000};
   /// How long a handler waits for the client's answer to a sampling/elicitation request (legacy).
   std::chrono::milliseconds client_request_timeout{60'000};
   std::size_t page_size = 50;  ///< items per page of tools/list, resources/list, prompts/list

@@ -75,7 +75,7 @@ net::awaitable<bool> write_stream(std::shared_ptr<conn_state> c, reply& r, const
     c->stream.expires_never();
     auto item = co_await r.stream->next_for(lim.sse_keepalive);
     if (!item) break;
-    frame = item->keepalive ? std::string(":\n\n") : sse_event(item->id, item->data);
+    frame = item->keepalive ? std::string(":\n\n") : sse_event(item->id, item->data, item->retry_ms);
     c->stream.expires_after(lim.write_timeout);
     auto [wec, wn] = co_await net::async_write(c->stream, bhttp::make_chunk(net::buffer(frame)),
                                               net::as_tuple(net::use_awaitable));

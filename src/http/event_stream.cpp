@@ -21,6 +21,7 @@ void event_stream::push_final(stream_item item) {
   {
     std::lock_guard lock(mu_);
     if (closed_ || cancelled()) return;
+    item.last = true;
     queue_.push_back(std::move(item));
     closed_ = true;
   }
@@ -93,14 +94,15 @@ net::awaitable<std::optional<stream_item>> event_stream::next_for(std::chrono::m
   }
 }
 
-std::string sse_event(std::string_view id, std::string_view data) {
+std::string sse_event(std::string_view id, std::string_view data, unsigned retry_ms) {
   std::string out;
-  out.reserve(data.size() + id.size() + 24);
+  out.reserve(data.size() + id.size() + 40);
   if (!id.empty()) {
     out += "id: ";
     out += id;
     out += '\n';
   }
+  if (retry_ms) out += "retry: " + std::to_string(retry_ms) + "\n";
   out += "event: message\n";
   // JSON from our encoder has no raw newlines, but split defensively: SSE ends a field at LF.
   std::size_t start = 0;

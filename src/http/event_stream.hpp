@@ -16,6 +16,8 @@ struct stream_item {
   std::string id;
   std::string data;
   bool keepalive = false;  ///< no message: the wait timed out, send a comment line
+  unsigned retry_ms = 0;   ///< when set, tells the client how soon to reconnect (SSE "retry:")
+  bool last = false;       ///< queued by push_final: the response that ends the stream
 };
 
 class event_stream : public std::enable_shared_from_this<event_stream> {
@@ -57,6 +59,6 @@ class event_stream : public std::enable_shared_from_this<event_stream> {
 };
 
 /// Frames one SSE event. `id` may be empty.
-std::string sse_event(std::string_view id, std::string_view data);
+std::string sse_event(std::string_view id, std::string_view data, unsigned retry_ms = 0);
 
 }  // namespace mcpx::http

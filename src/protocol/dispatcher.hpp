@@ -28,6 +28,9 @@ class outbound {
   virtual bool cancelled() const noexcept = 0;
   /// Answers the request now, before the handler returns (a call that became a task).
   virtual void respond(const json::value& message, unsigned http_status) = 0;
+  /// 2025-11-25 SSE polling: ends the client's stream now; it reconnects with Last-Event-ID
+  /// after `retry_ms` and gets the rest. False where that is not possible.
+  virtual bool release_stream(unsigned retry_ms) = 0;
 };
 
 /// State a legacy session keeps between requests; the dispatcher updates it through this.

@@ -44,6 +44,9 @@ class handler_context final : public context {
     return out_.cancelled() || (c_.task && c_.task->t && c_.task->t->cancel_requested.load());
   }
   bool run_as_task() override;
+  bool release_connection(std::chrono::milliseconds retry) override {
+    return c_.rev == revision::v2025_11_25 && out_.release_stream(static_cast<unsigned>(retry.count()));
+  }
   std::map<std::string, json::value> input(std::vector<std::pair<std::string, input_request>> requests) override;
   json::value& state() override { return state_; }
 

@@ -48,13 +48,17 @@ class memory_event_store final : public event_store {
     if (s == sessions_.end()) return std::nullopt;
     auto st = s->second.streams.find(sname);
     if (st == s->second.streams.end()) return std::nullopt;
-    std::vector<stored_event> out;
-    bool found = false;
-    for (auto& e : st->second.events) {
-      if (found) out.push_back(e);
-      if (e.id == last) found = true;
+    std::uint64_t seq = 0;
+    try {
+      seq = std::stoull(std::string(last.substr(us + 1)));
+    } catch (...) {
+      return std::nullopt;
     }
-    if (!found) return std::nullopt;
+    auto& events = st->second.events;
+    // Events before the requested one fell out of the ring: a replay would have a gap.
+    std::uint64_t oldest = st->second.seq - events.size() + 1;
+    if (seq > st->second.seq || seq + 1 < oldest) return std::nullopt;
+    std::vector<stored_event> out(events.begin() + static_cast<std::ptrdiff_t>(seq + 1 - oldest), events.end());
     if (stream) *stream = sname;
     return out;
   }

@@ -35,6 +35,7 @@ struct live_session {
   std::shared_ptr<http::event_stream> get_stream;
   std::map<std::string, std::shared_ptr<pending_call>> pending;
   std::map<std::string, std::weak_ptr<protocol::outbound>> inflight;  // by serialized request id
+  std::map<std::string, std::weak_ptr<protocol::outbound>> streams;   // in-flight, by stream name
   std::atomic<std::uint64_t> next_id{0};
 
   /// Resolves a pending server-to-client request from the client's JSON-RPC response.

@@ -6,12 +6,56 @@ namespace mcpx::transport {
 
 void request_outbound::push(std::string data, bool final) {
   http::stream_item item;
+  std::lock_guard lock(mu_);
   // Legacy sessions keep events so a client can resume with Last-Event-ID. A response that
   // comes alone is sent as plain JSON and is never resumed, so it is not kept.
   if (!final) streamed_.store(true);
   if (session_ && events_ && streamed_.load()) item.id = events_->append(session_->id, stream_name_, data);
+  if (released_) return;  // kept in the store until the client comes back
   item.data = std::move(data);
   final ? stream_->push_final(std::move(item)) : stream_->push(std::move(item));
+}
+
+bool request_outbound::cancelled() const noexcept {
+  if (cancelled_.load()) return true;
+  std::lock_guard lock(mu_);
+  // A released stream is closed on purpose: the client is expected back, not gone.
+  return !released_ && stream_->cancelled();
+}
+
+void request_outbound::prime(unsigned retry_ms) {
+  std::lock_guard lock(mu_);
+  if (!session_ || !events_) return;
+  http::stream_item item;
+  item.id = stream_name_ + "_0";  // "from the start" for a resuming GET
+  item.retry_ms = retry_ms;
+  stream_->unshift(std::move(item));
+}
+
+bool request_outbound::release_stream(unsigned retry_ms) {
+  {
+    std::lock_guard lock(mu_);
+    if (!session_ || !events_ || released_) return false;
+    streamed_.store(true);
+    http::stream_item item;
+    item.id = events_->append(session_->id, stream_name_, "");
+    item.retry_ms = retry_ms;
+    stream_->push(std::move(item));
+    stream_->close();
+    released_ = true;
+  }
+  return true;
+}
+
+bool request_outbound::resume(std::shared_ptr<http::event_stream> s, const std::string& last_event_id) {
+  std::lock_guard lock(mu_);
+  auto events = events_->after(session_->id, last_event_id, nullptr);
+  if (!events) return false;
+  for (auto& e : *events)
+    if (!e.data.empty()) s->push({e.id, e.data});
+  stream_ = std::move(s);
+  released_ = false;
+  return true;
 }
 
 std::optional<json::value> request_outbound::call_client(std::string_view method, json::object params,

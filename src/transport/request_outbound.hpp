@@ -1,7 +1,10 @@
 #pragma once
 // The outbound side of one request: its notifications, server-to-client requests (legacy)
-// and final response all travel through the request's event stream.
+// and final response all travel through the request's event stream. On 2025-xx sessions the
+// stream can be let go mid-request (SSE polling) and picked up again by a GET with
+// Last-Event-ID: events keep flowing into the event store meanwhile.
 #include <atomic>
+#include <mutex>
 
 #include "transport/live_session.hpp"
 
@@ -19,9 +22,10 @@ class request_outbound final : public protocol::outbound {
 
   void notify(json::object notification) override { push(json::serialize(notification), false); }
   std::optional<json::value> call_client(std::string_view method, json::object params, std::string* error) override;
-  bool cancelled() const noexcept override { return cancelled_.load() || stream_->cancelled(); }
-
+  bool cancelled() const noexcept override;
   void respond(const json::value& message, unsigned status) override { finish(message, status); }
+  bool release_stream(unsigned retry_ms) override;
+
   /// The response, last on the stream. `status` applies if it ends up as a JSON reply.
   void finish(const json::value& message, unsigned status) {
     status_.store(status);
@@ -30,11 +34,19 @@ class request_outbound final : public protocol::outbound {
   unsigned status() const noexcept { return status_.load(); }
   /// notifications/cancelled from the client.
   void cancel() noexcept { cancelled_.store(true); }
+  /// A GET with Last-Event-ID takes over: replays what came after `last_event_id`, then
+  /// carries the rest. False when the events are gone.
+  bool resume(std::shared_ptr<http::event_stream> s, const std::string& last_event_id);
+  /// Puts a priming event (an id, no data) first, so the client can reconnect from it.
+  void prime(unsigned retry_ms);
+  const std::string& stream_name() const noexcept { return stream_name_; }
 
  private:
   void push(std::string data, bool final);
 
+  mutable std::mutex mu_;  // guards stream_ and the order of store appends and pushes
   std::shared_ptr<http::event_stream> stream_;
+  bool released_ = false;  ///< the client's stream was let go and not yet resumed
   std::shared_ptr<live_session> session_;
   state::event_store* events_;
   std::string stream_name_;

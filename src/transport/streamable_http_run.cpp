@@ -47,6 +47,7 @@ net::awaitable<http::reply> streamable_http::run(protocol::call c, std::shared_p
   if (s) {
     std::lock_guard lock(s->mu);
     s->inflight[key] = out;
+    s->streams[out->stream_name()] = out;
   }
   c.session = nullptr;  // user-code methods never touch session state, and the hooks die with this frame
   std::shared_ptr<protocol::task_slot> slot;
@@ -59,11 +60,12 @@ net::awaitable<http::reply> streamable_http::run(protocol::call c, std::shared_p
     } catch (const std::exception&) {
       o = protocol::dispatcher::error(cp->msg.id, code::internal_error, "Internal error");
     }
+    out->finish(o.message, o.http_status);
     if (s) {
       std::lock_guard lock(s->mu);
       s->inflight.erase(key);
+      s->streams.erase(out->stream_name());
     }
-    out->finish(o.message, o.http_status);
   });
   std::optional<http::stream_item> first;
   if (slot) {
@@ -78,8 +80,10 @@ net::awaitable<http::reply> streamable_http::run(protocol::call c, std::shared_p
   }
   if (!first) co_return empty_reply(500);
   // Only the response came: answer with plain JSON. Anything before it: stream it all as SSE.
-  if (stream->drained()) co_return json_reply_text(out->status(), std::move(first->data));
+  if (first->last) co_return json_reply_text(out->status(), std::move(first->data));
   stream->unshift(std::move(*first));
+  // 2025-11-25 clients can reconnect from a priming event if the stream breaks.
+  if (cp->rev == protocol::revision::v2025_11_25) out->prime(static_cast<unsigned>(opts_.sse_retry.count()));
   co_return sse_reply(stream);
 }
 
@@ -154,14 +158,22 @@ net::awaitable<http::reply> streamable_http::get(http::request& req) {
   if (auto last = header(req, "Last-Event-ID")) {
     std::string stream_name;
     auto events = events_->after(*sid, *last, &stream_name);
-    if (events) {
-      for (auto& e : *events) stream->push({e.id, e.data});
-      // A finished request stream is replayed and closed; the standalone stream goes on live.
-      if (stream_name != "g") {
-        stream->close();
-        co_return sse_reply(stream);
+    if (events && stream_name != "g") {
+      // A request stream: if the request is still running, this GET carries the rest of it;
+      // if it finished, replay what is left and end.
+      std::shared_ptr<protocol::outbound> running;
+      {
+        std::lock_guard lock(live->mu);
+        if (auto it = live->streams.find(stream_name); it != live->streams.end()) running = it->second.lock();
       }
+      if (running && static_cast<request_outbound&>(*running).resume(stream, *last)) co_return sse_reply(stream);
+      for (auto& e : *events)
+        if (!e.data.empty()) stream->push({e.id, e.data});
+      stream->close();
+      co_return sse_reply(stream);
     }
+    if (events)
+      for (auto& e : *events) stream->push({e.id, e.data});
   }
   {
     std::lock_guard lock(live->mu);

@@ -58,8 +58,12 @@ TEST(memory_event_store, replays_after_an_id_on_the_same_stream) {
   EXPECT_EQ((*after)[0].data, "two");
   EXPECT_FALSE(e->after("s", "r9_1", &stream));
   EXPECT_FALSE(e->after("nobody", a, &stream));
-  e->append("s", "r1", "four");  // the ring keeps 3: "one" is gone
+  e->append("s", "r1", "four");
+  e->append("s", "r1", "five");  // the ring keeps 3: "two" is gone, so a replay after "one" has a gap
   EXPECT_FALSE(e->after("s", a, &stream));
+  auto all = e->after("s", "r1_2", &stream);
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), 3u);
 }
 
 TEST(memory_event_store, keeps_only_the_newest_streams_of_a_session) {

@@ -48,7 +48,8 @@ class event_store {
   virtual ~event_store() = default;
   /// Stores `data` on stream `stream` of session `session`; returns the event id.
   virtual std::string append(std::string_view session, std::string_view stream, std::string_view data) = 0;
-  /// Events after `last_event_id` on the same stream; nullopt when the id is unknown.
+  /// Events after `last_event_id` on the same stream; nullopt when the id is unknown or events
+  /// after it are gone. Ids are "<stream>_<seq>"; "<stream>_0" means from the start.
   /// `*stream` receives the stream the id belongs to.
   virtual std::optional<std::vector<stored_event>> after(std::string_view session, std::string_view last_event_id,
                                                          std::string* stream) = 0;
