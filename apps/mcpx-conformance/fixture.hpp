@@ -12,6 +12,12 @@ void add_resources(mcpx::server& s);
 void add_prompts(mcpx::server& s);
 void add_task_tools(mcpx::server& s);  // io.modelcontextprotocol/tasks
 
+/// The string argument `k`, or `fallback` when absent or not a string.
+inline std::string str_arg(const mcpx::args& a, const char* k, const char* fallback = "") {
+  auto* v = a.if_contains(k);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string(fallback);
+}
+
 inline constexpr const char* image_png_base64 =
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
 inline constexpr const char* audio_wav_base64 = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=";

@@ -14,11 +14,6 @@ using mcpx::tool_result;
 
 namespace {
 
-std::string str_arg(const args& a, const char* k, const char* fallback = "") {
-  auto* v = a.if_contains(k);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string(fallback);
-}
-
 std::string describe_elicit(const json::value& r, const char* prefix) {
   std::string action = "unknown";
   json::value content = json::object{};

@@ -13,11 +13,6 @@ using mcpx::tool_result;
 
 namespace {
 
-std::string str(const args& a, const char* k, const char* fallback = "") {
-  auto* v = a.if_contains(k);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string(fallback);
-}
-
 // Sleeps in small steps so a cancelled task stops promptly.
 bool sleep_unless_cancelled(context& ctx, std::chrono::milliseconds total) {
   auto end = std::chrono::steady_clock::now() + total;
@@ -41,7 +36,7 @@ void add_task_tools(mcpx::server& s) {
   s.tool("greet")
       .description("Greets someone (always answered at once)")
       .input_schema(json::parse(R"({"type":"object","properties":{"name":{"type":"string"}}})"))
-      .handle([](const args& a, context&) { return tool_result::text("Hello, " + str(a, "name", "World") + "!"); });
+      .handle([](const args& a, context&) { return tool_result::text("Hello, " + str_arg(a, "name", "World") + "!"); });
   s.tool("slow_compute")
       .description("Computes for the given number of seconds; becomes a task when slow")
       .input_schema(json::parse(R"({"type":"object","properties":{"seconds":{"type":"number","minimum":0,"maximum":600},
@@ -52,7 +47,7 @@ void add_task_tools(mcpx::server& s) {
         if (auto* v = a.if_contains("seconds"); v && v->is_number()) secs = v->to_number<double>();
         if (!sleep_unless_cancelled(ctx, std::chrono::milliseconds(static_cast<long>(secs * 1000))))
           throw mcpx::client_error("Computation cancelled", "CANCELLED", false);
-        return tool_result::text("Computed '" + str(a, "label", "job") + "' in " + std::to_string(secs) + " s");
+        return tool_result::text("Computed '" + str_arg(a, "label", "job") + "' in " + std::to_string(secs) + " s");
       });
   s.tool("failing_job")
       .description("A job that runs only as a task and fails after about a second")
@@ -75,7 +70,7 @@ void add_task_tools(mcpx::server& s) {
       .tasks(task_mode::optional)
       .handle([](const args& a, context& ctx) {
         ctx.run_as_task();
-        auto file = str(a, "filename");
+        auto file = str_arg(a, "filename");
         auto r = ctx.input("confirm", mcpx::input_request::elicit(confirm_params("Delete " + file + "?")));
         bool yes = false;
         if (auto* o = r.if_object())
