@@ -88,10 +88,9 @@ void server::run() {
 
 void server::stop() {
   if (!impl_ || !impl_->http) return;
-  net::post(impl_->http->executor(0), [this] { impl_->expiry_timer->cancel(); });
-  impl_->http->stop();
+  impl_->http->stop();           // threads joined; io_contexts still alive
+  impl_->expiry_timer.reset();   // bound to an io_context: destroyed before it
   impl_->http.reset();
-  impl_->expiry_timer.reset();
   impl_->transport.reset();
 }
 

@@ -48,6 +48,15 @@ std::optional<response> reject_for(const boost::system::error_code& ec, const li
   return std::nullopt;
 }
 
+// Watches a socket while a request is handled: a peer that closes its end sets `gone`.
+// Pipelined data ends the watch without setting it.
+net::awaitable<void> watch_request(std::shared_ptr<conn_state> c, std::shared_ptr<std::atomic<bool>> gone) {
+  auto [ec] = co_await c->stream.socket().async_wait(tcp::socket::wait_read, net::as_tuple(net::use_awaitable));
+  if (ec) co_return;
+  boost::system::error_code ec2;
+  if (c->stream.socket().available(ec2) == 0 || ec2) gone->store(true);
+}
+
 // Watches a socket while an SSE response is open: a peer that closes its end cancels the stream.
 net::awaitable<void> watch_peer(std::shared_ptr<conn_state> c, std::shared_ptr<event_stream> s) {
   auto [ec] = co_await c->stream.socket().async_wait(tcp::socket::wait_read, net::as_tuple(net::use_awaitable));
@@ -150,6 +159,9 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     }
     request& req = parser.get();
     const bool keep_alive = req.keep_alive();
+    peer.gone = std::make_shared<std::atomic<bool>>(false);
+    if (c->buffer.size() == 0)  // nothing pipelined behind this request: watch for a hang-up
+      net::co_spawn(c->stream.get_executor(), watch_request(c, peer.gone), net::detached);
     reply r;
     try {
       r = co_await h->handle(req, peer);

@@ -92,7 +92,8 @@ void server::stop() {
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
-  shards_.clear();
+  // The io_contexts live until the destructor: objects bound to them (timers, sockets) that
+  // the owner still holds can be destroyed safely in between.
 }
 
 }  // namespace mcpx::http

@@ -27,7 +27,8 @@ class server {
 
   /// Binds and starts the I/O threads. Throws on bind failure (start-up only).
   void start();
-  /// Stops accepting; open connections are closed. Joins the threads.
+  /// Stops the I/O threads and joins them; the io_contexts (and what they own) go with the
+  /// destructor, so objects bound to executor() may be destroyed after stop() and before that.
   void stop();
   /// Stops accepting new connections but lets open ones finish.
   void stop_accepting();

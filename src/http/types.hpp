@@ -3,6 +3,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -39,6 +40,9 @@ struct limits {
 
 struct peer_info {
   tcp::endpoint remote;
+  /// Set when the client closes its end while its request is being handled, so long work
+  /// can stop early. Each request gets its own flag.
+  std::shared_ptr<std::atomic<bool>> gone;
 };
 
 /// Turns one request into one reply. Called on the connection's I/O thread; must not block.

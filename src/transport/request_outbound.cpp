@@ -19,6 +19,8 @@ void request_outbound::push(std::string data, bool final) {
 bool request_outbound::cancelled() const noexcept {
   if (cancelled_.load()) return true;
   std::lock_guard lock(mu_);
+  // After a release the client is expected back on another connection: its first one may go.
+  if (!released_ && peer_gone_ && peer_gone_->load()) return true;
   // A released stream is closed on purpose: the client is expected back, not gone.
   return !released_ && stream_->cancelled();
 }
@@ -55,6 +57,7 @@ bool request_outbound::resume(std::shared_ptr<http::event_stream> s, const std::
     if (!e.data.empty()) s->push({e.id, e.data});
   stream_ = std::move(s);
   released_ = false;
+  peer_gone_.reset();  // the resuming GET's own stream now tells whether the client is there
   return true;
 }
 

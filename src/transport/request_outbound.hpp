@@ -13,8 +13,10 @@ namespace mcpx::transport {
 class request_outbound final : public protocol::outbound {
  public:
   request_outbound(std::shared_ptr<http::event_stream> stream, std::shared_ptr<live_session> session,
-                   state::event_store* events, std::string stream_name, std::chrono::milliseconds client_timeout)
-      : stream_(std::move(stream)),
+                   state::event_store* events, std::string stream_name, std::chrono::milliseconds client_timeout,
+                   std::shared_ptr<std::atomic<bool>> peer_gone = nullptr)
+      : peer_gone_(std::move(peer_gone)),
+        stream_(std::move(stream)),
         session_(std::move(session)),
         events_(events),
         stream_name_(std::move(stream_name)),
@@ -44,6 +46,7 @@ class request_outbound final : public protocol::outbound {
  private:
   void push(std::string data, bool final);
 
+  std::shared_ptr<std::atomic<bool>> peer_gone_;  ///< the requesting connection hung up
   mutable std::mutex mu_;  // guards stream_ and the order of store appends and pushes
   std::shared_ptr<http::event_stream> stream_;
   bool released_ = false;  ///< the client's stream was let go and not yet resumed

@@ -82,7 +82,7 @@ bool streamable_http::origin_allowed(const http::request& req) const {
   return loopback_host(u->host());
 }
 
-net::awaitable<http::reply> streamable_http::handle(http::request& req, const http::peer_info&) {
+net::awaitable<http::reply> streamable_http::handle(http::request& req, const http::peer_info& peer) {
   std::string_view target = req.target();
   auto q = target.find('?');
   if (q != std::string_view::npos) target = target.substr(0, q);
@@ -90,7 +90,7 @@ net::awaitable<http::reply> streamable_http::handle(http::request& req, const ht
   if (!origin_allowed(req))
     co_return json_reply(403, jsonrpc::make_error(nullptr, code::invalid_request, "Forbidden: Origin not allowed"));
   switch (req.method()) {
-    case http::bhttp::verb::post: co_return co_await post(req);
+    case http::bhttp::verb::post: co_return co_await post(req, peer);
     case http::bhttp::verb::get: co_return co_await get(req);
     case http::bhttp::verb::delete_: co_return del(req);
     default: {
@@ -101,7 +101,7 @@ net::awaitable<http::reply> streamable_http::handle(http::request& req, const ht
   }
 }
 
-net::awaitable<http::reply> streamable_http::post(http::request& req) {
+net::awaitable<http::reply> streamable_http::post(http::request& req, const http::peer_info& peer) {
   if (auto ct = header(req, "Content-Type"); !ct || ct->find("application/json") == std::string::npos)
     co_return json_reply(415, jsonrpc::make_error(nullptr, code::invalid_request,
                                                   "Unsupported Media Type: Content-Type must be application/json"));
@@ -111,7 +111,7 @@ net::awaitable<http::reply> streamable_http::post(http::request& req) {
   jsonrpc::message msg;
   if (auto e = jsonrpc::parse(req.body(), msg)) co_return json_reply(400, jsonrpc::make_error(e->id, e->code, e->message));
   auto sid = header(req, "Mcp-Session-Id");
-  if (sid) co_return co_await post_legacy(req, std::move(msg), *sid);
+  if (sid) co_return co_await post_legacy(req, std::move(msg), *sid, peer);
   // Era: a request without a session is modern when it carries _meta or a modern version
   // header; initialize (and anything naming a legacy version without _meta) is legacy.
   auto version_h = header(req, "MCP-Protocol-Version");
@@ -121,13 +121,14 @@ net::awaitable<http::reply> streamable_http::post(http::request& req) {
   bool modern = has_meta || (version_h && !legacy_header);
   if (msg.type == jsonrpc::kind::request && msg.method == "initialize" && !modern)
     co_return co_await initialize(req, std::move(msg));
-  if (modern) co_return co_await post_modern(req, std::move(msg));
+  if (modern) co_return co_await post_modern(req, std::move(msg), peer);
   co_return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request,
                                                 "Bad Request: missing Mcp-Session-Id. Clients of 2025-xx revisions must send "
                                                 "initialize first; 2026-07-28 clients must send MCP-Protocol-Version and _meta."));
 }
 
-net::awaitable<http::reply> streamable_http::post_modern(http::request& req, jsonrpc::message&& msg) {
+net::awaitable<http::reply> streamable_http::post_modern(http::request& req, jsonrpc::message&& msg,
+                                                         const http::peer_info& peer) {
   if (msg.type == jsonrpc::kind::response || msg.type == jsonrpc::kind::error_response)
     co_return json_reply(400, jsonrpc::make_error(nullptr, code::invalid_request,
                                                   "Bad Request: 2026-07-28 clients must not send JSON-RPC responses"));
@@ -144,7 +145,7 @@ net::awaitable<http::reply> streamable_http::post_modern(http::request& req, jso
     c.min_log_level = parse_log_level(lv->get_string());
   c.msg = std::move(msg);
   if (c.msg.method == "subscriptions/listen") co_return co_await listen(std::move(c));
-  co_return co_await run(std::move(c), nullptr, {});
+  co_return co_await run(std::move(c), nullptr, {}, peer);
 }
 
 net::awaitable<http::reply> streamable_http::initialize(http::request& req, jsonrpc::message&& msg) {

@@ -33,13 +33,15 @@ class streamable_http final : public http::handler {
   worker_pool& workers() { return pool_; }
 
  private:
-  net::awaitable<http::reply> post(http::request& req);
-  net::awaitable<http::reply> post_modern(http::request& req, jsonrpc::message&& msg);
-  net::awaitable<http::reply> post_legacy(http::request& req, jsonrpc::message&& msg, const std::string& sid);
+  net::awaitable<http::reply> post(http::request& req, const http::peer_info& peer);
+  net::awaitable<http::reply> post_modern(http::request& req, jsonrpc::message&& msg, const http::peer_info& peer);
+  net::awaitable<http::reply> post_legacy(http::request& req, jsonrpc::message&& msg, const std::string& sid,
+                                          const http::peer_info& peer);
   net::awaitable<http::reply> initialize(http::request& req, jsonrpc::message&& msg);
   net::awaitable<http::reply> get(http::request& req);
   http::reply del(http::request& req);
-  net::awaitable<http::reply> run(protocol::call c, std::shared_ptr<live_session> s, std::string stream_name);
+  net::awaitable<http::reply> run(protocol::call c, std::shared_ptr<live_session> s, std::string stream_name,
+                                  const http::peer_info& peer);
   bool origin_allowed(const http::request& req) const;
   net::awaitable<http::reply> listen(protocol::call c);
   void notify_listeners(const std::string& uri);

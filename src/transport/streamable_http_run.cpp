@@ -30,11 +30,11 @@ http::reply outcome_reply(const protocol::outcome& o) {
 }  // namespace
 
 net::awaitable<http::reply> streamable_http::run(protocol::call c, std::shared_ptr<live_session> s,
-                                                 std::string stream_name) {
+                                                 std::string stream_name, const http::peer_info& peer) {
   auto ex = co_await net::this_coro::executor;
   auto stream = std::make_shared<http::event_stream>(ex);
   auto out = std::make_shared<request_outbound>(stream, s, s ? events_.get() : nullptr, std::move(stream_name),
-                                                opts_.client_request_timeout);
+                                                opts_.client_request_timeout, peer.gone);
   if (!protocol::dispatcher::runs_user_code(c.msg.method)) co_return outcome_reply(dispatcher_.dispatch(c, *out));
   if (!pool_.try_acquire()) {
     auto r = json_reply(503, jsonrpc::make_error(c.msg.id, code::internal_error, "Server busy: retry in 1 second",
@@ -88,7 +88,7 @@ net::awaitable<http::reply> streamable_http::run(protocol::call c, std::shared_p
 }
 
 net::awaitable<http::reply> streamable_http::post_legacy(http::request& req, jsonrpc::message&& msg,
-                                                         const std::string& sid) {
+                                                         const std::string& sid, const http::peer_info& peer) {
   auto rec = sessions_->touch(sid);
   if (!rec)
     co_return json_reply(404, jsonrpc::make_error(msg.id, -32001, "Session not found: it expired or was deleted; send initialize to start a new one"));
@@ -137,7 +137,7 @@ net::awaitable<http::reply> streamable_http::post_legacy(http::request& req, jso
   c.session = &hooks;
   c.msg = std::move(msg);
   std::string stream_name = "r" + std::to_string(live->next_id.fetch_add(1) + 1);
-  co_return co_await run(std::move(c), live, std::move(stream_name));
+  co_return co_await run(std::move(c), live, std::move(stream_name), peer);
 }
 
 net::awaitable<http::reply> streamable_http::get(http::request& req) {

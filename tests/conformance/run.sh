@@ -334,6 +334,7 @@ for req in "${REQ_LIST[@]}"; do
   if [ -n "$SERVER_PID" ] && ! server_alive; then
     echo "conformance: the server died during the $req run" >&2
     show_server_log
+    RECAP+=("server: died during the $req run (counted as one failure)")
     STATUS=1
     TOTAL_FAIL=$((TOTAL_FAIL + 1))
     break
@@ -345,7 +346,9 @@ if [ -n "$SERVER_PID" ]; then
   if sanitizer_report; then
     echo "conformance: the server log has sanitizer reports:" >&2
     grep -E -A 30 'ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:' "$SERVER_LOG" | head -n 120
+    RECAP+=("server: sanitizer report in $SERVER_LOG (counted as one failure)")
     STATUS=1
+    TOTAL_FAIL=$((TOTAL_FAIL + 1))
   fi
 fi
 

@@ -179,6 +179,18 @@ TEST_F(sessions, a_client_closing_its_stream_cancels_the_call) {
   EXPECT_TRUE(cancelled_seen_.load());
 }
 
+TEST_F(sessions, a_client_hanging_up_on_a_plain_call_cancels_it) {
+  cancelled_seen_ = false;
+  {
+    auto call = connect(port());
+    net::write(call, net::buffer(post(modern_body(2, "tools/call", {{"name", "wait_for_cancel"}}),
+                                      modern_headers("tools/call", "wait_for_cancel"))));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  for (int i = 0; i < 100 && !cancelled_seen_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_TRUE(cancelled_seen_.load());
+}
+
 TEST_F(sessions, a_full_worker_pool_answers_503_with_retry_after) {
   std::vector<tcp::socket> busy;
   for (int i = 0; i < 3; ++i) {
