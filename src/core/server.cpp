@@ -88,9 +88,11 @@ void server::run() {
 
 void server::stop() {
   if (!impl_ || !impl_->http) return;
-  impl_->http->stop();           // threads joined; io_contexts still alive
-  impl_->expiry_timer.reset();   // bound to an io_context: destroyed before it
-  impl_->http.reset();
+  // Order matters: everything bound to an io_context must go before the io_contexts do.
+  impl_->http->stop();           // I/O threads joined; io_contexts still alive
+  impl_->transport->shutdown();  // workers joined; sessions and streams released
+  impl_->expiry_timer.reset();
+  impl_->http.reset();           // io_contexts, and the connection coroutines they hold
   impl_->transport.reset();
 }
 

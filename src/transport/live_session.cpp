@@ -69,6 +69,10 @@ void live_sessions::erase(const std::string& id) {
   s->pending.clear();
 }
 
+void live_sessions::clear() {
+  for (auto& s : all()) erase(s->id);
+}
+
 std::vector<std::shared_ptr<live_session>> live_sessions::all() {
   std::lock_guard lock(mu_);
   std::vector<std::shared_ptr<live_session>> v;

@@ -64,6 +64,8 @@ class live_sessions {
   void erase(const std::string& id);
   /// Streams of sessions subscribed to `uri` get a resources/updated notification.
   std::vector<std::shared_ptr<live_session>> all();
+  /// Ends every session's streams and waits (shutdown).
+  void clear();
 
  private:
   std::mutex mu_;

@@ -21,9 +21,15 @@ streamable_http::streamable_http(const protocol::registry& reg, const server_inf
       events_(state::make_memory_event_store()),
       pool_(opts.worker_threads, opts.worker_queue_limit) {}
 
-streamable_http::~streamable_http() {
+streamable_http::~streamable_http() { shutdown(); }
+
+void streamable_http::shutdown() {
   dispatcher_.cancel_tasks();  // lets handlers of running tasks see cancelled() and return
+  live_.clear();               // wakes handlers waiting for a legacy client's answer
   pool_.stop();
+  pool_.join();
+  std::lock_guard lock(listeners_mu_);
+  listeners_.clear();
 }
 
 namespace {

@@ -27,6 +27,10 @@ class streamable_http final : public http::handler {
   void resource_updated(const std::string& uri);
   /// Sends notifications/<kind>/list_changed to listeners and legacy sessions.
   void list_changed(std::string_view kind);
+  /// Shutdown, while the I/O contexts still exist but their threads have stopped: cancels
+  /// tasks, ends sessions, waits for the workers, and lets go of every stream, so nothing
+  /// bound to an io_context outlives it.
+  void shutdown();
   /// Drops idle sessions; call periodically.
   void expire_sessions();
   std::size_t session_count() const { return sessions_->size(); }

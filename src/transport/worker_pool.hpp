@@ -38,6 +38,8 @@ class worker_pool {
   std::size_t in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
   std::size_t limit() const noexcept { return limit_; }
   void stop() { pool_.stop(); }
+  /// Waits for running handlers to return; queued ones are dropped after stop().
+  void join() { pool_.join(); }
 
   /// Runs `f` on the pool (slot already acquired) and resumes the caller on its own executor.
   template <class F>
