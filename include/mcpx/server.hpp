@@ -75,6 +75,8 @@ struct options {
   std::chrono::milliseconds task_after{100};
   std::chrono::milliseconds task_ttl{600'000};           ///< how long a task's record stays readable
   std::chrono::milliseconds task_poll_interval{500};     ///< suggested to clients polling tasks/get
+  /// On SIGTERM: how long requests in flight may take to finish before the process exits.
+  std::chrono::milliseconds shutdown_grace{30'000};
 };
 
 class tool_builder {
@@ -144,9 +146,20 @@ class server {
 
   /// Binds and serves in the background. Throws on a bad registration or bind failure.
   void start();
-  /// start(), then blocks until SIGINT/SIGTERM or stop().
+  /// start(), then blocks until SIGINT/SIGTERM. The first signal drains (see drain()); a
+  /// second one stops at once.
   void run();
+  /// Graceful: readiness answers 503 at once, long-lived streams end, requests in flight finish
+  /// (new ones are still served meanwhile); returns when none is left or after `grace`.
+  /// Call stop() afterwards.
+  void drain(std::chrono::milliseconds grace);
   void stop();
+  /// A dependency readiness depends on (a database, an upstream API). Runs every 2 s on a
+  /// background thread, never on an I/O thread; /health/ready serves the latest result.
+  /// Register before start().
+  void add_readiness_check(std::string name, std::function<bool(std::string& detail)> check);
+  /// Requests being handled or streamed right now.
+  std::size_t active_requests() const;
   unsigned short port() const;
 
   /// Tells subscribed clients that a resource changed. Thread-safe.

@@ -2,9 +2,12 @@
 #include "mcpx/server.hpp"
 
 #include <csignal>
+#include <thread>
 #include <iostream>
 
 #include "http/server.hpp"
+#include "ops/health.hpp"
+#include "ops/router.hpp"
 #include "protocol/registry.hpp"
 #include "transport/streamable_http.hpp"
 
@@ -17,6 +20,7 @@ struct server::impl {
   options opts;
   protocol::registry reg;
   std::shared_ptr<transport::streamable_http> transport;
+  std::unique_ptr<ops::health> health = std::make_unique<ops::health>();
   std::unique_ptr<http::server> http;
   std::unique_ptr<net::steady_timer> expiry_timer;
 };
@@ -57,6 +61,14 @@ void server::start() {
   if (o.allowed_hosts.empty() && net::ip::make_address(o.address).is_loopback())
     o.allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
   impl_->transport = std::make_shared<transport::streamable_http>(impl_->reg, impl_->info, impl_->opts);
+  auto* tr = impl_->transport.get();
+  impl_->health->add_local_check("workers", [tr](std::string& detail) {
+    auto& pool = tr->workers();
+    detail = std::to_string(pool.in_flight()) + " of " + std::to_string(pool.limit()) + " worker slots in use";
+    return pool.in_flight() < pool.limit();
+  });
+  impl_->health->start();
+  auto handler = std::make_shared<ops::router>(impl_->transport, *impl_->health);
   http::server_config hc;
   hc.address = impl_->opts.address;
   hc.port = impl_->opts.port;
@@ -66,7 +78,7 @@ void server::start() {
   hc.limits.read_timeout = impl_->opts.read_timeout;
   hc.limits.idle_timeout = impl_->opts.idle_timeout;
   hc.limits.max_connections = impl_->opts.max_connections;
-  impl_->http = std::make_unique<http::server>(hc, impl_->transport);
+  impl_->http = std::make_unique<http::server>(hc, handler);
   impl_->http->start();
   impl_->expiry_timer = std::make_unique<net::steady_timer>(impl_->http->executor(0));
   net::post(impl_->http->executor(0), [this] { schedule_expiry(*impl_->expiry_timer, impl_->transport); });
@@ -83,12 +95,36 @@ void server::run() {
   start();
   int sig = 0;
   sigwait(&set, &sig);
+  // First signal: drain, but let a second one cut it short.
+  impl_->health->set_draining();
+  impl_->transport->begin_drain();
+  const auto deadline = std::chrono::steady_clock::now() + impl_->opts.shutdown_grace;
+  const timespec tick{0, 50'000'000};
+  while (impl_->http->active_requests() > 0 && std::chrono::steady_clock::now() < deadline) {
+    if (sigtimedwait(&set, nullptr, &tick) > 0) break;
+  }
   stop();
 }
+
+void server::drain(std::chrono::milliseconds grace) {
+  if (!impl_->http) return;
+  impl_->health->set_draining();
+  impl_->transport->begin_drain();
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (impl_->http->active_requests() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+void server::add_readiness_check(std::string name, std::function<bool(std::string& detail)> check) {
+  impl_->health->add_check(std::move(name), std::move(check));
+}
+
+std::size_t server::active_requests() const { return impl_->http ? impl_->http->active_requests() : 0; }
 
 void server::stop() {
   if (!impl_ || !impl_->http) return;
   // Order matters: everything bound to an io_context must go before the io_contexts do.
+  impl_->health->stop();
   impl_->http->stop();           // I/O threads joined; io_contexts still alive
   impl_->transport->shutdown();  // workers joined; sessions and streams released
   impl_->expiry_timer.reset();

@@ -129,13 +129,17 @@ net::awaitable<bool> await_first_byte(conn_state& c, const limits& lim) {
 
 }  // namespace
 
+namespace {
+struct counted {
+  std::atomic<std::size_t>& n;
+  explicit counted(std::atomic<std::size_t>& c) : n(c) { n.fetch_add(1, std::memory_order_relaxed); }
+  ~counted() { n.fetch_sub(1, std::memory_order_relaxed); }
+};
+}  // namespace
+
 net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h, const limits& lim,
-                                    std::atomic<std::size_t>& open) {
-  open.fetch_add(1, std::memory_order_relaxed);
-  struct release {
-    std::atomic<std::size_t>& n;
-    ~release() { n.fetch_sub(1, std::memory_order_relaxed); }
-  } release_guard{open};
+                                    connection_counters& counters) {
+  counted connection_guard(counters.open);
 
   auto c = std::make_shared<conn_state>(std::move(sock));
   peer_info peer;
@@ -159,6 +163,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     }
     request& req = parser.get();
     const bool keep_alive = req.keep_alive();
+    counted request_guard(counters.active);  // until the reply is written (the loop iteration ends)
     peer.gone = std::make_shared<std::atomic<bool>>(false);
     if (c->buffer.size() == 0)  // nothing pipelined behind this request: watch for a hang-up
       net::co_spawn(c->stream.get_executor(), watch_request(c, peer.gone), net::detached);

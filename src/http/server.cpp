@@ -20,18 +20,18 @@ net::any_io_executor server::executor(unsigned i) { return shards_.at(i % shards
 namespace {
 
 net::awaitable<void> accept_loop(tcp::acceptor& acc, std::shared_ptr<handler> h, const limits& lim,
-                                 std::atomic<std::size_t>& open) {
+                                 connection_counters& counters) {
   for (;;) {
     auto [ec, sock] = co_await acc.async_accept(net::as_tuple(net::use_awaitable));
     if (ec == net::error::operation_aborted || !acc.is_open()) co_return;
     if (ec) continue;  // e.g. EMFILE or a peer reset before accept: keep serving others
-    if (open.load(std::memory_order_relaxed) >= lim.max_connections) {
+    if (counters.open.load(std::memory_order_relaxed) >= lim.max_connections) {
       boost::system::error_code ignored;
       sock.close(ignored);
       continue;
     }
     sock.set_option(tcp::no_delay(true), ec);
-    net::co_spawn(acc.get_executor(), run_connection(std::move(sock), h, lim, open), net::detached);
+    net::co_spawn(acc.get_executor(), run_connection(std::move(sock), h, lim, counters), net::detached);
   }
 }
 
@@ -57,7 +57,7 @@ void server::start() {
   }
   bound_port_ = port;
   for (auto& s : shards_) {
-    net::co_spawn(s->ioc, accept_loop(s->acceptor, handler_, cfg_.limits, open_connections_), net::detached);
+    net::co_spawn(s->ioc, accept_loop(s->acceptor, handler_, cfg_.limits, counters_), net::detached);
   }
   for (auto& s : shards_) {
     threads_.emplace_back([ioc = &s->ioc] {

@@ -11,6 +11,11 @@
 
 namespace mcpx::http {
 
+struct connection_counters {
+  std::atomic<std::size_t> open{0};    ///< connections
+  std::atomic<std::size_t> active{0};  ///< requests being handled or streamed
+};
+
 struct server_config {
   std::string address = "127.0.0.1";
   unsigned short port = 8000;  ///< 0 picks a free port
@@ -33,7 +38,9 @@ class server {
   /// Stops accepting new connections but lets open ones finish.
   void stop_accepting();
   unsigned short port() const noexcept { return bound_port_; }
-  std::size_t open_connections() const noexcept { return open_connections_.load(); }
+  std::size_t open_connections() const noexcept { return counters_.open.load(); }
+  /// Requests read and not yet fully answered (an open SSE response counts until it ends).
+  std::size_t active_requests() const noexcept { return counters_.active.load(); }
   net::any_io_executor executor(unsigned i = 0);
 
   struct shard;
@@ -43,12 +50,12 @@ class server {
   std::vector<std::unique_ptr<shard>> shards_;
   std::vector<std::thread> threads_;
   unsigned short bound_port_ = 0;
-  std::atomic<std::size_t> open_connections_{0};
+  connection_counters counters_;
   bool started_ = false;
 };
 
 /// Runs one connection until it closes. Exposed for tests that drive a socket pair.
 net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h, const limits& lim,
-                                    std::atomic<std::size_t>& open_connections);
+                                    connection_counters& counters);
 
 }  // namespace mcpx::http

@@ -67,6 +67,24 @@ void streamable_http::notify_listeners(const std::string& uri) {
   }
 }
 
+void streamable_http::begin_drain() {
+  {
+    std::lock_guard lock(listeners_mu_);
+    for (auto& l : listeners_) {
+      auto s = l.stream.lock();
+      if (!s) continue;
+      // A listen request ends with its (empty) result when the server ends it on purpose.
+      json::object result{{"resultType", "complete"}, {"_meta", tagged(l.subscription_id).at("_meta")}};
+      s->push_final({{}, jsonrpc::encode_result(l.subscription_id, result)});
+    }
+    listeners_.clear();
+  }
+  for (auto& live : live_.all()) {
+    std::lock_guard lock(live->mu);
+    if (live->get_stream) live->get_stream->close();
+  }
+}
+
 void streamable_http::list_changed(std::string_view kind) {
   std::string method = "notifications/" + std::string(kind) + "/list_changed";
   {

@@ -27,6 +27,9 @@ class streamable_http final : public http::handler {
   void resource_updated(const std::string& uri);
   /// Sends notifications/<kind>/list_changed to listeners and legacy sessions.
   void list_changed(std::string_view kind);
+  /// Draining: ends long-lived streams gracefully (a final result for each subscriptions/listen,
+  /// the end of each session's GET stream) so clients reconnect elsewhere; requests in flight go on.
+  void begin_drain();
   /// Shutdown, while the I/O contexts still exist but their threads have stopped: cancels
   /// tasks, ends sessions, waits for the workers, and lets go of every stream, so nothing
   /// bound to an io_context outlives it.

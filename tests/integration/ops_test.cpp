@@ -1,0 +1,152 @@
+// Liveness, readiness and graceful drain.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mcpx/server.hpp>
+#include <thread>
+
+#include "test_client.hpp"
+
+using namespace mcpx::test;
+namespace json = boost::json;
+
+namespace {
+
+std::string get(const std::string& path) { return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"; }
+
+TEST(health, liveness_stays_up_while_a_dependency_is_down) {
+  std::atomic<bool> db_up{true};
+  mcpx::options o;
+  o.port = 0;
+  mcpx::server s({"ops-test", "1"}, o);
+  s.tool("t").description("t").handle([](const mcpx::args&, mcpx::context&) { return mcpx::tool_result::text("t"); });
+  s.add_readiness_check("database", [&](std::string& detail) {
+    detail = db_up ? "reachable" : "connection refused";
+    return db_up.load();
+  });
+  s.start();
+  auto ready = roundtrip(s.port(), get("/health/ready"));
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_EQ(json_body(ready).at("status").as_string(), "ready");
+  db_up = false;
+  // The prober runs every 2 s; readiness follows within that.
+  http_result r;
+  for (int i = 0; i < 40; ++i) {
+    r = roundtrip(s.port(), get("/health/ready"));
+    if (r.status == 503) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("connection refused"), std::string::npos) << r.body;
+  auto start = std::chrono::steady_clock::now();
+  auto live = roundtrip(s.port(), get("/health"));
+  EXPECT_EQ(live.status, 200);
+  EXPECT_EQ(json_body(live).at("status").as_string(), "alive");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(50));
+  s.stop();
+}
+
+TEST(health, readiness_reports_a_saturated_worker_pool) {
+  mcpx::options o;
+  o.port = 0;
+  o.worker_threads = 1;
+  o.worker_queue_limit = 1;
+  mcpx::server s({"ops-test", "1"}, o);
+  std::atomic<bool> release{false};
+  s.tool("block").description("blocks").handle([&](const mcpx::args&, mcpx::context&) {
+    while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return mcpx::tool_result::text("done");
+  });
+  s.start();
+  auto busy = connect(s.port());
+  net::write(busy, net::buffer(post(modern_body(1, "tools/call", {{"name", "block"}}), modern_headers("tools/call", "block"))));
+  http_result r;
+  for (int i = 0; i < 50; ++i) {
+    r = roundtrip(s.port(), get("/health/ready"));
+    if (r.status == 503) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("workers"), std::string::npos);
+  release = true;
+  EXPECT_EQ(read_response(busy).status, 200);
+  s.stop();
+}
+
+TEST(health, draining_flips_readiness_and_finishes_work_in_flight) {
+  mcpx::options o;
+  o.port = 0;
+  mcpx::server s({"ops-test", "1"}, o);
+  s.tool("slow").description("300 ms").handle([](const mcpx::args&, mcpx::context&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    return mcpx::tool_result::text("finished");
+  });
+  s.start();
+  auto call = connect(s.port());
+  net::write(call, net::buffer(post(modern_body(1, "tools/call", {{"name", "slow"}}), modern_headers("tools/call", "slow"))));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::thread drainer([&] { s.drain(std::chrono::seconds(5)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(roundtrip(s.port(), get("/health/ready")).status, 503);
+  EXPECT_EQ(roundtrip(s.port(), get("/health")).status, 200);
+  auto r = read_response(call);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("finished"), std::string::npos);
+  drainer.join();
+  EXPECT_EQ(s.active_requests(), 0u);
+  s.stop();
+}
+
+// The fixture binary, SIGTERM'd during 50 slow calls, finishes all of them and exits 0.
+TEST(drain, sigterm_during_50_slow_calls_completes_them_all) {
+  int port = 0;
+  {
+    net::io_context ioc;
+    tcp::acceptor a(ioc, {net::ip::make_address("127.0.0.1"), 0});
+    port = a.local_endpoint().port();
+  }
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::string listen = "127.0.0.1:" + std::to_string(port);
+    execl(MCPX_CONFORMANCE_PATH, "mcpx-conformance", "--listen", listen.c_str(), "--workers", "64", nullptr);
+    _exit(127);
+  }
+  bool up = false;
+  for (int i = 0; i < 100 && !up; ++i) {
+    try {
+      up = roundtrip(static_cast<unsigned short>(port), get("/health")).status == 200;
+    } catch (...) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  ASSERT_TRUE(up);
+  std::vector<tcp::socket> calls;
+  for (int i = 0; i < 50; ++i) {
+    calls.push_back(connect(static_cast<unsigned short>(port)));
+    net::write(calls.back(), net::buffer(post(modern_body(i, "tools/call", {{"name", "slow_compute"}, {"arguments", {{"seconds", 1}}}}),
+                                              modern_headers("tools/call", "slow_compute"))));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(roundtrip(static_cast<unsigned short>(port), get("/health/ready")).status, 503);
+  EXPECT_EQ(roundtrip(static_cast<unsigned short>(port), get("/health")).status, 200);
+  int completed = 0;
+  for (auto& c : calls) {
+    auto r = read_response(c);
+    if (r.status == 200 && r.body.find("Computed") != std::string::npos) ++completed;
+  }
+  EXPECT_EQ(completed, 50);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  // Gone: new connections are refused.
+  EXPECT_THROW(connect(static_cast<unsigned short>(port)), boost::system::system_error);
+}
+
+}  // namespace
