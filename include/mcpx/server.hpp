@@ -75,6 +75,9 @@ struct options {
   std::chrono::milliseconds task_after{100};
   std::chrono::milliseconds task_ttl{600'000};           ///< how long a task's record stays readable
   std::chrono::milliseconds task_poll_interval{500};     ///< suggested to clients polling tasks/get
+  /// JSON log lines at this level and above go to stderr: "debug", "info" (one access line per
+  /// request), "warning" (only failed requests), "error".
+  std::string log_level = "info";
   /// On SIGTERM: how long requests in flight may take to finish before the process exits.
   std::chrono::milliseconds shutdown_grace{30'000};
 };

@@ -7,6 +7,7 @@
 
 #include "http/server.hpp"
 #include "ops/health.hpp"
+#include "ops/log.hpp"
 #include "ops/router.hpp"
 #include "protocol/registry.hpp"
 #include "transport/streamable_http.hpp"
@@ -21,6 +22,7 @@ struct server::impl {
   protocol::registry reg;
   std::shared_ptr<transport::streamable_http> transport;
   std::unique_ptr<ops::health> health = std::make_unique<ops::health>();
+  std::shared_ptr<ops::logger> log;
   std::unique_ptr<http::server> http;
   std::unique_ptr<net::steady_timer> expiry_timer;
 };
@@ -57,6 +59,9 @@ void schedule_expiry(net::steady_timer& t, std::weak_ptr<transport::streamable_h
 void server::start() {
   if (impl_->http) return;
   if (auto err = impl_->reg.freeze()) throw std::invalid_argument("mcpx: " + *err);
+  auto lvl = ops::parse_level(impl_->opts.log_level);
+  if (!lvl) throw std::invalid_argument("mcpx: log_level must be debug, info, warning or error");
+  impl_->log = std::make_shared<ops::logger>(*lvl);
   auto& o = impl_->opts;
   if (o.allowed_hosts.empty() && net::ip::make_address(o.address).is_loopback())
     o.allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
@@ -78,8 +83,14 @@ void server::start() {
   hc.limits.read_timeout = impl_->opts.read_timeout;
   hc.limits.idle_timeout = impl_->opts.idle_timeout;
   hc.limits.max_connections = impl_->opts.max_connections;
+  // Records cost an allocation per request: build them only when a line may be written.
+  if (impl_->log->enabled(ops::level::warning))
+    hc.on_done = [log = impl_->log](const http::request_record& r) { log->request(r); };
   impl_->http = std::make_unique<http::server>(hc, handler);
   impl_->http->start();
+  impl_->log->write(ops::level::info, "listening",
+                    "\"address\":\"" + impl_->opts.address + "\",\"port\":" + std::to_string(impl_->http->port()) +
+                        ",\"endpoint\":\"" + impl_->opts.endpoint + "\"");
   impl_->expiry_timer = std::make_unique<net::steady_timer>(impl_->http->executor(0));
   net::post(impl_->http->executor(0), [this] { schedule_expiry(*impl_->expiry_timer, impl_->transport); });
 }
@@ -96,14 +107,20 @@ void server::run() {
   int sig = 0;
   sigwait(&set, &sig);
   // First signal: drain, but let a second one cut it short.
+  impl_->log->write(ops::level::info, "draining", "\"grace_ms\":" + std::to_string(impl_->opts.shutdown_grace.count()));
   impl_->health->set_draining();
   impl_->transport->begin_drain();
   const auto deadline = std::chrono::steady_clock::now() + impl_->opts.shutdown_grace;
   const timespec tick{0, 50'000'000};
   while (impl_->http->active_requests() > 0 && std::chrono::steady_clock::now() < deadline) {
-    if (sigtimedwait(&set, nullptr, &tick) > 0) break;
+    if (sigtimedwait(&set, nullptr, &tick) > 0) {
+      impl_->log->write(ops::level::warning, "second signal: stopping now",
+                        "\"requests_in_flight\":" + std::to_string(impl_->http->active_requests()));
+      break;
+    }
   }
   stop();
+  impl_->log->write(ops::level::info, "stopped");
 }
 
 void server::drain(std::chrono::milliseconds grace) {

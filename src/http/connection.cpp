@@ -1,6 +1,8 @@
 // One connection: read a request, hand it to the handler, write the reply, repeat.
 // Requests are handled strictly in order, so pipelined requests are answered in order.
 #include <boost/beast/http/chunk_encode.hpp>
+#include <cstdio>
+#include <random>
 
 #include "http/event_stream.hpp"
 #include "http/server.hpp"
@@ -8,6 +10,15 @@
 namespace mcpx::http {
 
 namespace {
+
+std::string random_id() {
+  static thread_local std::uint64_t state = std::random_device{}() * 0x9E3779B97F4A7C15ull + 1;
+  // xorshift: a request id needs to be unique enough to grep for, not unpredictable.
+  state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(state));
+  return buf;
+}
 
 struct conn_state {
   explicit conn_state(tcp::socket s) : stream(std::move(s)) {}
@@ -116,6 +127,21 @@ net::awaitable<void> linger(conn_state& c) {
   }
 }
 
+std::shared_ptr<request_record> start_record(const request& req, const peer_info& peer) {
+  auto rec = std::make_shared<request_record>();
+  rec->start = std::chrono::steady_clock::now();
+  rec->time = std::chrono::system_clock::now();
+  if (auto it = req.find("X-Request-Id"); it != req.end() && it->value().size() <= 128)
+    rec->request_id = std::string(it->value());
+  else
+    rec->request_id = random_id();
+  if (auto it = req.find("traceparent"); it != req.end()) rec->trace_id = trace_id_of(it->value());
+  rec->http_method = std::string(req.method_string());
+  rec->target = std::string(req.target().substr(0, 256));
+  rec->remote = peer.remote.address().to_string();
+  return rec;
+}
+
 // Waits for the first byte of the next request under the idle timeout, so a slow request
 // (one byte a second) is then bounded by read_timeout instead.
 net::awaitable<bool> await_first_byte(conn_state& c, const limits& lim) {
@@ -137,8 +163,9 @@ struct counted {
 };
 }  // namespace
 
-net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h, const limits& lim,
+net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h, const server_config& cfg,
                                     connection_counters& counters) {
+  const limits& lim = cfg.limits;
   counted connection_guard(counters.open);
 
   auto c = std::make_shared<conn_state>(std::move(sock));
@@ -165,6 +192,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     const bool keep_alive = req.keep_alive();
     counted request_guard(counters.active);  // until the reply is written (the loop iteration ends)
     peer.gone = std::make_shared<std::atomic<bool>>(false);
+    peer.record = cfg.on_done ? start_record(req, peer) : nullptr;
     if (c->buffer.size() == 0)  // nothing pipelined behind this request: watch for a hang-up
       net::co_spawn(c->stream.get_executor(), watch_request(c, peer.gone), net::detached);
     reply r;
@@ -178,18 +206,38 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     r.head.version(req.version());
     r.head.keep_alive(keep_alive && r.head.keep_alive());
     const bool again = r.head.keep_alive();
+    bool written = true;
     if (r.stream) {
-      if (!co_await write_stream(c, r, lim)) break;
+      written = co_await write_stream(c, r, lim);
     } else {
       r.head.prepare_payload();
       c->stream.expires_after(lim.write_timeout);
       auto [wec, wn] = co_await bhttp::async_write(c->stream, r.head, net::as_tuple(net::use_awaitable));
-      if (wec) break;
+      written = !wec;
     }
+    if (peer.record) {
+      peer.record->status = r.head.result_int();
+      peer.record->latency = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - peer.record->start);
+      cfg.on_done(*peer.record);
+    }
+    if (!written) break;
     if (!again) break;
   }
   c->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   c->stream.close();
+}
+
+std::string trace_id_of(std::string_view tp) {
+  // version "-" trace-id (32 lowercase hex, not all zero) "-" parent-id "-" flags
+  if (tp.size() < 55 || tp[2] != '-' || tp[35] != '-') return {};
+  auto id = tp.substr(3, 32);
+  bool nonzero = false;
+  for (char ch : id) {
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return {};
+    nonzero = nonzero || ch != '0';
+  }
+  return nonzero ? std::string(id) : std::string();
 }
 
 }  // namespace mcpx::http

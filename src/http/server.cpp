@@ -19,8 +19,9 @@ net::any_io_executor server::executor(unsigned i) { return shards_.at(i % shards
 
 namespace {
 
-net::awaitable<void> accept_loop(tcp::acceptor& acc, std::shared_ptr<handler> h, const limits& lim,
+net::awaitable<void> accept_loop(tcp::acceptor& acc, std::shared_ptr<handler> h, const server_config& cfg,
                                  connection_counters& counters) {
+  const limits& lim = cfg.limits;
   for (;;) {
     auto [ec, sock] = co_await acc.async_accept(net::as_tuple(net::use_awaitable));
     if (ec == net::error::operation_aborted || !acc.is_open()) co_return;
@@ -31,7 +32,7 @@ net::awaitable<void> accept_loop(tcp::acceptor& acc, std::shared_ptr<handler> h,
       continue;
     }
     sock.set_option(tcp::no_delay(true), ec);
-    net::co_spawn(acc.get_executor(), run_connection(std::move(sock), h, lim, counters), net::detached);
+    net::co_spawn(acc.get_executor(), run_connection(std::move(sock), h, cfg, counters), net::detached);
   }
 }
 
@@ -57,7 +58,7 @@ void server::start() {
   }
   bound_port_ = port;
   for (auto& s : shards_) {
-    net::co_spawn(s->ioc, accept_loop(s->acceptor, handler_, cfg_.limits, counters_), net::detached);
+    net::co_spawn(s->ioc, accept_loop(s->acceptor, handler_, cfg_, counters_), net::detached);
   }
   for (auto& s : shards_) {
     threads_.emplace_back([ioc = &s->ioc] {

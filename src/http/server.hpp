@@ -21,6 +21,8 @@ struct server_config {
   unsigned short port = 8000;  ///< 0 picks a free port
   unsigned io_threads = 1;
   http::limits limits;
+  /// Called once per request after its reply is complete (for the access log), on the I/O thread.
+  std::function<void(const request_record&)> on_done;
 };
 
 class server {
@@ -55,7 +57,7 @@ class server {
 };
 
 /// Runs one connection until it closes. Exposed for tests that drive a socket pair.
-net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h, const limits& lim,
+net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h, const server_config& cfg,
                                     connection_counters& counters);
 
 }  // namespace mcpx::http

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
+#include <functional>
 #include <string>
 
 namespace mcpx::http {
@@ -38,11 +39,31 @@ struct limits {
   std::chrono::milliseconds sse_keepalive{15'000}; ///< comment line on quiet streams
 };
 
+/// What the access log says about one request. The connection fills the HTTP side; handlers
+/// annotate the MCP side (from the I/O or a worker thread, before the reply is complete).
+struct request_record {
+  std::chrono::steady_clock::time_point start;
+  std::chrono::system_clock::time_point time;
+  std::string request_id;   ///< X-Request-Id, or generated
+  std::string trace_id;     ///< from a W3C traceparent (header, or _meta)
+  std::string http_method, target, remote;
+  unsigned status = 0;
+  std::chrono::microseconds latency{0};
+  // MCP side
+  std::string rpc_method, name, rpc_id, session, client, protocol_version;
+  std::string error_class;  ///< CLIENT_ERROR | SERVER_ERROR | EXTERNAL_ERROR, empty on success
+  std::string error_code;
+};
+
+/// The trace id of a W3C traceparent ("00-<32 hex>-<16 hex>-<2 hex>"), or "" when malformed.
+std::string trace_id_of(std::string_view traceparent);
+
 struct peer_info {
   tcp::endpoint remote;
   /// Set when the client closes its end while its request is being handled, so long work
   /// can stop early. Each request gets its own flag.
   std::shared_ptr<std::atomic<bool>> gone;
+  std::shared_ptr<request_record> record;
 };
 
 /// Turns one request into one reply. Called on the connection's I/O thread; must not block.

@@ -32,6 +32,30 @@ inline http::reply text_reply(unsigned status, std::string body) {
   return r;
 }
 
+/// The error class of a JSON-RPC response for the access log: protocol errors by code,
+/// tool errors by their structuredContent.error.type.
+inline void annotate_outcome(http::request_record* rec, const boost::json::value& message) {
+  if (!rec || !message.is_object()) return;
+  const auto& m = message.get_object();
+  if (auto* e = m.if_contains("error"); e && e->is_object()) {
+    auto* c = e->get_object().if_contains("code");
+    std::int64_t code = c && c->is_int64() ? c->get_int64() : -32603;
+    rec->error_code = std::to_string(code);
+    rec->error_class = code == -32603 ? "SERVER_ERROR" : "CLIENT_ERROR";
+    return;
+  }
+  auto* r = m.if_contains("result");
+  if (!r || !r->is_object()) return;
+  auto* is_error = r->get_object().if_contains("isError");
+  if (!is_error || !is_error->is_bool() || !is_error->get_bool()) return;
+  rec->error_class = "SERVER_ERROR";
+  if (auto* sc = r->get_object().if_contains("structuredContent"); sc && sc->is_object())
+    if (auto* err = sc->get_object().if_contains("error"); err && err->is_object()) {
+      if (auto* t = err->get_object().if_contains("type"); t && t->is_string()) rec->error_class = t->get_string();
+      if (auto* c = err->get_object().if_contains("code"); c && c->is_string()) rec->error_code = c->get_string();
+    }
+}
+
 inline http::reply sse_reply(std::shared_ptr<http::event_stream> s) {
   http::reply r;
   r.head.result(200);

@@ -45,6 +45,7 @@ bool request_outbound::release_stream(unsigned retry_ms) {
     stream_->push(std::move(item));
     stream_->close();
     released_ = true;
+    ever_released_.store(true);
   }
   return true;
 }

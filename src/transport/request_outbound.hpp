@@ -42,6 +42,8 @@ class request_outbound final : public protocol::outbound {
   /// Puts a priming event (an id, no data) first, so the client can reconnect from it.
   void prime(unsigned retry_ms);
   const std::string& stream_name() const noexcept { return stream_name_; }
+  /// True once the client's stream was let go (it may have been picked up again since).
+  bool released() const noexcept { return ever_released_.load(); }
 
  private:
   void push(std::string data, bool final);
@@ -55,7 +57,8 @@ class request_outbound final : public protocol::outbound {
   std::string stream_name_;
   std::chrono::milliseconds client_timeout_;
   std::atomic<bool> cancelled_{false};
-  std::atomic<bool> streamed_{false};  ///< something came before the response: the reply is SSE
+  std::atomic<bool> streamed_{false};
+  std::atomic<bool> ever_released_{false};  ///< something came before the response: the reply is SSE
   std::atomic<unsigned> status_{200};
 };
 

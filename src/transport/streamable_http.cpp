@@ -89,6 +89,17 @@ bool streamable_http::origin_allowed(const http::request& req) const {
 }
 
 net::awaitable<http::reply> streamable_http::handle(http::request& req, const http::peer_info& peer) {
+  auto r = co_await route(req, peer);
+  // Errors answered here (not by a handler) are classified from their body; they are rare.
+  if (peer.record && peer.record->error_class.empty() && r.head.result_int() >= 400 && !r.stream) {
+    boost::system::error_code ec;
+    auto v = json::parse(r.head.body(), ec);
+    if (!ec) annotate_outcome(peer.record.get(), v);
+  }
+  co_return r;
+}
+
+net::awaitable<http::reply> streamable_http::route(http::request& req, const http::peer_info& peer) {
   std::string_view target = req.target();
   auto q = target.find('?');
   if (q != std::string_view::npos) target = target.substr(0, q);
@@ -117,6 +128,28 @@ net::awaitable<http::reply> streamable_http::post(http::request& req, const http
   jsonrpc::message msg;
   if (auto e = jsonrpc::parse(req.body(), msg)) co_return json_reply(400, jsonrpc::make_error(e->id, e->code, e->message));
   auto sid = header(req, "Mcp-Session-Id");
+  if (auto* rec = peer.record.get()) {
+    rec->rpc_method = msg.method;
+    if (!msg.id.is_null()) rec->rpc_id = json::serialize(msg.id);
+    if (sid) rec->session = *sid;
+    if (msg.params.is_object()) {
+      const auto& p = msg.params.get_object();
+      for (auto key : {"name", "uri", "taskId"})
+        if (auto* n = p.if_contains(key); n && n->is_string()) {
+          rec->name = std::string(n->get_string().subview(0, std::min<std::size_t>(n->get_string().size(), 200)));
+          break;
+        }
+      if (auto* m = p.if_contains("_meta"); m && m->is_object()) {
+        const auto& meta = m->get_object();
+        if (auto* ci = meta.if_contains("io.modelcontextprotocol/clientInfo"); ci && ci->is_object())
+          if (auto* cn = ci->get_object().if_contains("name"); cn && cn->is_string()) rec->client = cn->get_string();
+        if (auto* pv = meta.if_contains("io.modelcontextprotocol/protocolVersion"); pv && pv->is_string())
+          rec->protocol_version = pv->get_string();
+        if (auto* tp = meta.if_contains("traceparent"); tp && tp->is_string() && rec->trace_id.empty())
+          rec->trace_id = http::trace_id_of(tp->get_string());
+      }
+    }
+  }
   if (sid) co_return co_await post_legacy(req, std::move(msg), *sid, peer);
   // Era: a request without a session is modern when it carries _meta or a modern version
   // header; initialize (and anything naming a legacy version without _meta) is legacy.

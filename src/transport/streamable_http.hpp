@@ -40,6 +40,7 @@ class streamable_http final : public http::handler {
   worker_pool& workers() { return pool_; }
 
  private:
+  net::awaitable<http::reply> route(http::request& req, const http::peer_info& peer);
   net::awaitable<http::reply> post(http::request& req, const http::peer_info& peer);
   net::awaitable<http::reply> post_modern(http::request& req, jsonrpc::message&& msg, const http::peer_info& peer);
   net::awaitable<http::reply> post_legacy(http::request& req, jsonrpc::message&& msg, const std::string& sid,

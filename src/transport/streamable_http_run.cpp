@@ -35,7 +35,11 @@ net::awaitable<http::reply> streamable_http::run(protocol::call c, std::shared_p
   auto stream = std::make_shared<http::event_stream>(ex);
   auto out = std::make_shared<request_outbound>(stream, s, s ? events_.get() : nullptr, std::move(stream_name),
                                                 opts_.client_request_timeout, peer.gone);
-  if (!protocol::dispatcher::runs_user_code(c.msg.method)) co_return outcome_reply(dispatcher_.dispatch(c, *out));
+  if (!protocol::dispatcher::runs_user_code(c.msg.method)) {
+    auto o = dispatcher_.dispatch(c, *out);
+    annotate_outcome(peer.record.get(), o.message);
+    co_return outcome_reply(o);
+  }
   if (!pool_.try_acquire()) {
     auto r = json_reply(503, jsonrpc::make_error(c.msg.id, code::internal_error, "Server busy: retry in 1 second",
                                                  json::object{{"type", "SERVER_ERROR"}, {"code", "SERVER_BUSY"},
@@ -53,13 +57,16 @@ net::awaitable<http::reply> streamable_http::run(protocol::call c, std::shared_p
   std::shared_ptr<protocol::task_slot> slot;
   if (dispatcher_.task_capable(c)) c.task = slot = std::make_shared<protocol::task_slot>();
   auto cp = std::make_shared<protocol::call>(std::move(c));
-  pool_.submit([this, cp, out, s, key] {
+  pool_.submit([this, cp, out, s, key, rec = peer.record] {
     protocol::outcome o;
     try {
       o = dispatcher_.dispatch(*cp, *out);
     } catch (const std::exception&) {
       o = protocol::dispatcher::error(cp->msg.id, code::internal_error, "Internal error");
     }
+    // Written before the response is queued: the I/O thread logs the record only after that.
+    // A call that became a task, or whose stream was released, was logged already.
+    if (!(cp->task && cp->task->is_detached()) && !out->released()) annotate_outcome(rec.get(), o.message);
     out->finish(o.message, o.http_status);
     if (s) {
       std::lock_guard lock(s->mu);
@@ -124,6 +131,11 @@ net::awaitable<http::reply> streamable_http::post_legacy(http::request& req, jso
   }
   if (msg.method == "initialize")
     co_return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request, "Bad Request: session already initialized"));
+  if (auto* r = peer.record.get()) {
+    r->protocol_version = rec->protocol_version;
+    if (auto ci = parse_object(rec->client_info_json); ci.contains("name") && ci.at("name").is_string())
+      r->client = ci.at("name").get_string();
+  }
   protocol::call c;
   c.rev = *protocol::parse_revision(rec->protocol_version);
   c.client_capabilities = parse_object(rec->client_capabilities_json);

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <fstream>
 #include <mcpx/server.hpp>
 #include <thread>
 
@@ -147,6 +149,70 @@ TEST(drain, sigterm_during_50_slow_calls_completes_them_all) {
   EXPECT_EQ(WEXITSTATUS(status), 0);
   // Gone: new connections are refused.
   EXPECT_THROW(connect(static_cast<unsigned short>(port)), boost::system::system_error);
+}
+
+}  // namespace
+
+namespace {
+
+// Starts the fixture binary with stderr sent to `log_path`; returns its pid and port.
+std::pair<pid_t, unsigned short> start_fixture(const std::string& log_path) {
+  unsigned short port = 0;
+  {
+    net::io_context ioc;
+    tcp::acceptor a(ioc, {net::ip::make_address("127.0.0.1"), 0});
+    port = a.local_endpoint().port();
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    FILE* f = std::freopen(log_path.c_str(), "w", stderr);
+    (void)f;
+    std::string listen = "127.0.0.1:" + std::to_string(port);
+    execl(MCPX_CONFORMANCE_PATH, "mcpx-conformance", "--listen", listen.c_str(), nullptr);
+    _exit(127);
+  }
+  for (int i = 0; i < 100; ++i) {
+    try {
+      if (roundtrip(port, get("/health")).status == 200) break;
+    } catch (...) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return {pid, port};
+}
+
+TEST(access_log, the_binary_writes_one_json_line_per_request_without_secrets) {
+  std::string path = ::testing::TempDir() + "mcpx-access-" + std::to_string(::getpid()) + ".log";
+  auto [pid, port] = start_fixture(path);
+  auto j = json::parse(modern_body(7, "tools/call", {{"name", "test_simple_text"}}));
+  j.at("params").at("_meta").as_object()["traceparent"] = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+  auto r = roundtrip(port, post(json::serialize(j), modern_headers("tools/call", "test_simple_text") +
+                                                        "Authorization: Bearer secret-token-123\r\n"));
+  ASSERT_EQ(r.status, 200);
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::ifstream in(path);
+  std::string line, all;
+  bool found = false;
+  while (std::getline(in, line)) {
+    all += line + "\n";
+    boost::system::error_code ec;
+    auto v = json::parse(line, ec);
+    ASSERT_FALSE(ec) << "not JSON: " << line;
+    auto& o = v.as_object();
+    if (o.contains("method") && o.at("method") == "tools/call") {
+      found = true;
+      EXPECT_EQ(o.at("tool").as_string(), "test_simple_text");
+      EXPECT_EQ(o.at("trace_id").as_string(), "4bf92f3577b34da6a3ce929d0e0e4736");
+      EXPECT_EQ(o.at("status").as_int64(), 200);
+      EXPECT_TRUE(o.contains("latency_us"));
+      EXPECT_TRUE(o.contains("request_id"));
+    }
+  }
+  EXPECT_TRUE(found) << all;
+  EXPECT_EQ(all.find("secret-token-123"), std::string::npos);
+  std::remove(path.c_str());
 }
 
 }  // namespace

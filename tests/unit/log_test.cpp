@@ -1,0 +1,45 @@
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "ops/log.hpp"
+
+using namespace mcpx;
+
+TEST(trace_id, is_read_from_a_w3c_traceparent) {
+  EXPECT_EQ(http::trace_id_of("00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01"), "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(http::trace_id_of("00-00000000000000000000000000000000-00f067aa0ba902b7-01"), "");  // all zero: invalid
+  EXPECT_EQ(http::trace_id_of("00-0AF7651916CD43DD8448EB211C80319C-00f067aa0ba902b7-01"), "");  // uppercase: invalid
+  EXPECT_EQ(http::trace_id_of("garbage"), "");
+}
+
+TEST(access_log, is_one_json_line_with_the_request_fields) {
+  http::request_record r;
+  r.time = std::chrono::system_clock::now();
+  r.request_id = "abc";
+  r.trace_id = "0af7651916cd43dd8448eb211c80319c";
+  r.http_method = "POST";
+  r.target = "/mcp";
+  r.rpc_method = "tools/call";
+  r.name = "get_customer";
+  r.session = "s1";
+  r.client = "claude";
+  r.status = 200;
+  r.error_class = "CLIENT_ERROR";
+  r.latency = std::chrono::microseconds(1234);
+  auto line = ops::access_line(r);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  auto v = boost::json::parse(line).as_object();
+  EXPECT_EQ(v.at("tool").as_string(), "get_customer");
+  EXPECT_EQ(v.at("trace_id").as_string(), r.trace_id);
+  EXPECT_EQ(v.at("session").as_string(), "s1");
+  EXPECT_EQ(v.at("error_class").as_string(), "CLIENT_ERROR");
+  EXPECT_EQ(v.at("latency_us").as_int64(), 1234);
+  EXPECT_EQ(v.at("level").as_string(), "info");
+  EXPECT_FALSE(v.contains("authorization"));
+}
+
+TEST(log_level, parses_the_names) {
+  EXPECT_EQ(ops::parse_level("warn"), ops::level::warning);
+  EXPECT_FALSE(ops::parse_level("verbose"));
+}
