@@ -8,6 +8,7 @@
 #include "http/server.hpp"
 #include "ops/health.hpp"
 #include "ops/log.hpp"
+#include "ops/metrics.hpp"
 #include "ops/router.hpp"
 #include "protocol/registry.hpp"
 #include "transport/streamable_http.hpp"
@@ -23,6 +24,7 @@ struct server::impl {
   std::shared_ptr<transport::streamable_http> transport;
   std::unique_ptr<ops::health> health = std::make_unique<ops::health>();
   std::shared_ptr<ops::logger> log;
+  std::shared_ptr<ops::metrics> metrics = std::make_shared<ops::metrics>();
   std::unique_ptr<http::server> http;
   std::unique_ptr<net::steady_timer> expiry_timer;
 };
@@ -54,6 +56,24 @@ void schedule_expiry(net::steady_timer& t, std::weak_ptr<transport::streamable_h
   });
 }
 
+void register_readings(ops::metrics& m, transport::streamable_http& tr, http::server& hs, const protocol::registry& reg) {
+  m.set_known_tools([&reg](std::string_view name) { return reg.find_tool(name) != nullptr; });
+  auto started = std::chrono::steady_clock::now();
+  m.add_reading("mcpx_uptime_seconds", "Seconds since the server started.", "gauge", [started] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  });
+  m.add_reading("mcpx_sessions_active", "Open 2025-xx sessions.", "gauge", [&tr] { return double(tr.session_count()); });
+  m.add_reading("mcpx_subscription_streams_open", "Open subscriptions/listen streams.", "gauge",
+                [&tr] { return double(tr.listen_streams()); });
+  m.add_reading("mcpx_http_connections_open", "Open HTTP connections.", "gauge", [&hs] { return double(hs.open_connections()); });
+  m.add_reading("mcpx_http_requests_in_flight", "Requests being handled or streamed.", "gauge",
+                [&hs] { return double(hs.active_requests()); });
+  m.add_reading("mcpx_worker_queue_depth", "Handler calls queued or running on the worker pool.", "gauge",
+                [&tr] { return double(tr.workers().in_flight()); });
+  m.add_reading("mcpx_worker_queue_limit", "Worker pool capacity (queued + running) before 503s.", "gauge",
+                [&tr] { return double(tr.workers().limit()); });
+}
+
 }  // namespace
 
 void server::start() {
@@ -73,7 +93,7 @@ void server::start() {
     return pool.in_flight() < pool.limit();
   });
   impl_->health->start();
-  auto handler = std::make_shared<ops::router>(impl_->transport, *impl_->health);
+  auto handler = std::make_shared<ops::router>(impl_->transport, *impl_->health, impl_->metrics.get());
   http::server_config hc;
   hc.address = impl_->opts.address;
   hc.port = impl_->opts.port;
@@ -83,10 +103,12 @@ void server::start() {
   hc.limits.read_timeout = impl_->opts.read_timeout;
   hc.limits.idle_timeout = impl_->opts.idle_timeout;
   hc.limits.max_connections = impl_->opts.max_connections;
-  // Records cost an allocation per request: build them only when a line may be written.
-  if (impl_->log->enabled(ops::level::warning))
-    hc.on_done = [log = impl_->log](const http::request_record& r) { log->request(r); };
+  hc.on_done = [log = impl_->log, m = impl_->metrics](const http::request_record& r) {
+    m->record(r);
+    log->request(r);
+  };
   impl_->http = std::make_unique<http::server>(hc, handler);
+  register_readings(*impl_->metrics, *tr, *impl_->http, impl_->reg);
   impl_->http->start();
   impl_->log->write(ops::level::info, "listening",
                     "\"address\":\"" + impl_->opts.address + "\",\"port\":" + std::to_string(impl_->http->port()) +

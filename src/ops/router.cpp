@@ -16,6 +16,13 @@ net::awaitable<http::reply> router::handle(http::request& req, const http::peer_
     if (req.method() == http::bhttp::verb::head) r.head.body().clear();
     co_return r;
   }
+  if (target == "/metrics" && metrics_ && req.method() == http::bhttp::verb::get) {
+    http::reply r;
+    r.head.result(http::bhttp::status::ok);
+    r.head.set(http::bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
+    r.head.body() = metrics_->render();
+    co_return r;
+  }
   co_return co_await mcp_->handle(req, peer);
 }
 

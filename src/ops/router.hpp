@@ -5,6 +5,7 @@
 
 #include "http/types.hpp"
 #include "ops/health.hpp"
+#include "ops/metrics.hpp"
 
 namespace mcpx::ops {
 
@@ -12,12 +13,15 @@ namespace net = boost::asio;
 
 class router final : public http::handler {
  public:
-  router(std::shared_ptr<http::handler> mcp, health& h) : mcp_(std::move(mcp)), health_(h) {}
+  /// `m` may be null (metrics served elsewhere, or off).
+  router(std::shared_ptr<http::handler> mcp, health& h, const metrics* m)
+      : mcp_(std::move(mcp)), health_(h), metrics_(m) {}
   net::awaitable<http::reply> handle(http::request& req, const http::peer_info& peer) override;
 
  private:
   std::shared_ptr<http::handler> mcp_;
   health& health_;
+  const metrics* metrics_;
 };
 
 }  // namespace mcpx::ops

@@ -37,6 +37,13 @@ class streamable_http final : public http::handler {
   /// Drops idle sessions; call periodically.
   void expire_sessions();
   std::size_t session_count() const { return sessions_->size(); }
+  std::size_t listen_streams() {
+    std::lock_guard lock(listeners_mu_);
+    std::size_t n = 0;
+    for (auto& l : listeners_)
+      if (auto s = l.stream.lock(); s && !s->cancelled() && !s->drained()) ++n;
+    return n;
+  }
   worker_pool& workers() { return pool_; }
 
  private:

@@ -16,6 +16,7 @@ class hostile : public ::testing::Test {
   static void SetUpTestSuite() {
     mcpx::options o;
     o.port = 0;
+    o.log_level = "warning";
     o.body_limit = 1024 * 1024;
     o.read_timeout = std::chrono::milliseconds(1500);
     o.idle_timeout = std::chrono::milliseconds(3000);

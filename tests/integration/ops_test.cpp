@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <mcpx/server.hpp>
 #include <thread>
@@ -23,6 +25,7 @@ TEST(health, liveness_stays_up_while_a_dependency_is_down) {
   std::atomic<bool> db_up{true};
   mcpx::options o;
   o.port = 0;
+  o.log_level = "warning";
   mcpx::server s({"ops-test", "1"}, o);
   s.tool("t").description("t").handle([](const mcpx::args&, mcpx::context&) { return mcpx::tool_result::text("t"); });
   s.add_readiness_check("database", [&](std::string& detail) {
@@ -54,6 +57,7 @@ TEST(health, liveness_stays_up_while_a_dependency_is_down) {
 TEST(health, readiness_reports_a_saturated_worker_pool) {
   mcpx::options o;
   o.port = 0;
+  o.log_level = "warning";
   o.worker_threads = 1;
   o.worker_queue_limit = 1;
   mcpx::server s({"ops-test", "1"}, o);
@@ -81,6 +85,7 @@ TEST(health, readiness_reports_a_saturated_worker_pool) {
 TEST(health, draining_flips_readiness_and_finishes_work_in_flight) {
   mcpx::options o;
   o.port = 0;
+  o.log_level = "warning";
   mcpx::server s({"ops-test", "1"}, o);
   s.tool("slow").description("300 ms").handle([](const mcpx::args&, mcpx::context&) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -213,6 +218,91 @@ TEST(access_log, the_binary_writes_one_json_line_per_request_without_secrets) {
   EXPECT_TRUE(found) << all;
   EXPECT_EQ(all.find("secret-token-123"), std::string::npos);
   std::remove(path.c_str());
+}
+
+}  // namespace
+
+namespace {
+
+unsigned short free_port() {
+  net::io_context ioc;
+  tcp::acceptor a(ioc, {net::ip::make_address("127.0.0.1"), 0});
+  return a.local_endpoint().port();
+}
+
+TEST(metrics, exposition_counts_requests_by_method_tool_status_and_class) {
+  mcpx::options o;
+  o.port = 0;
+  o.log_level = "warning";
+  mcpx::server s({"metrics-test", "1"}, o);
+  s.tool("boom").description("fails").handle([](const mcpx::args&, mcpx::context&) -> mcpx::tool_result {
+    throw mcpx::external_error("upstream down", 5);
+  });
+  s.start();
+  roundtrip(s.port(), post(modern_body(1, "tools/call", {{"name", "boom"}}), modern_headers("tools/call", "boom")));
+  roundtrip(s.port(), post(modern_body(2, "tools/call", {{"name", "made-up-" + std::to_string(::getpid())}}),
+                           modern_headers("tools/call", "made-up-" + std::to_string(::getpid()))));
+  auto m = roundtrip(s.port(), get("/metrics"));
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.head.find("text/plain; version=0.0.4"), std::string::npos);
+  EXPECT_NE(m.body.find(R"(mcpx_requests_total{method="tools/call",tool="boom",status="200",error_class="EXTERNAL_ERROR"} 1)"),
+            std::string::npos) << m.body;
+  // An unknown tool's name does not become a label.
+  EXPECT_EQ(m.body.find("made-up-"), std::string::npos);
+  EXPECT_NE(m.body.find("mcpx_request_duration_ms_bucket{"), std::string::npos);
+  EXPECT_NE(m.body.find("mcpx_worker_queue_depth"), std::string::npos);
+  EXPECT_NE(m.body.find("mcpx_sessions_active"), std::string::npos);
+  s.stop();
+}
+
+// A real Prometheus scrapes /metrics and can query what it scraped.
+TEST(metrics, a_real_prometheus_scrapes_them) {
+  if (std::system("command -v prometheus >/dev/null 2>&1") != 0) GTEST_SKIP() << "prometheus is not installed";
+  mcpx::options o;
+  o.port = 0;
+  o.log_level = "warning";
+  mcpx::server s({"metrics-test", "1"}, o);
+  s.tool("ok").description("ok").handle([](const mcpx::args&, mcpx::context&) { return mcpx::tool_result::text("ok"); });
+  s.start();
+  for (int i = 0; i < 3; ++i)
+    roundtrip(s.port(), post(modern_body(i, "tools/call", {{"name", "ok"}}), modern_headers("tools/call", "ok")));
+  std::string dir = ::testing::TempDir() + "mcpx-prom-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir + "/data");
+  {
+    std::ofstream cfg(dir + "/prometheus.yml");
+    cfg << "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: mcpx\n    static_configs:\n"
+        << "      - targets: ['127.0.0.1:" << s.port() << "']\n";
+  }
+  unsigned short prom_port = free_port();
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    FILE* f = std::freopen((dir + "/prometheus.log").c_str(), "w", stderr);
+    (void)f;
+    std::string cfg = "--config.file=" + dir + "/prometheus.yml";
+    std::string data = "--storage.tsdb.path=" + dir + "/data";
+    std::string web = "--web.listen-address=127.0.0.1:" + std::to_string(prom_port);
+    execlp("prometheus", "prometheus", cfg.c_str(), data.c_str(), web.c_str(), nullptr);
+    _exit(127);
+  }
+  std::string answer;
+  for (int i = 0; i < 60; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    try {
+      auto r = roundtrip(prom_port, "GET /api/v1/query?query=mcpx_requests_total%7Btool%3D%22ok%22%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      if (r.status == 200 && r.body.find("\"tool\":\"ok\"") != std::string::npos) {
+        answer = r.body;
+        break;
+      }
+    } catch (...) {
+    }
+  }
+  kill(pid, SIGTERM);
+  waitpid(pid, nullptr, 0);
+  std::filesystem::remove_all(dir);
+  s.stop();
+  ASSERT_FALSE(answer.empty()) << "prometheus never returned the scraped series";
+  EXPECT_NE(answer.find("\"3\""), std::string::npos) << answer;
 }
 
 }  // namespace

@@ -1,0 +1,118 @@
+#include "ops/metrics.hpp"
+
+#include <cstdio>
+
+namespace mcpx::ops {
+
+namespace {
+
+std::atomic<std::size_t> next_id{0};
+
+constexpr std::string_view known_methods[] = {
+    "initialize", "ping", "server/discover", "tools/list", "tools/call", "resources/list",
+    "resources/templates/list", "resources/read", "resources/subscribe", "resources/unsubscribe",
+    "prompts/list", "prompts/get", "completion/complete", "logging/setLevel", "subscriptions/listen",
+    "tasks/get", "tasks/update", "tasks/cancel", "notifications/initialized", "notifications/cancelled",
+    "GET", "POST", "DELETE"};
+
+std::string method_label(std::string_view m) {
+  for (auto k : known_methods)
+    if (k == m) return std::string(m);
+  return m.empty() ? std::string() : "other";
+}
+
+void fmt(std::string& out, double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  out += buf;
+}
+
+}  // namespace
+
+std::string label_value(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+metrics::metrics() : id_(next_id.fetch_add(1)) {}
+
+metrics::shard& metrics::local_shard() {
+  // One shard per (thread, metrics object); created once, then found without locking.
+  thread_local std::map<std::size_t, shard*> mine;
+  auto it = mine.find(id_);
+  if (it != mine.end()) return *it->second;
+  std::lock_guard lock(shards_mu_);
+  shards_.push_back(std::make_unique<shard>());
+  mine[id_] = shards_.back().get();
+  return *shards_.back();
+}
+
+void metrics::record(const http::request_record& r) {
+  std::string tool;
+  if (r.rpc_method == "tools/call") tool = known_tool_ && known_tool_(r.name) ? r.name : "other";
+  std::string key = "method=\"" + method_label(r.rpc_method.empty() ? r.http_method : r.rpc_method) +
+                    "\",tool=\"" + label_value(tool) +
+                    "\",status=\"" + std::to_string(r.status) + "\",error_class=\"" + label_value(r.error_class) + "\"";
+  double ms = static_cast<double>(r.latency.count()) / 1000.0;
+  auto& s = local_shard();
+  std::lock_guard lock(s.mu);
+  auto& ser = s.by_labels[key];
+  ++ser.count;
+  ser.sum_ms += ms;
+  for (std::size_t i = 0; i < buckets_ms.size(); ++i)
+    if (ms <= buckets_ms[i]) ++ser.buckets[i];
+}
+
+void metrics::add_reading(std::string name, std::string help, std::string type, std::function<double()> read) {
+  readings_.push_back({std::move(name), std::move(help), std::move(type), std::move(read)});
+}
+
+std::string metrics::render() const {
+  std::map<std::string, series> merged;
+  {
+    std::lock_guard lock(shards_mu_);
+    for (auto& sh : shards_) {
+      std::lock_guard l(sh->mu);
+      for (auto& [k, v] : sh->by_labels) {
+        auto& m = merged[k];
+        m.count += v.count;
+        m.sum_ms += v.sum_ms;
+        for (std::size_t i = 0; i < buckets_ms.size(); ++i) m.buckets[i] += v.buckets[i];
+      }
+    }
+  }
+  std::string out;
+  out += "# HELP mcpx_requests_total Requests answered, by MCP method, tool, HTTP status and error class.\n";
+  out += "# TYPE mcpx_requests_total counter\n";
+  for (auto& [k, v] : merged) out += "mcpx_requests_total{" + k + "} " + std::to_string(v.count) + "\n";
+  out += "# HELP mcpx_request_duration_ms Time to answer a request (to the end of its stream for SSE).\n";
+  out += "# TYPE mcpx_request_duration_ms histogram\n";
+  for (auto& [k, v] : merged) {
+    for (std::size_t i = 0; i < buckets_ms.size(); ++i) {
+      out += "mcpx_request_duration_ms_bucket{" + k + ",le=\"";
+      fmt(out, buckets_ms[i]);
+      out += "\"} " + std::to_string(v.buckets[i]) + "\n";
+    }
+    out += "mcpx_request_duration_ms_bucket{" + k + ",le=\"+Inf\"} " + std::to_string(v.count) + "\n";
+    out += "mcpx_request_duration_ms_sum{" + k + "} ";
+    fmt(out, v.sum_ms);
+    out += "\nmcpx_request_duration_ms_count{" + k + "} " + std::to_string(v.count) + "\n";
+  }
+  for (auto& r : readings_) {
+    out += "# HELP " + r.name + " " + r.help + "\n# TYPE " + r.name + " " + r.type + "\n" + r.name + " ";
+    fmt(out, r.read());
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace mcpx::ops

@@ -1,0 +1,59 @@
+#pragma once
+// Prometheus metrics. Request counters and latency histograms are kept per I/O thread (each
+// shard has its own lock, uncontended except while a scrape reads it), so counting a request
+// never takes a global lock. Gauges are read from their owners at scrape time.
+#include <array>
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "http/types.hpp"
+
+namespace mcpx::ops {
+
+class metrics {
+ public:
+  metrics();
+  /// Counts one finished request (called on the I/O thread that served it).
+  void record(const http::request_record& r);
+  /// A gauge or counter read at scrape time: name, help, type ("gauge"/"counter"), reader.
+  void add_reading(std::string name, std::string help, std::string type, std::function<double()> read);
+  /// Names a label may carry: client-chosen names outside these become "other", so a hostile
+  /// client cannot grow the number of series.
+  void set_known_tools(std::function<bool(std::string_view)> f) { known_tool_ = std::move(f); }
+  /// The Prometheus text exposition (format 0.0.4).
+  std::string render() const;
+
+  static constexpr std::array<double, 12> buckets_ms{0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000, 5000};
+
+ private:
+  struct series {
+    std::uint64_t count = 0;
+    double sum_ms = 0;
+    std::array<std::uint64_t, buckets_ms.size()> buckets{};
+  };
+  struct shard {
+    std::mutex mu;
+    std::map<std::string, series> by_labels;  // key: rendered label set
+  };
+  shard& local_shard();
+
+  mutable std::mutex shards_mu_;
+  std::vector<std::unique_ptr<shard>> shards_;
+  struct reading {
+    std::string name, help, type;
+    std::function<double()> read;
+  };
+  std::vector<reading> readings_;
+  std::function<bool(std::string_view)> known_tool_;
+  std::size_t id_;
+};
+
+/// Escapes a Prometheus label value.
+std::string label_value(std::string_view v);
+
+}  // namespace mcpx::ops
