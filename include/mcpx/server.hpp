@@ -75,6 +75,9 @@ struct options {
   std::chrono::milliseconds task_after{100};
   std::chrono::milliseconds task_ttl{600'000};           ///< how long a task's record stays readable
   std::chrono::milliseconds task_poll_interval{500};     ///< suggested to clients polling tasks/get
+  /// Serve /metrics (and the health endpoints) on this separate port instead of the main one; 0:
+  /// on the main port. Lets a NetworkPolicy expose metrics only to the monitoring namespace.
+  unsigned short metrics_port = 0;
   /// JSON log lines at this level and above go to stderr: "debug", "info" (one access line per
   /// request), "warning" (only failed requests), "error".
   std::string log_level = "info";
@@ -164,6 +167,8 @@ class server {
   /// Requests being handled or streamed right now.
   std::size_t active_requests() const;
   unsigned short port() const;
+  /// The separate metrics port when options::metrics_port is set, else 0.
+  unsigned short metrics_port() const;
 
   /// Tells subscribed clients that a resource changed. Thread-safe.
   void notify_resource_updated(const std::string& uri);

@@ -26,6 +26,7 @@ struct server::impl {
   std::shared_ptr<ops::logger> log;
   std::shared_ptr<ops::metrics> metrics = std::make_shared<ops::metrics>();
   std::unique_ptr<http::server> http;
+  std::unique_ptr<http::server> metrics_http;  // when options::metrics_port is set
   std::unique_ptr<net::steady_timer> expiry_timer;
 };
 
@@ -93,7 +94,9 @@ void server::start() {
     return pool.in_flight() < pool.limit();
   });
   impl_->health->start();
-  auto handler = std::make_shared<ops::router>(impl_->transport, *impl_->health, impl_->metrics.get());
+  const bool separate_metrics = impl_->opts.metrics_port != 0;
+  auto handler = std::make_shared<ops::router>(impl_->transport, *impl_->health,
+                                               separate_metrics ? nullptr : impl_->metrics.get());
   http::server_config hc;
   hc.address = impl_->opts.address;
   hc.port = impl_->opts.port;
@@ -110,6 +113,14 @@ void server::start() {
   impl_->http = std::make_unique<http::server>(hc, handler);
   register_readings(*impl_->metrics, *tr, *impl_->http, impl_->reg);
   impl_->http->start();
+  if (separate_metrics) {
+    http::server_config mc;
+    mc.address = impl_->opts.address;
+    mc.port = impl_->opts.metrics_port;
+    impl_->metrics_http = std::make_unique<http::server>(
+        mc, std::make_shared<ops::router>(nullptr, *impl_->health, impl_->metrics.get()));
+    impl_->metrics_http->start();
+  }
   impl_->log->write(ops::level::info, "listening",
                     "\"address\":\"" + impl_->opts.address + "\",\"port\":" + std::to_string(impl_->http->port()) +
                         ",\"endpoint\":\"" + impl_->opts.endpoint + "\"");
@@ -164,14 +175,17 @@ void server::stop() {
   if (!impl_ || !impl_->http) return;
   // Order matters: everything bound to an io_context must go before the io_contexts do.
   impl_->health->stop();
+  if (impl_->metrics_http) impl_->metrics_http->stop();
   impl_->http->stop();           // I/O threads joined; io_contexts still alive
   impl_->transport->shutdown();  // workers joined; sessions and streams released
   impl_->expiry_timer.reset();
   impl_->http.reset();           // io_contexts, and the connection coroutines they hold
+  impl_->metrics_http.reset();
   impl_->transport.reset();
 }
 
 unsigned short server::port() const { return impl_->http ? impl_->http->port() : 0; }
+unsigned short server::metrics_port() const { return impl_->metrics_http ? impl_->metrics_http->port() : 0; }
 
 void server::notify_resource_updated(const std::string& uri) {
   if (impl_->transport) impl_->transport->resource_updated(uri);

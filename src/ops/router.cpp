@@ -23,6 +23,11 @@ net::awaitable<http::reply> router::handle(http::request& req, const http::peer_
     r.head.body() = metrics_->render();
     co_return r;
   }
+  if (!mcp_) {
+    http::reply r;
+    r.head.result(http::bhttp::status::not_found);
+    co_return r;
+  }
   co_return co_await mcp_->handle(req, peer);
 }
 

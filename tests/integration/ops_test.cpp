@@ -306,3 +306,23 @@ TEST(metrics, a_real_prometheus_scrapes_them) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(metrics, can_be_served_on_a_separate_port) {
+  mcpx::options o;
+  o.port = 0;
+  o.log_level = "warning";
+  o.metrics_port = free_port();
+  mcpx::server s({"metrics-test", "1"}, o);
+  s.tool("ok").description("ok").handle([](const mcpx::args&, mcpx::context&) { return mcpx::tool_result::text("ok"); });
+  s.start();
+  EXPECT_EQ(s.metrics_port(), o.metrics_port);
+  EXPECT_EQ(roundtrip(s.metrics_port(), get("/metrics")).status, 200);
+  EXPECT_EQ(roundtrip(s.metrics_port(), get("/health")).status, 200);
+  EXPECT_EQ(roundtrip(s.port(), get("/metrics")).status, 404);  // not on the MCP port
+  EXPECT_EQ(roundtrip(s.metrics_port(), post(modern_body(1, "tools/list"), modern_headers("tools/list"))).status, 404);
+  s.stop();
+}
+
+}  // namespace
