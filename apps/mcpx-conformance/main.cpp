@@ -9,7 +9,7 @@
 namespace {
 
 int usage() {
-  std::cerr << "usage: mcpx-conformance [--listen HOST:PORT] [--io-threads N] [--workers N]\n";
+  std::cerr << "usage: mcpx-conformance [--listen HOST:PORT] [--io-threads N] [--workers N] [--log-level LEVEL]\n";
   return 2;
 }
 
@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
       const char* v = value();
       if (!v) return usage();
       opts.io_threads = static_cast<unsigned>(std::stoul(v));
+    } else if (a == "--log-level") {
+      const char* v = value();
+      if (!v) return usage();
+      opts.log_level = v;
     } else if (a == "--workers") {
       const char* v = value();
       if (!v) return usage();
