@@ -4,12 +4,16 @@
 #include <iostream>
 #include <string>
 
+#include <mcpx/config.hpp>
+
 #include "fixture.hpp"
 
 namespace {
 
 int usage() {
-  std::cerr << "usage: mcpx-conformance [--listen HOST:PORT] [--io-threads N] [--workers N] [--log-level LEVEL]\n";
+  std::cerr << "usage: mcpx-conformance [--config FILE] [--listen HOST:PORT] [--io-threads N] [--workers N]"
+               " [--log-level LEVEL]\n"
+               "  settings: FILE (YAML), then MCPX_* environment variables, then these flags\n";
   return 2;
 }
 
@@ -31,15 +35,30 @@ bool parse_listen(const std::string& v, mcpx::options& o) {
 
 }  // namespace
 
+// The config file comes first; flags given on the command line win over it.
+std::string config_path(int argc, char** argv) {
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--config") return argv[i + 1];
+  return {};
+}
+
 int main(int argc, char** argv) {
-  mcpx::options opts;
-  opts.port = 8000;
+  auto loaded = mcpx::config::load(config_path(argc, argv), mcpx::config::process_environment());
+  if (auto* err = std::get_if<mcpx::config::error>(&loaded)) {
+    std::cerr << "mcpx-conformance: bad configuration: " << err->message << '\n';
+    return 2;
+  }
+  auto& settings = std::get<mcpx::config::settings>(loaded);
+  for (auto& w : settings.warnings) std::cerr << "{\"level\":\"warning\",\"msg\":\"config\",\"detail\":\"" << w << "\"}\n";
+  mcpx::options opts = settings.server;
   // Task scenarios leave minute-long tasks running; give them room besides the other calls.
-  opts.worker_threads = 16;
+  if (opts.worker_threads < 16) opts.worker_threads = 16;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    if (a == "--listen") {
+    if (a == "--config") {
+      ++i;  // read above
+    } else if (a == "--listen") {
       const char* v = value();
       if (!v || !parse_listen(v, opts)) return usage();
     } else if (a == "--io-threads") {

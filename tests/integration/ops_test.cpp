@@ -326,3 +326,75 @@ TEST(metrics, can_be_served_on_a_separate_port) {
 }
 
 }  // namespace
+
+namespace {
+
+// Runs the fixture binary with `env` added and returns its exit status and stderr, killing it
+// after `wait` if it is still running (a good configuration keeps it serving).
+std::pair<int, std::string> run_fixture(std::vector<std::string> args, std::vector<std::string> env,
+                                        std::chrono::milliseconds wait) {
+  std::string log = ::testing::TempDir() + "mcpx-cfg-" + std::to_string(::getpid()) + ".log";
+  pid_t pid = fork();
+  if (pid == 0) {
+    FILE* f = std::freopen(log.c_str(), "w", stderr);
+    (void)f;
+    for (auto& e : env) putenv(e.data());
+    std::vector<char*> argv{const_cast<char*>("mcpx-conformance")};
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(MCPX_CONFORMANCE_PATH, argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  auto end = std::chrono::steady_clock::now() + wait;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > end) {
+      kill(pid, SIGTERM);
+      waitpid(pid, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::remove(log.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text};
+}
+
+TEST(config, the_binary_reads_file_env_and_secret_files) {
+  std::string dir = ::testing::TempDir() + "mcpx-cfg-" + std::to_string(::getpid());
+  std::filesystem::create_directories(dir);
+  { std::ofstream(dir + "/secret") << "0123456789abcdef0123456789abcdef\n"; }
+  unsigned short port = free_port();
+  {
+    std::ofstream(dir + "/config.yaml") << "server:\n  address: 127.0.0.1\n  port: 1\nmrtr:\n  state_secret_file: " << dir
+                                        << "/secret\nlog:\n  level: info\n";
+  }
+  // The environment overrides the file's port.
+  auto [rc, log] = run_fixture({"--config", dir + "/config.yaml"}, {"MCPX_SERVER_PORT=" + std::to_string(port)},
+                               std::chrono::milliseconds(800));
+  EXPECT_EQ(rc, 0) << log;
+  EXPECT_NE(log.find("\"port\":" + std::to_string(port)), std::string::npos) << log;
+  EXPECT_EQ(log.find("0123456789abcdef"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(config, a_typo_stops_the_binary_with_the_key_named) {
+  std::string path = ::testing::TempDir() + "mcpx-cfg-bad-" + std::to_string(::getpid()) + ".yaml";
+  { std::ofstream(path) << "server:\n  prot: 9000\n"; }
+  auto [rc, log] = run_fixture({"--config", path}, {}, std::chrono::milliseconds(3000));
+  EXPECT_EQ(rc, 2);
+  EXPECT_NE(log.find("server.prot"), std::string::npos) << log;
+  std::remove(path.c_str());
+}
+
+TEST(config, a_secret_in_a_plain_env_var_is_accepted_with_a_warning) {
+  unsigned short port = free_port();
+  auto [rc, log] = run_fixture({"--listen", "127.0.0.1:" + std::to_string(port)},
+                               {"MCPX_MRTR_STATE_SECRET=plain-secret-value-0123456789abcdef"}, std::chrono::milliseconds(800));
+  EXPECT_EQ(rc, 0) << log;
+  EXPECT_NE(log.find("MCPX_MRTR_STATE_SECRET_FILE"), std::string::npos) << log;
+  EXPECT_EQ(log.find("plain-secret-value"), std::string::npos);
+}
+
+}  // namespace

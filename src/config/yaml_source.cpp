@@ -1,0 +1,137 @@
+// The YAML source: a map of sections, each a map of keys. Unknown and duplicate keys are errors.
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "config/internal.hpp"
+
+namespace mcpx::config::detail {
+namespace {
+
+struct yaml_walker {
+  const std::string& path;
+  draft& d;
+
+  std::string where(const YAML::Mark& m) const {
+    if (m.is_null()) return path;
+    return path + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+  }
+  error fail(std::string key, const YAML::Mark& m, const std::string& what) const {
+    std::string msg = where(m) + ": ";
+    if (!key.empty()) msg += key + ": ";
+    return {std::move(key), msg + what};
+  }
+
+  static std::string section_keys(std::string_view section) {
+    std::string out;
+    for (auto& k : keys())
+      if (k.name.starts_with(section) && k.name.size() > section.size() && k.name[section.size()] == '.')
+        out += (out.empty() ? "" : ", ") + std::string(k.name.substr(section.size() + 1));
+    return out;
+  }
+
+  static std::string sections() {
+    std::string out;
+    std::string_view last;
+    for (auto& k : keys()) {
+      auto section = k.name.substr(0, k.name.find('.'));
+      if (section == last) continue;
+      out += (out.empty() ? "" : ", ") + std::string(section);
+      last = section;
+    }
+    return out;
+  }
+
+  std::optional<error> map(const YAML::Node& node, const std::string& prefix) {
+    std::set<std::string> seen;
+    for (const auto& kv : node) {  // yaml-cpp iterators yield values: copy, never refer into them
+      const YAML::Node key = kv.first;
+      const YAML::Node value = kv.second;
+      if (!key.IsScalar())
+        return fail(prefix, key.Mark(), "keys must be plain names");
+      std::string dotted = prefix.empty() ? key.Scalar() : prefix + "." + key.Scalar();
+      if (key.Scalar().empty() || key.Scalar().find('.') != std::string::npos)
+        return fail(dotted, key.Mark(), "keys are nested maps (server:\n  port: 8000), not dotted names");
+      if (!seen.insert(key.Scalar()).second) return fail(dotted, key.Mark(), "duplicate key");
+      if (auto e = entry(dotted, key, value)) return e;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<error> entry(const std::string& dotted, const YAML::Node& key, const YAML::Node& value) {
+    if (auto* k = find_key(dotted)) return leaf(*k, value);
+    for (auto& k : keys())
+      if (k.k == kind::secret_file && plain_secret_name(k) == dotted)
+        return fail(dotted, key.Mark(),
+                    "secrets must not live in config files; put the secret in a file and set " +
+                        std::string(k.name) + " (or " + env_name(k.name) + ") to its path");
+    if (is_section(dotted)) {
+      if (value.IsNull()) return std::nullopt;  // an empty section
+      if (!value.IsMap())
+        return fail(dotted, value.Mark(), "expected a map with the keys " + section_keys(dotted));
+      return map(value, dotted);
+    }
+    std::string known = dotted.find('.') == std::string::npos
+                            ? " (known sections: " + sections() + ")"
+                            : " (known keys here: " + section_keys(dotted.substr(0, dotted.rfind('.'))) + ")";
+    auto hint = suggestion(dotted, false);
+    return fail(dotted, key.Mark(), "unknown key" + (hint.empty() ? known : hint));
+  }
+
+  std::optional<error> leaf(const key_def& k, const YAML::Node& value) {
+    std::string name(k.name);
+    raw_value v;
+    if (k.k == kind::list) {
+      if (!value.IsSequence()) return fail(name, value.Mark(), "expected " + std::string(k.expected));
+      v.is_list = true;
+      for (const auto& item : value) {
+        if (!item.IsScalar()) return fail(name, item.Mark(), "expected " + std::string(k.expected));
+        v.items.push_back(item.Scalar());
+      }
+    } else {
+      if (!value.IsScalar()) {
+        auto got = value.IsMap() ? "a map" : value.IsSequence() ? "a list" : "nothing";
+        return fail(name, value.Mark(), "expected " + std::string(k.expected) + ", got " + got);
+      }
+      v.text = value.Scalar();
+    }
+    if (auto why = apply(k, v, d)) return fail(name, value.Mark(), *why);
+    if (k.k == kind::secret_file) d.state_secret_file_origin = where(value.Mark());
+    return std::nullopt;
+  }
+};
+
+}  // namespace
+
+std::optional<error> apply_yaml_file(const std::string& path, draft& d) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return error{"", path + ": cannot read the config file: " +
+                         (std::filesystem::exists(path, ec) ? "not a regular file" : "no such file")};
+  std::ifstream in(path, std::ios::binary);
+  if (!in.is_open()) return error{"", path + ": cannot read the config file: cannot open it"};
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return error{"", path + ": cannot read the config file: read error"};
+
+  yaml_walker w{path, d};
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text.str());
+  } catch (const YAML::Exception& e) {
+    return error{"", w.where(e.mark) + ": malformed YAML: " + e.msg};
+  }
+  if (docs.empty()) return std::nullopt;  // an empty file: defaults
+  if (docs.size() > 1)  // a second document would be ignored silently
+    return w.fail("", docs[1].Mark(), "expected one YAML document, found " + std::to_string(docs.size()));
+  const YAML::Node& root = docs[0];
+  if (root.IsNull()) return std::nullopt;  // an empty file: defaults
+  if (!root.IsMap()) return w.fail("", root.Mark(), "expected a map of sections (server, limits, ...)");
+  return w.map(root, "");
+}
+
+}  // namespace mcpx::config::detail

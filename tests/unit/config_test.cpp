@@ -1,0 +1,417 @@
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "config/internal.hpp"
+#include "mcpx/config.hpp"
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using mcpx::config::error;
+using mcpx::config::load;
+using mcpx::config::settings;
+using env_map = std::map<std::string, std::string>;
+
+namespace {
+
+class config : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "mcpx-config-test-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  std::string write(const std::string& name, const std::string& content) {
+    auto p = (dir_ / name).string();
+    std::ofstream(p, std::ios::binary) << content;
+    return p;
+  }
+
+  static settings ok(const std::variant<settings, error>& r) {
+    if (auto* e = std::get_if<error>(&r)) {
+      ADD_FAILURE() << "unexpected error: key=" << e->key << " message=" << e->message;
+      return {};
+    }
+    return std::get<settings>(r);
+  }
+  static error err(const std::variant<settings, error>& r) {
+    if (auto* e = std::get_if<error>(&r)) return *e;
+    ADD_FAILURE() << "expected an error";
+    return {};
+  }
+
+  fs::path dir_;
+};
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_F(config, defaults_with_no_file) {
+  auto s = ok(load("", {}));
+  mcpx::options d;
+  EXPECT_EQ(s.server.address, d.address);
+  EXPECT_EQ(s.server.port, d.port);
+  EXPECT_EQ(s.server.endpoint, d.endpoint);
+  EXPECT_EQ(s.server.io_threads, d.io_threads);
+  EXPECT_EQ(s.server.worker_threads, d.worker_threads);
+  EXPECT_EQ(s.server.body_limit, d.body_limit);
+  EXPECT_TRUE(s.server.allowed_origins.empty());
+  EXPECT_TRUE(s.server.state_secret.empty());
+  EXPECT_EQ(s.log_level, "info");
+  EXPECT_EQ(s.shutdown_grace, 30s);
+  EXPECT_EQ(s.metrics_port, 0);
+  EXPECT_EQ(s.server.shutdown_grace, 30s);
+  EXPECT_TRUE(s.warnings.empty());
+}
+
+TEST_F(config, empty_file_and_empty_sections_give_defaults) {
+  EXPECT_EQ(ok(load(write("empty.yaml", ""), {})).server.port, 8000);
+  EXPECT_EQ(ok(load(write("comments.yaml", "# nothing here\n"), {})).server.port, 8000);
+  EXPECT_EQ(ok(load(write("sections.yaml", "server:\nlimits:\n"), {})).server.port, 8000);
+}
+
+TEST_F(config, every_key_from_yaml) {
+  auto secret = write("state_secret", "0123456789abcdef0123456789abcdef\n");
+  auto path = write("mcpx.yaml", R"(
+server:
+  address: 0.0.0.0
+  port: 9000
+  endpoint: /api/mcp
+  io_threads: 4
+  worker_threads: 32
+  worker_queue_limit: 500
+limits:
+  header_bytes: 8192
+  body_bytes: 1048576
+  read_timeout_ms: 5000
+  idle_timeout_ms: 7000
+  max_connections: 200
+security:
+  allowed_origins: [https://app.example.com, "http://localhost:3000"]
+  allowed_hosts:
+    - mcp.example.com
+    - "[::1]"
+sessions:
+  idle_timeout_seconds: 900
+  max_sessions: 1000
+mrtr:
+  state_secret_file: )" + secret + R"(
+  request_state_ttl_seconds: 120
+tasks:
+  after_ms: 0
+  ttl_ms: 60000
+  poll_interval_ms: 250
+log:
+  level: warning
+shutdown:
+  grace_seconds: 10
+metrics:
+  port: 9090
+)");
+  auto s = ok(load(path, {}));
+  EXPECT_EQ(s.server.address, "0.0.0.0");
+  EXPECT_EQ(s.server.port, 9000);
+  EXPECT_EQ(s.server.endpoint, "/api/mcp");
+  EXPECT_EQ(s.server.io_threads, 4u);
+  EXPECT_EQ(s.server.worker_threads, 32u);
+  EXPECT_EQ(s.server.worker_queue_limit, 500u);
+  EXPECT_EQ(s.server.header_limit, 8192u);
+  EXPECT_EQ(s.server.body_limit, 1048576u);
+  EXPECT_EQ(s.server.read_timeout, 5000ms);
+  EXPECT_EQ(s.server.idle_timeout, 7000ms);
+  EXPECT_EQ(s.server.max_connections, 200u);
+  EXPECT_EQ(s.server.allowed_origins, (std::vector<std::string>{"https://app.example.com", "http://localhost:3000"}));
+  EXPECT_EQ(s.server.allowed_hosts, (std::vector<std::string>{"mcp.example.com", "[::1]"}));
+  EXPECT_EQ(s.server.session_idle_timeout, 900s);
+  EXPECT_EQ(s.server.max_sessions, 1000u);
+  EXPECT_EQ(s.server.state_secret, "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(s.server.request_state_ttl, 120s);
+  EXPECT_EQ(s.server.task_after, 0ms);
+  EXPECT_EQ(s.server.task_ttl, 60000ms);
+  EXPECT_EQ(s.server.task_poll_interval, 250ms);
+  EXPECT_EQ(s.log_level, "warning");
+  EXPECT_EQ(s.server.log_level, "warning");
+  EXPECT_EQ(s.shutdown_grace, 10s);
+  EXPECT_EQ(s.server.shutdown_grace, 10s);
+  EXPECT_EQ(s.metrics_port, 9090);
+  EXPECT_EQ(s.server.metrics_port, 9090);
+  EXPECT_TRUE(s.warnings.empty());
+}
+
+TEST_F(config, env_overrides_scalars_and_wins_over_the_file) {
+  auto path = write("mcpx.yaml", "server:\n  port: 9000\n  worker_threads: 8\nlog:\n  level: debug\n");
+  auto s = ok(load(path, {{"MCPX_SERVER_PORT", "9100"},
+                          {"MCPX_LIMITS_BODY_BYTES", "2048"},
+                          {"MCPX_LOG_LEVEL", "error"},
+                          {"MCPX_SHUTDOWN_GRACE_SECONDS", "0"},
+                          {"HOME", "/root"},
+                          {"mcpx_server_port", "1"}}));  // not ours: case matters
+  EXPECT_EQ(s.server.port, 9100);
+  EXPECT_EQ(s.server.worker_threads, 8u);  // from the file
+  EXPECT_EQ(s.server.body_limit, 2048u);
+  EXPECT_EQ(s.log_level, "error");
+  EXPECT_EQ(s.server.log_level, "error");
+  EXPECT_EQ(s.shutdown_grace, 0s);
+}
+
+TEST_F(config, env_overrides_lists_comma_separated) {
+  auto path = write("mcpx.yaml", "security:\n  allowed_origins: [https://old.example.com]\n  allowed_hosts: [a.example]\n");
+  auto s = ok(load(path, {{"MCPX_SECURITY_ALLOWED_ORIGINS", "https://a.example.com, https://b.example.com:8443"},
+                          {"MCPX_SECURITY_ALLOWED_HOSTS", ""}}));
+  EXPECT_EQ(s.server.allowed_origins,
+            (std::vector<std::string>{"https://a.example.com", "https://b.example.com:8443"}));
+  EXPECT_TRUE(s.server.allowed_hosts.empty());  // an empty variable clears the list
+
+  auto e = err(load("", {{"MCPX_SECURITY_ALLOWED_HOSTS", "a.example,,b.example"}}));
+  EXPECT_EQ(e.key, "security.allowed_hosts");
+  e = err(load("", {{"MCPX_SECURITY_ALLOWED_ORIGINS", "https://a.example.com/"}}));  // never equals an Origin
+  EXPECT_EQ(e.key, "security.allowed_origins");
+  EXPECT_TRUE(contains(e.message, "scheme://host[:port]")) << e.message;
+}
+
+TEST_F(config, unknown_key_in_file_is_an_error_with_the_dotted_key) {
+  auto e = err(load(write("a.yaml", "server:\n  prot: 9000\n"), {}));
+  EXPECT_EQ(e.key, "server.prot");
+  EXPECT_TRUE(contains(e.message, "server.prot")) << e.message;
+  EXPECT_TRUE(contains(e.message, "unknown key")) << e.message;
+  EXPECT_TRUE(contains(e.message, "did you mean server.port")) << e.message;
+  EXPECT_TRUE(contains(e.message, ":2:3:")) << e.message;
+
+  e = err(load(write("b.yaml", "limits:\n  body_size: 1\n"), {}));
+  EXPECT_EQ(e.key, "limits.body_size");
+
+  e = err(load(write("c.yaml", "servers:\n  port: 1\n"), {}));
+  EXPECT_EQ(e.key, "servers");
+  EXPECT_TRUE(contains(e.message, "did you mean server")) << e.message;
+
+  e = err(load(write("d.yaml", "server:\n  port:\n    value: 1\n"), {}));  // a key is not a section
+  EXPECT_EQ(e.key, "server.port");
+
+  e = err(load(write("dotted.yaml", "server.port: 9000\n"), {}));  // nested maps only
+  EXPECT_EQ(e.key, "server.port");
+  EXPECT_TRUE(contains(e.message, "nested maps")) << e.message;
+
+  e = err(load(write("e.yaml", "foo: 1\n"), {}));
+  EXPECT_EQ(e.key, "foo");
+  EXPECT_TRUE(contains(e.message, "known sections: server, limits, security")) << e.message;
+}
+
+TEST_F(config, a_second_yaml_document_is_an_error) {
+  auto e = err(load(write("a.yaml", "server:\n  port: 9000\n---\nserver:\n  port: 1\n"), {}));
+  EXPECT_TRUE(contains(e.message, "one YAML document")) << e.message;
+}
+
+TEST_F(config, unknown_variable_in_env_is_an_error) {
+  auto e = err(load("", {{"MCPX_SERVER_PROT", "9000"}}));
+  EXPECT_EQ(e.key, "MCPX_SERVER_PROT");
+  EXPECT_TRUE(contains(e.message, "MCPX_SERVER_PROT")) << e.message;
+  EXPECT_TRUE(contains(e.message, "did you mean MCPX_SERVER_PORT")) << e.message;
+  EXPECT_EQ(err(load("", {{"MCPX_LIMITS", "1"}})).key, "MCPX_LIMITS");
+}
+
+TEST_F(config, tooling_variables_are_ignored) {
+  env_map env{{"MCPX_TEST_REDIS_URL", "redis://x"}, {"MCPX_JOBS", "2"},
+              {"MCPX_SANITIZE_BUILD", "1"},          {"MCPX_SANITIZE_CONFORMANCE", "0"},
+              {"MCPX_APT_LOG", "/tmp/x"},            {"MCPX_INSTALL_DEPS_DRY_RUN", "1"},
+              {"MCPX_CONFORMANCE_OUT", "/tmp/o"},    {"MCPX_PORT", "1234"},
+              {"MCPX_E2E_OUT", "/tmp/e"},            {"MCPX_SERVER_START_TIMEOUT", "60"}};
+  auto s = ok(load("", env));
+  EXPECT_EQ(s.server.port, 8000);
+}
+
+TEST_F(config, no_key_is_shadowed_by_an_ignored_prefix_and_env_names_are_unique) {
+  std::set<std::string> names;
+  for (auto& k : mcpx::config::detail::keys()) {
+    auto n = mcpx::config::detail::env_name(k.name);
+    EXPECT_TRUE(names.insert(n).second) << n;
+    for (auto p : mcpx::config::detail::ignored_env_prefixes()) EXPECT_FALSE(n.starts_with(p)) << n << " vs " << p;
+  }
+  EXPECT_EQ(mcpx::config::detail::env_name("limits.body_bytes"), "MCPX_LIMITS_BODY_BYTES");
+  EXPECT_EQ(mcpx::config::detail::keys().size(), 23u);
+}
+
+TEST_F(config, wrong_type_names_the_key_and_the_expected_form) {
+  auto e = err(load(write("a.yaml", "server:\n  port: [1, 2]\n"), {}));
+  EXPECT_EQ(e.key, "server.port");
+  EXPECT_TRUE(contains(e.message, "expected an integer 0-65535")) << e.message;
+
+  e = err(load(write("b.yaml", "server:\n  port: eighty\n"), {}));
+  EXPECT_EQ(e.key, "server.port");
+  EXPECT_TRUE(contains(e.message, "\"eighty\"")) << e.message;
+
+  e = err(load(write("c.yaml", "security:\n  allowed_origins: https://a.example.com\n"), {}));
+  EXPECT_EQ(e.key, "security.allowed_origins");
+  EXPECT_TRUE(contains(e.message, "a list")) << e.message;
+
+  e = err(load(write("d.yaml", "server: 5\n"), {}));
+  EXPECT_EQ(e.key, "server");
+  EXPECT_TRUE(contains(e.message, "expected a map")) << e.message;
+
+  e = err(load(write("e.yaml", "- server\n"), {}));
+  EXPECT_TRUE(contains(e.message, "expected a map of sections")) << e.message;
+
+  e = err(load(write("f.yaml", "server:\n  port:\n"), {}));
+  EXPECT_EQ(e.key, "server.port");
+  EXPECT_TRUE(contains(e.message, "got nothing")) << e.message;
+
+  e = err(load(write("g.yaml", "server:\n  endpoint: mcp\n"), {}));
+  EXPECT_EQ(e.key, "server.endpoint");
+  EXPECT_TRUE(contains(e.message, "starting with /")) << e.message;
+
+  e = err(load(write("h.yaml", "log:\n  level: verbose\n"), {}));
+  EXPECT_EQ(e.key, "log.level");
+  EXPECT_TRUE(contains(e.message, "debug, info, warning, error")) << e.message;
+
+  e = err(load("", {{"MCPX_SERVER_ADDRESS", "localhost"}}));  // server::start() binds IP literals only
+  EXPECT_EQ(e.key, "server.address");
+  EXPECT_TRUE(contains(e.message, "MCPX_SERVER_ADDRESS")) << e.message;
+
+  e = err(load("", {{"MCPX_SERVER_IO_THREADS", " 2"}}));
+  EXPECT_EQ(e.key, "server.io_threads");
+}
+
+TEST_F(config, out_of_range_names_the_key_and_the_range) {
+  auto e = err(load(write("a.yaml", "limits:\n  body_bytes: 12\n"), {}));
+  EXPECT_EQ(e.key, "limits.body_bytes");
+  EXPECT_TRUE(contains(e.message, ">= 1024")) << e.message;
+  EXPECT_TRUE(contains(e.message, ":2:15:")) << e.message;
+
+  for (auto [var, value, key] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"MCPX_SERVER_IO_THREADS", "0", "server.io_threads"},
+           {"MCPX_SERVER_IO_THREADS", "65", "server.io_threads"},
+           {"MCPX_SERVER_WORKER_THREADS", "1025", "server.worker_threads"},
+           {"MCPX_SERVER_PORT", "65536", "server.port"},
+           {"MCPX_SERVER_PORT", "-1", "server.port"},
+           {"MCPX_SERVER_PORT", "99999999999999999999999", "server.port"},
+           {"MCPX_SERVER_WORKER_QUEUE_LIMIT", "0", "server.worker_queue_limit"},
+           {"MCPX_LIMITS_HEADER_BYTES", "1023", "limits.header_bytes"},
+           {"MCPX_LIMITS_READ_TIMEOUT_MS", "0", "limits.read_timeout_ms"},
+           {"MCPX_TASKS_TTL_MS", "31536000001", "tasks.ttl_ms"},
+           {"MCPX_METRICS_PORT", "70000", "metrics.port"},
+       }) {
+    auto r = err(load("", {{var, value}}));
+    EXPECT_EQ(r.key, key) << var << "=" << value;
+    EXPECT_TRUE(contains(r.message, var)) << r.message;
+  }
+  EXPECT_EQ(ok(load("", {{"MCPX_SERVER_IO_THREADS", "64"}})).server.io_threads, 64u);
+  EXPECT_EQ(ok(load("", {{"MCPX_SERVER_PORT", "0"}})).server.port, 0);
+}
+
+TEST_F(config, metrics_port_must_differ_from_the_main_port) {
+  auto e = err(load("", {{"MCPX_SERVER_PORT", "9000"}, {"MCPX_METRICS_PORT", "9000"}}));
+  EXPECT_EQ(e.key, "metrics.port");
+  EXPECT_EQ(ok(load("", {{"MCPX_SERVER_PORT", "0"}, {"MCPX_METRICS_PORT", "0"}})).metrics_port, 0);
+}
+
+TEST_F(config, secret_via_file) {
+  auto secret = write("secret", "correct-horse-battery-staple-0123456789\r\n");
+  auto s = ok(load(write("a.yaml", "mrtr:\n  state_secret_file: " + secret + "\n"), {}));
+  EXPECT_EQ(s.server.state_secret, "correct-horse-battery-staple-0123456789");
+  EXPECT_TRUE(s.warnings.empty());
+
+  // From the environment, overriding the file's path; through a symlink as Kubernetes mounts them.
+  auto other = write("other", "another-secret-that-is-long-enough-000");
+  fs::create_symlink(other, dir_ / "link");
+  s = ok(load(write("b.yaml", "mrtr:\n  state_secret_file: /nonexistent\n"),
+              {{"MCPX_MRTR_STATE_SECRET_FILE", (dir_ / "link").string()}}));
+  EXPECT_EQ(s.server.state_secret, "another-secret-that-is-long-enough-000");
+}
+
+TEST_F(config, short_secret_gives_a_warning_without_the_value) {
+  auto s = ok(load("", {{"MCPX_MRTR_STATE_SECRET_FILE", write("secret", "tiny\n")}}));
+  EXPECT_EQ(s.server.state_secret, "tiny");
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_TRUE(contains(s.warnings[0], "shorter than 32 bytes"));
+  EXPECT_FALSE(contains(s.warnings[0], "tiny"));
+}
+
+TEST_F(config, missing_or_empty_secret_file_is_an_error_naming_key_and_path) {
+  auto missing = (dir_ / "no-such-secret").string();
+  auto e = err(load(write("a.yaml", "mrtr:\n  state_secret_file: " + missing + "\n"), {}));
+  EXPECT_EQ(e.key, "mrtr.state_secret_file");
+  EXPECT_TRUE(contains(e.message, missing)) << e.message;
+  EXPECT_TRUE(contains(e.message, "does not exist")) << e.message;
+
+  auto empty = write("empty", "\n");
+  e = err(load("", {{"MCPX_MRTR_STATE_SECRET_FILE", empty}}));
+  EXPECT_EQ(e.key, "mrtr.state_secret_file");
+  EXPECT_TRUE(contains(e.message, empty)) << e.message;
+  EXPECT_TRUE(contains(e.message, "is empty")) << e.message;
+  EXPECT_TRUE(contains(e.message, "MCPX_MRTR_STATE_SECRET_FILE")) << e.message;
+
+  e = err(load("", {{"MCPX_MRTR_STATE_SECRET_FILE", dir_.string()}}));
+  EXPECT_TRUE(contains(e.message, "not a regular file")) << e.message;
+}
+
+TEST_F(config, plain_secret_in_env_is_accepted_with_a_warning_without_the_value) {
+  const std::string value = "hunter2-hunter2-hunter2-hunter2-hunter2";
+  auto s = ok(load(write("a.yaml", "mrtr:\n  state_secret_file: /nonexistent\n"), {{"MCPX_MRTR_STATE_SECRET", value}}));
+  EXPECT_EQ(s.server.state_secret, value);  // env wins: the file's path is not read
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_TRUE(contains(s.warnings[0], "MCPX_MRTR_STATE_SECRET_FILE")) << s.warnings[0];
+  EXPECT_FALSE(contains(s.warnings[0], value));
+  EXPECT_FALSE(contains(s.warnings[0], "hunter2"));
+}
+
+TEST_F(config, plain_secret_and_secret_file_in_env_together_is_an_error) {
+  const std::string value = "hunter2-hunter2-hunter2-hunter2-hunter2";
+  auto e = err(load("", {{"MCPX_MRTR_STATE_SECRET", value}, {"MCPX_MRTR_STATE_SECRET_FILE", write("s", value)}}));
+  EXPECT_EQ(e.key, "mrtr.state_secret");
+  EXPECT_FALSE(contains(e.message, "hunter2"));
+  e = err(load("", {{"MCPX_MRTR_STATE_SECRET", ""}}));
+  EXPECT_EQ(e.key, "mrtr.state_secret");
+}
+
+TEST_F(config, plain_secret_in_yaml_is_an_error) {
+  auto e = err(load(write("a.yaml", "mrtr:\n  state_secret: hunter2-hunter2\n"), {}));
+  EXPECT_EQ(e.key, "mrtr.state_secret");
+  EXPECT_TRUE(contains(e.message, "must not live in config files")) << e.message;
+  EXPECT_TRUE(contains(e.message, "mrtr.state_secret_file")) << e.message;
+  EXPECT_FALSE(contains(e.message, "hunter2")) << e.message;
+}
+
+TEST_F(config, malformed_yaml_is_an_error_with_position) {
+  auto path = write("bad.yaml", "server:\n  port: 9000\n  address: [unclosed\n");
+  auto e = err(load(path, {}));
+  EXPECT_EQ(e.key, "");
+  EXPECT_TRUE(contains(e.message, path + ":")) << e.message;
+  EXPECT_TRUE(contains(e.message, "malformed YAML")) << e.message;
+  EXPECT_TRUE(std::isdigit(static_cast<unsigned char>(e.message[path.size() + 1]))) << e.message;
+
+  e = err(load(write("tabs.yaml", "server:\n\tport: 1\n"), {}));
+  EXPECT_TRUE(contains(e.message, "malformed YAML")) << e.message;
+}
+
+TEST_F(config, duplicate_key_is_an_error) {
+  auto e = err(load(write("a.yaml", "server:\n  port: 1\n  port: 2\n"), {}));
+  EXPECT_EQ(e.key, "server.port");
+  EXPECT_TRUE(contains(e.message, "duplicate")) << e.message;
+}
+
+TEST_F(config, missing_config_file_is_an_error) {
+  auto path = (dir_ / "nope.yaml").string();
+  auto e = err(load(path, {}));
+  EXPECT_TRUE(contains(e.message, path)) << e.message;
+  EXPECT_TRUE(contains(e.message, "no such file")) << e.message;
+  e = err(load(dir_.string(), {}));
+  EXPECT_TRUE(contains(e.message, "not a regular file")) << e.message;
+}
+
+TEST_F(config, process_environment_reads_environ) {
+  ASSERT_EQ(setenv("MCPX_TEST_CONFIG_PROBE", "a=b", 1), 0);
+  auto env = mcpx::config::process_environment();
+  unsetenv("MCPX_TEST_CONFIG_PROBE");
+  ASSERT_TRUE(env.count("MCPX_TEST_CONFIG_PROBE"));
+  EXPECT_EQ(env["MCPX_TEST_CONFIG_PROBE"], "a=b");
+}
