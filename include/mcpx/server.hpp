@@ -32,8 +32,12 @@ enum class task_mode {
 };
 
 struct server_info {
-  std::string name = "mcpx";
-  std::string version = "0.1.0";
+  server_info(std::string name_ = "mcpx", std::string version_ = "0.1.0", std::string title_ = {},
+              std::string instructions_ = {})
+      : name(std::move(name_)), version(std::move(version_)), title(std::move(title_)),
+        instructions(std::move(instructions_)) {}
+  std::string name;
+  std::string version;
   std::string title;
   std::string instructions;
 };

@@ -398,3 +398,54 @@ TEST(config, a_secret_in_a_plain_env_var_is_accepted_with_a_warning) {
 }
 
 }  // namespace
+
+namespace {
+
+// The exact HEALTHCHECK command of deploy/docker/Dockerfile.server, against the running server.
+TEST(healthcheck, the_dockerfile_command_line_probes_a_running_server) {
+  std::ifstream df(MCPX_SOURCE_DIR "/deploy/docker/Dockerfile.server");
+  std::string line, cmd;
+  while (std::getline(df, line))
+    if (line.rfind("HEALTHCHECK ", 0) == 0) cmd = line.substr(line.find("CMD ") + 4);
+  ASSERT_FALSE(cmd.empty()) << "no HEALTHCHECK in the Dockerfile";
+  auto argv_json = json::parse(cmd).as_array();
+  ASSERT_EQ(argv_json.size(), 2u);
+  EXPECT_EQ(argv_json[0].as_string(), "/usr/local/bin/mcpx-probe");
+  std::string url(argv_json[1].as_string());
+  ASSERT_EQ(url, "http://127.0.0.1:8000/health");
+  // The image's server listens on 8000; so does this one (skip if something else holds it).
+  try {
+    net::io_context ioc;
+    tcp::acceptor a(ioc, {net::ip::make_address("127.0.0.1"), 8000});
+  } catch (...) {
+    GTEST_SKIP() << "port 8000 is busy on this machine";
+  }
+  auto run_probe = [&] {
+    pid_t p = fork();
+    if (p == 0) {
+      execl(MCPX_PROBE_PATH, "/usr/local/bin/mcpx-probe", url.c_str(), nullptr);  // argv as in the image
+      _exit(127);
+    }
+    int st = 0;
+    waitpid(p, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  };
+  pid_t server = fork();
+  if (server == 0) {
+    FILE* f = std::freopen("/dev/null", "w", stderr);
+    (void)f;
+    execl(MCPX_CONFORMANCE_PATH, "mcpx-conformance", "--listen", "127.0.0.1:8000", nullptr);
+    _exit(127);
+  }
+  int rc = 1;
+  for (int i = 0; i < 100 && rc != 0; ++i) {
+    rc = run_probe();
+    if (rc != 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(rc, 0);
+  kill(server, SIGTERM);
+  waitpid(server, nullptr, 0);
+  EXPECT_EQ(run_probe(), 1);  // nothing listens any more
+}
+
+}  // namespace
