@@ -181,6 +181,35 @@ TEST_F(hostile, pipelined_requests_are_answered_in_order) {
   EXPECT_EQ(json_body(b).at("id").as_int64(), 2) << b.head << b.body;
 }
 
+// The test client itself must not swallow a second response that arrives in the same segment
+// as the first (CI once failed the test above that way).
+TEST(test_client, two_responses_in_one_segment_are_read_one_at_a_time) {
+  net::io_context ioc;
+  tcp::acceptor acc(ioc, {net::ip::make_address("127.0.0.1"), 0});
+  std::thread peer([&] {
+    tcp::socket c = acc.accept();
+    std::string both =
+        "HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\n{\"id\":1}"
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n8\r\n{\"id\":2}\r\n0\r\n\r\n"
+        "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n";
+    net::write(c, net::buffer(both));
+    char x;
+    boost::system::error_code ec;
+    c.read_some(net::buffer(&x, 1), ec);  // hold the connection open until the client is done
+  });
+  auto s = connect(acc.local_endpoint().port());
+  auto a = read_response(s);
+  auto b = read_response(s);
+  auto c = read_response(s);
+  EXPECT_EQ(a.body, "{\"id\":1}");
+  EXPECT_EQ(b.status, 200);
+  EXPECT_NE(b.body.find("{\"id\":2}"), std::string::npos) << b.body;
+  EXPECT_EQ(c.status, 204);
+  EXPECT_FALSE(c.closed);
+  s.close();
+  peer.join();
+}
+
 TEST_F(hostile, a_non_json_content_type_is_415) {
   std::string req = post(modern_body(1, "tools/list"), modern_headers("tools/list"));
   req.replace(req.find("application/json"), 16, "text/plain");

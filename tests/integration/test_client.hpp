@@ -47,37 +47,61 @@ inline tcp::socket connect(unsigned short port) {
   return s;
 }
 
-/// Reads one response (Content-Length or chunked until the terminal chunk, or until close).
+/// Reads exactly `want` bytes (fewer when the peer closes or the deadline passes) and never
+/// more, so a pipelined next response stays in the socket for the next read_response.
+inline std::size_t read_exactly(tcp::socket& s, std::string& out, std::size_t want,
+                                std::chrono::steady_clock::time_point deadline, bool& closed) {
+  char tmp[65536];
+  std::size_t got = 0;
+  while (got < want && !closed && std::chrono::steady_clock::now() < deadline) {
+    long n = read_for(s, tmp, std::min(want - got, sizeof tmp), std::chrono::milliseconds(100));
+    if (n < 0) closed = true;
+    if (n <= 0) continue;
+    out.append(tmp, static_cast<std::size_t>(n));
+    got += static_cast<std::size_t>(n);
+  }
+  return got;
+}
+
+/// Reads up to and including the next CRLF, one byte at a time (heads and chunk sizes are short).
+inline bool read_line(tcp::socket& s, std::string& out, std::chrono::steady_clock::time_point deadline,
+                      bool& closed) {
+  std::size_t start = out.size();
+  while (read_exactly(s, out, 1, deadline, closed) == 1)
+    if (out.size() - start >= 2 && out.compare(out.size() - 2, 2, "\r\n") == 0) return true;
+  return false;
+}
+
+/// Reads one response (Content-Length, or chunked up to the terminal chunk, or until close) and
+/// nothing after it. A chunked body is kept raw, chunk sizes included.
 inline http_result read_response(tcp::socket& s) {
   http_result r;
-  std::string buf;
-  char tmp[65536];
-  std::size_t head_end = std::string::npos;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::string head;
   for (;;) {
-    if (std::chrono::steady_clock::now() > deadline) break;
-    long n = read_for(s, tmp, sizeof tmp, std::chrono::milliseconds(100));
-    if (n == 0) continue;
-    if (n < 0) {
-      r.closed = true;
-      break;
-    }
-    buf.append(tmp, static_cast<std::size_t>(n));
-    if (head_end == std::string::npos) head_end = buf.find("\r\n\r\n");
-    if (head_end == std::string::npos) continue;
-    std::string head = buf.substr(0, head_end);
-    auto cl = head.find("Content-Length: ");
-    if (cl != std::string::npos) {
-      std::size_t len = std::stoul(head.substr(cl + 16));
-      if (buf.size() >= head_end + 4 + len) break;
-    } else if (head.find("chunked") != std::string::npos) {
-      if (buf.find("\r\n0\r\n\r\n", head_end) != std::string::npos) break;
-    }
+    std::size_t before = head.size();
+    if (!read_line(s, head, deadline, r.closed)) return r;
+    if (head.size() - before == 2) break;  // the empty line ending the head
   }
-  if (head_end == std::string::npos) return r;
-  r.head = buf.substr(0, head_end);
-  r.body = buf.substr(head_end + 4);
+  r.head = head.substr(0, head.size() - 4);
   if (r.head.size() > 12) r.status = std::stoi(r.head.substr(9, 3));
+  auto cl = r.head.find("Content-Length: ");
+  if (cl != std::string::npos) {
+    read_exactly(s, r.body, std::stoul(r.head.substr(cl + 16)), deadline, r.closed);
+  } else if (r.head.find("chunked") != std::string::npos) {
+    for (;;) {
+      std::size_t at = r.body.size();
+      if (!read_line(s, r.body, deadline, r.closed)) break;
+      std::size_t size = std::stoul(r.body.substr(at), nullptr, 16);
+      if (size == 0) {
+        read_line(s, r.body, deadline, r.closed);  // the empty line after the last chunk
+        break;
+      }
+      if (read_exactly(s, r.body, size + 2, deadline, r.closed) < size + 2) break;
+    }
+  } else {
+    read_exactly(s, r.body, std::string::npos, deadline, r.closed);  // until close
+  }
   return r;
 }
 
