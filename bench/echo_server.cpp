@@ -1,0 +1,48 @@
+// mcpx-bench-echo: the server the benchmark measures. Built on the public API only, and serving
+// the same `echo` tool as the peers (bench/peers), so the comparison is tool for tool.
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include <mcpx/server.hpp>
+
+namespace {
+
+int usage() {
+  std::cerr << "usage: mcpx-bench-echo --port N [--io-threads N] [--workers N] [--max-connections N]"
+               " [--max-sessions N] [--log-level debug|info|warning|error]\n";
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mcpx::options o;
+  o.log_level = "warning";  // like the peers: no access line per request, failures still logged
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i + 1 >= argc) return usage();
+    std::string v = argv[++i];
+    try {
+      if (a == "--port") o.port = static_cast<unsigned short>(std::stoul(v));
+      else if (a == "--io-threads") o.io_threads = static_cast<unsigned>(std::stoul(v));
+      else if (a == "--workers") o.worker_threads = static_cast<unsigned>(std::stoul(v));
+      else if (a == "--max-connections") o.max_connections = std::stoul(v);
+      else if (a == "--max-sessions") o.max_sessions = std::stoul(v);
+      else if (a == "--log-level") o.log_level = v;
+      else return usage();
+    } catch (const std::exception&) {
+      return usage();
+    }
+  }
+  mcpx::server srv({"mcpx-bench-echo", "1.0.0"}, o);
+  srv.tool("echo")
+      .description("Echoes its text")
+      .input_schema(mcpx::json::parse(
+          R"({"type":"object","properties":{"text":{"type":"string"}},"required":["text"]})"))
+      .handle([](const mcpx::args& a, mcpx::context&) {
+        return mcpx::tool_result::text(std::string(a.at("text").as_string()));
+      });
+  srv.run();
+  return 0;
+}

@@ -1,0 +1,362 @@
+#include "load/load.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/json.hpp>
+#include <charconv>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "load/response_parser.hpp"
+
+namespace mcpx::bench {
+
+namespace net = boost::asio;
+namespace json = boost::json;
+using tcp = net::ip::tcp;
+using clock_type = std::chrono::steady_clock;
+
+protocol parse_protocol(const std::string& s) {
+  if (s == "modern" || s == "2026-07-28") return protocol::modern;
+  if (s == "session" || s == "2025-11-25") return protocol::session;
+  if (s == "fixed") return protocol::fixed;
+  throw std::invalid_argument("unknown protocol '" + s + "' (modern, session, fixed)");
+}
+
+const char* to_string(protocol p) {
+  switch (p) {
+    case protocol::modern: return "modern";
+    case protocol::session: return "session";
+    case protocol::fixed: return "fixed";
+  }
+  return "?";
+}
+
+namespace {
+
+constexpr std::string_view modern_meta =
+    R"(,"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}})";
+
+void append_number(std::string& s, std::uint64_t v) {
+  char tmp[24];
+  auto r = std::to_chars(tmp, tmp + sizeof tmp, v);
+  s.append(tmp, r.ptr);
+}
+
+// Everything one thread's connections share: the schedule, the tallies, the stop signal.
+struct shared_run {
+  shared_run(const load_config& c, tcp::endpoint ep, clock_type::time_point s, clock_type::time_point from,
+             clock_type::time_point until)
+      : cfg(c), endpoint(ep), start(s), measure_from(from), measure_until(until) {}
+  const load_config& cfg;
+  tcp::endpoint endpoint;
+  clock_type::time_point start, measure_from, measure_until;
+  load_result result;
+  std::vector<tcp::socket*> sockets;  // cancelled by the watchdog if a server stops answering
+  unsigned active = 0;                // connections still running
+  net::steady_timer* watchdog = nullptr;
+
+  void fail(const std::string& kind, std::string_view detail, clock_type::time_point at) {
+    if (at < measure_from) return;  // warm-up: connection set-up noise is not the server's steady state
+    ++result.errors;
+    ++result.error_kinds[kind];
+    if (result.first_error.empty()) result.first_error = kind + ": " + std::string(detail.substr(0, 400));
+  }
+};
+
+class connection {
+ public:
+  connection(shared_run& run, unsigned index, unsigned total_connections)
+      : run_(run), index_(index), total_(total_connections) {
+    req_.reserve(1024);
+    buf_.resize(64 * 1024);
+    scratch_.reserve(1024);
+  }
+
+  net::awaitable<void> go() {
+    auto ex = co_await net::this_coro::executor;
+    tcp::socket sock(ex);
+    run_.sockets.push_back(&sock);
+    boost::system::error_code ec;
+    co_await sock.async_connect(run_.endpoint, net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      run_.fail("connect", ec.message(), clock_type::now());
+      co_return;
+    }
+    sock.set_option(tcp::no_delay(true));
+    if (run_.cfg.proto == protocol::session && !co_await handshake(sock)) co_return;
+
+    // Open loop: this connection's share of the total rate, staggered so connections don't fire together.
+    clock_type::duration interval{};
+    clock_type::time_point due = run_.start;
+    if (run_.cfg.rate > 0) {
+      interval = std::chrono::duration_cast<clock_type::duration>(
+          std::chrono::duration<double>(static_cast<double>(total_) / run_.cfg.rate));
+      due += interval * index_ / total_;
+    }
+    net::steady_timer timer(ex);
+    for (std::uint64_t k = 0;; ++k) {
+      auto now = clock_type::now();
+      if (run_.cfg.rate > 0) {
+        if (due >= run_.measure_until) break;
+        if (now < due) {
+          timer.expires_at(due);
+          co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+        }
+      } else {
+        if (now >= run_.measure_until) break;
+        due = now;
+      }
+      std::uint64_t id = (static_cast<std::uint64_t>(index_) << 32) | k;
+      build_call(id);
+      co_await net::async_write(sock, net::buffer(req_), net::redirect_error(net::use_awaitable, ec));
+      if (ec) {
+        run_.fail("write", ec.message(), clock_type::now());
+        break;
+      }
+      response_view r;
+      if (!co_await read_response(sock, r)) break;
+      auto done = clock_type::now();
+      std::string why;
+      if (!check(r, id, why)) {
+        run_.fail(why, r.body, done);
+      } else if (due >= run_.measure_from && done <= run_.measure_until) {
+        ++run_.result.ok;
+        run_.result.latency.record(static_cast<std::uint64_t>((done - due).count()));
+      } else if (done > run_.measure_until && due < run_.measure_until && run_.cfg.rate > 0) {
+        // Open loop: an answer that came too late to be counted still happened; record its
+        // latency so a saturated server shows up in the tail, not as a missing sample.
+        run_.result.latency.record(static_cast<std::uint64_t>((done - due).count()));
+      }
+      if (r.close) break;  // the server ended keep-alive: a benchmark connection should never see that
+      if (run_.cfg.rate > 0) due += interval;
+    }
+    boost::system::error_code ignored;
+    sock.shutdown(tcp::socket::shutdown_both, ignored);
+    sock.close(ignored);
+    std::erase(run_.sockets, &sock);
+    if (--run_.active == 0 && run_.watchdog) run_.watchdog->cancel();
+  }
+
+ private:
+  void begin_request(std::string_view extra_headers, std::size_t body_size) {
+    req_.clear();
+    req_ += "POST ";
+    req_ += run_.cfg.path;
+    req_ += " HTTP/1.1\r\nHost: ";
+    req_ += run_.cfg.host;
+    req_ += ':';
+    append_number(req_, run_.endpoint.port());
+    req_ += "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n";
+    if (!run_.cfg.bearer.empty()) {
+      req_ += "Authorization: Bearer ";
+      req_ += run_.cfg.bearer;
+      req_ += "\r\n";
+    }
+    req_ += extra_headers;
+    req_ += "Content-Length: ";
+    append_number(req_, body_size);
+    req_ += "\r\n\r\n";
+  }
+
+  void build_call(std::uint64_t id) {
+    body_.clear();
+    body_ += R"({"jsonrpc":"2.0","id":)";
+    append_number(body_, id);
+    body_ += R"(,"method":"tools/call","params":{"name":")";
+    body_ += run_.cfg.tool;
+    body_ += R"(","arguments":{"text":"hello-)";
+    append_number(body_, id);
+    body_ += "\"}";
+    if (run_.cfg.proto != protocol::session) body_ += modern_meta;
+    body_ += "}}";
+    headers_.clear();
+    if (run_.cfg.proto == protocol::session) {
+      headers_ += "MCP-Protocol-Version: 2025-11-25\r\nMcp-Session-Id: ";
+      headers_ += session_;
+      headers_ += "\r\n";
+    } else {
+      headers_ += "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: ";
+      headers_ += run_.cfg.tool;
+      headers_ += "\r\n";
+    }
+    begin_request(headers_, body_.size());
+    req_ += body_;
+  }
+
+  net::awaitable<bool> handshake(tcp::socket& sock) {
+    boost::system::error_code ec;
+    body_ = R"({"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+            R"("capabilities":{},"clientInfo":{"name":"mcpx-bench","version":"1.0.0"}}})";
+    begin_request("MCP-Protocol-Version: 2025-11-25\r\n", body_.size());
+    req_ += body_;
+    co_await net::async_write(sock, net::buffer(req_), net::redirect_error(net::use_awaitable, ec));
+    response_view r;
+    if (ec || !co_await read_response(sock, r)) co_return false;
+    if (r.status != 200 || r.session_id.empty()) {
+      run_.fail("initialize", r.body, clock_type::now());
+      co_return false;
+    }
+    session_ = r.session_id;
+    body_ = R"({"jsonrpc":"2.0","method":"notifications/initialized"})";
+    headers_ = "MCP-Protocol-Version: 2025-11-25\r\nMcp-Session-Id: " + session_ + "\r\n";
+    begin_request(headers_, body_.size());
+    req_ += body_;
+    co_await net::async_write(sock, net::buffer(req_), net::redirect_error(net::use_awaitable, ec));
+    if (ec || !co_await read_response(sock, r)) co_return false;
+    if (r.status != 202 && r.status != 200) {
+      run_.fail("initialized", r.body, clock_type::now());
+      co_return false;
+    }
+    co_return true;
+  }
+
+  // Reads one whole response into buf_ (after dropping the previous one).
+  net::awaitable<bool> read_response(tcp::socket& sock, response_view& r) {
+    if (consumed_ > 0) {
+      std::memmove(buf_.data(), buf_.data() + consumed_, used_ - consumed_);
+      used_ -= consumed_;
+      consumed_ = 0;
+    }
+    for (;;) {
+      if (used_ > 0) {
+        auto st = parse_response({buf_.data(), used_}, r, scratch_);
+        if (st == parse_status::complete) {
+          consumed_ = r.consumed;
+          co_return true;
+        }
+        if (st == parse_status::bad) {
+          run_.fail("malformed http", {buf_.data(), used_}, clock_type::now());
+          co_return false;
+        }
+      }
+      if (used_ == buf_.size()) buf_.resize(buf_.size() * 2);
+      boost::system::error_code ec;
+      auto n = co_await sock.async_read_some(net::buffer(buf_.data() + used_, buf_.size() - used_),
+                                             net::redirect_error(net::use_awaitable, ec));
+      if (ec) {
+        run_.fail(ec == net::error::operation_aborted ? "timeout" : "read", ec.message(), clock_type::now());
+        co_return false;
+      }
+      used_ += n;
+    }
+  }
+
+  // A wrong answer is an error, not a success: the echo must come back for this very request.
+  bool check(const response_view& r, std::uint64_t id, std::string& why) {
+    if (r.status != 200) {
+      why = "status " + std::to_string(r.status);
+      return false;
+    }
+    if (run_.cfg.proto == protocol::fixed) {
+      if (r.body != run_.cfg.fixed_body) why = "wrong body";
+      return why.empty();
+    }
+    std::string_view payload = r.body;
+    if (r.content_type.starts_with("text/event-stream")) {
+      // The answer is the last data line of the stream (notifications may come before it).
+      auto at = payload.rfind("data:");
+      if (at == std::string_view::npos) {
+        why = "sse without data";
+        return false;
+      }
+      payload = payload.substr(at + 5);
+      payload = payload.substr(0, payload.find('\n'));
+    }
+    json::monotonic_resource mr(arena_, sizeof arena_);
+    boost::system::error_code ec;
+    auto v = json::parse(payload, ec, &mr);
+    if (ec || !v.is_object()) {
+      why = "not json";
+      return false;
+    }
+    auto& o = v.get_object();
+    auto* rid = o.if_contains("id");
+    if (!rid || !rid->is_number() || rid->to_number<std::uint64_t>(ec) != id || ec) {
+      why = o.contains("error") ? "json-rpc error" : "wrong id";
+      return false;
+    }
+    auto* result = o.if_contains("result");
+    if (!result || !result->is_object()) {
+      why = "no result";
+      return false;
+    }
+    if (auto* e = result->get_object().if_contains("isError"); e && e->is_bool() && e->get_bool()) {
+      why = "isError";
+      return false;
+    }
+    auto* content = result->get_object().if_contains("content");
+    if (!content || !content->is_array() || content->get_array().empty() || !content->get_array()[0].is_object()) {
+      why = "no content";
+      return false;
+    }
+    auto* text = content->get_array()[0].get_object().if_contains("text");
+    expected_.clear();
+    expected_ += "hello-";
+    append_number(expected_, id);
+    if (!text || !text->is_string() || text->get_string() != expected_) {
+      why = "wrong text";
+      return false;
+    }
+    return true;
+  }
+
+  shared_run& run_;
+  unsigned index_, total_;
+  std::string session_, req_, body_, headers_, scratch_, expected_;
+  std::vector<char> buf_;
+  std::size_t used_ = 0, consumed_ = 0;
+  unsigned char arena_[4096];
+};
+
+void run_thread(shared_run& run, unsigned first, unsigned step) {
+  net::io_context ioc(1);
+  std::vector<std::unique_ptr<connection>> conns;
+  // Watchdog: answers still missing 2 s after the window are a stalled server; cut them off.
+  net::steady_timer watchdog(ioc, run.measure_until + std::chrono::seconds(2));
+  run.watchdog = &watchdog;
+  watchdog.async_wait([&](boost::system::error_code ec) {
+    if (ec) return;
+    for (auto* s : run.sockets) {
+      boost::system::error_code ignored;
+      s->cancel(ignored);
+    }
+  });
+  for (unsigned i = first; i < run.cfg.connections; i += step) {
+    conns.push_back(std::make_unique<connection>(run, i, run.cfg.connections));
+    ++run.active;
+    net::co_spawn(ioc, conns.back()->go(), net::detached);
+  }
+  ioc.run();
+}
+
+}  // namespace
+
+load_result run_load(const load_config& cfg) {
+  auto threads = std::max(1u, std::min(cfg.threads, cfg.connections));
+  std::vector<std::unique_ptr<shared_run>> runs;
+  tcp::endpoint ep(net::ip::make_address(cfg.host), cfg.port);
+  auto start = clock_type::now() + std::chrono::milliseconds(50);
+  for (unsigned t = 0; t < threads; ++t) {
+    auto r = std::make_unique<shared_run>(cfg, ep, start, start + cfg.warmup, start + cfg.warmup + cfg.duration);
+    runs.push_back(std::move(r));
+  }
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&, t] { run_thread(*runs[t], t, threads); });
+  run_thread(*runs[0], 0, threads);
+  for (auto& th : pool) th.join();
+  load_result total;
+  total.seconds = std::chrono::duration<double>(cfg.duration).count();
+  for (auto& r : runs) {
+    total.ok += r->result.ok;
+    total.errors += r->result.errors;
+    for (auto& [k, n] : r->result.error_kinds) total.error_kinds[k] += n;
+    if (total.first_error.empty()) total.first_error = r->result.first_error;
+    total.latency.merge(r->result.latency);
+  }
+  return total;
+}
+
+}  // namespace mcpx::bench

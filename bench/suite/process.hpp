@@ -1,0 +1,44 @@
+#pragma once
+// Peer processes for the benchmark: started in their own process group (so a server's
+// children go with it), optionally pinned to one CPU, measured through /proc.
+#include <sys/types.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace mcpx::bench {
+
+struct child {
+  pid_t pid = -1;
+  std::string name;
+  std::string log_path;  ///< its stdout and stderr
+};
+
+/// Starts argv[0] (a path) with its output to `log_path`, pinned to `cpu` when cpu >= 0.
+/// Throws std::runtime_error when it cannot be started.
+child spawn(const std::string& name, const std::vector<std::string>& argv, const std::string& log_path, int cpu);
+
+/// Waits until something accepts connections on 127.0.0.1:port; false if the child died or time ran out.
+bool wait_for_port(const child& c, unsigned short port, std::chrono::milliseconds timeout);
+
+/// SIGTERM to the process group, SIGKILL after `grace`; reaps the child.
+void stop(child& c, std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
+
+struct usage {
+  double cpu_seconds = 0;  ///< user + system, the process and its descendants
+  long rss_kib = 0;        ///< resident now
+  long peak_rss_kib = 0;   ///< high-water mark (VmHWM), summed over the processes
+};
+usage usage_of(pid_t root);
+
+/// A port nobody listens on right now (bound and released).
+unsigned short free_port();
+
+/// Raises the open-file limit to its hard maximum (children inherit it); returns the new limit.
+long raise_fd_limit();
+
+/// The last `max_bytes` of a file, for error messages.
+std::string tail_of(const std::string& path, std::size_t max_bytes = 2000);
+
+}  // namespace mcpx::bench

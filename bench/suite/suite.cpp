@@ -1,0 +1,468 @@
+#include "suite/suite.hpp"
+
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "load/load.hpp"
+#include "suite/memory.hpp"
+#include "suite/process.hpp"
+
+namespace mcpx::bench {
+
+namespace json = boost::json;
+
+namespace {
+
+struct server_def {
+  std::string name;  ///< mcpx, ts-sdk-2, ts-sdk-1, nginx
+  std::string mode;  ///< stateless, session, fixed-200
+  protocol proto;
+  std::function<std::vector<std::string>(unsigned short port)> argv;
+  std::string fixed_body;  ///< nginx: what every answer must be
+  std::string skip;        ///< why it cannot run here (empty: it can)
+};
+
+struct running {
+  server_def def;
+  child proc;
+  unsigned short port = 0;
+};
+
+struct sample {
+  double rps = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0, cpu_per_10k = 0;
+  std::uint64_t ok = 0, errors = 0;
+  std::map<std::string, std::uint64_t> error_kinds;
+  std::string first_error;
+};
+
+struct series {
+  server_def def;
+  std::vector<sample> samples;
+  long peak_rss_kib = 0;
+  std::string failure;  ///< could not start, or crashed
+};
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  auto n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+template <class F>
+double median_of(const std::vector<sample>& s, F f) {
+  std::vector<double> v;
+  for (auto& x : s) v.push_back(f(x));
+  return median(v);
+}
+
+bool exists(const std::string& p) {
+  struct stat st{};
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+std::string read_file(const std::string& p) {
+  std::ifstream f(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+void replace_all(std::string& s, const std::string& from, const std::string& to) {
+  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+}
+
+// The body nginx answers with is whatever its config returns: read it from there.
+std::string fixed_body_of(const std::string& conf) {
+  auto at = conf.find("return 200 '");
+  if (at == std::string::npos) return {};
+  at += 12;
+  auto end = conf.find("';", at);
+  return end == std::string::npos ? std::string() : conf.substr(at, end - at);
+}
+
+std::vector<server_def> define_servers(const suite_config& cfg) {
+  std::vector<server_def> defs;
+  auto mcpx = [&](std::string mode, protocol p) {
+    server_def d{"mcpx", std::move(mode), p, nullptr, {}, {}};
+    d.argv = [&cfg](unsigned short port) {
+      return std::vector<std::string>{cfg.echo_server, "--port", std::to_string(port), "--io-threads",
+                                      std::to_string(cfg.mcpx_io_threads), "--workers", std::to_string(cfg.mcpx_workers)};
+    };
+    if (!exists(cfg.echo_server)) d.skip = "mcpx-bench-echo not found at " + cfg.echo_server;
+    return d;
+  };
+  auto node_peer = [&](std::string name, std::string script, std::string mode, protocol p) {
+    server_def d{std::move(name), mode, p, nullptr, {}, {}};
+    std::string path = cfg.peers_dir + "/" + script;
+    d.argv = [&cfg, path, mode](unsigned short port) {
+      return std::vector<std::string>{cfg.node, path, "--port", std::to_string(port), "--mode", mode};
+    };
+    if (cfg.node.empty()) d.skip = "no node binary";
+    else if (!exists(path)) d.skip = path + " not found";
+    else if (!exists(cfg.peers_dir + "/node_modules")) d.skip = "run `npm ci` in " + cfg.peers_dir;
+    return d;
+  };
+  defs.push_back(mcpx("stateless", protocol::modern));
+  defs.push_back(node_peer("ts-sdk-2", "ts-sdk-2.mjs", "stateless", protocol::modern));
+  server_def ng{"nginx", "fixed-200", protocol::fixed, nullptr, {}, {}};
+  std::string tmpl = cfg.peers_dir + "/nginx.conf.in";
+  if (!exists(cfg.nginx)) ng.skip = cfg.nginx + " not found (apt-get install nginx-light)";
+  else if (!exists(tmpl)) ng.skip = tmpl + " not found";
+  else {
+    std::string prefix = cfg.work_dir + "/nginx";
+    ::mkdir(prefix.c_str(), 0755);
+    ng.fixed_body = fixed_body_of(read_file(tmpl));
+    if (ng.fixed_body.empty()) ng.skip = "no `return 200 '...';` in " + tmpl;
+    ng.argv = [&cfg, prefix, tmpl](unsigned short port) {
+      std::string conf = read_file(tmpl);
+      replace_all(conf, "@PORT@", std::to_string(port));
+      replace_all(conf, "@PREFIX@", prefix);
+      std::ofstream(prefix + "/nginx.conf") << conf;
+      return std::vector<std::string>{cfg.nginx, "-p", prefix + "/", "-c", prefix + "/nginx.conf", "-e",
+                                      prefix + "/error.log"};
+    };
+  }
+  defs.push_back(ng);
+  defs.push_back(mcpx("session", protocol::session));
+  defs.push_back(node_peer("ts-sdk-2", "ts-sdk-2.mjs", "session", protocol::session));
+  defs.push_back(node_peer("ts-sdk-1", "ts-sdk-1.mjs", "session", protocol::session));
+  return defs;
+}
+
+int server_cpu(const suite_config& cfg) { return cfg.pin ? 0 : -1; }
+
+std::optional<running> start(const suite_config& cfg, const server_def& d, std::string& failure) {
+  running r{d, {}, free_port()};
+  std::string log = cfg.work_dir + "/" + d.name + "-" + d.mode + ".log";
+  try {
+    r.proc = spawn(d.name, d.argv(r.port), log, server_cpu(cfg));
+  } catch (const std::exception& e) {
+    failure = e.what();
+    return std::nullopt;
+  }
+  if (!wait_for_port(r.proc, r.port, std::chrono::seconds(20))) {
+    failure = "did not start listening; its log ends with:\n" + tail_of(log);
+    stop(r.proc);
+    return std::nullopt;
+  }
+  return r;
+}
+
+sample measure(const suite_config& cfg, running& r, double rate = 0) {
+  load_config lc;
+  lc.port = r.port;
+  lc.proto = r.def.proto;
+  lc.fixed_body = r.def.fixed_body;
+  lc.connections = cfg.connections;
+  lc.warmup = cfg.warmup;
+  lc.duration = cfg.duration;
+  lc.rate = rate;
+  auto before = usage_of(r.proc.pid);
+  auto res = run_load(lc);
+  auto after = usage_of(r.proc.pid);
+  sample s;
+  s.ok = res.ok;
+  s.errors = res.errors;
+  s.error_kinds = res.error_kinds;
+  s.first_error = res.first_error;
+  s.rps = res.rps();
+  s.p50_ms = static_cast<double>(res.latency.quantile(0.50)) / 1e6;
+  s.p99_ms = static_cast<double>(res.latency.quantile(0.99)) / 1e6;
+  s.p999_ms = static_cast<double>(res.latency.quantile(0.999)) / 1e6;
+  // CPU over the whole run (warm-up included) per request answered in the same span.
+  double answered = static_cast<double>(res.ok) * static_cast<double>((cfg.warmup + cfg.duration).count()) /
+                    static_cast<double>(cfg.duration.count());
+  s.cpu_per_10k = answered > 0 ? (after.cpu_seconds - before.cpu_seconds) / answered * 10000 : 0;
+  return s;
+}
+
+// Runs one group of servers alternately: round 1 in order, round 2 reversed, and so on.
+std::vector<series> run_group(const suite_config& cfg, const std::vector<server_def>& defs, bool& all_ok) {
+  std::vector<series> out;
+  std::vector<std::optional<running>> live;
+  for (auto& d : defs) {
+    series s{d, {}, 0, {}};
+    std::optional<running> r;
+    if (!d.skip.empty()) {
+      s.failure = "skipped: " + d.skip;
+      all_ok = false;
+    } else if (!(r = start(cfg, d, s.failure))) all_ok = false;
+    if (!s.failure.empty()) std::cerr << "  " << d.name << " " << d.mode << ": " << s.failure << "\n";
+    out.push_back(std::move(s));
+    live.push_back(std::move(r));
+  }
+  for (unsigned round = 0; round < cfg.runs; ++round) {
+    for (std::size_t k = 0; k < live.size(); ++k) {
+      std::size_t i = round % 2 ? live.size() - 1 - k : k;
+      if (!live[i]) continue;
+      auto s = measure(cfg, *live[i]);
+      std::cerr << "  round " << round + 1 << "/" << cfg.runs << "  " << out[i].def.name << " " << out[i].def.mode << ": "
+                << static_cast<long>(s.rps) << " req/s, " << s.errors << " errors\n";
+      if (s.errors > 0 || s.ok == 0) {
+        all_ok = false;
+        std::cerr << "    first error: " << s.first_error << "\n";
+      }
+      out[i].samples.push_back(std::move(s));
+    }
+  }
+  for (std::size_t i = 0; i < live.size(); ++i)
+    if (live[i]) {
+      out[i].peak_rss_kib = usage_of(live[i]->proc.pid).peak_rss_kib;
+      stop(live[i]->proc);
+    }
+  return out;
+}
+
+// Median over rounds of a/b measured in the same round: pairs close in time cancel drift.
+std::optional<double> ratio(const series& a, const series& b) {
+  std::vector<double> v;
+  for (std::size_t i = 0; i < std::min(a.samples.size(), b.samples.size()); ++i)
+    if (b.samples[i].rps > 0) v.push_back(a.samples[i].rps / b.samples[i].rps);
+  if (v.empty()) return std::nullopt;
+  return median(v);
+}
+
+std::string thousands(double v) {
+  auto digits = std::to_string(static_cast<long long>(v + 0.5));
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+void print_group(const std::string& title, const std::vector<series>& g) {
+  std::printf("\n%s\n", title.c_str());
+  std::printf("  %-9s %-10s %10s %8s %8s %9s %10s %9s %7s\n", "server", "mode", "req/s", "p50 ms", "p99 ms", "p99.9 ms",
+              "CPU s/10k", "peak MiB", "errors");
+  for (auto& s : g) {
+    if (s.samples.empty()) {
+      std::printf("  %-9s %-10s %s\n", s.def.name.c_str(), s.def.mode.c_str(), s.failure.c_str());
+      continue;
+    }
+    std::uint64_t errors = 0;
+    for (auto& x : s.samples) errors += x.errors;
+    std::printf("  %-9s %-10s %10s %8.3f %8.3f %9.3f %10.3f %9.1f %7llu\n", s.def.name.c_str(), s.def.mode.c_str(),
+                thousands(median_of(s.samples, [](auto& x) { return x.rps; })).c_str(),
+                median_of(s.samples, [](auto& x) { return x.p50_ms; }), median_of(s.samples, [](auto& x) { return x.p99_ms; }),
+                median_of(s.samples, [](auto& x) { return x.p999_ms; }),
+                median_of(s.samples, [](auto& x) { return x.cpu_per_10k; }), static_cast<double>(s.peak_rss_kib) / 1024,
+                static_cast<unsigned long long>(errors));
+  }
+}
+
+json::object to_json(const series& s) {
+  json::array samples;
+  for (auto& x : s.samples) {
+    json::object kinds;
+    for (auto& [k, n] : x.error_kinds) kinds[k] = n;
+    samples.push_back(json::object{{"rps", x.rps}, {"p50_ms", x.p50_ms}, {"p99_ms", x.p99_ms}, {"p999_ms", x.p999_ms},
+                                   {"cpu_s_per_10k", x.cpu_per_10k}, {"ok", x.ok}, {"errors", x.errors},
+                                   {"error_kinds", kinds}, {"first_error", x.first_error}});
+  }
+  json::object o{{"server", s.def.name}, {"mode", s.def.mode}, {"samples", samples}, {"peak_rss_kib", s.peak_rss_kib}};
+  if (!s.failure.empty()) o["failure"] = s.failure;
+  if (!s.samples.empty())
+    o["median"] = json::object{{"rps", median_of(s.samples, [](auto& x) { return x.rps; })},
+                               {"p50_ms", median_of(s.samples, [](auto& x) { return x.p50_ms; })},
+                               {"p99_ms", median_of(s.samples, [](auto& x) { return x.p99_ms; })},
+                               {"p999_ms", median_of(s.samples, [](auto& x) { return x.p999_ms; })},
+                               {"cpu_s_per_10k", median_of(s.samples, [](auto& x) { return x.cpu_per_10k; })}};
+  return o;
+}
+
+json::object to_json(const memory_result& m) {
+  json::array pts;
+  for (auto& p : m.points) pts.push_back(json::object{{"count", p.count}, {"kib_each", p.kib_each}, {"rss_kib", p.rss_kib}});
+  json::object o{{"what", m.what}, {"baseline_rss_kib", m.baseline_rss_kib}, {"points", pts}, {"held", m.held}};
+  if (!m.error.empty()) o["error"] = m.error;
+  return o;
+}
+
+std::string cpu_model() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+std::string utc_stamp(const char* format) {
+  std::time_t t = std::time(nullptr);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, std::gmtime(&t));
+  return buf;
+}
+
+const series* find(const std::vector<series>& g, const std::string& name) {
+  for (auto& s : g)
+    if (s.def.name == name && !s.samples.empty()) return &s;
+  return nullptr;
+}
+
+}  // namespace
+
+int run_suite(suite_config cfg) {
+  if (cfg.work_dir.empty()) {
+    char tmpl[] = "/tmp/mcpx-bench-XXXXXX";
+    if (!::mkdtemp(tmpl)) {
+      std::cerr << "mcpx-bench: cannot create a work directory in /tmp\n";
+      return 1;
+    }
+    cfg.work_dir = tmpl;
+  }
+  if (cfg.results_dir.empty()) cfg.results_dir = cfg.work_dir;
+  long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
+  if (cpus < 2) cfg.pin = false;
+  if (cfg.pin) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(1, &set);
+    ::sched_setaffinity(0, sizeof set, &set);  // this thread generates the load; servers get CPU 0
+  }
+  long fds = raise_fd_limit();
+  bool all_ok = true;
+  auto defs = define_servers(cfg);
+  auto wanted = [&](const server_def& d) { return cfg.only.empty() || cfg.only.count(d.name); };
+  std::vector<server_def> stateless, session;
+  for (auto& d : defs)
+    if (wanted(d)) (d.proto == protocol::session ? session : stateless).push_back(d);
+
+  std::printf("mcpx-bench suite  %s  %ld CPUs (%s)\n", utc_stamp("%Y-%m-%dT%H:%M:%SZ").c_str(), cpus, cpu_model().c_str());
+  std::printf("%u alternating rounds of %.1f s (+%.1f s warm-up) per server, %u connections, closed loop; %s\n",
+              cfg.runs, cfg.duration.count() / 1000.0, cfg.warmup.count() / 1000.0, cfg.connections,
+              cfg.pin ? "servers pinned to CPU 0, load generator to CPU 1" : "no CPU pinning");
+  std::fflush(stdout);
+
+  std::cerr << "tools/call echo, 2026-07-28 stateless\n";
+  auto g1 = run_group(cfg, stateless, all_ok);
+  std::cerr << "tools/call echo, 2025-11-25 session\n";
+  auto g2 = run_group(cfg, session, all_ok);
+
+  // Open loop at half of mcpx's peak: what latency looks like with headroom.
+  json::object open_loop;
+  std::optional<sample> open;
+  double half = 0;
+  if (auto* m = find(g1, "mcpx")) {
+    half = median_of(m->samples, [](auto& x) { return x.rps; }) / 2;
+    std::string failure;
+    if (auto r = start(cfg, m->def, failure)) {
+      std::vector<sample> runs;
+      for (unsigned i = 0; i < cfg.runs; ++i) runs.push_back(measure(cfg, *r, half));
+      stop(r->proc);
+      open = sample{};
+      open->rps = median_of(runs, [](auto& x) { return x.rps; });
+      open->p50_ms = median_of(runs, [](auto& x) { return x.p50_ms; });
+      open->p99_ms = median_of(runs, [](auto& x) { return x.p99_ms; });
+      open->p999_ms = median_of(runs, [](auto& x) { return x.p999_ms; });
+      for (auto& x : runs) open->errors += x.errors;
+      if (open->errors) all_ok = false;
+      open_loop = json::object{{"target_rps", half}, {"rps", open->rps}, {"p50_ms", open->p50_ms},
+                               {"p99_ms", open->p99_ms}, {"p999_ms", open->p999_ms}, {"errors", open->errors}};
+    } else {
+      all_ok = false;
+    }
+  }
+
+  // Memory, each on a fresh server so one measurement's garbage is not the next one's baseline.
+  std::vector<memory_result> memory;
+  if (wanted(server_def{"mcpx", "", protocol::modern, nullptr, {}, {}}) && exists(cfg.echo_server)) {
+    unsigned most = cfg.memory_counts.empty() ? 0 : *std::max_element(cfg.memory_counts.begin(), cfg.memory_counts.end());
+    if (fds < static_cast<long>(most) + 100)
+      std::cerr << "mcpx-bench: the open-file limit (" << fds << ") is below " << most << " streams\n";
+    for (int which = 0; which < 2 && most > 0; ++which) {
+      server_def d{"mcpx", which ? "listen" : "sessions", protocol::modern, nullptr, {}, {}};
+      d.argv = [&cfg, most](unsigned short port) {
+        return std::vector<std::string>{cfg.echo_server, "--port", std::to_string(port), "--max-connections",
+                                        std::to_string(most + 100), "--max-sessions", std::to_string(most + 100)};
+      };
+      std::string failure;
+      auto r = start(cfg, d, failure);
+      if (!r) {
+        memory.push_back({which ? "listen streams" : "idle sessions", 0, {}, false, failure});
+        all_ok = false;
+        continue;
+      }
+      memory.push_back(which ? measure_listen_streams(r->proc.pid, r->port, cfg.memory_counts)
+                             : measure_idle_sessions(r->proc.pid, r->port, cfg.memory_counts));
+      stop(r->proc);
+      if (!memory.back().error.empty() || !memory.back().held) all_ok = false;
+    }
+  }
+
+  // The report.
+  print_group("tools/call echo, 2026-07-28 stateless (nginx: the same request, a fixed 200 answer)", g1);
+  print_group("tools/call echo, 2025-11-25 session (initialize once per connection)", g2);
+  json::object ratios;
+  std::printf("\nratios (median of per-round ratios; targets from the benchmark issue)\n");
+  struct target {
+    const char* label;
+    const std::vector<series>* group;
+    const char* peer;
+    double goal;
+  };
+  for (auto t : {target{"mcpx / ts-sdk-2, stateless", &g1, "ts-sdk-2", 10.0},
+                 target{"mcpx / nginx fixed 200", &g1, "nginx", 0.60},
+                 target{"mcpx / ts-sdk-2, session", &g2, "ts-sdk-2", 10.0},
+                 target{"mcpx / ts-sdk-1, session", &g2, "ts-sdk-1", 0.0}}) {
+    auto* a = find(*t.group, "mcpx");
+    auto* b = find(*t.group, t.peer);
+    if (!a || !b) continue;
+    auto r = ratio(*a, *b);
+    if (!r) continue;
+    ratios[t.label] = *r;
+    if (t.goal > 0)
+      std::printf("  %-28s %7.2fx   target >= %.2fx  %s\n", t.label, *r, t.goal, *r >= t.goal ? "met" : "MISSED");
+    else
+      std::printf("  %-28s %7.2fx\n", t.label, *r);
+  }
+  if (open)
+    std::printf("\nopen loop at half of mcpx's peak (%s req/s): p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms   target p99 <= 2 ms  %s\n",
+                thousands(half).c_str(), open->p50_ms, open->p99_ms, open->p999_ms, open->p99_ms <= 2.0 ? "met" : "MISSED");
+  json::array memory_json;
+  for (auto& m : memory) {
+    memory_json.push_back(to_json(m));
+    std::printf("\nmemory, %s (mcpx, RSS growth over a fresh server's %ld KiB)\n", m.what.c_str(), m.baseline_rss_kib);
+    for (auto& p : m.points)
+      std::printf("  %6u held: %8.2f KiB each (RSS %ld KiB)%s\n", p.count, p.kib_each, p.rss_kib,
+                  m.what == "idle sessions" ? (p.kib_each <= 4.0 ? "   target <= 4 KiB  met" : "   target <= 4 KiB  MISSED") : "");
+    if (!m.error.empty()) std::printf("  stopped: %s\n", m.error.c_str());
+    std::printf("  all still served at the end: %s\n", m.held ? "yes" : "NO");
+  }
+
+  json::array groups;
+  for (auto* g : {&g1, &g2})
+    for (auto& s : *g) groups.push_back(to_json(s));
+  utsname u{};
+  ::uname(&u);
+  const char* git = std::getenv("MCPX_BENCH_GIT");
+  json::object doc{{"when", utc_stamp("%Y-%m-%dT%H:%M:%SZ")}, {"git", git ? git : ""}, {"smoke", cfg.smoke},
+                   {"machine", json::object{{"cpus", cpus}, {"cpu", cpu_model()}, {"kernel", u.release}}},
+                   {"config", json::object{{"runs", cfg.runs}, {"duration_s", cfg.duration.count() / 1000.0},
+                                           {"warmup_s", cfg.warmup.count() / 1000.0}, {"connections", cfg.connections},
+                                           {"pinned", cfg.pin}, {"mcpx_io_threads", cfg.mcpx_io_threads},
+                                           {"mcpx_workers", cfg.mcpx_workers}}},
+                   {"servers", groups}, {"ratios", ratios}, {"open_loop", open_loop}, {"memory", memory_json}};
+  ::mkdir(cfg.results_dir.c_str(), 0755);
+  std::string out = cfg.results_dir + "/" + utc_stamp("%Y%m%dT%H%M%SZ") + (cfg.smoke ? "-smoke" : "") + ".json";
+  std::ofstream(out) << json::serialize(doc) << "\n";
+  std::printf("\nresults: %s\nlogs: %s\n%s\n", out.c_str(), cfg.work_dir.c_str(),
+              all_ok ? "every server ran and every answer was right"
+                     : "FAILED: a server did not run, or gave a wrong answer (see above)");
+  return all_ok ? 0 : 1;
+}
+
+}  // namespace mcpx::bench

@@ -1,0 +1,34 @@
+#pragma once
+// `mcpx-bench suite`: starts mcpx and its peers on loopback, measures them alternately
+// (A B C, C B A, …) so drift on a shared machine cancels, and prints one table of medians,
+// the ratios the targets are stated in, and the memory figures. Also writes it all as JSON.
+#include <chrono>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace mcpx::bench {
+
+struct suite_config {
+  unsigned runs = 5;
+  std::chrono::milliseconds duration{5000};
+  std::chrono::milliseconds warmup{1000};
+  unsigned connections = 64;
+  bool pin = true;                      ///< servers on CPU 0, the load generator on CPU 1
+  bool smoke = false;                   ///< seconds, for CI: checks every peer answers correctly
+  std::vector<unsigned> memory_counts{1000, 10000};
+  std::set<std::string> only;           ///< server names to run; empty: all
+  std::string echo_server;              ///< path of mcpx-bench-echo
+  unsigned mcpx_io_threads = 1;
+  unsigned mcpx_workers = 4;
+  std::string peers_dir;                ///< bench/peers
+  std::string node;                     ///< node binary for the TS SDK peers
+  std::string nginx = "/usr/sbin/nginx";
+  std::string results_dir;              ///< where the JSON goes; empty: the work dir
+  std::string work_dir;                 ///< logs and nginx's prefix; empty: a new /tmp dir
+};
+
+/// 0 when every server ran and every answer was right; 1 otherwise. Targets are reported, not enforced.
+int run_suite(suite_config cfg);
+
+}  // namespace mcpx::bench

@@ -1,0 +1,113 @@
+// The load generator's own parts: a benchmark that miscounts is worse than none.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "load/histogram.hpp"
+#include "load/response_parser.hpp"
+
+using namespace mcpx::bench;
+
+TEST(histogram, small_values_are_exact) {
+  histogram h;
+  for (std::uint64_t v = 1; v <= 100; ++v) h.record(v);
+  EXPECT_EQ(h.count(), 100u);
+  EXPECT_EQ(h.quantile(0.5), 50u);
+  EXPECT_EQ(h.quantile(0.99), 99u);
+  EXPECT_EQ(h.quantile(1.0), 100u);
+  EXPECT_EQ(h.max(), 100u);
+}
+
+TEST(histogram, large_values_are_within_two_percent) {
+  std::mt19937_64 rng(42);
+  std::lognormal_distribution<double> dist(13.0, 1.0);  // around 0.4 ms in ns, long tail
+  histogram h;
+  std::vector<std::uint64_t> all;
+  for (int i = 0; i < 100000; ++i) {
+    auto v = static_cast<std::uint64_t>(dist(rng));
+    all.push_back(v);
+    h.record(v);
+  }
+  std::sort(all.begin(), all.end());
+  for (double q : {0.5, 0.9, 0.99, 0.999}) {
+    double exact = static_cast<double>(all[static_cast<std::size_t>(q * all.size()) - 1]);
+    double got = static_cast<double>(h.quantile(q));
+    EXPECT_NEAR(got / exact, 1.0, 0.02) << "q=" << q;
+  }
+}
+
+TEST(histogram, buckets_cover_every_value_in_order) {
+  std::uint64_t last_index = 0;
+  for (std::uint64_t v : {0ull, 1ull, 127ull, 128ull, 129ull, 1000ull, 1ull << 40, ~0ull}) {
+    auto i = histogram::index(v);
+    ASSERT_LT(i, histogram::buckets);
+    EXPECT_GE(i, last_index);
+    EXPECT_LE(histogram::lower(i), v);
+    if (v < ~0ull) {
+      EXPECT_GT(histogram::lower(i) + histogram::width(i), v);
+    }
+    last_index = i;
+  }
+}
+
+TEST(histogram, merge_adds_counts_and_keeps_the_max) {
+  histogram a, b;
+  a.record(10);
+  b.record(1000);
+  b.record(20);
+  a.merge(b);
+  EXPECT_EQ(a.count(), 3u);
+  EXPECT_EQ(a.max(), 1000u);
+  EXPECT_EQ(a.quantile(0.5), 20u);
+}
+
+TEST(response_parser, content_length_body_and_headers) {
+  std::string in =
+      "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nMcp-Session-Id:  abc123 \r\n"
+      "Content-Length: 4\r\n\r\n{}{}HTTP/1.1";
+  std::string scratch;
+  response_view r;
+  ASSERT_EQ(parse_response(in, r, scratch), parse_status::complete);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.content_type, "application/json");
+  EXPECT_EQ(r.session_id, "abc123");
+  EXPECT_EQ(r.body, "{}{}");
+  EXPECT_EQ(in.substr(r.consumed), "HTTP/1.1");
+  EXPECT_FALSE(r.close);
+}
+
+TEST(response_parser, incomplete_until_the_last_byte) {
+  std::string in = "HTTP/1.1 202 Accepted\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc";
+  std::string scratch;
+  response_view r;
+  for (std::size_t n = 0; n < in.size(); ++n)
+    ASSERT_EQ(parse_response(std::string_view(in).substr(0, n), r, scratch), parse_status::incomplete) << n;
+  ASSERT_EQ(parse_response(in, r, scratch), parse_status::complete);
+  EXPECT_TRUE(r.close);
+  EXPECT_EQ(r.status, 202);
+}
+
+TEST(response_parser, chunked_bodies_are_decoded) {
+  std::string in =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/event-stream\r\n\r\n"
+      "6\r\nevent:\r\n9;ext=1\r\n message\n\r\n0\r\n\r\nnext";
+  std::string scratch;
+  response_view r;
+  ASSERT_EQ(parse_response(in, r, scratch), parse_status::complete);
+  EXPECT_EQ(r.body, "event: message\n");
+  EXPECT_EQ(in.substr(r.consumed), "next");
+  EXPECT_EQ(parse_response(in.substr(0, in.size() - 8), r, scratch), parse_status::incomplete);
+}
+
+TEST(response_parser, garbage_is_bad_not_a_crash) {
+  std::string scratch;
+  response_view r;
+  EXPECT_EQ(parse_response("SMTP ready\r\n\r\n", r, scratch), parse_status::bad);
+  EXPECT_EQ(parse_response("HTTP/1.1 2x0 OK\r\n\r\n", r, scratch), parse_status::bad);
+  EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", r, scratch), parse_status::bad);
+  EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", r, scratch), parse_status::bad);
+  EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", r, scratch), parse_status::bad);
+  // 200 without a length or chunking could only be read until close: not measurable, so bad.
+  EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\n\r\n", r, scratch), parse_status::bad);
+  EXPECT_EQ(parse_response(std::string(70 * 1024, 'x'), r, scratch), parse_status::bad);
+}
