@@ -459,9 +459,20 @@ int run_suite(suite_config cfg) {
   ::mkdir(cfg.results_dir.c_str(), 0755);
   std::string out = cfg.results_dir + "/" + utc_stamp("%Y%m%dT%H%M%SZ") + (cfg.smoke ? "-smoke" : "") + ".json";
   std::ofstream(out) << json::serialize(doc) << "\n";
-  std::printf("\nresults: %s\nlogs: %s\n%s\n", out.c_str(), cfg.work_dir.c_str(),
+  // One check per server run, open-loop run and memory measurement, counted like the other test steps.
+  unsigned passed = 0, failed = 0;
+  for (auto* g : {&g1, &g2})
+    for (auto& s : *g) {
+      bool good = !s.samples.empty();
+      for (auto& x : s.samples) good = good && x.errors == 0 && x.ok > 0;
+      (good ? passed : failed)++;
+    }
+  if (open) (open->errors == 0 ? passed : failed)++;
+  for (auto& m : memory) (m.error.empty() && m.held ? passed : failed)++;
+  std::printf("\nresults: %s\nlogs: %s\n%s\nbench: %u passed, %u failed\n", out.c_str(), cfg.work_dir.c_str(),
               all_ok ? "every server ran and every answer was right"
-                     : "FAILED: a server did not run, or gave a wrong answer (see above)");
+                     : "FAILED: a server did not run, or gave a wrong answer (see above)",
+              passed, failed);
   return all_ok ? 0 : 1;
 }
 
