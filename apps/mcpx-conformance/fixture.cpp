@@ -11,6 +11,14 @@ using mcpx::tool_result;
 namespace content = mcpx::content;
 
 void add_content_tools(mcpx::server& s) {
+  // Cheap and never blocking: answered on the I/O thread, without the worker-pool hop. The
+  // benchmark's tools/call target (docs/performance.md).
+  s.tool("echo")
+      .description("Echoes its text argument")
+      .input_schema(json::parse(R"({"type":"object","properties":{"text":{"type":"string"}}})"))
+      .annotations({{"readOnlyHint", true}})
+      .run_on(mcpx::execution::io_thread)
+      .handle([](const args& a, context&) { return tool_result::text(str_arg(a, "text")); });
   s.tool("test_simple_text").description("Tests simple text content response").handle([](const args&, context&) {
     return tool_result::text("This is a simple text response for testing.");
   });

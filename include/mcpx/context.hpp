@@ -1,6 +1,7 @@
 #pragma once
 /// @file The request context a handler receives. One per request; used only from the
-/// worker thread running that handler (it is not thread-safe and must not be kept).
+/// thread running that handler (a worker, or the I/O thread for execution::io_thread tools);
+/// it is not thread-safe and must not be kept.
 #include <boost/json.hpp>
 #include <chrono>
 #include <map>

@@ -31,6 +31,21 @@ enum class task_mode {
   required,  ///< always a task; clients without the extension get MissingRequiredClientCapability
 };
 
+/// Where a tool's handler runs.
+enum class execution {
+  /// Default: on the bounded worker pool. The handler may block (database, HTTP, locks, waiting
+  /// for the client's answer to an elicitation); the request pays a thread hop.
+  worker_pool,
+  /// On the I/O thread that read the request, with no thread hop and no queue: for cheap
+  /// handlers that never block (pure computation, in-memory lookups). While it runs, no other
+  /// request on that I/O thread is served. Anything that would wait fails instead of blocking:
+  /// input from a 2025-xx client (`context::elicit`, `sample`, `list_roots`, `input`) ends the
+  /// call with a SERVER_ERROR tool result coded `WOULD_BLOCK_IO_THREAD`. (On 2026-07-28 input
+  /// is a multi round-trip result and works as usual.) Progress and log notifications work;
+  /// they are sent before the response on the same SSE reply.
+  io_thread,
+};
+
 struct server_info {
   server_info(std::string name_ = "mcpx", std::string version_ = "0.1.0", std::string title_ = {},
               std::string instructions_ = {})
@@ -103,6 +118,9 @@ class tool_builder {
   /// not declare it gets a MissingRequiredClientCapability error instead of a call.
   tool_builder& requires_capability(std::string capability);
   tool_builder& tasks(task_mode m);
+  /// Where the handler runs (default execution::worker_pool). execution::io_thread cannot be
+  /// combined with tasks(optional|required): start() refuses it, as a task is long-running work.
+  tool_builder& run_on(execution e);
   tool_builder& handle(tool_handler h);
   struct def;
   explicit tool_builder(def* d) : d_(d) {}

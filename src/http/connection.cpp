@@ -24,6 +24,8 @@ struct conn_state {
   explicit conn_state(tcp::socket s) : stream(std::move(s)) {}
   beast::tcp_stream stream;
   beast::flat_buffer buffer;
+  std::shared_ptr<std::atomic<bool>> gone;  ///< the current request's hang-up flag, once watched
+  std::shared_ptr<request_record> record;   ///< reused while nobody else holds it
 };
 
 response plain_error(bhttp::status st, std::string json_body) {
@@ -127,8 +129,15 @@ net::awaitable<void> linger(conn_state& c) {
   }
 }
 
-std::shared_ptr<request_record> start_record(const request& req, const peer_info& peer) {
-  auto rec = std::make_shared<request_record>();
+// Fills the connection's record for a new request. The previous one is reused (its strings
+// keep their capacity) unless a worker or task still holds it.
+std::shared_ptr<request_record> start_record(std::shared_ptr<request_record>& mine, const request& req,
+                                             const peer_info& peer) {
+  if (!mine || mine.use_count() > 1)
+    mine = std::make_shared<request_record>();
+  else
+    mine->clear();
+  auto& rec = mine;
   rec->start = std::chrono::steady_clock::now();
   rec->time = std::chrono::system_clock::now();
   if (auto it = req.find("X-Request-Id"); it != req.end() && it->value().size() <= 128)
@@ -139,7 +148,7 @@ std::shared_ptr<request_record> start_record(const request& req, const peer_info
   rec->http_method = std::string(req.method_string());
   rec->target = std::string(req.target().substr(0, 256));
   rec->remote = peer.remote.address().to_string();
-  return rec;
+  return mine;
 }
 
 // Waits for the first byte of the next request under the idle timeout, so a slow request
@@ -172,6 +181,15 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
   peer_info peer;
   boost::system::error_code ec;
   peer.remote = c->stream.socket().remote_endpoint(ec);
+  // Watching costs an epoll registration and an ioctl per request, so only requests handed to
+  // another thread ask for it; pipelined data behind the request makes a watch pointless.
+  peer.watch_hangup = [c] {
+    if (!c->gone) {
+      c->gone = std::make_shared<std::atomic<bool>>(false);
+      if (c->buffer.size() == 0) net::co_spawn(c->stream.get_executor(), watch_request(c, c->gone), net::detached);
+    }
+    return c->gone;
+  };
 
   for (;;) {
     if (!co_await await_first_byte(*c, lim)) break;
@@ -191,10 +209,9 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     request& req = parser.get();
     const bool keep_alive = req.keep_alive();
     counted request_guard(counters.active);  // until the reply is written (the loop iteration ends)
-    peer.gone = std::make_shared<std::atomic<bool>>(false);
-    peer.record = cfg.on_done ? start_record(req, peer) : nullptr;
-    if (c->buffer.size() == 0)  // nothing pipelined behind this request: watch for a hang-up
-      net::co_spawn(c->stream.get_executor(), watch_request(c, peer.gone), net::detached);
+    c->gone.reset();
+    peer.record.reset();  // so the connection's record can be reused
+    peer.record = cfg.on_done ? start_record(c->record, req, peer) : nullptr;
     reply r;
     try {
       r = co_await h->handle(req, peer);

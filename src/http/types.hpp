@@ -53,6 +53,15 @@ struct request_record {
   std::string rpc_method, name, rpc_id, session, client, protocol_version;
   std::string error_class;  ///< CLIENT_ERROR | SERVER_ERROR | EXTERNAL_ERROR, empty on success
   std::string error_code;
+
+  /// Empties every field but keeps the strings' buffers, for reuse by the next request.
+  void clear() {
+    for (auto* s : {&request_id, &trace_id, &http_method, &target, &remote, &rpc_method, &name, &rpc_id, &session,
+                    &client, &protocol_version, &error_class, &error_code})
+      s->clear();
+    status = 0;
+    latency = {};
+  }
 };
 
 /// The trace id of a W3C traceparent ("00-<32 hex>-<16 hex>-<2 hex>"), or "" when malformed.
@@ -60,9 +69,13 @@ std::string trace_id_of(std::string_view traceparent);
 
 struct peer_info {
   tcp::endpoint remote;
-  /// Set when the client closes its end while its request is being handled, so long work
-  /// can stop early. Each request gets its own flag.
-  std::shared_ptr<std::atomic<bool>> gone;
+  /// Starts watching the connection for a hang-up while this request is handled, and returns
+  /// the flag set when the client closes its end, so long work can stop early. Each request
+  /// gets its own flag; calling again returns the same one. A handler that answers without
+  /// handing the request to another thread need not call it (watching costs two syscalls).
+  std::function<std::shared_ptr<std::atomic<bool>>()> watch_hangup;
+  /// What the access log and metrics see of this request; null when nobody reads it. The
+  /// connection reuses it for the next request unless someone still holds it.
   std::shared_ptr<request_record> record;
 };
 

@@ -17,6 +17,14 @@ bool dispatcher::runs_user_code(std::string_view m) noexcept {
   return m == "tools/call" || m == "resources/read" || m == "prompts/get" || m == "completion/complete";
 }
 
+bool dispatcher::runs_on_io_thread(const call& c) const {
+  if (!runs_user_code(c.msg.method)) return true;
+  if (c.msg.method != "tools/call" || !c.msg.params.is_object()) return false;
+  auto* name = c.msg.params.get_object().if_contains("name");
+  const auto* tool = name && name->is_string() ? reg_.find_tool(name->get_string()) : nullptr;
+  return tool && tool->runs_on == execution::io_thread;
+}
+
 outcome dispatcher::error(const json::value& id, int c, std::string_view message, json::value data, unsigned status) {
   return outcome{jsonrpc::make_error(id, c, message, data), status};
 }

@@ -53,6 +53,8 @@ struct call {
   json::object meta;  ///< params._meta
   session_hooks* session = nullptr;
   std::shared_ptr<task_slot> task;  ///< set when this tools/call may become a task
+  /// Runs on an I/O thread (see runs_on_io_thread): whatever would wait must fail instead.
+  bool on_io_thread = false;
 };
 
 struct outcome {
@@ -66,6 +68,9 @@ class dispatcher {
 
   /// True for methods that run user handlers (must not run on an I/O thread).
   static bool runs_user_code(std::string_view method) noexcept;
+  /// True when `c` may run on the I/O thread that read it: methods without user code, and
+  /// tools/call of a tool registered with execution::io_thread.
+  bool runs_on_io_thread(const call& c) const;
   outcome dispatch(call& c, outbound& out) const;
 
   /// The InitializeResult for a negotiated legacy version.

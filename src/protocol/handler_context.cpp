@@ -124,6 +124,14 @@ std::map<std::string, json::value> handler_context::input(std::vector<std::pair<
 
 std::map<std::string, json::value> handler_context::input_legacy(
     std::vector<std::pair<std::string, input_request>>& requests) {
+  // Waiting for the client here would stall every connection of this I/O thread, and the
+  // answer itself arrives on this thread: a deadlock. Fail loudly instead.
+  if (c_.on_io_thread && !requests.empty())
+    throw tool_error(error_class::server, "WOULD_BLOCK_IO_THREAD",
+                     "This tool runs on the I/O thread and cannot wait for the client's answer to " +
+                         requests.front().second.method +
+                         "; register it with run_on(mcpx::execution::worker_pool) to ask for input",
+                     false);
   std::map<std::string, json::value> answers;
   for (auto& [key, r] : requests) {
     std::string err;

@@ -45,7 +45,9 @@ class handler_context final : public context {
   }
   bool run_as_task() override;
   bool release_connection(std::chrono::milliseconds retry) override {
-    return c_.rev == revision::v2025_11_25 && out_.release_stream(static_cast<unsigned>(retry.count()));
+    // A handler on the I/O thread answers before anything could be streamed: nothing to release.
+    return c_.rev == revision::v2025_11_25 && !c_.on_io_thread &&
+           out_.release_stream(static_cast<unsigned>(retry.count()));
   }
   std::map<std::string, json::value> input(std::vector<std::pair<std::string, input_request>> requests) override;
   json::value& state() override { return state_; }

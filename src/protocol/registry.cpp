@@ -20,6 +20,10 @@ tool_builder& tool_builder::tasks(task_mode m) {
   d_->tasks = m;
   return *this;
 }
+tool_builder& tool_builder::run_on(execution e) {
+  d_->runs_on = e;
+  return *this;
+}
 tool_builder& tool_builder::handle(tool_handler h) { d_->handler = std::move(h); return *this; }
 
 resource_builder& resource_builder::title(std::string t) { d_->title = std::move(t); return *this; }
@@ -102,6 +106,8 @@ void collect_header_params(const json::object& schema, std::vector<std::string>&
 std::optional<std::string> freeze_tool(tool_builder::def& t) {
   if (t.name.empty()) return "a tool has an empty name";
   if (!t.handler) return "tool '" + t.name + "' has no handler";
+  if (t.runs_on == execution::io_thread && t.tasks != task_mode::never)
+    return "tool '" + t.name + "': run_on(execution::io_thread) cannot be combined with tasks(); tasks are for slow work";
   std::string err;
   if (!t.input_schema.is_object()) return "tool '" + t.name + "': input schema must be a JSON object";
   t.input_validator = schema::validator::compile(t.input_schema, &err);

@@ -19,6 +19,7 @@ struct tool_builder::def {
   json::object annotations, meta;
   std::vector<std::string> required_capabilities;
   task_mode tasks = task_mode::never;
+  execution runs_on = execution::worker_pool;
   tool_handler handler;
   std::optional<schema::validator> input_validator, output_validator;
   json::object wire;  // the Tool object as listed, built once at freeze

@@ -57,6 +57,9 @@ class streamable_http final : public http::handler {
   http::reply del(http::request& req);
   net::awaitable<http::reply> run(protocol::call c, std::shared_ptr<live_session> s, std::string stream_name,
                                   const http::peer_info& peer);
+  /// Runs `c` on this I/O thread (see dispatcher::runs_on_io_thread) and answers at once.
+  http::reply run_here(protocol::call& c, const std::shared_ptr<live_session>& s, std::string stream_name,
+                       const http::peer_info& peer, const net::any_io_executor& ex);
   bool origin_allowed(const http::request& req) const;
   net::awaitable<http::reply> listen(protocol::call c);
   void notify_listeners(const std::string& uri);

@@ -1,5 +1,6 @@
 // Running one request, and the legacy session paths (POST with a session, GET, DELETE).
 #include "jsonrpc/message.hpp"
+#include "transport/inline_outbound.hpp"
 #include "transport/replies.hpp"
 #include "transport/request_outbound.hpp"
 #include "transport/streamable_http.hpp"
@@ -29,17 +30,37 @@ http::reply outcome_reply(const protocol::outcome& o) {
 
 }  // namespace
 
+http::reply streamable_http::run_here(protocol::call& c, const std::shared_ptr<live_session>& s,
+                                     std::string stream_name, const http::peer_info& peer,
+                                     const net::any_io_executor& ex) {
+  c.on_io_thread = true;
+  inline_outbound out;
+  protocol::outcome o;
+  try {
+    o = dispatcher_.dispatch(c, out);
+  } catch (const std::exception&) {
+    o = protocol::dispatcher::error(c.msg.id, code::internal_error, "Internal error");
+  }
+  annotate_outcome(peer.record.get(), o.message);
+  if (out.notifications().empty()) return outcome_reply(o);
+  // Notifications came first: the same SSE reply (event ids, priming) as from a worker.
+  auto stream = std::make_shared<http::event_stream>(ex);
+  request_outbound sse(stream, s, s ? events_.get() : nullptr, std::move(stream_name), opts_.client_request_timeout);
+  for (auto& n : out.notifications()) sse.notify(std::move(n));
+  sse.finish(o.message, o.http_status);
+  if (c.rev == protocol::revision::v2025_11_25) sse.prime(static_cast<unsigned>(opts_.sse_retry.count()));
+  return sse_reply(stream);
+}
+
 net::awaitable<http::reply> streamable_http::run(protocol::call c, std::shared_ptr<live_session> s,
                                                  std::string stream_name, const http::peer_info& peer) {
   auto ex = co_await net::this_coro::executor;
+  // Methods without user code, and tools registered for the I/O thread, skip the worker hop.
+  if (dispatcher_.runs_on_io_thread(c)) co_return run_here(c, s, std::move(stream_name), peer, ex);
   auto stream = std::make_shared<http::event_stream>(ex);
   auto out = std::make_shared<request_outbound>(stream, s, s ? events_.get() : nullptr, std::move(stream_name),
-                                                opts_.client_request_timeout, peer.gone);
-  if (!protocol::dispatcher::runs_user_code(c.msg.method)) {
-    auto o = dispatcher_.dispatch(c, *out);
-    annotate_outcome(peer.record.get(), o.message);
-    co_return outcome_reply(o);
-  }
+                                                opts_.client_request_timeout,
+                                                peer.watch_hangup ? peer.watch_hangup() : nullptr);
   if (!pool_.try_acquire()) {
     auto r = json_reply(503, jsonrpc::make_error(c.msg.id, code::internal_error, "Server busy: retry in 1 second",
                                                  json::object{{"type", "SERVER_ERROR"}, {"code", "SERVER_BUSY"},
