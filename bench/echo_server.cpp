@@ -10,7 +10,7 @@ namespace {
 
 int usage() {
   std::cerr << "usage: mcpx-bench-echo --port N [--io-threads N] [--workers N] [--max-connections N]"
-               " [--max-sessions N] [--log-level debug|info|warning|error]\n";
+               " [--max-sessions N] [--log-level debug|info|warning|error] [--echo-on io|worker]\n";
   return 2;
 }
 
@@ -19,6 +19,8 @@ int usage() {
 int main(int argc, char** argv) {
   mcpx::options o;
   o.log_level = "warning";  // like the peers: no access line per request, failures still logged
+  // echo never blocks, so it runs where the request was read; `worker` measures the pool hop.
+  auto where = mcpx::execution::io_thread;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (i + 1 >= argc) return usage();
@@ -30,6 +32,8 @@ int main(int argc, char** argv) {
       else if (a == "--max-connections") o.max_connections = std::stoul(v);
       else if (a == "--max-sessions") o.max_sessions = std::stoul(v);
       else if (a == "--log-level") o.log_level = v;
+      else if (a == "--echo-on" && (v == "io" || v == "worker"))
+        where = v == "io" ? mcpx::execution::io_thread : mcpx::execution::worker_pool;
       else return usage();
     } catch (const std::exception&) {
       return usage();
@@ -38,6 +42,7 @@ int main(int argc, char** argv) {
   mcpx::server srv({"mcpx-bench-echo", "1.0.0"}, o);
   srv.tool("echo")
       .description("Echoes its text")
+      .run_on(where)
       .input_schema(mcpx::json::parse(
           R"({"type":"object","properties":{"text":{"type":"string"}},"required":["text"]})"))
       .handle([](const mcpx::args& a, mcpx::context&) {

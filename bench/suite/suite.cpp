@@ -94,11 +94,13 @@ std::string fixed_body_of(const std::string& conf) {
 
 std::vector<server_def> define_servers(const suite_config& cfg) {
   std::vector<server_def> defs;
-  auto mcpx = [&](std::string mode, protocol p) {
-    server_def d{"mcpx", std::move(mode), p, nullptr, {}, {}};
-    d.argv = [&cfg](unsigned short port) {
+  // "mcpx": echo on the I/O thread (it never blocks); "mcpx-pool": the default worker pool.
+  auto mcpx = [&](std::string mode, protocol p, bool pool = false) {
+    server_def d{pool ? "mcpx-pool" : "mcpx", std::move(mode), p, nullptr, {}, {}};
+    d.argv = [&cfg, pool](unsigned short port) {
       return std::vector<std::string>{cfg.echo_server, "--port", std::to_string(port), "--io-threads",
-                                      std::to_string(cfg.mcpx_io_threads), "--workers", std::to_string(cfg.mcpx_workers)};
+                                      std::to_string(cfg.mcpx_io_threads), "--workers", std::to_string(cfg.mcpx_workers),
+                                      "--echo-on", pool ? "worker" : "io"};
     };
     if (!exists(cfg.echo_server)) d.skip = "mcpx-bench-echo not found at " + cfg.echo_server;
     return d;
@@ -115,6 +117,7 @@ std::vector<server_def> define_servers(const suite_config& cfg) {
     return d;
   };
   defs.push_back(mcpx("stateless", protocol::modern));
+  defs.push_back(mcpx("stateless", protocol::modern, true));
   defs.push_back(node_peer("ts-sdk-2", "ts-sdk-2.mjs", "stateless", protocol::modern));
   server_def ng{"nginx", "fixed-200", protocol::fixed, nullptr, {}, {}};
   std::string tmpl = cfg.peers_dir + "/nginx.conf.in";
@@ -136,6 +139,7 @@ std::vector<server_def> define_servers(const suite_config& cfg) {
   }
   defs.push_back(ng);
   defs.push_back(mcpx("session", protocol::session));
+  defs.push_back(mcpx("session", protocol::session, true));
   defs.push_back(node_peer("ts-sdk-2", "ts-sdk-2.mjs", "session", protocol::session));
   defs.push_back(node_peer("ts-sdk-1", "ts-sdk-1.mjs", "session", protocol::session));
   return defs;
