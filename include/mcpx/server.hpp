@@ -43,6 +43,9 @@ enum class execution {
   /// call with a SERVER_ERROR tool result coded `WOULD_BLOCK_IO_THREAD`. (On 2026-07-28 input
   /// is a multi round-trip result and works as usual.) Progress and log notifications work;
   /// they are sent before the response on the same SSE reply.
+  /// The arguments and the context's JSON live in the request's own memory, released once the
+  /// reply is written; a copy made with the copy constructor shares it. To keep any of it past
+  /// the call, copy it into the heap explicitly: `json::value kept(v, json::storage_ptr());`.
   io_thread,
 };
 

@@ -11,13 +11,14 @@ namespace mcpx::http {
 
 namespace {
 
-std::string random_id() {
+// Writes 16 hex digits into `out`, reusing its buffer.
+void random_id(std::string& out) {
   static thread_local std::uint64_t state = std::random_device{}() * 0x9E3779B97F4A7C15ull + 1;
   // xorshift: a request id needs to be unique enough to grep for, not unpredictable.
   state ^= state << 13, state ^= state >> 7, state ^= state << 17;
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(state));
-  return buf;
+  static constexpr char hex[] = "0123456789abcdef";
+  out.resize(16);
+  for (int i = 0; i < 16; ++i) out[i] = hex[(state >> (60 - 4 * i)) & 15];
 }
 
 struct conn_state {
@@ -26,6 +27,12 @@ struct conn_state {
   beast::flat_buffer buffer;
   std::shared_ptr<std::atomic<bool>> gone;  ///< the current request's hang-up flag, once watched
   std::shared_ptr<request_record> record;   ///< reused while nobody else holds it
+  // Per-request memory (the parsed request, the handler's JSON): a bump allocator over a
+  // buffer the connection keeps, reset before each request, so a typical request costs no
+  // malloc. Bigger requests spill into heap blocks, freed at the reset.
+  static constexpr std::size_t arena_bytes = 8 * 1024;
+  alignas(std::max_align_t) std::byte arena_buf[arena_bytes];
+  std::pmr::monotonic_buffer_resource arena{arena_buf, arena_bytes};
 };
 
 response plain_error(bhttp::status st, std::string json_body) {
@@ -132,7 +139,7 @@ net::awaitable<void> linger(conn_state& c) {
 // Fills the connection's record for a new request. The previous one is reused (its strings
 // keep their capacity) unless a worker or task still holds it.
 std::shared_ptr<request_record> start_record(std::shared_ptr<request_record>& mine, const request& req,
-                                             const peer_info& peer) {
+                                             const std::string& remote) {
   if (!mine || mine.use_count() > 1)
     mine = std::make_shared<request_record>();
   else
@@ -141,13 +148,13 @@ std::shared_ptr<request_record> start_record(std::shared_ptr<request_record>& mi
   rec->start = std::chrono::steady_clock::now();
   rec->time = std::chrono::system_clock::now();
   if (auto it = req.find("X-Request-Id"); it != req.end() && it->value().size() <= 128)
-    rec->request_id = std::string(it->value());
+    rec->request_id.assign(it->value());
   else
-    rec->request_id = random_id();
+    random_id(rec->request_id);
   if (auto it = req.find("traceparent"); it != req.end()) rec->trace_id = trace_id_of(it->value());
-  rec->http_method = std::string(req.method_string());
-  rec->target = std::string(req.target().substr(0, 256));
-  rec->remote = peer.remote.address().to_string();
+  rec->http_method.assign(req.method_string());
+  rec->target.assign(req.target().substr(0, 256));
+  rec->remote = remote;
   return mine;
 }
 
@@ -181,6 +188,8 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
   peer_info peer;
   boost::system::error_code ec;
   peer.remote = c->stream.socket().remote_endpoint(ec);
+  peer.arena = &c->arena;
+  const std::string remote_text = peer.remote.address().to_string();
   // Watching costs an epoll registration and an ioctl per request, so only requests handed to
   // another thread ask for it; pipelined data behind the request makes a watch pointless.
   peer.watch_hangup = [c] {
@@ -193,7 +202,10 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
 
   for (;;) {
     if (!co_await await_first_byte(*c, lim)) break;
-    bhttp::request_parser<bhttp::string_body> parser;
+    c->arena.release();  // everything of the previous request is gone by now
+    request_allocator alloc(&c->arena);
+    bhttp::request_parser<request_body, request_allocator> parser(std::piecewise_construct, std::make_tuple(alloc),
+                                                                  std::make_tuple(alloc));
     parser.header_limit(static_cast<std::uint32_t>(lim.header_limit));
     parser.body_limit(lim.body_limit);
     c->stream.expires_after(lim.read_timeout);
@@ -211,7 +223,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     counted request_guard(counters.active);  // until the reply is written (the loop iteration ends)
     c->gone.reset();
     peer.record.reset();  // so the connection's record can be reused
-    peer.record = cfg.on_done ? start_record(c->record, req, peer) : nullptr;
+    peer.record = cfg.on_done ? start_record(c->record, req, remote_text) : nullptr;
     reply r;
     try {
       r = co_await h->handle(req, peer);

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <memory>
 #include <functional>
+#include <memory_resource>
 #include <string>
 
 namespace mcpx::http {
@@ -17,7 +18,10 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
-using request = bhttp::request<bhttp::string_body>;
+/// A request's fields and body live in its connection's arena (see peer_info::arena).
+using request_allocator = std::pmr::polymorphic_allocator<char>;
+using request_body = bhttp::basic_string_body<char, std::char_traits<char>, request_allocator>;
+using request = bhttp::request<request_body, bhttp::basic_fields<request_allocator>>;
 using response = bhttp::response<bhttp::string_body>;
 
 class event_stream;
@@ -77,6 +81,10 @@ struct peer_info {
   /// What the access log and metrics see of this request; null when nobody reads it. The
   /// connection reuses it for the next request unless someone still holds it.
   std::shared_ptr<request_record> record;
+  /// Scratch memory for this request, where the request itself lives; released at once after
+  /// the reply is written (a stream's reply: after its last event). Nothing allocated here
+  /// may outlive that: copy what a worker or task keeps.
+  std::pmr::memory_resource* arena = std::pmr::new_delete_resource();
 };
 
 /// Turns one request into one reply. Called on the connection's I/O thread; must not block.

@@ -21,7 +21,7 @@ std::optional<decode_error> decode(json::value&& v, message& out) {
   if (v.is_array()) return fail(code::invalid_request, "Batch requests are not supported: send one JSON-RPC message per POST");
   auto* obj = v.if_object();
   if (!obj) return fail(code::invalid_request, "Body must be a JSON-RPC object");
-  json::value id = nullptr;
+  json::value id(nullptr, out.storage());
   if (auto* p = obj->if_contains("id")) id = *p;
   auto* ver = obj->if_contains("jsonrpc");
   if (!ver || !ver->is_string() || ver->get_string() != "2.0")
@@ -62,9 +62,15 @@ std::optional<decode_error> decode(json::value&& v, message& out) {
 std::optional<decode_error> parse(std::string_view text, message& out) {
   json::parse_options opt;
   opt.max_depth = 64;  // deep nesting is a DoS vector, and no MCP message needs it
+  // The parser's own stack starts on ours: a typical message needs no heap for it.
+  unsigned char temp[2048];
+  json::parser p(json::storage_ptr(), opt, temp, sizeof temp);
+  p.reset(out.storage());
   boost::system::error_code ec;
-  json::value v = json::parse(text, ec, {}, opt);
+  p.write(text.data(), text.size(), ec);
   if (ec) return fail(code::parse_error, "Parse error: body is not valid JSON (" + ec.message() + ")");
+  // Constructed, not assigned: assignment would copy the tree into the target's storage.
+  json::value v = p.release();
   return decode(std::move(v), out);
 }
 

@@ -26,7 +26,12 @@ struct code {
 enum class kind { request, notification, response, error_response };
 
 /// A decoded message. `id` is null for notifications; for requests it is a string or integer.
+/// Its JSON lives in the storage given at construction (parse() decodes into it).
 struct message {
+  message() = default;
+  explicit message(json::storage_ptr sp) : id(sp), params(sp), result(sp), error(sp) {}
+  const json::storage_ptr& storage() const noexcept { return params.storage(); }
+
   kind type = kind::request;
   json::value id;                  ///< request id (string or int64), null when absent
   std::string method;
@@ -46,7 +51,8 @@ struct decode_error {
 /// non-object params. Never throws.
 std::optional<decode_error> decode(json::value&& v, message& out);
 
-/// Parses `text` as JSON (bounded depth) then decodes it. Parse failures give -32700.
+/// Parses `text` as JSON (bounded depth) into `out.storage()`, then decodes it. Parse failures
+/// give -32700.
 std::optional<decode_error> parse(std::string_view text, message& out);
 
 /// {"jsonrpc":"2.0","id":..,"result":..}

@@ -1,5 +1,6 @@
 #include "ops/metrics.hpp"
 
+#include <charconv>
 #include <cstdio>
 
 namespace mcpx::ops {
@@ -15,10 +16,21 @@ constexpr std::string_view known_methods[] = {
     "tasks/get", "tasks/update", "tasks/cancel", "notifications/initialized", "notifications/cancelled",
     "GET", "POST", "DELETE"};
 
-std::string method_label(std::string_view m) {
+std::string_view method_label(std::string_view m) {
   for (auto k : known_methods)
-    if (k == m) return std::string(m);
-  return m.empty() ? std::string() : "other";
+    if (k == m) return k;
+  return m.empty() ? std::string_view() : "other";
+}
+
+void append_label_value(std::string& out, std::string_view v) {
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
 }
 
 void fmt(std::string& out, double v) {
@@ -32,14 +44,7 @@ void fmt(std::string& out, double v) {
 std::string label_value(std::string_view v) {
   std::string out;
   out.reserve(v.size());
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
+  append_label_value(out, v);
   return out;
 }
 
@@ -57,15 +62,29 @@ metrics::shard& metrics::local_shard() {
 }
 
 void metrics::record(const http::request_record& r) {
-  std::string tool;
-  if (r.rpc_method == "tools/call") tool = known_tool_ && known_tool_(r.name) ? r.name : "other";
-  std::string key = "method=\"" + method_label(r.rpc_method.empty() ? r.http_method : r.rpc_method) +
-                    "\",tool=\"" + label_value(tool) +
-                    "\",status=\"" + std::to_string(r.status) + "\",error_class=\"" + label_value(r.error_class) + "\"";
+  std::string_view tool;
+  if (r.rpc_method == "tools/call") tool = known_tool_ && known_tool_(r.name) ? std::string_view(r.name) : "other";
+  // The label set is rendered into a per-thread buffer and looked up without a copy: a
+  // request whose series exists already allocates nothing here.
+  thread_local std::string key;
+  key.clear();
+  key += "method=\"";
+  key += method_label(r.rpc_method.empty() ? r.http_method : r.rpc_method);
+  key += "\",tool=\"";
+  append_label_value(key, tool);
+  key += "\",status=\"";
+  char digits[16];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, r.status);
+  key.append(digits, end);
+  key += "\",error_class=\"";
+  append_label_value(key, r.error_class);
+  key += '"';
   double ms = static_cast<double>(r.latency.count()) / 1000.0;
   auto& s = local_shard();
   std::lock_guard lock(s.mu);
-  auto& ser = s.by_labels[key];
+  auto it = s.by_labels.find(std::string_view(key));
+  if (it == s.by_labels.end()) it = s.by_labels.emplace(key, series{}).first;
+  auto& ser = it->second;
   ++ser.count;
   ser.sum_ms += ms;
   for (std::size_t i = 0; i < buckets_ms.size(); ++i)

@@ -38,7 +38,7 @@ class metrics {
   };
   struct shard {
     std::mutex mu;
-    std::map<std::string, series> by_labels;  // key: rendered label set
+    std::map<std::string, series, std::less<>> by_labels;  // key: rendered label set
   };
   shard& local_shard();
 

@@ -11,10 +11,31 @@ dispatcher::dispatcher(const registry& reg, const server_info& info, const optio
       info_(info),
       opts_(opts),
       state_codec_(opts.state_secret, opts.request_state_ttl),
-      tasks_(std::make_unique<task_registry>(opts.task_ttl, opts.task_poll_interval)) {}
+      tasks_(std::make_unique<task_registry>(opts.task_ttl, opts.task_poll_interval)),
+      modern_capabilities_(server_capabilities(true)) {}
 
 bool dispatcher::runs_user_code(std::string_view m) noexcept {
   return m == "tools/call" || m == "resources/read" || m == "prompts/get" || m == "completion/complete";
+}
+
+call call::copy_to_heap() const {
+  call o;  // default storage: each assignment below copies into it
+  o.msg.type = msg.type;
+  o.msg.id = msg.id;
+  o.msg.method = msg.method;
+  o.msg.params = msg.params;
+  o.msg.result = msg.result;
+  o.msg.error = msg.error;
+  o.rev = rev;
+  o.client_capabilities = client_capabilities;
+  o.client_info = client_info;
+  o.min_log_level = min_log_level;
+  o.session_id = session_id;
+  o.meta = meta;
+  o.session = session;
+  o.task = task;
+  o.on_io_thread = on_io_thread;
+  return o;
 }
 
 bool dispatcher::runs_on_io_thread(const call& c) const {
@@ -30,22 +51,28 @@ outcome dispatcher::error(const json::value& id, int c, std::string_view message
 }
 
 outcome dispatcher::ok(const call& c, json::object result, bool cacheable) const {
+  // Built in the call's storage (the request arena on the I/O thread); `result` moves in
+  // without a copy when it was built there too.
+  const auto& sp = c.storage();
   if (is_modern(c.rev)) {
+    result.reserve(result.size() + 4);
     if (!result.contains("resultType")) result["resultType"] = "complete";
     if (cacheable) {
       if (!result.contains("ttlMs")) result["ttlMs"] = opts_.list_ttl.count();
       if (!result.contains("cacheScope")) result["cacheScope"] = "public";
     }
     auto& meta = result["_meta"];
-    if (!meta.is_object()) meta = json::object{};
-    meta.as_object()["io.modelcontextprotocol/serverInfo"] =
-        json::object{{"name", info_.name}, {"version", info_.version}};
+    if (!meta.is_object()) meta = json::object(sp);
+    json::object si(2, sp);
+    si.emplace("name", info_.name);
+    si.emplace("version", info_.version);
+    meta.as_object()["io.modelcontextprotocol/serverInfo"] = std::move(si);
   }
-  json::object msg;
-  msg["jsonrpc"] = "2.0";
-  msg["id"] = c.msg.id;
-  msg["result"] = std::move(result);
-  return outcome{std::move(msg), 200};
+  json::object msg(3, sp);
+  msg.emplace("jsonrpc", "2.0");
+  msg.emplace("id", c.msg.id);
+  msg.emplace("result", std::move(result));
+  return outcome{json::value(std::move(msg)), 200};
 }
 
 json::object dispatcher::server_capabilities(bool modern) const {
@@ -72,11 +99,11 @@ json::object dispatcher::initialize_result(std::string_view version) const {
 }
 
 outcome dispatcher::discover(const call& c) const {
-  json::object r;
-  json::array versions;
+  json::object r(4, c.storage());
+  json::array versions(c.storage());
   for (auto v : supported_versions) versions.emplace_back(v);
   r["supportedVersions"] = std::move(versions);
-  r["capabilities"] = server_capabilities(true);
+  r["capabilities"] = modern_capabilities_;  // copied into the call's storage
   if (!info_.instructions.empty()) r["instructions"] = info_.instructions;
   return ok(c, std::move(r), true);
 }

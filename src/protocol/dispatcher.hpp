@@ -42,8 +42,19 @@ class session_hooks {
   virtual void unsubscribe(const std::string& uri) = 0;
 };
 
-/// One request, normalized whatever revision it came in.
+/// One request, normalized whatever revision it came in. Its JSON lives in the storage of
+/// its message: the connection's per-request arena on the I/O thread (see copy_to_heap()).
 struct call {
+  call() = default;
+  /// Takes `m` with its storage; the objects below are built in the same one.
+  explicit call(jsonrpc::message m)
+      : msg(std::move(m)), client_capabilities(msg.storage()), client_info(msg.storage()), meta(msg.storage()) {}
+  /// Where this call's JSON (and its response's) is allocated.
+  const json::storage_ptr& storage() const noexcept { return msg.storage(); }
+  /// A deep copy on the heap, for a worker: it may outlive the request's arena (tasks,
+  /// released streams, a client that hung up).
+  call copy_to_heap() const;
+
   jsonrpc::message msg;
   revision rev = revision::v2026_07_28;
   json::object client_capabilities;
@@ -112,6 +123,7 @@ class dispatcher {
   const options& opts_;
   request_state_codec state_codec_;
   std::unique_ptr<task_registry> tasks_;
+  json::object modern_capabilities_;  ///< server/discover's, built once
 };
 
 }  // namespace mcpx::protocol

@@ -58,8 +58,8 @@ json::object unexpected_error_result(std::string_view tool, std::string_view wha
   return r;
 }
 
-json::object encode_tool_result(tool_result&& r) {
-  json::object o;
+json::object encode_tool_result(tool_result&& r, const json::storage_ptr& sp) {
+  json::object o(4, sp);
   o["content"] = std::move(r.content);
   if (!r.structured.is_null()) o["structuredContent"] = std::move(r.structured);
   if (r.is_error) o["isError"] = true;

@@ -15,6 +15,7 @@ json::object tool_error_result(const tool_error& e);
 /// An exception the handler did not classify: SERVER_ERROR with a correlation id; the
 /// original message goes to the log, not to the client.
 json::object unexpected_error_result(std::string_view tool, std::string_view what);
-json::object encode_tool_result(tool_result&& r);
+/// The CallToolResult, built in `sp` (the handler's JSON is copied there).
+json::object encode_tool_result(tool_result&& r, const json::storage_ptr& sp = {});
 
 }  // namespace mcpx::protocol

@@ -33,16 +33,21 @@ static outcome with_input(const call& c, outbound& out, const options& opts, con
                           Body&& body, auto&& ok, auto&& fail, const dispatcher* d = nullptr,
                           task_registry* tasks = nullptr) {
   handler_context ctx(c, out, opts.client_request_timeout, d, tasks);
-  std::string binding;
+  // The digest binding a requestState to this request is needed only when a state comes in or
+  // goes out; most calls have neither, and it costs a serialization and a SHA-256.
+  std::optional<std::string> bound;
+  auto binding = [&]() -> const std::string& {
+    if (!bound) bound = request_state_codec::binding_for(c.msg.method, params_of(c));
+    return *bound;
+  };
   if (is_modern(c.rev)) {
     const auto& p = params_of(c);
-    binding = request_state_codec::binding_for(c.msg.method, p);
     json::object prior;
     json::value st = nullptr;
     if (auto* rs = p.if_contains("requestState")) {
       if (!rs->is_string()) return fail(code::invalid_params, "Invalid params: \"requestState\" must be a string", nullptr, 400);
       std::string why;
-      auto payload = codec.open(rs->get_string(), binding, &why);
+      auto payload = codec.open(rs->get_string(), binding(), &why);
       if (!payload) return fail(code::invalid_params, "Invalid params: " + why, nullptr, 400);
       if (auto* a = payload->if_contains("a"); a && a->is_object()) prior = std::move(a->get_object());
       if (auto* s = payload->if_contains("s")) st = std::move(*s);
@@ -57,7 +62,7 @@ static outcome with_input(const call& c, outbound& out, const options& opts, con
     json::object r;
     r["resultType"] = "input_required";
     r["inputRequests"] = std::move(ir.requests);
-    r["requestState"] = codec.seal(ctx.state_payload(), binding);
+    r["requestState"] = codec.seal(ctx.state_payload(), binding());
     return ok(std::move(r));
   } catch (missing_capability& mc) {
     std::string names;
@@ -122,7 +127,7 @@ outcome dispatcher::call_tool(call& c, outbound& out) const {
       if (auto v = tool->output_validator->validate(r.structured))
         return okf(unexpected_error_result(tool->name, "structured content violates the output schema: " + v->message));
     }
-    return okf(encode_tool_result(std::move(r)));
+    return okf(encode_tool_result(std::move(r), c.storage()));
   }, okf, fail, this, tasks_.get());
   // A call that became a task answered already; its outcome goes to the task record.
   if (c.task && !c.task->try_finish() && c.task->is_detached() && o.message.is_object())

@@ -20,16 +20,6 @@ bool header_safe(std::string_view v) {
   return true;
 }
 
-std::optional<std::string> header(const http::request& req, std::string_view name) {
-  auto it = req.find(name);
-  if (it == req.end()) return std::nullopt;
-  std::string_view v = it->value();
-  // Optional whitespace around a field value is not part of it (RFC 9110 5.5).
-  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-  return std::string(v);
-}
-
 const json::value* value_at(const json::value& root, const std::vector<std::string>& path) {
   const json::value* v = &root;
   for (auto& k : path) {
@@ -66,7 +56,7 @@ std::optional<rule_violation> check_param_headers(const http::request& req, cons
   if (!args) args = &empty;
   for (auto& hp : tool->header_params) {
     const json::value* v = value_at(*args, hp.path);
-    auto h = header(req, "Mcp-Param-" + hp.name);
+    auto h = header_value(req, "Mcp-Param-" + hp.name);
     if (!v || v->is_null()) {
       if (h) return mismatch("Mcp-Param-" + hp.name + " header sent but the argument is absent");
       continue;
@@ -81,6 +71,16 @@ std::optional<rule_violation> check_param_headers(const http::request& req, cons
 }
 
 }  // namespace
+
+std::optional<std::string_view> header_value(const http::request& req, std::string_view name) {
+  auto it = req.find(name);
+  if (it == req.end()) return std::nullopt;
+  std::string_view v = it->value();
+  // Optional whitespace around a field value is not part of it (RFC 9110 5.5).
+  while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+  while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+  return v;
+}
 
 std::optional<std::string> decode_header_value(std::string_view v) {
   if (!header_safe(v)) return std::nullopt;
@@ -104,14 +104,14 @@ std::optional<rule_violation> check_modern_request(const http::request& req, con
   if (!caps || !caps->is_object())
     return rule_violation{code::invalid_params,
                           "Invalid params: _meta[\"io.modelcontextprotocol/clientCapabilities\"] is required (an object)"};
-  auto version_h = header(req, "MCP-Protocol-Version");
+  auto version_h = header_value(req, "MCP-Protocol-Version");
   if (!version_h) return mismatch("missing MCP-Protocol-Version header");
   if (*version_h != pv->get_string())
-    return mismatch("MCP-Protocol-Version header '" + *version_h + "' does not match _meta protocolVersion '" +
+    return mismatch("MCP-Protocol-Version header '" + std::string(*version_h) + "' does not match _meta protocolVersion '" +
                     std::string(pv->get_string()) + "'");
-  auto method_h = header(req, "Mcp-Method");
+  auto method_h = header_value(req, "Mcp-Method");
   if (!method_h) return mismatch("missing Mcp-Method header");
-  if (*method_h != msg.method) return mismatch("Mcp-Method header '" + *method_h + "' does not match method '" + msg.method + "'");
+  if (*method_h != msg.method) return mismatch("Mcp-Method header '" + std::string(*method_h) + "' does not match method '" + msg.method + "'");
   std::string_view name_key = msg.method == "tools/call" || msg.method == "prompts/get" ? "name"
                               : msg.method == "resources/read"                       ? "uri"
                               : msg.method == "tasks/get" || msg.method == "tasks/update" ||
@@ -120,11 +120,17 @@ std::optional<rule_violation> check_modern_request(const http::request& req, con
                                   : "";
   if (!name_key.empty()) {
     auto* body_name = msg.params.is_object() ? msg.params.get_object().if_contains(name_key) : nullptr;
-    auto name_h = header(req, "Mcp-Name");
+    auto name_h = header_value(req, "Mcp-Name");
     if (!name_h) return mismatch("missing Mcp-Name header");
-    auto decoded = decode_header_value(*name_h);
-    if (!decoded) return mismatch("Mcp-Name header has an invalid encoding");
-    if (!body_name || !body_name->is_string() || *decoded != body_name->get_string())
+    if (!header_safe(*name_h)) return mismatch("Mcp-Name header has an invalid encoding");
+    // A plain name compares as it is; only a base64 sentinel needs decoding (and a copy).
+    std::optional<std::string> decoded;
+    if (name_h->starts_with("=?base64?")) {
+      decoded = decode_header_value(*name_h);
+      if (!decoded) return mismatch("Mcp-Name header has an invalid encoding");
+    }
+    std::string_view name = decoded ? std::string_view(*decoded) : *name_h;
+    if (!body_name || !body_name->is_string() || name != std::string_view(body_name->get_string()))
       return mismatch("Mcp-Name header does not match params." + std::string(name_key));
   }
   if (msg.method == "tools/call")

@@ -21,6 +21,9 @@ struct rule_violation {
 std::optional<rule_violation> check_modern_request(const http::request& req, const jsonrpc::message& msg,
                                                    const protocol::registry& reg);
 
+/// The value of header `name` without surrounding whitespace, viewing into `req`; nullopt when absent.
+std::optional<std::string_view> header_value(const http::request& req, std::string_view name);
+
 /// Decodes a "=?base64?...?=" header value; plain values pass through. nullopt when invalid.
 std::optional<std::string> decode_header_value(std::string_view v);
 

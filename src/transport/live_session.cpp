@@ -21,6 +21,19 @@ bool live_session::resolve(const std::string& rid, std::optional<json::value> re
   return true;
 }
 
+const live_session::client_decl& live_session::client(const state::session_record& rec) {
+  std::call_once(client_once_, [&] {
+    auto object = [](const std::string& text) {
+      boost::system::error_code ec;
+      auto v = json::parse(text, ec);
+      return !ec && v.is_object() ? std::move(v.get_object()) : json::object{};
+    };
+    client_.capabilities = object(rec.client_capabilities_json);
+    client_.info = object(rec.client_info_json);
+  });
+  return client_;
+}
+
 void session_hooks_impl::set_log_level(log_level l) {
   rec_.log_level = std::string(to_string(l));
   store_.update(rec_);
@@ -36,20 +49,20 @@ void session_hooks_impl::unsubscribe(const std::string& uri) {
   store_.update(rec_);
 }
 
-std::shared_ptr<live_session> live_sessions::get(const std::string& id) {
+std::shared_ptr<live_session> live_sessions::get(std::string_view id) {
   std::lock_guard lock(mu_);
-  auto& p = map_[id];
-  if (!p) p = std::make_shared<live_session>(id);
-  return p;
+  auto it = map_.find(id);
+  if (it == map_.end()) it = map_.emplace(std::string(id), std::make_shared<live_session>(std::string(id))).first;
+  return it->second;
 }
 
-std::shared_ptr<live_session> live_sessions::find(const std::string& id) {
+std::shared_ptr<live_session> live_sessions::find(std::string_view id) {
   std::lock_guard lock(mu_);
   auto it = map_.find(id);
   return it == map_.end() ? nullptr : it->second;
 }
 
-void live_sessions::erase(const std::string& id) {
+void live_sessions::erase(std::string_view id) {
   std::shared_ptr<live_session> s;
   {
     std::lock_guard lock(mu_);

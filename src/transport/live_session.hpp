@@ -38,8 +38,19 @@ struct live_session {
   std::map<std::string, std::weak_ptr<protocol::outbound>> streams;   // in-flight, by stream name
   std::atomic<std::uint64_t> next_id{0};
 
+  /// What the client declared at initialize, parsed from the session record on first use.
+  struct client_decl {
+    json::object capabilities, info;
+  };
+  /// Parses `rec`'s capabilities and client info once; they never change after initialize.
+  const client_decl& client(const state::session_record& rec);
+
   /// Resolves a pending server-to-client request from the client's JSON-RPC response.
   bool resolve(const std::string& id, std::optional<json::value> result, std::string error);
+
+ private:
+  std::once_flag client_once_;
+  client_decl client_;
 };
 
 /// The session record plus the hooks the dispatcher uses to update it.
@@ -59,9 +70,9 @@ class session_hooks_impl final : public protocol::session_hooks {
 /// Process-local live sessions, created on first use of a session id.
 class live_sessions {
  public:
-  std::shared_ptr<live_session> get(const std::string& id);
-  std::shared_ptr<live_session> find(const std::string& id);
-  void erase(const std::string& id);
+  std::shared_ptr<live_session> get(std::string_view id);
+  std::shared_ptr<live_session> find(std::string_view id);
+  void erase(std::string_view id);
   /// Streams of sessions subscribed to `uri` get a resources/updated notification.
   std::vector<std::shared_ptr<live_session>> all();
   /// Ends every session's streams and waits (shutdown).
@@ -69,7 +80,7 @@ class live_sessions {
 
  private:
   std::mutex mu_;
-  std::map<std::string, std::shared_ptr<live_session>> map_;
+  std::map<std::string, std::shared_ptr<live_session>, std::less<>> map_;
 };
 
 }  // namespace mcpx::transport

@@ -6,6 +6,19 @@
 
 namespace mcpx::transport {
 
+/// Boost.JSON allocates through boost::container::pmr; the connection's arena is a std::pmr
+/// resource. Deallocation is a no-op there, so JSON in it costs a pointer bump.
+class json_arena final : public boost::json::memory_resource {
+ public:
+  explicit json_arena(std::pmr::memory_resource* r) : r_(r) {}
+
+ private:
+  void* do_allocate(std::size_t n, std::size_t align) override { return r_->allocate(n, align); }
+  void do_deallocate(void* p, std::size_t n, std::size_t align) override { r_->deallocate(p, n, align); }
+  bool do_is_equal(const boost::json::memory_resource& o) const noexcept override { return this == &o; }
+  std::pmr::memory_resource* r_;
+};
+
 inline http::reply json_reply_text(unsigned status, std::string body) {
   http::reply r;
   r.head.result(status);

@@ -43,42 +43,38 @@ std::string random_session_id() {
   return s;
 }
 
-std::optional<std::string> header(const http::request& req, std::string_view name) {
-  auto it = req.find(name);
-  if (it == req.end()) return std::nullopt;
-  return std::string(it->value());
-}
 
 bool loopback_host(std::string_view host) {
   return host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1";
 }
 
-json::object meta_of(const jsonrpc::message& m) {
-  if (!m.params.is_object()) return {};
+const json::object& meta_of(const jsonrpc::message& m) {
+  static const json::object empty;
+  if (!m.params.is_object()) return empty;
   auto* meta = m.params.get_object().if_contains("_meta");
-  return meta && meta->is_object() ? meta->get_object() : json::object{};
+  return meta && meta->is_object() ? meta->get_object() : empty;
 }
 
 bool accepts(const http::request& req, std::string_view type) {
-  auto a = header(req, "Accept");
+  auto a = header_value(req, "Accept");
   if (!a) return true;  // no Accept header: anything goes (RFC 9110)
-  return a->find(type) != std::string::npos || a->find("*/*") != std::string::npos;
+  return a->find(type) != std::string_view::npos || a->find("*/*") != std::string_view::npos;
 }
 
 }  // namespace
 
 bool streamable_http::origin_allowed(const http::request& req) const {
   // DNS rebinding: a server on loopback answers only requests addressed to a loopback name.
-  if (auto host = header(req, "Host"); host && !opts_.allowed_hosts.empty()) {
+  if (auto host = header_value(req, "Host"); host && !opts_.allowed_hosts.empty()) {
     auto colon = host->rfind(':');
-    std::string name = colon != std::string::npos && host->find(']') < colon ? host->substr(0, colon)
-                       : colon != std::string::npos && host->find(']') == std::string::npos ? host->substr(0, colon)
-                                                                                           : *host;
+    std::string_view name = colon != std::string_view::npos && host->find(']') < colon ? host->substr(0, colon)
+                            : colon != std::string_view::npos && host->find(']') == std::string_view::npos ? host->substr(0, colon)
+                                                                                                : *host;
     bool ok = false;
     for (auto& h : opts_.allowed_hosts) ok = ok || h == name;
     if (!ok) return false;
   }
-  auto origin = header(req, "Origin");
+  auto origin = header_value(req, "Origin");
   if (!origin) return true;  // non-browser clients send none
   for (auto& o : opts_.allowed_origins)
     if (o == *origin) return true;
@@ -119,15 +115,18 @@ net::awaitable<http::reply> streamable_http::route(http::request& req, const htt
 }
 
 net::awaitable<http::reply> streamable_http::post(http::request& req, const http::peer_info& peer) {
-  if (auto ct = header(req, "Content-Type"); !ct || ct->find("application/json") == std::string::npos)
+  if (auto ct = header_value(req, "Content-Type"); !ct || ct->find("application/json") == std::string_view::npos)
     co_return json_reply(415, jsonrpc::make_error(nullptr, code::invalid_request,
                                                   "Unsupported Media Type: Content-Type must be application/json"));
   if (!accepts(req, "application/json") && !accepts(req, "text/event-stream"))
     co_return json_reply(406, jsonrpc::make_error(nullptr, code::invalid_request,
                                                   "Not Acceptable: Accept must include application/json and text/event-stream"));
-  jsonrpc::message msg;
+  // The message, the call built from it and its response live in the connection's
+  // per-request arena; run() copies to the heap what a worker keeps.
+  json_arena arena(peer.arena);
+  jsonrpc::message msg{json::storage_ptr(&arena)};
   if (auto e = jsonrpc::parse(req.body(), msg)) co_return json_reply(400, jsonrpc::make_error(e->id, e->code, e->message));
-  auto sid = header(req, "Mcp-Session-Id");
+  auto sid = header_value(req, "Mcp-Session-Id");
   if (auto* rec = peer.record.get()) {
     rec->rpc_method = msg.method;
     if (!msg.id.is_null()) rec->rpc_id = json::serialize(msg.id);
@@ -150,10 +149,10 @@ net::awaitable<http::reply> streamable_http::post(http::request& req, const http
       }
     }
   }
-  if (sid) co_return co_await post_legacy(req, std::move(msg), *sid, peer);
+  if (sid) co_return co_await post_legacy(req, std::move(msg), std::string(*sid), peer);
   // Era: a request without a session is modern when it carries _meta or a modern version
   // header; initialize (and anything naming a legacy version without _meta) is legacy.
-  auto version_h = header(req, "MCP-Protocol-Version");
+  auto version_h = header_value(req, "MCP-Protocol-Version");
   bool has_meta = msg.params.is_object() && msg.params.get_object().contains("_meta");
   auto hrev = version_h ? protocol::parse_revision(*version_h) : std::nullopt;
   bool legacy_header = hrev && !protocol::is_modern(*hrev);
@@ -173,8 +172,8 @@ net::awaitable<http::reply> streamable_http::post_modern(http::request& req, jso
                                                   "Bad Request: 2026-07-28 clients must not send JSON-RPC responses"));
   if (auto v = check_modern_request(req, msg, reg_)) co_return json_reply(400, jsonrpc::make_error(msg.id, v->code, v->message, v->data));
   if (msg.type == jsonrpc::kind::notification) co_return empty_reply(202);
-  protocol::call c;
-  c.meta = meta_of(msg);
+  protocol::call c(std::move(msg));
+  c.meta = meta_of(c.msg);
   c.rev = revision::v2026_07_28;
   if (auto* caps = c.meta.if_contains("io.modelcontextprotocol/clientCapabilities"); caps && caps->is_object())
     c.client_capabilities = caps->get_object();
@@ -182,7 +181,6 @@ net::awaitable<http::reply> streamable_http::post_modern(http::request& req, jso
     c.client_info = info->get_object();
   if (auto* lv = c.meta.if_contains("io.modelcontextprotocol/logLevel"); lv && lv->is_string())
     c.min_log_level = parse_log_level(lv->get_string());
-  c.msg = std::move(msg);
   if (c.msg.method == "subscriptions/listen") co_return co_await listen(std::move(c));
   co_return co_await run(std::move(c), nullptr, {}, peer);
 }

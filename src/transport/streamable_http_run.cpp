@@ -1,5 +1,6 @@
 // Running one request, and the legacy session paths (POST with a session, GET, DELETE).
 #include "jsonrpc/message.hpp"
+#include "transport/header_rules.hpp"
 #include "transport/inline_outbound.hpp"
 #include "transport/replies.hpp"
 #include "transport/request_outbound.hpp"
@@ -11,17 +12,6 @@ using code = jsonrpc::code;
 
 namespace {
 
-std::optional<std::string> header(const http::request& req, std::string_view name) {
-  auto it = req.find(name);
-  if (it == req.end()) return std::nullopt;
-  return std::string(it->value());
-}
-
-json::object parse_object(const std::string& s) {
-  boost::system::error_code ec;
-  auto v = json::parse(s, ec);
-  return !ec && v.is_object() ? std::move(v.get_object()) : json::object{};
-}
 
 http::reply outcome_reply(const protocol::outcome& o) {
   if (o.message.is_null()) return empty_reply(o.http_status == 200 ? 202 : o.http_status);
@@ -35,12 +25,14 @@ http::reply streamable_http::run_here(protocol::call& c, const std::shared_ptr<l
                                      const net::any_io_executor& ex) {
   c.on_io_thread = true;
   inline_outbound out;
-  protocol::outcome o;
-  try {
-    o = dispatcher_.dispatch(c, out);
-  } catch (const std::exception&) {
-    o = protocol::dispatcher::error(c.msg.id, code::internal_error, "Internal error");
-  }
+  // Initialized, not assigned: assigning would copy the response out of the call's storage.
+  protocol::outcome o = [&] {
+    try {
+      return dispatcher_.dispatch(c, out);
+    } catch (const std::exception&) {
+      return protocol::dispatcher::error(c.msg.id, code::internal_error, "Internal error");
+    }
+  }();
   annotate_outcome(peer.record.get(), o.message);
   if (out.notifications().empty()) return outcome_reply(o);
   // Notifications came first: the same SSE reply (event ids, priming) as from a worker.
@@ -77,7 +69,8 @@ net::awaitable<http::reply> streamable_http::run(protocol::call c, std::shared_p
   c.session = nullptr;  // user-code methods never touch session state, and the hooks die with this frame
   std::shared_ptr<protocol::task_slot> slot;
   if (dispatcher_.task_capable(c)) c.task = slot = std::make_shared<protocol::task_slot>();
-  auto cp = std::make_shared<protocol::call>(std::move(c));
+  // The worker may outlive this request's arena (a task, a released stream, a hang-up).
+  auto cp = std::make_shared<protocol::call>(c.copy_to_heap());
   pool_.submit([this, cp, out, s, key, rec = peer.record] {
     protocol::outcome o;
     try {
@@ -120,19 +113,19 @@ net::awaitable<http::reply> streamable_http::post_legacy(http::request& req, jso
   auto rec = sessions_->touch(sid);
   if (!rec)
     co_return json_reply(404, jsonrpc::make_error(msg.id, -32001, "Session not found: it expired or was deleted; send initialize to start a new one"));
-  if (auto vh = header(req, "MCP-Protocol-Version")) {
+  if (auto vh = header_value(req, "MCP-Protocol-Version")) {
     // Any legacy revision we speak is accepted, not only the negotiated one (seen from real clients).
     auto hrev = protocol::parse_revision(*vh);
     if (!hrev || protocol::is_modern(*hrev))
       co_return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request,
-                                                    "Bad Request: unsupported MCP-Protocol-Version '" + *vh +
+                                                    "Bad Request: unsupported MCP-Protocol-Version '" + std::string(*vh) +
                                                         "' for this session (negotiated " + rec->protocol_version + ")"));
   }
   auto live = live_.get(sid);
   if (msg.type == jsonrpc::kind::response || msg.type == jsonrpc::kind::error_response) {
     std::string rid = msg.id.is_string() ? std::string(msg.id.get_string()) : json::serialize(msg.id);
-    if (msg.type == jsonrpc::kind::response)
-      live->resolve(rid, std::move(msg.result), {});
+    if (msg.type == jsonrpc::kind::response)  // copied off the request arena: a worker reads it later
+      live->resolve(rid, json::value(msg.result, json::storage_ptr()), {});
     else
       live->resolve(rid, std::nullopt, msg.error.is_object() && msg.error.get_object().contains("message")
                                            ? json::value_to<std::string>(msg.error.get_object().at("message"))
@@ -152,43 +145,43 @@ net::awaitable<http::reply> streamable_http::post_legacy(http::request& req, jso
   }
   if (msg.method == "initialize")
     co_return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request, "Bad Request: session already initialized"));
+  // Capabilities and client info never change after initialize: parsed once per session.
+  const auto& client = live->client(*rec);
   if (auto* r = peer.record.get()) {
     r->protocol_version = rec->protocol_version;
-    if (auto ci = parse_object(rec->client_info_json); ci.contains("name") && ci.at("name").is_string())
-      r->client = ci.at("name").get_string();
+    if (auto* n = client.info.if_contains("name"); n && n->is_string()) r->client = n->get_string();
   }
-  protocol::call c;
+  protocol::call c(std::move(msg));
   c.rev = *protocol::parse_revision(rec->protocol_version);
-  c.client_capabilities = parse_object(rec->client_capabilities_json);
-  c.client_info = parse_object(rec->client_info_json);
+  c.client_capabilities = client.capabilities;  // copies into the request arena: no malloc
+  c.client_info = client.info;
   // Until logging/setLevel, a legacy client gets every log message.
   c.min_log_level = rec->log_level.empty() ? std::optional(log_level::debug) : parse_log_level(rec->log_level);
   c.session_id = sid;
-  if (msg.params.is_object())
-    if (auto* m = msg.params.get_object().if_contains("_meta"); m && m->is_object()) c.meta = m->get_object();
-  session_hooks_impl hooks(*sessions_, *rec);
+  if (c.msg.params.is_object())
+    if (auto* m = c.msg.params.get_object().if_contains("_meta"); m && m->is_object()) c.meta = m->get_object();
+  session_hooks_impl hooks(*sessions_, std::move(*rec));
   c.session = &hooks;
-  c.msg = std::move(msg);
   std::string stream_name = "r" + std::to_string(live->next_id.fetch_add(1) + 1);
   co_return co_await run(std::move(c), live, std::move(stream_name), peer);
 }
 
 net::awaitable<http::reply> streamable_http::get(http::request& req) {
-  auto sid = header(req, "Mcp-Session-Id");
+  auto sid = header_value(req, "Mcp-Session-Id");
   if (!sid) {
     auto r = json_reply(405, jsonrpc::make_error(nullptr, code::invalid_request,
                                                  "Method Not Allowed: GET needs an Mcp-Session-Id (2025-xx sessions only)"));
     r.head.set(http::bhttp::field::allow, "POST, DELETE");
     co_return r;
   }
-  auto a = header(req, "Accept");
-  if (a && a->find("text/event-stream") == std::string::npos && a->find("*/*") == std::string::npos)
+  auto a = header_value(req, "Accept");
+  if (a && a->find("text/event-stream") == std::string_view::npos && a->find("*/*") == std::string_view::npos)
     co_return json_reply(406, jsonrpc::make_error(nullptr, code::invalid_request, "Not Acceptable: Accept must include text/event-stream"));
   if (!sessions_->touch(*sid)) co_return json_reply(404, jsonrpc::make_error(nullptr, -32001, "Session not found"));
   auto live = live_.get(*sid);
   auto ex = co_await net::this_coro::executor;
   auto stream = std::make_shared<http::event_stream>(ex);
-  if (auto last = header(req, "Last-Event-ID")) {
+  if (auto last = header_value(req, "Last-Event-ID")) {
     std::string stream_name;
     auto events = events_->after(*sid, *last, &stream_name);
     if (events && stream_name != "g") {
@@ -199,7 +192,7 @@ net::awaitable<http::reply> streamable_http::get(http::request& req) {
         std::lock_guard lock(live->mu);
         if (auto it = live->streams.find(stream_name); it != live->streams.end()) running = it->second.lock();
       }
-      if (running && static_cast<request_outbound&>(*running).resume(stream, *last)) co_return sse_reply(stream);
+      if (running && static_cast<request_outbound&>(*running).resume(stream, std::string(*last))) co_return sse_reply(stream);
       for (auto& e : *events)
         if (!e.data.empty()) stream->push({e.id, e.data});
       stream->close();
@@ -219,7 +212,7 @@ net::awaitable<http::reply> streamable_http::get(http::request& req) {
 }
 
 http::reply streamable_http::del(http::request& req) {
-  auto sid = header(req, "Mcp-Session-Id");
+  auto sid = header_value(req, "Mcp-Session-Id");
   if (!sid) return json_reply(400, jsonrpc::make_error(nullptr, code::invalid_request, "Bad Request: Mcp-Session-Id header is required"));
   if (!sessions_->erase(*sid)) return json_reply(404, jsonrpc::make_error(nullptr, -32001, "Session not found"));
   live_.erase(*sid);
