@@ -2,7 +2,22 @@
 
 namespace mcpx::ops {
 
+namespace {
+
+bool is_ops_path(std::string_view target) {
+  if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
+  return target == "/health" || target == "/health/ready" || target == "/metrics";
+}
+
+}  // namespace
+
 net::awaitable<http::reply> router::handle(http::request& req, const http::peer_info& peer) {
+  // Not a coroutine: MCP requests go straight to the transport's, with no frame of our own.
+  if (mcp_ && !is_ops_path(req.target())) return mcp_->handle(req, peer);
+  return handle_ops(req, peer);
+}
+
+net::awaitable<http::reply> router::handle_ops(http::request& req, const http::peer_info& peer) {
   std::string_view target = req.target();
   if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
   if (target == "/health" || target == "/health/ready") {
@@ -28,7 +43,7 @@ net::awaitable<http::reply> router::handle(http::request& req, const http::peer_
     r.head.result(http::bhttp::status::not_found);
     co_return r;
   }
-  co_return co_await mcp_->handle(req, peer);
+  co_return co_await mcp_->handle(req, peer);  // /metrics served elsewhere: the transport says 404
 }
 
 }  // namespace mcpx::ops

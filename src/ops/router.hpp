@@ -19,6 +19,7 @@ class router final : public http::handler {
   net::awaitable<http::reply> handle(http::request& req, const http::peer_info& peer) override;
 
  private:
+  net::awaitable<http::reply> handle_ops(http::request& req, const http::peer_info& peer);
   std::shared_ptr<http::handler> mcp_;
   health& health_;
   const metrics* metrics_;

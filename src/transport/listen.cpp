@@ -17,7 +17,7 @@ json::object tagged(const json::value& subscription_id) {
 
 }  // namespace
 
-net::awaitable<http::reply> streamable_http::listen(protocol::call c) {
+http::reply streamable_http::listen(protocol::call c, const net::any_io_executor& ex) {
   listener l;
   l.subscription_id = c.msg.id;
   json::object granted;
@@ -37,7 +37,6 @@ net::awaitable<http::reply> streamable_http::listen(protocol::call c) {
       granted["resourceSubscriptions"] = std::move(list);
     }
   }
-  auto ex = co_await net::this_coro::executor;
   auto stream = std::make_shared<http::event_stream>(ex);
   json::object params = tagged(c.msg.id);
   params["notifications"] = std::move(granted);
@@ -52,7 +51,7 @@ net::awaitable<http::reply> streamable_http::listen(protocol::call c) {
     });
     listeners_.push_back(std::move(l));
   }
-  co_return sse_reply(stream);
+  return sse_reply(stream);
 }
 
 void streamable_http::notify_listeners(const std::string& uri) {

@@ -85,7 +85,25 @@ bool streamable_http::origin_allowed(const http::request& req) const {
 }
 
 net::awaitable<http::reply> streamable_http::handle(http::request& req, const http::peer_info& peer) {
-  auto r = co_await route(req, peer);
+  // The one coroutine frame of the request path: the stages below are plain functions, and
+  // only a call handed to a worker (or a GET stream) waits here.
+  http::reply r;
+  if (auto refused = refuse(req)) {
+    r = std::move(*refused);
+  } else if (req.method() == http::bhttp::verb::post) {
+    auto next = post(req, peer, co_await net::this_coro::executor);
+    if (auto* w = std::get_if<on_worker>(&next))
+      r = co_await await_worker(std::move(*w));
+    else
+      r = std::move(std::get<http::reply>(next));
+  } else if (req.method() == http::bhttp::verb::get) {
+    r = co_await get(req);
+  } else if (req.method() == http::bhttp::verb::delete_) {
+    r = del(req);
+  } else {
+    r = json_reply(405, jsonrpc::make_error(nullptr, code::invalid_request, "Method not allowed"));
+    r.head.set(http::bhttp::field::allow, "GET, POST, DELETE");
+  }
   // Errors answered here (not by a handler) are classified from their body; they are rare.
   if (peer.record && peer.record->error_class.empty() && r.head.result_int() >= 400 && !r.stream) {
     boost::system::error_code ec;
@@ -95,47 +113,42 @@ net::awaitable<http::reply> streamable_http::handle(http::request& req, const ht
   co_return r;
 }
 
-net::awaitable<http::reply> streamable_http::route(http::request& req, const http::peer_info& peer) {
+std::optional<http::reply> streamable_http::refuse(const http::request& req) const {
   std::string_view target = req.target();
   auto q = target.find('?');
   if (q != std::string_view::npos) target = target.substr(0, q);
-  if (target != opts_.endpoint) co_return text_reply(404, "Not found\n");
+  if (target != opts_.endpoint) return text_reply(404, "Not found\n");
   if (!origin_allowed(req))
-    co_return json_reply(403, jsonrpc::make_error(nullptr, code::invalid_request, "Forbidden: Origin not allowed"));
-  switch (req.method()) {
-    case http::bhttp::verb::post: co_return co_await post(req, peer);
-    case http::bhttp::verb::get: co_return co_await get(req);
-    case http::bhttp::verb::delete_: co_return del(req);
-    default: {
-      auto r = json_reply(405, jsonrpc::make_error(nullptr, code::invalid_request, "Method not allowed"));
-      r.head.set(http::bhttp::field::allow, "GET, POST, DELETE");
-      co_return r;
-    }
-  }
+    return json_reply(403, jsonrpc::make_error(nullptr, code::invalid_request, "Forbidden: Origin not allowed"));
+  return std::nullopt;
 }
 
-net::awaitable<http::reply> streamable_http::post(http::request& req, const http::peer_info& peer) {
+streamable_http::step streamable_http::post(http::request& req, const http::peer_info& peer,
+                                            const net::any_io_executor& ex) {
   if (auto ct = header_value(req, "Content-Type"); !ct || ct->find("application/json") == std::string_view::npos)
-    co_return json_reply(415, jsonrpc::make_error(nullptr, code::invalid_request,
+    return json_reply(415, jsonrpc::make_error(nullptr, code::invalid_request,
                                                   "Unsupported Media Type: Content-Type must be application/json"));
   if (!accepts(req, "application/json") && !accepts(req, "text/event-stream"))
-    co_return json_reply(406, jsonrpc::make_error(nullptr, code::invalid_request,
+    return json_reply(406, jsonrpc::make_error(nullptr, code::invalid_request,
                                                   "Not Acceptable: Accept must include application/json and text/event-stream"));
   // The message, the call built from it and its response live in the connection's
   // per-request arena; run() copies to the heap what a worker keeps.
   json_arena arena(peer.arena);
   jsonrpc::message msg{json::storage_ptr(&arena)};
-  if (auto e = jsonrpc::parse(req.body(), msg)) co_return json_reply(400, jsonrpc::make_error(e->id, e->code, e->message));
+  if (auto e = jsonrpc::parse(req.body(), msg)) return json_reply(400, jsonrpc::make_error(e->id, e->code, e->message));
   auto sid = header_value(req, "Mcp-Session-Id");
   if (auto* rec = peer.record.get()) {
     rec->rpc_method = msg.method;
-    if (!msg.id.is_null()) rec->rpc_id = json::serialize(msg.id);
+    if (msg.id.is_int64())
+      rec->rpc_id = std::to_string(msg.id.get_int64());  // fits the string's own buffer
+    else if (!msg.id.is_null())
+      rec->rpc_id = json::serialize(msg.id);
     if (sid) rec->session = *sid;
     if (msg.params.is_object()) {
       const auto& p = msg.params.get_object();
       for (auto key : {"name", "uri", "taskId"})
         if (auto* n = p.if_contains(key); n && n->is_string()) {
-          rec->name = std::string(n->get_string().subview(0, std::min<std::size_t>(n->get_string().size(), 200)));
+          rec->name.assign(n->get_string().subview(0, std::min<std::size_t>(n->get_string().size(), 200)));
           break;
         }
       if (auto* m = p.if_contains("_meta"); m && m->is_object()) {
@@ -149,7 +162,7 @@ net::awaitable<http::reply> streamable_http::post(http::request& req, const http
       }
     }
   }
-  if (sid) co_return co_await post_legacy(req, std::move(msg), std::string(*sid), peer);
+  if (sid) return post_legacy(req, std::move(msg), *sid, peer, ex);
   // Era: a request without a session is modern when it carries _meta or a modern version
   // header; initialize (and anything naming a legacy version without _meta) is legacy.
   auto version_h = header_value(req, "MCP-Protocol-Version");
@@ -158,20 +171,20 @@ net::awaitable<http::reply> streamable_http::post(http::request& req, const http
   bool legacy_header = hrev && !protocol::is_modern(*hrev);
   bool modern = has_meta || (version_h && !legacy_header);
   if (msg.type == jsonrpc::kind::request && msg.method == "initialize" && !modern)
-    co_return co_await initialize(req, std::move(msg));
-  if (modern) co_return co_await post_modern(req, std::move(msg), peer);
-  co_return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request,
+    return initialize(req, std::move(msg));
+  if (modern) return post_modern(req, std::move(msg), peer, ex);
+  return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request,
                                                 "Bad Request: missing Mcp-Session-Id. Clients of 2025-xx revisions must send "
                                                 "initialize first; 2026-07-28 clients must send MCP-Protocol-Version and _meta."));
 }
 
-net::awaitable<http::reply> streamable_http::post_modern(http::request& req, jsonrpc::message&& msg,
-                                                         const http::peer_info& peer) {
+streamable_http::step streamable_http::post_modern(http::request& req, jsonrpc::message&& msg,
+                                                   const http::peer_info& peer, const net::any_io_executor& ex) {
   if (msg.type == jsonrpc::kind::response || msg.type == jsonrpc::kind::error_response)
-    co_return json_reply(400, jsonrpc::make_error(nullptr, code::invalid_request,
+    return json_reply(400, jsonrpc::make_error(nullptr, code::invalid_request,
                                                   "Bad Request: 2026-07-28 clients must not send JSON-RPC responses"));
-  if (auto v = check_modern_request(req, msg, reg_)) co_return json_reply(400, jsonrpc::make_error(msg.id, v->code, v->message, v->data));
-  if (msg.type == jsonrpc::kind::notification) co_return empty_reply(202);
+  if (auto v = check_modern_request(req, msg, reg_)) return json_reply(400, jsonrpc::make_error(msg.id, v->code, v->message, v->data));
+  if (msg.type == jsonrpc::kind::notification) return empty_reply(202);
   protocol::call c(std::move(msg));
   c.meta = meta_of(c.msg);
   c.rev = revision::v2026_07_28;
@@ -181,11 +194,11 @@ net::awaitable<http::reply> streamable_http::post_modern(http::request& req, jso
     c.client_info = info->get_object();
   if (auto* lv = c.meta.if_contains("io.modelcontextprotocol/logLevel"); lv && lv->is_string())
     c.min_log_level = parse_log_level(lv->get_string());
-  if (c.msg.method == "subscriptions/listen") co_return co_await listen(std::move(c));
-  co_return co_await run(std::move(c), nullptr, {}, peer);
+  if (c.msg.method == "subscriptions/listen") return listen(std::move(c), ex);
+  return run(c, nullptr, {}, peer, ex);
 }
 
-net::awaitable<http::reply> streamable_http::initialize(http::request& req, jsonrpc::message&& msg) {
+http::reply streamable_http::initialize(http::request& req, jsonrpc::message&& msg) {
   std::string requested;
   json::object caps, info;
   if (msg.params.is_object()) {
@@ -195,7 +208,7 @@ net::awaitable<http::reply> streamable_http::initialize(http::request& req, json
     if (auto* v = p.if_contains("clientInfo"); v && v->is_object()) info = v->get_object();
   }
   if (requested.empty())
-    co_return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_params, "Invalid params: \"protocolVersion\" is required"));
+    return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_params, "Invalid params: \"protocolVersion\" is required"));
   // Negotiation: echo a legacy version we speak, else offer our latest legacy one.
   auto rev = protocol::parse_revision(requested);
   std::string version = rev && !protocol::is_modern(*rev) ? requested : std::string(protocol::latest_legacy);
@@ -207,12 +220,12 @@ net::awaitable<http::reply> streamable_http::initialize(http::request& req, json
   if (!sessions_->create(rec)) {
     auto r = json_reply(503, jsonrpc::make_error(msg.id, code::internal_error, "Too many sessions; retry later"));
     r.head.set(http::bhttp::field::retry_after, "5");
-    co_return r;
+    return r;
   }
   json::object res{{"jsonrpc", "2.0"}, {"id", msg.id}, {"result", dispatcher_.initialize_result(version)}};
   auto r = json_reply(200, res);
   r.head.set("Mcp-Session-Id", rec.id);
-  co_return r;
+  return r;
 }
 
 }  // namespace mcpx::transport

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <variant>
 #include <vector>
 
 #include "http/types.hpp"
@@ -12,6 +13,7 @@
 #include "mcpx/state/stores.hpp"
 #include "protocol/dispatcher.hpp"
 #include "transport/live_session.hpp"
+#include "transport/request_outbound.hpp"
 #include "transport/worker_pool.hpp"
 
 namespace mcpx::transport {
@@ -47,21 +49,35 @@ class streamable_http final : public http::handler {
   worker_pool& workers() { return pool_; }
 
  private:
-  net::awaitable<http::reply> route(http::request& req, const http::peer_info& peer);
-  net::awaitable<http::reply> post(http::request& req, const http::peer_info& peer);
-  net::awaitable<http::reply> post_modern(http::request& req, jsonrpc::message&& msg, const http::peer_info& peer);
-  net::awaitable<http::reply> post_legacy(http::request& req, jsonrpc::message&& msg, const std::string& sid,
-                                          const http::peer_info& peer);
-  net::awaitable<http::reply> initialize(http::request& req, jsonrpc::message&& msg);
+  /// A call handed to the worker pool, whose first message decides the reply.
+  struct on_worker {
+    std::shared_ptr<http::event_stream> stream;
+    std::shared_ptr<request_outbound> out;
+    std::shared_ptr<protocol::call> call;       ///< the worker's heap copy
+    std::shared_ptr<protocol::task_slot> slot;  ///< set when the call may become a task
+  };
+  /// What the synchronous stages decide: the reply now, or a call running on a worker.
+  using step = std::variant<http::reply, on_worker>;
+
+  /// 404 off the endpoint, 403 for a foreign Host or Origin; nullopt to go on.
+  std::optional<http::reply> refuse(const http::request& req) const;
+  step post(http::request& req, const http::peer_info& peer, const net::any_io_executor& ex);
+  step post_modern(http::request& req, jsonrpc::message&& msg, const http::peer_info& peer,
+                   const net::any_io_executor& ex);
+  step post_legacy(http::request& req, jsonrpc::message&& msg, std::string_view sid, const http::peer_info& peer,
+                   const net::any_io_executor& ex);
+  http::reply initialize(http::request& req, jsonrpc::message&& msg);
   net::awaitable<http::reply> get(http::request& req);
   http::reply del(http::request& req);
-  net::awaitable<http::reply> run(protocol::call c, std::shared_ptr<live_session> s, std::string stream_name,
-                                  const http::peer_info& peer);
+  /// Runs `c` here (run_here) or hands it to a worker.
+  step run(protocol::call& c, std::shared_ptr<live_session> s, std::string stream_name, const http::peer_info& peer,
+           const net::any_io_executor& ex);
   /// Runs `c` on this I/O thread (see dispatcher::runs_on_io_thread) and answers at once.
   http::reply run_here(protocol::call& c, const std::shared_ptr<live_session>& s, std::string stream_name,
                        const http::peer_info& peer, const net::any_io_executor& ex);
+  net::awaitable<http::reply> await_worker(on_worker w);
   bool origin_allowed(const http::request& req) const;
-  net::awaitable<http::reply> listen(protocol::call c);
+  http::reply listen(protocol::call c, const net::any_io_executor& ex);
   void notify_listeners(const std::string& uri);
 
   /// An open subscriptions/listen stream (2026-07-28).

@@ -44,22 +44,21 @@ http::reply streamable_http::run_here(protocol::call& c, const std::shared_ptr<l
   return sse_reply(stream);
 }
 
-net::awaitable<http::reply> streamable_http::run(protocol::call c, std::shared_ptr<live_session> s,
-                                                 std::string stream_name, const http::peer_info& peer) {
-  auto ex = co_await net::this_coro::executor;
+streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<live_session> s, std::string stream_name,
+                                           const http::peer_info& peer, const net::any_io_executor& ex) {
   // Methods without user code, and tools registered for the I/O thread, skip the worker hop.
-  if (dispatcher_.runs_on_io_thread(c)) co_return run_here(c, s, std::move(stream_name), peer, ex);
-  auto stream = std::make_shared<http::event_stream>(ex);
-  auto out = std::make_shared<request_outbound>(stream, s, s ? events_.get() : nullptr, std::move(stream_name),
-                                                opts_.client_request_timeout,
-                                                peer.watch_hangup ? peer.watch_hangup() : nullptr);
+  if (dispatcher_.runs_on_io_thread(c)) return run_here(c, s, std::move(stream_name), peer, ex);
   if (!pool_.try_acquire()) {
     auto r = json_reply(503, jsonrpc::make_error(c.msg.id, code::internal_error, "Server busy: retry in 1 second",
                                                  json::object{{"type", "SERVER_ERROR"}, {"code", "SERVER_BUSY"},
                                                               {"recoverable", true}, {"retry_after", 1}}));
     r.head.set(http::bhttp::field::retry_after, "1");
-    co_return r;
+    return r;
   }
+  auto stream = std::make_shared<http::event_stream>(ex);
+  auto out = std::make_shared<request_outbound>(stream, s, s ? events_.get() : nullptr, std::move(stream_name),
+                                                opts_.client_request_timeout,
+                                                peer.watch_hangup ? peer.watch_hangup() : nullptr);
   std::string key = json::serialize(c.msg.id);
   if (s) {
     std::lock_guard lock(s->mu);
@@ -88,36 +87,40 @@ net::awaitable<http::reply> streamable_http::run(protocol::call c, std::shared_p
       s->streams.erase(out->stream_name());
     }
   });
+  return on_worker{std::move(stream), std::move(out), std::move(cp), std::move(slot)};
+}
+
+net::awaitable<http::reply> streamable_http::await_worker(on_worker w) {
   std::optional<http::stream_item> first;
-  if (slot) {
+  if (w.slot) {
     // A task-capable call still running after task_after becomes a task; the worker goes on.
-    first = co_await stream->next_for(opts_.task_after);
+    first = co_await w.stream->next_for(opts_.task_after);
     if (first && first->keepalive) {
-      if (auto created = dispatcher_.detach(*cp, *slot)) co_return json_reply(200, *created);
-      first = co_await stream->next();
+      if (auto created = dispatcher_.detach(*w.call, *w.slot)) co_return json_reply(200, *created);
+      first = co_await w.stream->next();
     }
   } else {
-    first = co_await stream->next();
+    first = co_await w.stream->next();
   }
   if (!first) co_return empty_reply(500);
   // Only the response came: answer with plain JSON. Anything before it: stream it all as SSE.
-  if (first->last) co_return json_reply_text(out->status(), std::move(first->data));
-  stream->unshift(std::move(*first));
+  if (first->last) co_return json_reply_text(w.out->status(), std::move(first->data));
+  w.stream->unshift(std::move(*first));
   // 2025-11-25 clients can reconnect from a priming event if the stream breaks.
-  if (cp->rev == protocol::revision::v2025_11_25) out->prime(static_cast<unsigned>(opts_.sse_retry.count()));
-  co_return sse_reply(stream);
+  if (w.call->rev == protocol::revision::v2025_11_25) w.out->prime(static_cast<unsigned>(opts_.sse_retry.count()));
+  co_return sse_reply(w.stream);
 }
 
-net::awaitable<http::reply> streamable_http::post_legacy(http::request& req, jsonrpc::message&& msg,
-                                                         const std::string& sid, const http::peer_info& peer) {
+streamable_http::step streamable_http::post_legacy(http::request& req, jsonrpc::message&& msg, std::string_view sid,
+                                                   const http::peer_info& peer, const net::any_io_executor& ex) {
   auto rec = sessions_->touch(sid);
   if (!rec)
-    co_return json_reply(404, jsonrpc::make_error(msg.id, -32001, "Session not found: it expired or was deleted; send initialize to start a new one"));
+    return json_reply(404, jsonrpc::make_error(msg.id, -32001, "Session not found: it expired or was deleted; send initialize to start a new one"));
   if (auto vh = header_value(req, "MCP-Protocol-Version")) {
     // Any legacy revision we speak is accepted, not only the negotiated one (seen from real clients).
     auto hrev = protocol::parse_revision(*vh);
     if (!hrev || protocol::is_modern(*hrev))
-      co_return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request,
+      return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request,
                                                     "Bad Request: unsupported MCP-Protocol-Version '" + std::string(*vh) +
                                                         "' for this session (negotiated " + rec->protocol_version + ")"));
   }
@@ -130,7 +133,7 @@ net::awaitable<http::reply> streamable_http::post_legacy(http::request& req, jso
       live->resolve(rid, std::nullopt, msg.error.is_object() && msg.error.get_object().contains("message")
                                            ? json::value_to<std::string>(msg.error.get_object().at("message"))
                                            : std::string("client error"));
-    co_return empty_reply(202);
+    return empty_reply(202);
   }
   if (msg.type == jsonrpc::kind::notification) {
     if (msg.method == "notifications/cancelled" && msg.params.is_object()) {
@@ -141,10 +144,10 @@ net::awaitable<http::reply> streamable_http::post_legacy(http::request& req, jso
           if (auto o = it->second.lock()) static_cast<request_outbound&>(*o).cancel();
       }
     }
-    co_return empty_reply(202);
+    return empty_reply(202);
   }
   if (msg.method == "initialize")
-    co_return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request, "Bad Request: session already initialized"));
+    return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request, "Bad Request: session already initialized"));
   // Capabilities and client info never change after initialize: parsed once per session.
   const auto& client = live->client(*rec);
   if (auto* r = peer.record.get()) {
@@ -157,13 +160,13 @@ net::awaitable<http::reply> streamable_http::post_legacy(http::request& req, jso
   c.client_info = client.info;
   // Until logging/setLevel, a legacy client gets every log message.
   c.min_log_level = rec->log_level.empty() ? std::optional(log_level::debug) : parse_log_level(rec->log_level);
-  c.session_id = sid;
+  c.session_id = std::string(sid);
   if (c.msg.params.is_object())
     if (auto* m = c.msg.params.get_object().if_contains("_meta"); m && m->is_object()) c.meta = m->get_object();
   session_hooks_impl hooks(*sessions_, std::move(*rec));
   c.session = &hooks;
   std::string stream_name = "r" + std::to_string(live->next_id.fetch_add(1) + 1);
-  co_return co_await run(std::move(c), live, std::move(stream_name), peer);
+  return run(c, live, std::move(stream_name), peer, ex);
 }
 
 net::awaitable<http::reply> streamable_http::get(http::request& req) {
