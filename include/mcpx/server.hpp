@@ -101,7 +101,7 @@ struct options {
   /// on the main port. Lets a NetworkPolicy expose metrics only to the monitoring namespace.
   unsigned short metrics_port = 0;
   /// JSON log lines at this level and above go to stderr: "debug", "info" (one access line per
-  /// request), "warning" (only failed requests), "error".
+  /// request), "warning" (only failed requests), "error", "off" (nothing; benchmarks).
   std::string log_level = "info";
   /// On SIGTERM: how long requests in flight may take to finish before the process exits.
   std::chrono::milliseconds shutdown_grace{30'000};

@@ -36,7 +36,7 @@ bool valid_endpoint(std::string_view s) {
 }
 
 bool valid_log_level(std::string_view s) {
-  return s == "debug" || s == "info" || s == "warning" || s == "error";
+  return s == "debug" || s == "info" || s == "warning" || s == "error" || s == "off";
 }
 
 // Compared verbatim with the Origin header: scheme://host[:port], no path, no trailing slash.
@@ -122,7 +122,7 @@ const std::array table{
            [](draft& d, std::uint64_t v) { d.s.server.task_ttl = milliseconds(v); }),
     number("tasks.poll_interval_ms", "an integer 1-31536000000 (milliseconds)", 1, year_ms,
            [](draft& d, std::uint64_t v) { d.s.server.task_poll_interval = milliseconds(v); }),
-    text("log.level", "one of debug, info, warning, error", valid_log_level,
+    text("log.level", "one of debug, info, warning, error, off", valid_log_level,
          [](draft& d, std::string v) {
            d.s.server.log_level = v;
            d.s.log_level = std::move(v);

@@ -81,7 +81,7 @@ void server::start() {
   if (impl_->http) return;
   if (auto err = impl_->reg.freeze()) throw std::invalid_argument("mcpx: " + *err);
   auto lvl = ops::parse_level(impl_->opts.log_level);
-  if (!lvl) throw std::invalid_argument("mcpx: log_level must be debug, info, warning or error");
+  if (!lvl) throw std::invalid_argument("mcpx: log_level must be debug, info, warning, error or off");
   impl_->log = std::make_shared<ops::logger>(*lvl);
   auto& o = impl_->opts;
   if (o.allowed_hosts.empty() && net::ip::make_address(o.address).is_loopback())

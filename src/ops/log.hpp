@@ -10,8 +10,8 @@
 
 namespace mcpx::ops {
 
-enum class level { debug = 0, info = 1, warning = 2, error = 3 };
-/// "debug", "info", "warning" (or "warn"), "error"; anything else is nullopt.
+enum class level { debug = 0, info = 1, warning = 2, error = 3, off = 4 };
+/// "debug", "info", "warning" (or "warn"), "error", "off"; anything else is nullopt.
 std::optional<level> parse_level(std::string_view s);
 
 class logger {
@@ -33,5 +33,7 @@ class logger {
 
 /// The access-log line (exposed for tests).
 std::string access_line(const http::request_record& r);
+/// Appends the access-log line to `out`.
+void append_access_line(std::string& out, const http::request_record& r);
 
 }  // namespace mcpx::ops

@@ -39,7 +39,31 @@ TEST(access_log, is_one_json_line_with_the_request_fields) {
   EXPECT_FALSE(v.contains("authorization"));
 }
 
+// Client-chosen fields (client name, tool name, request id) must not break the line.
+TEST(access_log, escapes_what_clients_send) {
+  http::request_record r;
+  r.http_method = "POST";
+  r.target = "/mcp";
+  r.client = "evil\"},\n{\"x\":\\1\x01";
+  r.name = "t\tab";
+  r.status = 404;
+  auto line = ops::access_line(r);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  auto v = boost::json::parse(line).as_object();
+  EXPECT_EQ(v.at("client").as_string(), r.client);
+  EXPECT_EQ(v.at("name").as_string(), r.name);
+  EXPECT_EQ(v.at("level").as_string(), "warning");
+  EXPECT_EQ(v.at("status").as_int64(), 404);
+  EXPECT_FALSE(v.contains("session"));
+  std::string time(v.at("time").as_string());
+  EXPECT_EQ(time.size(), 27u) << time;  // 2026-07-28T12:34:56.123456Z
+  EXPECT_EQ(time.back(), 'Z');
+}
+
 TEST(log_level, parses_the_names) {
   EXPECT_EQ(ops::parse_level("warn"), ops::level::warning);
+  EXPECT_EQ(ops::parse_level("off"), ops::level::off);
+  ops::logger quiet(ops::level::off);
+  EXPECT_FALSE(quiet.enabled(ops::level::error));
   EXPECT_FALSE(ops::parse_level("verbose"));
 }
