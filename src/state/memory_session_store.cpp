@@ -29,7 +29,7 @@ class memory_session_store final : public session_store {
   std::optional<session_record> touch(std::string_view id) override {
     auto& s = shard_for(id);
     std::lock_guard lock(s.mu);
-    auto it = s.map.find(std::string(id));
+    auto it = s.map.find(id);  // heterogeneous: no key copy on every request
     if (it == s.map.end()) return std::nullopt;
     auto now = clock::now();
     if (now - it->second.last_seen > idle_) {
@@ -81,9 +81,13 @@ class memory_session_store final : public session_store {
     session_record record;
     clock::time_point last_seen;
   };
+  struct key_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
   struct shard {
     std::mutex mu;
-    std::unordered_map<std::string, entry> map;
+    std::unordered_map<std::string, entry, key_hash, std::equal_to<>> map;
   };
   shard& shard_for(std::string_view id) { return shards_[std::hash<std::string_view>{}(id) % shards_.size()]; }
 

@@ -59,6 +59,14 @@ class inline_handlers : public ::testing::Test {
           auto answer = ctx.elicit({{"message", "Name?"}, {"requestedSchema", json::object{{"type", "object"}}}});
           return mcpx::tool_result::text(json::serialize(answer));
         });
+    for (auto where : {mcpx::execution::io_thread, mcpx::execution::worker_pool})
+      srv_->tool(where == mcpx::execution::io_thread ? "whoami" : "whoami_pool")
+          .run_on(where)
+          .handle([](const mcpx::args&, mcpx::context& ctx) {
+            auto* n = ctx.client_info().if_contains("name");
+            std::string name = n && n->is_string() ? std::string(n->get_string()) : "?";
+            return mcpx::tool_result::text(name + (ctx.client_capabilities().contains("elicitation") ? "+e" : ""));
+          });
     srv_->tool("block_worker").handle([](const mcpx::args&, mcpx::context& ctx) {
       worker_thread_ = std::this_thread::get_id();
       worker_busy_ = true;
@@ -180,6 +188,19 @@ TEST_F(inline_handlers, waiting_for_a_legacy_client_fails_instead_of_blocking) {
   EXPECT_NE(std::string(err.at("message").as_string()).find("worker_pool"), std::string::npos);
   // The I/O thread is still serving.
   EXPECT_EQ(call("echo", {{"text", "alive"}}).status, 200);
+}
+
+// A session's capabilities and client info are parsed once and kept; every call still sees them.
+TEST_F(inline_handlers, session_calls_see_the_declared_client) {
+  auto sid = initialize({{"elicitation", json::object{}}});
+  for (auto tool : {"whoami", "whoami_pool", "whoami", "whoami_pool"}) {
+    auto v = json_body(roundtrip(port(), post(R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":")" +
+                                                  std::string(tool) + R"("}})", legacy(sid))));
+    EXPECT_EQ(v.at("result").at("content").at(0).at("text").as_string(), "t+e") << tool << " " << v;
+  }
+  auto other = initialize();
+  auto v = json_body(roundtrip(port(), post(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"whoami"}})", legacy(other))));
+  EXPECT_EQ(v.at("result").at("content").at(0).at("text").as_string(), "t") << v;
 }
 
 TEST_F(inline_handlers, a_legacy_client_without_the_capability_gets_the_usual_error) {
