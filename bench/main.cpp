@@ -1,5 +1,5 @@
 // mcpx-bench: the benchmark's load generator and its driver.
-//   mcpx-bench load --port N [--protocol modern|session|fixed] ...   one measurement, JSON out
+//   mcpx-bench load --port N [--protocol modern|session|sessionless|fixed] ...   one measurement, JSON out
 //   mcpx-bench suite [--runs 5] [--smoke] ...                        every server, the table
 #include <unistd.h>
 
@@ -17,7 +17,7 @@ namespace {
 int usage() {
   std::cerr <<
       R"(usage:
-  mcpx-bench load --port N [--host 127.0.0.1] [--path /mcp] [--protocol modern|session|fixed]
+  mcpx-bench load --port N [--host 127.0.0.1] [--path /mcp] [--protocol modern|session|sessionless|fixed]
                   [--tool echo] [--connections 64] [--threads 1] [--duration SEC] [--warmup SEC]
                   [--rate REQ_PER_SEC (open loop)] [--bearer TOKEN] [--fixed-body TEXT]
   mcpx-bench suite [--runs 5] [--duration SEC] [--warmup SEC] [--connections 64] [--smoke]

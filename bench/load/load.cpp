@@ -22,7 +22,8 @@ protocol parse_protocol(const std::string& s) {
   if (s == "modern" || s == "2026-07-28") return protocol::modern;
   if (s == "session" || s == "2025-11-25") return protocol::session;
   if (s == "fixed") return protocol::fixed;
-  throw std::invalid_argument("unknown protocol '" + s + "' (modern, session, fixed)");
+  if (s == "sessionless") return protocol::sessionless;
+  throw std::invalid_argument("unknown protocol '" + s + "' (modern, session, sessionless, fixed)");
 }
 
 const char* to_string(protocol p) {
@@ -30,6 +31,7 @@ const char* to_string(protocol p) {
     case protocol::modern: return "modern";
     case protocol::session: return "session";
     case protocol::fixed: return "fixed";
+    case protocol::sessionless: return "sessionless";
   }
   return "?";
 }
@@ -170,10 +172,13 @@ class connection {
     body_ += R"(","arguments":{"text":"hello-)";
     append_number(body_, id);
     body_ += "\"}";
-    if (run_.cfg.proto != protocol::session) body_ += modern_meta;
+    bool legacy = run_.cfg.proto == protocol::session || run_.cfg.proto == protocol::sessionless;
+    if (!legacy) body_ += modern_meta;
     body_ += "}}";
     headers_.clear();
-    if (run_.cfg.proto == protocol::session) {
+    if (run_.cfg.proto == protocol::sessionless) {
+      headers_ += "MCP-Protocol-Version: 2025-11-25\r\n";
+    } else if (run_.cfg.proto == protocol::session) {
       headers_ += "MCP-Protocol-Version: 2025-11-25\r\nMcp-Session-Id: ";
       headers_ += session_;
       headers_ += "\r\n";

@@ -14,6 +14,7 @@ namespace mcpx::bench {
 enum class protocol {
   modern,   ///< 2026-07-28 stateless tools/call (no initialize)
   session,  ///< 2025-11-25: initialize once per connection, then tools/call with Mcp-Session-Id
+  sessionless,  ///< 2025-11-25 tools/call with no initialize and no session (TS SDK 1.x stateless)
   fixed,    ///< the same bytes as `modern`, to an HTTP server answering a fixed body (nginx)
 };
 

@@ -119,6 +119,8 @@ std::vector<server_def> define_servers(const suite_config& cfg) {
   defs.push_back(mcpx("stateless", protocol::modern));
   defs.push_back(mcpx("stateless", protocol::modern, true));
   defs.push_back(node_peer("ts-sdk-2", "ts-sdk-2.mjs", "stateless", protocol::modern));
+  // 1.x predates 2026-07-28: its stateless mode takes 2025-11-25 calls with no session.
+  defs.push_back(node_peer("ts-sdk-1", "ts-sdk-1.mjs", "stateless", protocol::sessionless));
   server_def ng{"nginx", "fixed-200", protocol::fixed, nullptr, {}, {}};
   std::string tmpl = cfg.peers_dir + "/nginx.conf.in";
   if (!exists(cfg.nginx)) ng.skip = cfg.nginx + " not found (apt-get install nginx-light)";
@@ -408,7 +410,7 @@ int run_suite(suite_config cfg) {
   }
 
   // The report.
-  print_group("tools/call echo, 2026-07-28 stateless (nginx: the same request, a fixed 200 answer)", g1);
+  print_group("tools/call echo, stateless: 2026-07-28 (ts-sdk-1: 2025-11-25 without a session; nginx: a fixed 200 answer)", g1);
   print_group("tools/call echo, 2025-11-25 session (initialize once per connection)", g2);
   json::object ratios;
   std::printf("\nratios (median of per-round ratios; targets from the benchmark issue)\n");
@@ -419,6 +421,7 @@ int run_suite(suite_config cfg) {
     double goal;
   };
   for (auto t : {target{"mcpx / ts-sdk-2, stateless", &g1, "ts-sdk-2", 10.0},
+                 target{"mcpx / ts-sdk-1, stateless", &g1, "ts-sdk-1", 0.0},
                  target{"mcpx / nginx fixed 200", &g1, "nginx", 0.60},
                  target{"mcpx / ts-sdk-2, session", &g2, "ts-sdk-2", 10.0},
                  target{"mcpx / ts-sdk-1, session", &g2, "ts-sdk-1", 0.0}}) {
