@@ -303,6 +303,21 @@ std::string plural(std::uint64_t n, std::string_view one, std::string_view many)
 
 std::optional<violation> evaluate_document(const validator::impl& v, const json::value& instance) {
   eval_ctx c(v);
+  // Arguments are validated on every call: the path and scope stacks keep their capacity per
+  // thread instead of being allocated each time. (Validation never nests on one thread.)
+  thread_local std::vector<path_seg> path_buf;
+  thread_local std::vector<std::uint32_t> scope_buf;
+  c.path.swap(path_buf);
+  c.scope.swap(scope_buf);
+  c.path.clear();
+  c.scope.clear();
+  struct give_back {
+    eval_ctx& c;
+    ~give_back() {
+      c.path.swap(path_buf);
+      c.scope.swap(scope_buf);
+    }
+  } restore{c};
   std::optional<violation> first;
   c.out = &first;
   const bool ok = eval(v.root, instance, c, nullptr);
