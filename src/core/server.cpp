@@ -106,9 +106,9 @@ void server::start() {
   hc.limits.read_timeout = impl_->opts.read_timeout;
   hc.limits.idle_timeout = impl_->opts.idle_timeout;
   hc.limits.max_connections = impl_->opts.max_connections;
-  hc.on_done = [log = impl_->log, m = impl_->metrics](const http::request_record& r) {
+  hc.on_done = [log = impl_->log, m = impl_->metrics](const http::request_record& r, const net::any_io_executor& ex) {
     m->record(r);
-    log->request(r);
+    log->request(r, &ex);
   };
   impl_->http = std::make_unique<http::server>(hc, handler);
   register_readings(*impl_->metrics, *tr, *impl_->http, impl_->reg);

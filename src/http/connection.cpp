@@ -281,7 +281,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
       peer.record->status = r.head.result_int();
       peer.record->latency = std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - peer.record->start);
-      cfg.on_done(*peer.record);
+      cfg.on_done(*peer.record, c->stream.get_executor());
     }
     if (!written) break;
     if (!again) break;

@@ -21,8 +21,9 @@ struct server_config {
   unsigned short port = 8000;  ///< 0 picks a free port
   unsigned io_threads = 1;
   http::limits limits;
-  /// Called once per request after its reply is complete (for the access log), on the I/O thread.
-  std::function<void(const request_record&)> on_done;
+  /// Called once per request after its reply is complete (for the access log), on the I/O
+  /// thread, with that thread's executor (for work deferred until the ready handlers have run).
+  std::function<void(const request_record&, const net::any_io_executor&)> on_done;
 };
 
 class server {

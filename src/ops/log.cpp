@@ -5,6 +5,9 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <ctime>
+#include <map>
+
+#include <boost/asio/post.hpp>
 
 namespace mcpx::ops {
 
@@ -135,18 +138,45 @@ std::string access_line(const http::request_record& r) {
   return out;
 }
 
-void logger::emit(std::string& line) {
-  line += '\n';
+std::size_t logger::next_id() {
+  static std::atomic<std::size_t> n{0};
+  return n.fetch_add(1);
+}
+
+logger::~logger() { flush_all(); }
+
+void logger::emit(std::string_view text) {
   std::lock_guard lock(mu_);
-  // One write per line so lines from several threads never interleave.
-  const char* p = line.data();
-  std::size_t left = line.size();
+  const char* p = text.data();
+  std::size_t left = text.size();
   while (left > 0) {
     auto n = ::write(fd_, p, left);
     if (n <= 0) return;
     p += n;
     left -= static_cast<std::size_t>(n);
   }
+}
+
+logger::batch& logger::local_batch() {
+  // One batch per (thread, logger); found without a global lock after the first line.
+  thread_local std::map<std::size_t, batch*> mine;
+  if (auto it = mine.find(id_); it != mine.end()) return *it->second;
+  std::lock_guard lock(batches_mu_);
+  batches_.push_back(std::make_unique<batch>());
+  mine[id_] = batches_.back().get();
+  return *batches_.back();
+}
+
+void logger::flush(batch& b) {
+  std::lock_guard lock(b.mu);
+  if (b.lines.empty()) return;
+  emit(b.lines);
+  b.lines.clear();
+}
+
+void logger::flush_all() {
+  std::lock_guard lock(batches_mu_);
+  for (auto& b : batches_) flush(*b);
 }
 
 void logger::write(level l, std::string_view msg, std::string_view extra) {
@@ -161,16 +191,37 @@ void logger::write(level l, std::string_view msg, std::string_view extra) {
     line += extra;
     line += '}';
   }
+  line += '\n';
+  flush_all();  // access lines batched before this one go first
   emit(line);
 }
 
-void logger::request(const http::request_record& r) {
+void logger::request(const http::request_record& r, const boost::asio::any_io_executor* batch_on) {
   level l = r.status >= 500 ? level::error : r.status >= 400 ? level::warning : level::info;
   if (!enabled(l)) return;
-  thread_local std::string line;  // keeps its buffer: no allocation per line
-  line.clear();
-  append_access_line(line, r);
-  emit(line);
+  auto self = batch_on ? weak_from_this().lock() : nullptr;
+  if (!self) {
+    thread_local std::string line;  // keeps its buffer: no allocation per line
+    line.clear();
+    append_access_line(line, r);
+    line += '\n';
+    emit(line);
+    return;
+  }
+  auto& b = local_batch();
+  constexpr std::size_t max_batch = 64 * 1024;  // a huge pass writes early rather than grow without end
+  bool first, full;
+  {
+    std::lock_guard lock(b.mu);
+    first = b.lines.empty();
+    append_access_line(b.lines, r);
+    b.lines += '\n';
+    full = b.lines.size() >= max_batch;
+  }
+  if (full) flush(b);
+  // The flush runs after the handlers that are ready now, so every request this pass of the
+  // event loop finishes shares one write().
+  if (first) boost::asio::post(*batch_on, [self = std::move(self), &b] { self->flush(b); });
 }
 
 }  // namespace mcpx::ops

@@ -1,7 +1,10 @@
 #pragma once
 // Structured JSON logs: one line per event, one line per request (the access log).
 // Lines never carry tokens, secrets or bodies: only the fields named here.
+#include <boost/asio/any_io_executor.hpp>
+#include <memory>
 #include <mutex>
+#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,21 +17,37 @@ enum class level { debug = 0, info = 1, warning = 2, error = 3, off = 4 };
 /// "debug", "info", "warning" (or "warn"), "error", "off"; anything else is nullopt.
 std::optional<level> parse_level(std::string_view s);
 
-class logger {
+class logger : public std::enable_shared_from_this<logger> {
  public:
   explicit logger(level min = level::info, int fd = 2) : min_(min), fd_(fd) {}
+  /// Writes what the I/O threads' batches still hold.
+  ~logger();
   bool enabled(level l) const noexcept { return l >= min_; }
   /// Writes one line: {"time","level","msg", ...extra}. `extra` is a JSON object's members
   /// without the braces (may be empty).
   void write(level l, std::string_view msg, std::string_view extra_members = {});
-  /// The access-log line for one request.
-  void request(const http::request_record& r);
+  /// The access-log line for one request. With `batch_on` (the calling I/O thread's executor,
+  /// and a logger owned by a shared_ptr) the line joins this thread's batch, written in one
+  /// write() once the handlers ready on that thread have run: a loaded server writes many
+  /// lines per syscall, an idle one each line at once. Without it, the line is written now.
+  void request(const http::request_record& r, const boost::asio::any_io_executor* batch_on = nullptr);
 
  private:
-  void emit(std::string& line);
+  struct batch {
+    std::mutex mu;  // taken by its own thread, and by write()/~logger() to keep lines in order
+    std::string lines;
+  };
+  batch& local_batch();
+  void flush(batch& b);
+  void flush_all();
+  void emit(std::string_view text);
   level min_;
   int fd_;
-  std::mutex mu_;
+  std::mutex mu_;  // one write() at a time, so lines from several threads never interleave
+  std::mutex batches_mu_;
+  std::vector<std::unique_ptr<batch>> batches_;
+  std::size_t id_ = next_id();
+  static std::size_t next_id();
 };
 
 /// The access-log line (exposed for tests).

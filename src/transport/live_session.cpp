@@ -50,26 +50,29 @@ void session_hooks_impl::unsubscribe(const std::string& uri) {
 }
 
 std::shared_ptr<live_session> live_sessions::get(std::string_view id) {
-  std::lock_guard lock(mu_);
-  auto it = map_.find(id);
-  if (it == map_.end()) it = map_.emplace(std::string(id), std::make_shared<live_session>(std::string(id))).first;
+  auto& sh = shard_for(id);
+  std::lock_guard lock(sh.mu);
+  auto it = sh.map.find(id);
+  if (it == sh.map.end()) it = sh.map.emplace(std::string(id), std::make_shared<live_session>(std::string(id))).first;
   return it->second;
 }
 
 std::shared_ptr<live_session> live_sessions::find(std::string_view id) {
-  std::lock_guard lock(mu_);
-  auto it = map_.find(id);
-  return it == map_.end() ? nullptr : it->second;
+  auto& sh = shard_for(id);
+  std::lock_guard lock(sh.mu);
+  auto it = sh.map.find(id);
+  return it == sh.map.end() ? nullptr : it->second;
 }
 
 void live_sessions::erase(std::string_view id) {
   std::shared_ptr<live_session> s;
   {
-    std::lock_guard lock(mu_);
-    auto it = map_.find(id);
-    if (it == map_.end()) return;
+    auto& sh = shard_for(id);
+    std::lock_guard lock(sh.mu);
+    auto it = sh.map.find(id);
+    if (it == sh.map.end()) return;
     s = std::move(it->second);
-    map_.erase(it);
+    sh.map.erase(it);
   }
   std::lock_guard lock(s->mu);
   if (s->get_stream) s->get_stream->close();
@@ -87,9 +90,11 @@ void live_sessions::clear() {
 }
 
 std::vector<std::shared_ptr<live_session>> live_sessions::all() {
-  std::lock_guard lock(mu_);
   std::vector<std::shared_ptr<live_session>> v;
-  for (auto& [k, s] : map_) v.push_back(s);
+  for (auto& sh : shards_) {
+    std::lock_guard lock(sh.mu);
+    for (auto& [k, s] : sh.map) v.push_back(s);
+  }
   return v;
 }
 

@@ -3,6 +3,7 @@
 // server-to-client requests awaiting answers, and in-flight requests (for cancellation).
 // The persistent part (version, capabilities, log level, subscriptions) is a
 // state::session_record in the session store.
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <map>
@@ -79,8 +80,13 @@ class live_sessions {
   void clear();
 
  private:
-  std::mutex mu_;
-  std::map<std::string, std::shared_ptr<live_session>, std::less<>> map_;
+  // Every legacy request looks its session up here: sharded, so I/O threads rarely share a lock.
+  struct shard {
+    std::mutex mu;
+    std::map<std::string, std::shared_ptr<live_session>, std::less<>> map;
+  };
+  shard& shard_for(std::string_view id) { return shards_[std::hash<std::string_view>{}(id) % shards_.size()]; }
+  std::array<shard, 16> shards_;
 };
 
 }  // namespace mcpx::transport
