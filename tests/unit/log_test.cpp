@@ -1,5 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
 #include "ops/log.hpp"
@@ -58,6 +63,57 @@ TEST(access_log, escapes_what_clients_send) {
   std::string time(v.at("time").as_string());
   EXPECT_EQ(time.size(), 27u) << time;  // 2026-07-28T12:34:56.123456Z
   EXPECT_EQ(time.back(), 'Z');
+}
+
+namespace {
+std::string drain(int fd) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    auto n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) break;
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+}  // namespace
+
+// Lines handed over on an I/O thread go out together once its ready handlers have run, and
+// whatever is still batched goes out when the logger goes.
+TEST(access_log, batches_per_event_loop_pass_and_flushes_on_destruction) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_NONBLOCK), 0);
+  boost::asio::io_context ioc;
+  auto ex = ioc.get_executor();
+  auto log = std::make_shared<ops::logger>(ops::level::info, fds[1]);
+  http::request_record r;
+  r.http_method = "POST";
+  r.target = "/mcp";
+  r.status = 200;
+  boost::asio::any_io_executor any = ex;
+  for (int i = 0; i < 3; ++i) log->request(r, &any);
+  EXPECT_EQ(drain(fds[0]), "");  // not yet: the flush waits for the event loop
+  ioc.run();
+  auto out = drain(fds[0]);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 3) << out;
+  log->request(r, &any);
+  ioc.restart();
+  log.reset();  // the posted flush holds the logger until it has written
+  ioc.run();
+  auto rest = drain(fds[0]);
+  EXPECT_EQ(std::count(rest.begin(), rest.end(), '\n'), 1) << rest;
+  // Never flushed by a loop (it does not run): written when the logger goes.
+  {
+    boost::asio::io_context gone;
+    boost::asio::any_io_executor gone_ex = gone.get_executor();
+    auto quiet = std::make_shared<ops::logger>(ops::level::info, fds[1]);
+    quiet->request(r, &gone_ex);
+    quiet.reset();
+  }  // the io_context goes, and with it the posted flush and the last reference
+  auto last = drain(fds[0]);
+  EXPECT_EQ(std::count(last.begin(), last.end(), '\n'), 1) << last;
+  ::close(fds[0]);
+  ::close(fds[1]);
 }
 
 TEST(log_level, parses_the_names) {
