@@ -1,6 +1,7 @@
 #include "suite/suite.hpp"
 
 #include <sched.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -213,7 +214,13 @@ std::vector<series> run_group(const suite_config& cfg, const std::vector<server_
     for (std::size_t k = 0; k < live.size(); ++k) {
       std::size_t i = round % 2 ? live.size() - 1 - k : k;
       if (!live[i]) continue;
+      // The others are frozen meanwhile: a peer still collecting garbage or closing sockets after
+      // its own round would otherwise take CPU 0 from the server being measured.
+      for (std::size_t j = 0; j < live.size(); ++j)
+        if (j != i && live[j]) ::kill(-live[j]->proc.pid, SIGSTOP);
       auto s = measure(cfg, *live[i]);
+      for (std::size_t j = 0; j < live.size(); ++j)
+        if (j != i && live[j]) ::kill(-live[j]->proc.pid, SIGCONT);
       std::cerr << "  round " << round + 1 << "/" << cfg.runs << "  " << out[i].def.name << " " << out[i].def.mode << ": "
                 << static_cast<long>(s.rps) << " req/s, " << s.errors << " errors\n";
       if (s.errors > 0 || s.ok == 0) {
