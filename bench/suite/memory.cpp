@@ -26,12 +26,8 @@ class blocking_client {
   }
   // Sends a POST and reads one whole response; false on any failure.
   bool post(const std::string& headers, const std::string& body, response_view& r) {
-    std::string req = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) +
-                      "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n" + headers +
-                      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    if (!send(headers, body)) return false;
     boost::system::error_code ec;
-    net::write(sock_, net::buffer(req), ec);
-    if (ec) return false;
     buf_.erase(0, consumed_);
     consumed_ = 0;
     for (;;) {
@@ -49,11 +45,8 @@ class blocking_client {
   }
   // Sends a POST whose answer is a stream that stays open; true once `marker` has arrived.
   bool open_stream(const std::string& headers, const std::string& body, std::string_view marker) {
-    std::string req = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) +
-                      "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n" + headers +
-                      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    if (!send(headers, body)) return false;
     boost::system::error_code ec;
-    net::write(sock_, net::buffer(req), ec);
     std::string got;
     while (!ec && got.find(marker) == std::string::npos) {
       char tmp[4096];
@@ -64,6 +57,15 @@ class blocking_client {
   }
 
  private:
+  bool send(const std::string& headers, const std::string& body) {
+    std::string req = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) +
+                      "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n" + headers +
+                      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    boost::system::error_code ec;
+    net::write(sock_, net::buffer(req), ec);
+    return !ec;
+  }
+
   tcp::socket sock_;
   unsigned short port_ = 0;
   std::string buf_, scratch_;
