@@ -60,8 +60,12 @@ struct shared_run {
   unsigned active = 0;                // connections still running
   net::steady_timer* watchdog = nullptr;
 
-  void fail(const std::string& kind, std::string_view detail, clock_type::time_point at) {
-    if (at < measure_from) return;  // warm-up: connection set-up noise is not the server's steady state
+  // A wrong answer during warm-up is not the server's steady state and is not counted. A failure
+  // that ends a connection (connect, initialize, a read or write error, the server closing) is
+  // counted whenever it happens: the run would otherwise measure fewer connections than it
+  // claims, or none at all, and still report no error.
+  void fail(const std::string& kind, std::string_view detail, clock_type::time_point at, bool ends_connection) {
+    if (!ends_connection && at < measure_from) return;
     ++result.errors;
     ++result.error_kinds[kind];
     if (result.first_error.empty()) result.first_error = kind + ": " + std::string(detail.substr(0, 400));
@@ -78,13 +82,24 @@ class connection {
   }
 
   net::awaitable<void> go() {
-    auto ex = co_await net::this_coro::executor;
-    tcp::socket sock(ex);
+    tcp::socket sock(co_await net::this_coro::executor);
     run_.sockets.push_back(&sock);
+    co_await drive(sock);
+    // Every way out of drive() comes here: the watchdog must never see a socket that is gone.
+    boost::system::error_code ignored;
+    sock.shutdown(tcp::socket::shutdown_both, ignored);
+    sock.close(ignored);
+    std::erase(run_.sockets, &sock);
+    if (--run_.active == 0 && run_.watchdog) run_.watchdog->cancel();
+  }
+
+ private:
+  net::awaitable<void> drive(tcp::socket& sock) {
+    auto ex = sock.get_executor();
     boost::system::error_code ec;
     co_await sock.async_connect(run_.endpoint, net::redirect_error(net::use_awaitable, ec));
     if (ec) {
-      run_.fail("connect", ec.message(), clock_type::now());
+      run_.fail("connect", ec.message(), clock_type::now(), true);
       co_return;
     }
     sock.set_option(tcp::no_delay(true));
@@ -115,7 +130,7 @@ class connection {
       build_call(id);
       co_await net::async_write(sock, net::buffer(req_), net::redirect_error(net::use_awaitable, ec));
       if (ec) {
-        run_.fail("write", ec.message(), clock_type::now());
+        run_.fail("write", ec.message(), clock_type::now(), true);
         break;
       }
       response_view r;
@@ -123,7 +138,7 @@ class connection {
       auto done = clock_type::now();
       std::string why;
       if (!check(r, id, why)) {
-        run_.fail(why, r.body, done);
+        run_.fail(why, r.body, done, false);
       } else if (due >= run_.measure_from && done <= run_.measure_until) {
         ++run_.result.ok;
         run_.result.latency.record(static_cast<std::uint64_t>((done - due).count()));
@@ -132,17 +147,14 @@ class connection {
         // latency so a saturated server shows up in the tail, not as a missing sample.
         run_.result.latency.record(static_cast<std::uint64_t>((done - due).count()));
       }
-      if (r.close) break;  // the server ended keep-alive: a benchmark connection should never see that
+      if (r.close) {  // a benchmark connection should never see keep-alive end
+        run_.fail("closed by server", r.body, done, true);
+        break;
+      }
       if (run_.cfg.rate > 0) due += interval;
     }
-    boost::system::error_code ignored;
-    sock.shutdown(tcp::socket::shutdown_both, ignored);
-    sock.close(ignored);
-    std::erase(run_.sockets, &sock);
-    if (--run_.active == 0 && run_.watchdog) run_.watchdog->cancel();
   }
 
- private:
   void begin_request(std::string_view extra_headers, std::size_t body_size) {
     req_.clear();
     req_ += "POST ";
@@ -198,10 +210,14 @@ class connection {
     begin_request("MCP-Protocol-Version: 2025-11-25\r\n", body_.size());
     req_ += body_;
     co_await net::async_write(sock, net::buffer(req_), net::redirect_error(net::use_awaitable, ec));
+    if (ec) {
+      run_.fail("write", ec.message(), clock_type::now(), true);
+      co_return false;
+    }
     response_view r;
-    if (ec || !co_await read_response(sock, r)) co_return false;
+    if (!co_await read_response(sock, r)) co_return false;
     if (r.status != 200 || r.session_id.empty()) {
-      run_.fail("initialize", r.body, clock_type::now());
+      run_.fail("initialize", r.body, clock_type::now(), true);
       co_return false;
     }
     session_ = r.session_id;
@@ -210,9 +226,13 @@ class connection {
     begin_request(headers_, body_.size());
     req_ += body_;
     co_await net::async_write(sock, net::buffer(req_), net::redirect_error(net::use_awaitable, ec));
-    if (ec || !co_await read_response(sock, r)) co_return false;
+    if (ec) {
+      run_.fail("write", ec.message(), clock_type::now(), true);
+      co_return false;
+    }
+    if (!co_await read_response(sock, r)) co_return false;
     if (r.status != 202 && r.status != 200) {
-      run_.fail("initialized", r.body, clock_type::now());
+      run_.fail("initialized", r.body, clock_type::now(), true);
       co_return false;
     }
     co_return true;
@@ -233,7 +253,7 @@ class connection {
           co_return true;
         }
         if (st == parse_status::bad) {
-          run_.fail("malformed http", {buf_.data(), used_}, clock_type::now());
+          run_.fail("malformed http", {buf_.data(), used_}, clock_type::now(), true);
           co_return false;
         }
       }
@@ -242,7 +262,7 @@ class connection {
       auto n = co_await sock.async_read_some(net::buffer(buf_.data() + used_, buf_.size() - used_),
                                              net::redirect_error(net::use_awaitable, ec));
       if (ec) {
-        run_.fail(ec == net::error::operation_aborted ? "timeout" : "read", ec.message(), clock_type::now());
+        run_.fail(ec == net::error::operation_aborted ? "timeout" : "read", ec.message(), clock_type::now(), true);
         co_return false;
       }
       used_ += n;

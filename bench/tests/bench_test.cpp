@@ -1,9 +1,12 @@
 // The load generator's own parts: a benchmark that miscounts is worse than none.
 #include <gtest/gtest.h>
 
+#include <boost/asio.hpp>
 #include <random>
+#include <thread>
 
 #include "load/histogram.hpp"
+#include "load/load.hpp"
 #include "load/response_parser.hpp"
 
 using namespace mcpx::bench;
@@ -110,4 +113,73 @@ TEST(response_parser, garbage_is_bad_not_a_crash) {
   // 200 without a length or chunking could only be read until close: not measurable, so bad.
   EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\n\r\n", r, scratch), parse_status::bad);
   EXPECT_EQ(parse_response(std::string(70 * 1024, 'x'), r, scratch), parse_status::bad);
+}
+
+namespace {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// A peer that answers each connection's first request with `reply` and closes it.
+class one_reply_peer {
+ public:
+  one_reply_peer(std::string reply, unsigned connections) : acceptor_(ioc_, {net::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::thread([this, reply = std::move(reply), connections] {
+      for (unsigned i = 0; i < connections; ++i) {
+        tcp::socket s = acceptor_.accept();
+        char buf[4096];
+        boost::system::error_code ec;
+        s.read_some(net::buffer(buf), ec);
+        net::write(s, net::buffer(reply), ec);
+        s.shutdown(tcp::socket::shutdown_both, ec);
+      }
+    });
+  }
+  ~one_reply_peer() { thread_.join(); }
+  unsigned short port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+};
+
+load_config short_run(unsigned short port, protocol p) {
+  load_config c;
+  c.port = port;
+  c.proto = p;
+  c.connections = 3;
+  c.warmup = std::chrono::milliseconds(500);  // every failure below happens during warm-up
+  c.duration = std::chrono::milliseconds(100);
+  return c;
+}
+
+}  // namespace
+
+// A dead server once read as "0 ok, 0 errors": the refusals fell in the warm-up and were dropped.
+TEST(load, refused_connections_are_errors_even_during_warm_up) {
+  unsigned short port;
+  {
+    net::io_context ioc;
+    tcp::acceptor a(ioc, {net::ip::make_address("127.0.0.1"), 0});
+    port = a.local_endpoint().port();
+  }
+  auto r = run_load(short_run(port, protocol::modern));
+  EXPECT_EQ(r.ok, 0u);
+  EXPECT_EQ(r.errors, 3u);
+  EXPECT_EQ(r.error_kinds["connect"], 3u) << r.first_error;
+}
+
+TEST(load, a_failed_initialize_is_an_error_even_during_warm_up) {
+  one_reply_peer peer("HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\n\r\nnope", 3);
+  auto r = run_load(short_run(peer.port(), protocol::session));
+  EXPECT_EQ(r.ok, 0u);
+  EXPECT_EQ(r.error_kinds["initialize"], 3u) << r.first_error;
+}
+
+TEST(load, a_server_ending_keep_alive_is_an_error) {
+  one_reply_peer peer("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}", 3);
+  auto r = run_load(short_run(peer.port(), protocol::modern));
+  EXPECT_EQ(r.ok, 0u);
+  EXPECT_EQ(r.error_kinds["closed by server"], 3u) << r.first_error;
 }
