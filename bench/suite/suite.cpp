@@ -51,6 +51,7 @@ struct sample {
 
 struct series {
   server_def def;
+  unsigned connections = 0;
   std::vector<sample> samples;
   long peak_rss_kib = 0;
   std::string failure;  ///< could not start, or crashed
@@ -167,12 +168,12 @@ std::optional<running> start(const suite_config& cfg, const server_def& d, std::
   return r;
 }
 
-sample measure(const suite_config& cfg, running& r, double rate = 0) {
+sample measure(const suite_config& cfg, running& r, unsigned connections, double rate = 0) {
   load_config lc;
   lc.port = r.port;
   lc.proto = r.def.proto;
   lc.fixed_body = r.def.fixed_body;
-  lc.connections = cfg.connections;
+  lc.connections = connections;
   lc.warmup = cfg.warmup;
   lc.duration = cfg.duration;
   lc.rate = rate;
@@ -196,11 +197,12 @@ sample measure(const suite_config& cfg, running& r, double rate = 0) {
 }
 
 // Runs one group of servers alternately: round 1 in order, round 2 reversed, and so on.
-std::vector<series> run_group(const suite_config& cfg, const std::vector<server_def>& defs, bool& all_ok) {
+std::vector<series> run_group(const suite_config& cfg, unsigned connections, const std::vector<server_def>& defs,
+                              bool& all_ok) {
   std::vector<series> out;
   std::vector<std::optional<running>> live;
   for (auto& d : defs) {
-    series s{d, {}, 0, {}};
+    series s{d, connections, {}, 0, {}};
     std::optional<running> r;
     if (!d.skip.empty()) {
       s.failure = "skipped: " + d.skip;
@@ -218,10 +220,11 @@ std::vector<series> run_group(const suite_config& cfg, const std::vector<server_
       // its own round would otherwise take CPU 0 from the server being measured.
       for (std::size_t j = 0; j < live.size(); ++j)
         if (j != i && live[j]) ::kill(-live[j]->proc.pid, SIGSTOP);
-      auto s = measure(cfg, *live[i]);
+      auto s = measure(cfg, *live[i], connections);
       for (std::size_t j = 0; j < live.size(); ++j)
         if (j != i && live[j]) ::kill(-live[j]->proc.pid, SIGCONT);
-      std::cerr << "  round " << round + 1 << "/" << cfg.runs << "  " << out[i].def.name << " " << out[i].def.mode << ": "
+      std::cerr << "  round " << round + 1 << "/" << cfg.runs << "  " << out[i].def.name << " " << out[i].def.mode << " x"
+                << connections << ": "
                 << static_cast<long>(s.rps) << " req/s, " << s.errors << " errors\n";
       if (s.errors > 0 || s.ok == 0) {
         all_ok = false;
@@ -286,7 +289,9 @@ json::object to_json(const series& s) {
                                    {"cpu_s_per_10k", x.cpu_per_10k}, {"ok", x.ok}, {"errors", x.errors},
                                    {"error_kinds", kinds}, {"first_error", x.first_error}});
   }
-  json::object o{{"server", s.def.name}, {"mode", s.def.mode}, {"samples", samples}, {"peak_rss_kib", s.peak_rss_kib}};
+  json::object o{{"server", s.def.name},   {"mode", s.def.mode},
+                 {"connections", s.connections}, {"samples", samples},
+                 {"peak_rss_kib", s.peak_rss_kib}};
   if (!s.failure.empty()) o["failure"] = s.failure;
   if (!s.samples.empty())
     o["median"] = json::object{{"rps", median_of(s.samples, [](auto& x) { return x.rps; })},
@@ -355,26 +360,42 @@ int run_suite(suite_config cfg) {
     if (wanted(d)) (d.proto == protocol::session ? session : stateless).push_back(d);
 
   std::printf("mcpx-bench suite  %s  %ld CPUs (%s)\n", utc_stamp("%Y-%m-%dT%H:%M:%SZ").c_str(), cpus, cpu_model().c_str());
-  std::printf("%u alternating rounds of %.1f s (+%.1f s warm-up) per server, %u connections, closed loop; %s\n",
-              cfg.runs, cfg.duration.count() / 1000.0, cfg.warmup.count() / 1000.0, cfg.connections,
+  std::string counts;
+  for (auto n : cfg.connection_counts) counts += (counts.empty() ? "" : ", ") + std::to_string(n);
+  std::printf("%u alternating rounds of %.1f s (+%.1f s warm-up) per server at %s connections, closed loop; %s\n",
+              cfg.runs, cfg.duration.count() / 1000.0, cfg.warmup.count() / 1000.0, counts.c_str(),
               cfg.pin ? "servers pinned to CPU 0, load generator to CPU 1" : "no CPU pinning");
   std::fflush(stdout);
 
-  std::cerr << "tools/call echo, 2026-07-28 stateless\n";
-  auto g1 = run_group(cfg, stateless, all_ok);
-  std::cerr << "tools/call echo, 2025-11-25 session\n";
-  auto g2 = run_group(cfg, session, all_ok);
+  // Every server at every connection count, both protocol groups; servers start fresh each time.
+  struct at_count {
+    unsigned connections;
+    std::vector<series> stateless, session;
+  };
+  std::vector<at_count> measured;
+  for (auto n : cfg.connection_counts) {
+    at_count m{n, {}, {}};
+    std::cerr << "tools/call echo, 2026-07-28 stateless, " << n << " connections\n";
+    m.stateless = run_group(cfg, n, stateless, all_ok);
+    std::cerr << "tools/call echo, 2025-11-25 session, " << n << " connections\n";
+    m.session = run_group(cfg, n, session, all_ok);
+    measured.push_back(std::move(m));
+  }
+  // The targets are stated at one count; without it, the open loop uses the first count.
+  const at_count* target = &measured.front();
+  for (auto& m : measured)
+    if (m.connections == cfg.target_connections) target = &m;
 
   // Open loop at half of mcpx's peak: what latency looks like with headroom.
   json::object open_loop;
   std::optional<sample> open;
   double half = 0;
-  if (auto* m = find(g1, "mcpx")) {
+  if (auto* m = find(target->stateless, "mcpx")) {
     half = median_of(m->samples, [](auto& x) { return x.rps; }) / 2;
     std::string failure;
     if (auto r = start(cfg, m->def, failure)) {
       std::vector<sample> runs;
-      for (unsigned i = 0; i < cfg.runs; ++i) runs.push_back(measure(cfg, *r, half));
+      for (unsigned i = 0; i < cfg.runs; ++i) runs.push_back(measure(cfg, *r, target->connections, half));
       stop(r->proc);
       open = sample{};
       open->rps = median_of(runs, [](auto& x) { return x.rps; });
@@ -383,7 +404,7 @@ int run_suite(suite_config cfg) {
       open->p999_ms = median_of(runs, [](auto& x) { return x.p999_ms; });
       for (auto& x : runs) open->errors += x.errors;
       if (open->errors) all_ok = false;
-      open_loop = json::object{{"target_rps", half}, {"rps", open->rps}, {"p50_ms", open->p50_ms},
+      open_loop = json::object{{"connections", target->connections}, {"target_rps", half}, {"rps", open->rps}, {"p50_ms", open->p50_ms},
                                {"p99_ms", open->p99_ms}, {"p999_ms", open->p999_ms}, {"errors", open->errors}};
     } else {
       all_ok = false;
@@ -417,35 +438,48 @@ int run_suite(suite_config cfg) {
   }
 
   // The report.
-  print_group("tools/call echo, stateless: 2026-07-28 (ts-sdk-1: 2025-11-25 without a session; nginx: a fixed 200 answer)", g1);
-  print_group("tools/call echo, 2025-11-25 session (initialize once per connection)", g2);
-  json::object ratios;
-  std::printf("\nratios (median of per-round ratios; targets from the benchmark issue)\n");
-  struct target {
+  for (auto& m : measured) {
+    auto at = ", " + std::to_string(m.connections) + " connections";
+    print_group("tools/call echo, stateless: 2026-07-28 (ts-sdk-1: 2025-11-25 without a session; nginx: a fixed 200 answer)" + at,
+                m.stateless);
+    print_group("tools/call echo, 2025-11-25 session (initialize once per connection)" + at, m.session);
+  }
+  json::array ratios;
+  std::printf("\nratios (median of per-round ratios; targets from the benchmark issue, at %u connections)\n",
+              cfg.target_connections);
+  struct ratio_def {
     const char* label;
-    const std::vector<series>* group;
+    bool session;
     const char* peer;
     double goal;
   };
-  for (auto t : {target{"mcpx / ts-sdk-2, stateless", &g1, "ts-sdk-2", 10.0},
-                 target{"mcpx / ts-sdk-1, stateless", &g1, "ts-sdk-1", 0.0},
-                 target{"mcpx / nginx fixed 200", &g1, "nginx", 0.60},
-                 target{"mcpx / ts-sdk-2, session", &g2, "ts-sdk-2", 10.0},
-                 target{"mcpx / ts-sdk-1, session", &g2, "ts-sdk-1", 0.0}}) {
-    auto* a = find(*t.group, "mcpx");
-    auto* b = find(*t.group, t.peer);
-    if (!a || !b) continue;
-    auto r = ratio(*a, *b);
-    if (!r) continue;
-    ratios[t.label] = *r;
-    if (t.goal > 0)
-      std::printf("  %-28s %7.2fx   target >= %.2fx  %s\n", t.label, *r, t.goal, *r >= t.goal ? "met" : "MISSED");
-    else
-      std::printf("  %-28s %7.2fx\n", t.label, *r);
-  }
+  for (auto& m : measured)
+    for (auto t : {ratio_def{"mcpx / ts-sdk-2, stateless", false, "ts-sdk-2", 10.0},
+                   ratio_def{"mcpx / ts-sdk-1, stateless", false, "ts-sdk-1", 0.0},
+                   ratio_def{"mcpx / nginx fixed 200", false, "nginx", 0.60},
+                   ratio_def{"mcpx / ts-sdk-2, session", true, "ts-sdk-2", 10.0},
+                   ratio_def{"mcpx / ts-sdk-1, session", true, "ts-sdk-1", 0.0}}) {
+      auto& group = t.session ? m.session : m.stateless;
+      auto* a = find(group, "mcpx");
+      auto* b = find(group, t.peer);
+      if (!a || !b) continue;
+      auto r = ratio(*a, *b);
+      if (!r) continue;
+      bool targeted = t.goal > 0 && m.connections == cfg.target_connections;
+      json::object o{{"label", t.label}, {"connections", m.connections}, {"ratio", *r}};
+      if (targeted) o["target"] = t.goal;
+      ratios.push_back(std::move(o));
+      if (targeted)
+        std::printf("  x%-4u %-28s %7.2fx   target >= %.2fx  %s\n", m.connections, t.label, *r, t.goal,
+                    *r >= t.goal ? "met" : "MISSED");
+      else
+        std::printf("  x%-4u %-28s %7.2fx\n", m.connections, t.label, *r);
+    }
   if (open)
-    std::printf("\nopen loop at half of mcpx's peak (%s req/s): p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms   target p99 <= 2 ms  %s\n",
-                thousands(half).c_str(), open->p50_ms, open->p99_ms, open->p999_ms, open->p99_ms <= 2.0 ? "met" : "MISSED");
+    std::printf("\nopen loop at half of mcpx's peak (%s req/s, %u connections): p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms   "
+                "target p99 <= 2 ms  %s\n",
+                thousands(half).c_str(), target->connections, open->p50_ms, open->p99_ms, open->p999_ms,
+                open->p99_ms <= 2.0 ? "met" : "MISSED");
   json::array memory_json;
   for (auto& m : memory) {
     memory_json.push_back(to_json(m));
@@ -458,15 +492,18 @@ int run_suite(suite_config cfg) {
   }
 
   json::array groups;
-  for (auto* g : {&g1, &g2})
-    for (auto& s : *g) groups.push_back(to_json(s));
+  for (auto& m : measured)
+    for (auto* g : {&m.stateless, &m.session})
+      for (auto& s : *g) groups.push_back(to_json(s));
   utsname u{};
   ::uname(&u);
   const char* git = std::getenv("MCPX_BENCH_GIT");
   json::object doc{{"when", utc_stamp("%Y-%m-%dT%H:%M:%SZ")}, {"git", git ? git : ""}, {"smoke", cfg.smoke},
                    {"machine", json::object{{"cpus", cpus}, {"cpu", cpu_model()}, {"kernel", u.release}}},
                    {"config", json::object{{"runs", cfg.runs}, {"duration_s", cfg.duration.count() / 1000.0},
-                                           {"warmup_s", cfg.warmup.count() / 1000.0}, {"connections", cfg.connections},
+                                           {"warmup_s", cfg.warmup.count() / 1000.0},
+                                           {"connections", json::value_from(cfg.connection_counts)},
+                                           {"target_connections", cfg.target_connections},
                                            {"pinned", cfg.pin}, {"mcpx_io_threads", cfg.mcpx_io_threads},
                                            {"mcpx_workers", cfg.mcpx_workers}}},
                    {"servers", groups}, {"ratios", ratios}, {"open_loop", open_loop}, {"memory", memory_json}};
@@ -475,12 +512,13 @@ int run_suite(suite_config cfg) {
   std::ofstream(out) << json::serialize(doc) << "\n";
   // One check per server run, open-loop run and memory measurement, counted like the other test steps.
   unsigned passed = 0, failed = 0;
-  for (auto* g : {&g1, &g2})
-    for (auto& s : *g) {
-      bool good = !s.samples.empty();
-      for (auto& x : s.samples) good = good && x.errors == 0 && x.ok > 0;
-      (good ? passed : failed)++;
-    }
+  for (auto& m : measured)
+    for (auto* g : {&m.stateless, &m.session})
+      for (auto& s : *g) {
+        bool good = !s.samples.empty();
+        for (auto& x : s.samples) good = good && x.errors == 0 && x.ok > 0;
+        (good ? passed : failed)++;
+      }
   if (open) (open->errors == 0 ? passed : failed)++;
   for (auto& m : memory) (m.error.empty() && m.held ? passed : failed)++;
   std::printf("\nresults: %s\nlogs: %s\n%s\nbench: %u passed, %u failed\n", out.c_str(), cfg.work_dir.c_str(),

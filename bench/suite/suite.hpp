@@ -13,7 +13,8 @@ struct suite_config {
   unsigned runs = 5;
   std::chrono::milliseconds duration{5000};
   std::chrono::milliseconds warmup{1000};
-  unsigned connections = 64;
+  std::vector<unsigned> connection_counts{1, 64, 256};  ///< every server is measured at each
+  unsigned target_connections = 64;     ///< the count the issue's ratio targets are stated at
   bool pin = true;                      ///< servers on CPU 0, the load generator on CPU 1
   bool smoke = false;                   ///< seconds, for CI: checks every peer answers correctly
   std::vector<unsigned> memory_counts{1000, 10000};
