@@ -21,7 +21,7 @@ int usage() {
   mcpx-bench load --port N [--host 127.0.0.1] [--path /mcp] [--protocol modern|session|sessionless|fixed]
                   [--tool echo] [--connections 64] [--threads 1] [--duration SEC] [--warmup SEC]
                   [--rate REQ_PER_SEC (open loop)] [--bearer TOKEN] [--fixed-body TEXT]
-  mcpx-bench suite [--runs 5] [--duration SEC] [--warmup SEC] [--connections 1,64,256] [--smoke]
+  mcpx-bench suite [--runs 5] [--duration SEC] [--warmup SEC] [--prime SEC] [--connections 1,64,256] [--smoke]
                    [--only mcpx,mcpx-pool,ts-sdk-2,ts-sdk-1,nginx] [--memory-counts 1000,10000] [--no-pin]
                    [--echo-server PATH] [--io-threads N] [--workers N] [--peers DIR] [--node PATH]
                    [--nginx PATH] [--results DIR] [--work DIR]
@@ -96,6 +96,7 @@ int suite(int argc, char** argv) {
       c.runs = 1;
       c.duration = std::chrono::milliseconds(1000);
       c.warmup = std::chrono::milliseconds(300);
+      c.prime = std::chrono::milliseconds(300);
       c.connection_counts = {8};
       c.memory_counts = {100, 1000};
       continue;
@@ -109,6 +110,7 @@ int suite(int argc, char** argv) {
     if (a == "--runs") c.runs = static_cast<unsigned>(std::stoul(v));
     else if (a == "--duration") c.duration = seconds(v);
     else if (a == "--warmup") c.warmup = seconds(v);
+    else if (a == "--prime") c.prime = seconds(v);
     else if (a == "--connections") c.connection_counts = counts(v);
     else if (a == "--memory-counts") c.memory_counts = counts(v);
     else if (a == "--only") {

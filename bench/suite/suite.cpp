@@ -168,14 +168,14 @@ std::optional<running> start(const suite_config& cfg, const server_def& d, std::
   return r;
 }
 
-sample measure(const suite_config& cfg, running& r, unsigned connections, double rate = 0) {
+sample measure(const suite_config& cfg, running& r, unsigned connections, double rate = 0, bool prime = false) {
   load_config lc;
   lc.port = r.port;
   lc.proto = r.def.proto;
   lc.fixed_body = r.def.fixed_body;
   lc.connections = connections;
-  lc.warmup = cfg.warmup;
-  lc.duration = cfg.duration;
+  lc.warmup = prime ? std::chrono::milliseconds(0) : cfg.warmup;
+  lc.duration = prime ? cfg.prime : cfg.duration;
   lc.rate = rate;
   auto before = usage_of(r.proc.pid);
   auto res = run_load(lc);
@@ -212,17 +212,24 @@ std::vector<series> run_group(const suite_config& cfg, unsigned connections, con
     out.push_back(std::move(s));
     live.push_back(std::move(r));
   }
+  // The others are frozen while one is measured: a peer still collecting garbage or closing
+  // sockets after its own round would otherwise take CPU 0 from the server being measured.
+  auto alone = [&](std::size_t i, bool prime) {
+    for (std::size_t j = 0; j < live.size(); ++j)
+      if (j != i && live[j]) ::kill(-live[j]->proc.pid, SIGSTOP);
+    auto s = measure(cfg, *live[i], connections, 0, prime);
+    for (std::size_t j = 0; j < live.size(); ++j)
+      if (j != i && live[j]) ::kill(-live[j]->proc.pid, SIGCONT);
+    return s;
+  };
+  if (cfg.prime.count() > 0)
+    for (std::size_t i = 0; i < live.size(); ++i)
+      if (live[i]) alone(i, true);  // unmeasured: JIT compilation, first allocations
   for (unsigned round = 0; round < cfg.runs; ++round) {
     for (std::size_t k = 0; k < live.size(); ++k) {
       std::size_t i = round % 2 ? live.size() - 1 - k : k;
       if (!live[i]) continue;
-      // The others are frozen meanwhile: a peer still collecting garbage or closing sockets after
-      // its own round would otherwise take CPU 0 from the server being measured.
-      for (std::size_t j = 0; j < live.size(); ++j)
-        if (j != i && live[j]) ::kill(-live[j]->proc.pid, SIGSTOP);
-      auto s = measure(cfg, *live[i], connections);
-      for (std::size_t j = 0; j < live.size(); ++j)
-        if (j != i && live[j]) ::kill(-live[j]->proc.pid, SIGCONT);
+      auto s = alone(i, false);
       std::cerr << "  round " << round + 1 << "/" << cfg.runs << "  " << out[i].def.name << " " << out[i].def.mode << " x"
                 << connections << ": "
                 << static_cast<long>(s.rps) << " req/s, " << s.errors << " errors\n";
@@ -501,7 +508,7 @@ int run_suite(suite_config cfg) {
   json::object doc{{"when", utc_stamp("%Y-%m-%dT%H:%M:%SZ")}, {"git", git ? git : ""}, {"smoke", cfg.smoke},
                    {"machine", json::object{{"cpus", cpus}, {"cpu", cpu_model()}, {"kernel", u.release}}},
                    {"config", json::object{{"runs", cfg.runs}, {"duration_s", cfg.duration.count() / 1000.0},
-                                           {"warmup_s", cfg.warmup.count() / 1000.0},
+                                           {"warmup_s", cfg.warmup.count() / 1000.0}, {"prime_s", cfg.prime.count() / 1000.0},
                                            {"connections", json::value_from(cfg.connection_counts)},
                                            {"target_connections", cfg.target_connections},
                                            {"pinned", cfg.pin}, {"mcpx_io_threads", cfg.mcpx_io_threads},
