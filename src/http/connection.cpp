@@ -22,6 +22,8 @@ void random_id(std::string& out) {
   for (int i = 0; i < 16; ++i) out[i] = hex[(state >> (60 - 4 * i)) & 15];
 }
 
+using request_parser = bhttp::request_parser<request_body, request_allocator>;
+
 struct conn_state {
   explicit conn_state(tcp::socket s) : stream(std::move(s)) {}
   beast::tcp_stream stream;
@@ -33,8 +35,26 @@ struct conn_state {
   // buffer the connection keeps, reset before each request, so a typical request costs no
   // malloc. Bigger requests spill into heap blocks, freed at the reset.
   static constexpr std::size_t arena_bytes = 8 * 1024;
-  alignas(std::max_align_t) std::byte arena_buf[arena_bytes];
-  std::pmr::monotonic_buffer_resource arena{arena_buf, arena_bytes};
+  std::unique_ptr<std::byte[]> arena_buf;
+  std::optional<std::pmr::monotonic_buffer_resource> arena;
+
+  /// The arena, emptied, for the next request.
+  std::pmr::memory_resource* fresh_arena() {
+    if (arena) {
+      arena->release();
+    } else {
+      if (!arena_buf) arena_buf.reset(new std::byte[arena_bytes]);
+      arena.emplace(arena_buf.get(), arena_bytes);
+    }
+    return &*arena;
+  }
+  /// A connection that only streams from now on holds no per-request memory: 10,000 open
+  /// streams would otherwise keep 10,000 arenas and read buffers (≈ 12 KiB each).
+  void drop_request_memory() {
+    arena.reset();
+    arena_buf.reset();
+    if (buffer.size() == 0) buffer.shrink_to_fit();
+  }
 };
 
 response plain_error(bhttp::status st, std::string json_body) {
@@ -219,7 +239,6 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
   peer_info peer;
   boost::system::error_code ec;
   peer.remote = c->stream.socket().remote_endpoint(ec);
-  peer.arena = &c->arena;
   const std::string remote_text = peer.remote.address().to_string();
   // Watching costs an epoll registration and an ioctl per request, so only requests handed to
   // another thread ask for it; pipelined data behind the request makes a watch pointless.
@@ -233,14 +252,15 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
 
   for (;;) {
     if (!co_await await_first_byte(*c, lim)) break;
-    c->arena.release();  // everything of the previous request is gone by now
-    request_allocator alloc(&c->arena);
-    bhttp::request_parser<request_body, request_allocator> parser(std::piecewise_construct, std::make_tuple(alloc),
-                                                                  std::make_tuple(alloc));
-    parser.header_limit(static_cast<std::uint32_t>(lim.header_limit));
-    parser.body_limit(lim.body_limit);
+    peer.arena = c->fresh_arena();  // everything of the previous request is gone by now
+    request_allocator alloc(peer.arena);
+    // In an optional so that a streamed reply can drop the request before its events flow.
+    std::optional<request_parser> parser;
+    parser.emplace(std::piecewise_construct, std::make_tuple(alloc), std::make_tuple(alloc));
+    parser->header_limit(static_cast<std::uint32_t>(lim.header_limit));
+    parser->body_limit(lim.body_limit);
     c->stream.expires_after(lim.read_timeout);
-    auto [rec, rn] = co_await bhttp::async_read(c->stream, c->buffer, parser, net::as_tuple(net::use_awaitable));
+    auto [rec, rn] = co_await bhttp::async_read(c->stream, c->buffer, *parser, net::as_tuple(net::use_awaitable));
     if (rec) {
       if (auto res = reject_for(rec, lim)) {
         c->stream.expires_after(lim.write_timeout);
@@ -249,7 +269,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
       }
       break;  // end_of_stream, timeout, reset, or a rejected request: close
     }
-    request& req = parser.get();
+    request& req = parser->get();
     const bool keep_alive = req.keep_alive();
     counted request_guard(counters.active);  // until the reply is written (the loop iteration ends)
     c->gone.reset();
@@ -268,6 +288,10 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     const bool again = r.head.keep_alive();
     bool written = true;
     if (r.stream) {
+      // Nothing of the request is needed once its reply is a stream (see peer_info::arena).
+      parser.reset();
+      c->drop_request_memory();
+      peer.arena = std::pmr::new_delete_resource();
       written = co_await write_stream(c, r, lim);
     } else {
       // One gather write: our formatted head, then the body.

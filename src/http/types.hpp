@@ -82,8 +82,9 @@ struct peer_info {
   /// connection reuses it for the next request unless someone still holds it.
   std::shared_ptr<request_record> record;
   /// Scratch memory for this request, where the request itself lives; released at once after
-  /// the reply is written (a stream's reply: after its last event). Nothing allocated here
-  /// may outlive that: copy what a worker or task keeps.
+  /// the reply is written, or, for a streamed reply, before its head is written (a connection
+  /// holding a long stream keeps no request memory). Nothing allocated here may outlive the
+  /// handler's reply: copy what a worker, a task or a stream keeps.
   std::pmr::memory_resource* arena = std::pmr::new_delete_resource();
 };
 

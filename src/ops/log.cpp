@@ -22,16 +22,12 @@ std::string iso_time(std::chrono::system_clock::time_point tp) {
   gmtime_r(&secs, &tm);
   char buf[40];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
+  char out[64];  // room for any strftime result: no truncation warning
   std::snprintf(out, sizeof out, "%s.%06dZ", buf, static_cast<int>(us % 1'000'000));
   return out;
 }
 
 constexpr std::string_view level_names[] = {"debug", "info", "warning", "error"};
-
-void put(json::object& o, std::string_view k, const std::string& v) {
-  if (!v.empty()) o[k] = v;
-}
 
 }  // namespace
 

@@ -152,6 +152,32 @@ TEST_F(inline_handlers, progress_makes_the_reply_sse_with_the_response_last) {
   EXPECT_EQ(last.at("result").at("content").at(0).at("text").as_string(), "counted") << r.body;
 }
 
+// A streamed reply frees the connection's request memory before its events flow; the same
+// connection must then serve plain requests again, small and larger than the arena.
+TEST_F(inline_handlers, a_connection_serves_requests_after_a_streamed_reply) {
+  auto s = connect(port());
+  auto send = [&](int id, const std::string& tool, json::object args, json::object meta = {}) {
+    auto j = json::parse(modern_body(id, "tools/call", {{"name", tool}, {"arguments", std::move(args)}}));
+    for (auto& [k, v] : meta) j.at("params").at("_meta").as_object()[k] = v;
+    net::write(s, net::buffer(post(json::serialize(j), modern_headers("tools/call", tool))));
+    return read_response(s);
+  };
+  auto streamed = send(1, "count", {}, {{"progressToken", "tok"}});
+  ASSERT_NE(streamed.head.find("text/event-stream"), std::string::npos) << streamed.head;
+  EXPECT_EQ(last_event(streamed.body).at("result").at("content").at(0).at("text").as_string(), "counted");
+  std::string big(20000, 'x');
+  for (int id = 2; id < 5; ++id) {
+    auto r = send(id, "echo", {{"text", id == 3 ? big : "small"}});
+    ASSERT_EQ(r.status, 200) << r.body.substr(0, 200);
+    EXPECT_FALSE(r.closed);
+    auto v = json_body(r);
+    EXPECT_EQ(v.at("id").as_int64(), id);
+    EXPECT_EQ(v.at("result").at("content").at(0).at("text").as_string(), id == 3 ? big : "small");
+  }
+  auto again = send(5, "count", {}, {{"progressToken", "tok2"}});
+  EXPECT_EQ(last_event(again.body).at("result").at("content").at(0).at("text").as_string(), "counted");
+}
+
 TEST_F(inline_handlers, without_a_progress_token_the_reply_stays_json) {
   auto r = call("count", {});
   EXPECT_NE(r.head.find("application/json"), std::string::npos);
