@@ -41,11 +41,14 @@ class memory_session_store final : public session_store {
     return it->second.record;
   }
 
-  void update(const session_record& r) override {
-    auto& s = shard_for(r.id);
-    std::lock_guard lock(s.mu);
-    auto it = s.map.find(r.id);
-    if (it != s.map.end()) it->second.record = r;
+  void set_log_level(std::string_view id, std::string_view level) override {
+    modify(id, [&](session_record& r) { r.log_level = level; });
+  }
+  void subscribe(std::string_view id, const std::string& uri) override {
+    modify(id, [&](session_record& r) { r.subscriptions.insert(uri); });
+  }
+  void unsubscribe(std::string_view id, const std::string& uri) override {
+    modify(id, [&](session_record& r) { r.subscriptions.erase(uri); });
   }
 
   bool erase(std::string_view id) override {
@@ -89,6 +92,12 @@ class memory_session_store final : public session_store {
     std::mutex mu;
     std::unordered_map<std::string, entry, key_hash, std::equal_to<>> map;
   };
+  template <class F>
+  void modify(std::string_view id, F&& change) {
+    auto& s = shard_for(id);
+    std::lock_guard lock(s.mu);
+    if (auto it = s.map.find(id); it != s.map.end()) change(it->second.record);
+  }
   shard& shard_for(std::string_view id) { return shards_[std::hash<std::string_view>{}(id) % shards_.size()]; }
 
   std::chrono::seconds idle_;

@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "mcpx/state/stores.hpp"
+#include "transport/live_session.hpp"
 
 using namespace mcpx::state;
 
@@ -31,6 +32,35 @@ TEST(memory_session_store, is_bounded) {
   session_record c;
   c.id = "c";
   EXPECT_FALSE(s->create(c));
+}
+
+// Two requests of one session, each with the record as it was when it arrived, change
+// different fields: both changes must stick (a whole-record write-back once lost the first).
+TEST(session_hooks, requests_changing_different_fields_at_once_both_stick) {
+  auto s = make_memory_session_store(std::chrono::seconds(60), 10);
+  session_record r;
+  r.id = "s1";
+  r.protocol_version = "2025-11-25";
+  ASSERT_TRUE(s->create(r));
+  mcpx::transport::session_hooks_impl first(*s, *s->touch("s1"));
+  mcpx::transport::session_hooks_impl second(*s, *s->touch("s1"));
+  first.subscribe("test://a");
+  second.set_log_level(mcpx::log_level::error);
+  second.subscribe("test://b");
+  first.unsubscribe("test://b");
+  auto got = s->touch("s1");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->log_level, "error");
+  EXPECT_EQ(got->subscriptions, (std::set<std::string>{"test://a"}));
+}
+
+TEST(memory_session_store, field_changes_to_an_unknown_session_create_nothing) {
+  auto s = make_memory_session_store(std::chrono::seconds(60), 10);
+  s->set_log_level("nope", "debug");
+  s->subscribe("nope", "test://a");
+  s->unsubscribe("nope", "test://a");
+  EXPECT_EQ(s->size(), 0u);
+  EXPECT_FALSE(s->touch("nope"));
 }
 
 TEST(memory_session_store, expires_idle_sessions) {

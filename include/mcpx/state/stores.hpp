@@ -29,7 +29,12 @@ class session_store {
   virtual bool create(const session_record& r) = 0;
   /// Returns the record and extends its idle lifetime; nullopt when unknown or expired.
   virtual std::optional<session_record> touch(std::string_view id) = 0;
-  virtual void update(const session_record& r) = 0;
+  /// Field-level changes (no-ops for an unknown session): two requests of one session that
+  /// change different fields at once must both stick, which writing back a whole record
+  /// read earlier would not guarantee.
+  virtual void set_log_level(std::string_view id, std::string_view level) = 0;
+  virtual void subscribe(std::string_view id, const std::string& uri) = 0;
+  virtual void unsubscribe(std::string_view id, const std::string& uri) = 0;
   /// False when there was no such session.
   virtual bool erase(std::string_view id) = 0;
   virtual std::size_t size() const = 0;
