@@ -220,6 +220,39 @@ net::awaitable<bool> await_first_byte(conn_state& c, const limits& lim) {
   co_return true;
 }
 
+// Parses what the connection has already read. Usually the first read brought the whole
+// request: then no asynchronous read (an operation frame, a timer, a posted completion) is
+// needed. Returns false when more bytes are needed; `ec` is set for a request to refuse.
+bool parse_buffered(conn_state& c, request_parser& parser, boost::system::error_code& ec) {
+  parser.eager(true);  // the body in the same pass as the header, as bhttp::async_read does
+  while (c.buffer.size() > 0 && !parser.is_done()) {
+    auto used = parser.put(c.buffer.data(), ec);
+    c.buffer.consume(used);
+    if (ec == bhttp::error::need_more) {
+      ec = {};
+      return false;
+    }
+    if (ec) return true;
+  }
+  return parser.is_done();
+}
+
+// Writes what the socket takes now; the rest (a slow reader, a big body) goes asynchronously,
+// under the write timeout. Small replies to a reading client complete here without an
+// asynchronous operation.
+net::awaitable<bool> write_all(conn_state& c, std::array<net::const_buffer, 2> bufs, const limits& lim) {
+  boost::system::error_code ec;
+  std::size_t total = net::buffer_size(bufs);
+  std::size_t n = c.stream.socket().write_some(bufs, ec);
+  if (ec && ec != net::error::would_block && ec != net::error::try_again) co_return false;
+  if (n == total) co_return true;
+  c.stream.expires_after(lim.write_timeout);
+  auto rest = beast::buffers_suffix<std::array<net::const_buffer, 2>>(bufs);
+  rest.consume(n);
+  auto [wec, wn] = co_await net::async_write(c.stream, rest, net::as_tuple(net::use_awaitable));
+  co_return !wec;
+}
+
 }  // namespace
 
 namespace {
@@ -239,6 +272,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
   peer_info peer;
   boost::system::error_code ec;
   peer.remote = c->stream.socket().remote_endpoint(ec);
+  c->stream.socket().non_blocking(true, ec);  // write_all's synchronous attempt must never wait
   const std::string remote_text = peer.remote.address().to_string();
   // Watching costs an epoll registration and an ioctl per request, so only requests handed to
   // another thread ask for it; pipelined data behind the request makes a watch pointless.
@@ -259,8 +293,12 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     parser.emplace(std::piecewise_construct, std::make_tuple(alloc), std::make_tuple(alloc));
     parser->header_limit(static_cast<std::uint32_t>(lim.header_limit));
     parser->body_limit(lim.body_limit);
-    c->stream.expires_after(lim.read_timeout);
-    auto [rec, rn] = co_await bhttp::async_read(c->stream, c->buffer, *parser, net::as_tuple(net::use_awaitable));
+    boost::system::error_code rec;
+    if (!parse_buffered(*c, *parser, rec)) {
+      c->stream.expires_after(lim.read_timeout);
+      auto [aec, rn] = co_await bhttp::async_read(c->stream, c->buffer, *parser, net::as_tuple(net::use_awaitable));
+      rec = aec;
+    }
     if (rec) {
       if (auto res = reject_for(rec, lim)) {
         c->stream.expires_after(lim.write_timeout);
@@ -296,10 +334,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     } else {
       // One gather write: our formatted head, then the body.
       format_head(c->head, r.head);
-      std::array<net::const_buffer, 2> bufs{net::buffer(c->head), net::buffer(r.head.body())};
-      c->stream.expires_after(lim.write_timeout);
-      auto [wec, wn] = co_await net::async_write(c->stream, bufs, net::as_tuple(net::use_awaitable));
-      written = !wec;
+      written = co_await write_all(*c, {net::buffer(c->head), net::buffer(r.head.body())}, lim);
     }
     if (peer.record) {
       peer.record->status = r.head.result_int();

@@ -73,7 +73,14 @@ std::optional<rule_violation> check_param_headers(const http::request& req, cons
 }  // namespace
 
 std::optional<std::string_view> header_value(const http::request& req, std::string_view name) {
-  auto it = req.find(name);
+  // A request has a handful of fields and a lookup runs about ten times per request: a scan
+  // that skips on length first is several times cheaper than Beast's find, which walks a tree
+  // comparing case-insensitively at every node (6.7 % of a session call's instructions).
+  auto it = req.begin();
+  for (; it != req.end(); ++it) {
+    auto n = it->name_string();
+    if (n.size() == name.size() && boost::beast::iequals(n, name)) break;
+  }
   if (it == req.end()) return std::nullopt;
   std::string_view v = it->value();
   // Optional whitespace around a field value is not part of it (RFC 9110 5.5).
