@@ -46,6 +46,13 @@ class inline_handlers : public ::testing::Test {
           EXPECT_FALSE(ctx.release_connection());  // nothing to release: the answer is immediate
           return mcpx::tool_result::text(std::string(a.at("text").as_string()));
         });
+    srv_->tool("big")  // a reply far larger than the kernel's socket buffers
+        .run_on(mcpx::execution::io_thread)
+        .handle([](const mcpx::args& a, mcpx::context&) {
+          std::string text(static_cast<std::size_t>(a.at("size").to_number<std::int64_t>()), 'y');
+          for (std::size_t i = 0; i < text.size(); i += 4096) text[i] = static_cast<char>('a' + (i / 4096) % 26);
+          return mcpx::tool_result::text(std::move(text));
+        });
     srv_->tool("count")
         .run_on(mcpx::execution::io_thread)
         .handle([](const mcpx::args&, mcpx::context& ctx) {
@@ -176,6 +183,29 @@ TEST_F(inline_handlers, a_connection_serves_requests_after_a_streamed_reply) {
   }
   auto again = send(5, "count", {}, {{"progressToken", "tok2"}});
   EXPECT_EQ(last_event(again.body).at("result").at("content").at(0).at("text").as_string(), "counted");
+}
+
+// A reply bigger than the socket takes at once, to a client that is not reading yet: the
+// part the synchronous write could not place goes out asynchronously, whole and in order.
+TEST_F(inline_handlers, a_reply_larger_than_the_socket_buffers_arrives_whole) {
+  auto s = connect(port());
+  const std::size_t size = 24 * 1024 * 1024;
+  net::write(s, net::buffer(post(modern_body(1, "tools/call", {{"name", "big"}, {"arguments", {{"size", size}}}}),
+                                 modern_headers("tools/call", "big"))));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the server's write fills the buffers
+  auto r = read_response(s);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_FALSE(r.closed);
+  auto text = json_body(r).at("result").at("content").at(0).at("text").as_string();
+  ASSERT_EQ(text.size(), size);
+  bool intact = true;
+  for (std::size_t i = 0; i < size && intact; ++i)
+    intact = text[i] == (i % 4096 ? 'y' : static_cast<char>('a' + (i / 4096) % 26));
+  EXPECT_TRUE(intact);
+  net::write(s, net::buffer(post(modern_body(2, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "after"}}}}),
+                                 modern_headers("tools/call", "echo"))));
+  auto next = read_response(s);
+  EXPECT_EQ(json_body(next).at("result").at("content").at(0).at("text").as_string(), "after");
 }
 
 TEST_F(inline_handlers, without_a_progress_token_the_reply_stays_json) {
