@@ -18,6 +18,11 @@ bool dispatcher::runs_user_code(std::string_view m) noexcept {
   return m == "tools/call" || m == "resources/read" || m == "prompts/get" || m == "completion/complete";
 }
 
+const json::object& empty_object() noexcept {
+  static const json::object empty;
+  return empty;
+}
+
 call call::copy_to_heap() const {
   call o;  // default storage: each assignment below copies into it
   o.msg.type = msg.type;
@@ -27,11 +32,12 @@ call call::copy_to_heap() const {
   o.msg.result = msg.result;
   o.msg.error = msg.error;
   o.rev = rev;
-  o.client_capabilities = client_capabilities;
-  o.client_info = client_info;
+  auto heap_copy = [](const object_ref& r) { return std::make_shared<const json::object>(*r, json::storage_ptr()); };
+  o.client_capabilities = heap_copy(client_capabilities);
+  o.client_info = heap_copy(client_info);
   o.min_log_level = min_log_level;
   o.session_id = session_id;
-  o.meta = meta;
+  o.meta = heap_copy(meta);
   o.session = session;
   o.task = task;
   o.on_io_thread = on_io_thread;

@@ -42,13 +42,20 @@ class session_hooks {
   virtual void unsubscribe(const std::string& uri) = 0;
 };
 
+/// A JSON object a call reads without owning a copy: a view into the request (its arena) or
+/// into the live session, made with view_of(); after call::copy_to_heap, a heap copy it shares.
+using object_ref = std::shared_ptr<const json::object>;
+/// A non-owning reference (no count is kept): `o` must outlive every use of the call.
+inline object_ref view_of(const json::object& o) noexcept { return object_ref(object_ref(), &o); }
+const json::object& empty_object() noexcept;
+
 /// One request, normalized whatever revision it came in. Its JSON lives in the storage of
 /// its message: the connection's per-request arena on the I/O thread (see copy_to_heap()).
 struct call {
   call() = default;
   /// Takes `m` with its storage; the objects below are built in the same one.
   explicit call(jsonrpc::message m)
-      : msg(std::move(m)), client_capabilities(msg.storage()), client_info(msg.storage()), meta(msg.storage()) {}
+      : msg(std::move(m)) {}
   /// Where this call's JSON (and its response's) is allocated.
   const json::storage_ptr& storage() const noexcept { return msg.storage(); }
   /// A deep copy on the heap, for a worker: it may outlive the request's arena (tasks,
@@ -57,11 +64,12 @@ struct call {
 
   jsonrpc::message msg;
   revision rev = revision::v2026_07_28;
-  json::object client_capabilities;
-  json::object client_info;
+  // Views, not copies: copying them into every request cost ~4 % of a call's instructions.
+  object_ref client_capabilities = view_of(empty_object());
+  object_ref client_info = view_of(empty_object());
   std::optional<log_level> min_log_level;  ///< nullopt: send no log messages
   std::string session_id;
-  json::object meta;  ///< params._meta
+  object_ref meta = view_of(empty_object());  ///< params._meta
   session_hooks* session = nullptr;
   std::shared_ptr<task_slot> task;  ///< set when this tools/call may become a task
   /// Runs on an I/O thread (see runs_on_io_thread): whatever would wait must fail instead.

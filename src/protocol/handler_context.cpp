@@ -64,7 +64,7 @@ void handler_context::log(log_level level, json::value data, std::string_view lo
 }
 
 void handler_context::progress(double progress, std::optional<double> total, std::string_view message) {
-  auto* token = c_.meta.if_contains("progressToken");
+  auto* token = c_.meta->if_contains("progressToken");
   if (!token || !(token->is_string() || token->is_int64() || token->is_uint64())) return;
   json::object params;
   params["progressToken"] = *token;
@@ -80,7 +80,7 @@ void handler_context::check_capability(const input_request& r) const {
                          : r.method == "roots/list"             ? "roots"
                                                                  : "";
   if (cap.empty()) throw protocol_error(jsonrpc::code::internal_error, "Unsupported input request: " + r.method);
-  if (!c_.client_capabilities.contains(cap)) throw missing_capability{json::object{{cap, json::object{}}}};
+  if (!c_.client_capabilities->contains(cap)) throw missing_capability{json::object{{cap, json::object{}}}};
 }
 
 std::map<std::string, json::value> handler_context::input(std::vector<std::pair<std::string, input_request>> requests) {

@@ -34,10 +34,10 @@ class handler_context final : public context {
 
   const json::value& request_id() const noexcept override { return c_.msg.id; }
   std::string_view protocol_version() const noexcept override { return to_string(c_.rev); }
-  const json::object& client_capabilities() const noexcept override { return c_.client_capabilities; }
-  const json::object& client_info() const noexcept override { return c_.client_info; }
+  const json::object& client_capabilities() const noexcept override { return *c_.client_capabilities; }
+  const json::object& client_info() const noexcept override { return *c_.client_info; }
   std::string_view session_id() const noexcept override { return c_.session_id; }
-  const json::object& meta() const noexcept override { return c_.meta; }
+  const json::object& meta() const noexcept override { return *c_.meta; }
   void log(log_level level, json::value data, std::string_view logger) override;
   void progress(double progress, std::optional<double> total, std::string_view message) override;
   bool cancelled() const noexcept override {

@@ -8,7 +8,7 @@ using code = jsonrpc::code;
 namespace {
 
 bool client_has_tasks(const call& c) {
-  auto* ext = c.client_capabilities.if_contains("extensions");
+  auto* ext = c.client_capabilities->if_contains("extensions");
   return ext && ext->is_object() && ext->get_object().contains(tasks_extension);
 }
 

@@ -101,7 +101,7 @@ outcome dispatcher::call_tool(call& c, outbound& out) const {
                               json::object{{"extensions", json::object{{tasks_extension, json::object{}}}}}}},
                 is_modern(c.rev) ? 400 : 200);
   for (auto& cap : tool->required_capabilities)
-    if (!c.client_capabilities.contains(cap))
+    if (!c.client_capabilities->contains(cap))
       return fail(code::missing_required_client_capability,
                   "Missing required client capability: tool '" + tool->name + "' needs " + cap,
                   json::object{{"requiredCapabilities", json::object{{cap, json::object{}}}}}, is_modern(c.rev) ? 400 : 200);

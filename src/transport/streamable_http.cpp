@@ -186,13 +186,14 @@ streamable_http::step streamable_http::post_modern(http::request& req, jsonrpc::
   if (auto v = check_modern_request(req, msg, reg_)) return json_reply(400, jsonrpc::make_error(msg.id, v->code, v->message, v->data));
   if (msg.type == jsonrpc::kind::notification) return empty_reply(202);
   protocol::call c(std::move(msg));
-  c.meta = meta_of(c.msg);
+  const json::object& meta = meta_of(c.msg);
+  c.meta = protocol::view_of(meta);
   c.rev = revision::v2026_07_28;
-  if (auto* caps = c.meta.if_contains("io.modelcontextprotocol/clientCapabilities"); caps && caps->is_object())
-    c.client_capabilities = caps->get_object();
-  if (auto* info = c.meta.if_contains("io.modelcontextprotocol/clientInfo"); info && info->is_object())
-    c.client_info = info->get_object();
-  if (auto* lv = c.meta.if_contains("io.modelcontextprotocol/logLevel"); lv && lv->is_string())
+  if (auto* caps = meta.if_contains("io.modelcontextprotocol/clientCapabilities"); caps && caps->is_object())
+    c.client_capabilities = protocol::view_of(caps->get_object());
+  if (auto* info = meta.if_contains("io.modelcontextprotocol/clientInfo"); info && info->is_object())
+    c.client_info = protocol::view_of(info->get_object());
+  if (auto* lv = meta.if_contains("io.modelcontextprotocol/logLevel"); lv && lv->is_string())
     c.min_log_level = parse_log_level(lv->get_string());
   if (c.msg.method == "subscriptions/listen") return listen(std::move(c), ex);
   return run(c, nullptr, {}, peer, ex);

@@ -156,13 +156,13 @@ streamable_http::step streamable_http::post_legacy(http::request& req, jsonrpc::
   }
   protocol::call c(std::move(msg));
   c.rev = *protocol::parse_revision(rec->protocol_version);
-  c.client_capabilities = client.capabilities;  // copies into the request arena: no malloc
-  c.client_info = client.info;
+  c.client_capabilities = protocol::view_of(client.capabilities);  // `live` outlives this request
+  c.client_info = protocol::view_of(client.info);
   // Until logging/setLevel, a legacy client gets every log message.
   c.min_log_level = rec->log_level.empty() ? std::optional(log_level::debug) : parse_log_level(rec->log_level);
   c.session_id = std::string(sid);
   if (c.msg.params.is_object())
-    if (auto* m = c.msg.params.get_object().if_contains("_meta"); m && m->is_object()) c.meta = m->get_object();
+    if (auto* m = c.msg.params.get_object().if_contains("_meta"); m && m->is_object()) c.meta = protocol::view_of(m->get_object());
   session_hooks_impl hooks(*sessions_, std::move(*rec));
   c.session = &hooks;
   std::string stream_name = "r" + std::to_string(live->next_id.fetch_add(1) + 1);
