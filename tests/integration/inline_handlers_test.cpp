@@ -185,8 +185,8 @@ TEST_F(inline_handlers, a_connection_serves_requests_after_a_streamed_reply) {
   EXPECT_EQ(last_event(again.body).at("result").at("content").at(0).at("text").as_string(), "counted");
 }
 
-// A reply bigger than the socket takes at once, to a client that is not reading yet: the
-// part the synchronous write could not place goes out asynchronously, whole and in order.
+// A reply far bigger than the socket buffers, to a client that is not reading yet: it goes
+// out in many writes, whole and in order, and the connection serves the next request.
 TEST_F(inline_handlers, a_reply_larger_than_the_socket_buffers_arrives_whole) {
   auto s = connect(port());
   const std::size_t size = 24 * 1024 * 1024;
