@@ -237,7 +237,6 @@ bool parse_buffered(conn_state& c, request_parser& parser, boost::system::error_
   return parser.is_done();
 }
 
-
 }  // namespace
 
 namespace {
