@@ -43,7 +43,7 @@ struct conn_state {
     if (arena) {
       arena->release();
     } else {
-      if (!arena_buf) arena_buf.reset(new std::byte[arena_bytes]);
+      arena_buf.reset(new std::byte[arena_bytes]);  // new connection, or one that streamed
       arena.emplace(arena_buf.get(), arena_bytes);
     }
     return &*arena;

@@ -34,14 +34,21 @@ TEST(memory_session_store, is_bounded) {
   EXPECT_FALSE(s->create(c));
 }
 
+namespace {
+std::unique_ptr<session_store> store_with_session(const std::string& id) {
+  auto s = make_memory_session_store(std::chrono::seconds(60), 10);
+  session_record r;
+  r.id = id;
+  r.protocol_version = "2025-11-25";
+  EXPECT_TRUE(s->create(r));
+  return s;
+}
+}  // namespace
+
 // Two requests of one session, each with the record as it was when it arrived, change
 // different fields: both changes must stick (a whole-record write-back once lost the first).
 TEST(session_hooks, requests_changing_different_fields_at_once_both_stick) {
-  auto s = make_memory_session_store(std::chrono::seconds(60), 10);
-  session_record r;
-  r.id = "s1";
-  r.protocol_version = "2025-11-25";
-  ASSERT_TRUE(s->create(r));
+  auto s = store_with_session("s1");
   mcpx::transport::session_hooks_impl first(*s, *s->touch("s1"));
   mcpx::transport::session_hooks_impl second(*s, *s->touch("s1"));
   first.subscribe("test://a");
