@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <random>
 
+#include "http/deadline.hpp"
 #include "http/event_stream.hpp"
 #include "http/server.hpp"
 
@@ -25,8 +26,9 @@ void random_id(std::string& out) {
 using request_parser = bhttp::request_parser<request_body, request_allocator>;
 
 struct conn_state {
-  explicit conn_state(tcp::socket s) : stream(std::move(s)) {}
-  beast::tcp_stream stream;
+  conn_state(tcp::socket s, std::chrono::milliseconds tick) : sock(std::move(s)), timeout(sock.get_executor(), tick) {}
+  tcp::socket sock;
+  http::deadline timeout;
   beast::flat_buffer buffer;
   std::shared_ptr<std::atomic<bool>> gone;  ///< the current request's hang-up flag, once watched
   std::shared_ptr<request_record> record;   ///< reused while nobody else holds it
@@ -93,18 +95,18 @@ std::optional<response> reject_for(const boost::system::error_code& ec, const li
 // Watches a socket while a request is handled: a peer that closes its end sets `gone`.
 // Pipelined data ends the watch without setting it.
 net::awaitable<void> watch_request(std::shared_ptr<conn_state> c, std::shared_ptr<std::atomic<bool>> gone) {
-  auto [ec] = co_await c->stream.socket().async_wait(tcp::socket::wait_read, net::as_tuple(net::use_awaitable));
+  auto [ec] = co_await c->sock.async_wait(tcp::socket::wait_read, net::as_tuple(net::use_awaitable));
   if (ec) co_return;
   boost::system::error_code ec2;
-  if (c->stream.socket().available(ec2) == 0 || ec2) gone->store(true);
+  if (c->sock.available(ec2) == 0 || ec2) gone->store(true);
 }
 
 // Watches a socket while an SSE response is open: a peer that closes its end cancels the stream.
 net::awaitable<void> watch_peer(std::shared_ptr<conn_state> c, std::shared_ptr<event_stream> s) {
-  auto [ec] = co_await c->stream.socket().async_wait(tcp::socket::wait_read, net::as_tuple(net::use_awaitable));
+  auto [ec] = co_await c->sock.async_wait(tcp::socket::wait_read, net::as_tuple(net::use_awaitable));
   if (ec) co_return;  // aborted: the connection ended first
   boost::system::error_code ec2;
-  if (c->stream.socket().available(ec2) == 0 || ec2) s->cancel();
+  if (c->sock.available(ec2) == 0 || ec2) s->cancel();
   // Otherwise the client pipelined its next request; it is read after this stream ends.
 }
 
@@ -114,21 +116,21 @@ net::awaitable<bool> write_stream(std::shared_ptr<conn_state> c, reply& r, const
   head.chunked(true);
   head.keep_alive(r.head.keep_alive());
   bhttp::response_serializer<bhttp::empty_body> sr{head};
-  c->stream.expires_after(lim.write_timeout);
-  auto [ec, n] = co_await bhttp::async_write_header(c->stream, sr, net::as_tuple(net::use_awaitable));
+  c->timeout.expires_after(lim.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write_header(c->sock, sr, net::as_tuple(net::use_awaitable));
   if (ec) {
     r.stream->cancel();
     co_return false;
   }
-  net::co_spawn(c->stream.get_executor(), watch_peer(c, r.stream), net::detached);
+  net::co_spawn(c->sock.get_executor(), watch_peer(c, r.stream), net::detached);
   std::string frame;
   for (;;) {
-    c->stream.expires_never();
+    c->timeout.expires_never();
     auto item = co_await r.stream->next_for(lim.sse_keepalive);
     if (!item) break;
     frame = item->keepalive ? std::string(":\n\n") : sse_event(item->id, item->data, item->retry_ms);
-    c->stream.expires_after(lim.write_timeout);
-    auto [wec, wn] = co_await net::async_write(c->stream, bhttp::make_chunk(net::buffer(frame)),
+    c->timeout.expires_after(lim.write_timeout);
+    auto [wec, wn] = co_await net::async_write(c->sock, bhttp::make_chunk(net::buffer(frame)),
                                               net::as_tuple(net::use_awaitable));
     if (wec) {
       r.stream->cancel();
@@ -136,10 +138,12 @@ net::awaitable<bool> write_stream(std::shared_ptr<conn_state> c, reply& r, const
     }
   }
   if (r.stream->cancelled()) co_return false;
-  c->stream.expires_after(lim.write_timeout);
-  auto [lec, ln] = co_await net::async_write(c->stream, bhttp::make_chunk_last(), net::as_tuple(net::use_awaitable));
+  c->timeout.expires_after(lim.write_timeout);
+  auto [lec, ln] = co_await net::async_write(c->sock, bhttp::make_chunk_last(), net::as_tuple(net::use_awaitable));
   co_return !lec;
 }
+
+net::awaitable<void> watch_deadline(std::shared_ptr<conn_state> c) { co_await c->timeout.watch(c->sock); }
 
 // After refusing a request we have not read, close gracefully: stop sending, then discard
 // what the client is still sending for a moment. Closing with unread data makes the kernel
@@ -147,12 +151,12 @@ net::awaitable<bool> write_stream(std::shared_ptr<conn_state> c, reply& r, const
 net::awaitable<void> linger(conn_state& c) {
   constexpr std::size_t drain_limit = 1024 * 1024;
   boost::system::error_code ec;
-  c.stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  c.stream.expires_after(std::chrono::milliseconds(1000));
+  c.sock.shutdown(tcp::socket::shutdown_send, ec);
+  c.timeout.expires_after(std::chrono::milliseconds(1000));
   std::size_t drained = 0;
   char sink[16384];
   while (drained < drain_limit) {
-    auto [rec, n] = co_await c.stream.async_read_some(net::buffer(sink), net::as_tuple(net::use_awaitable));
+    auto [rec, n] = co_await c.sock.async_read_some(net::buffer(sink), net::as_tuple(net::use_awaitable));
     if (rec) break;
     drained += n;
   }
@@ -213,8 +217,8 @@ void format_head(std::string& out, const response& res) {
 // (one byte a second) is then bounded by read_timeout instead.
 net::awaitable<bool> await_first_byte(conn_state& c, const limits& lim) {
   if (c.buffer.size() > 0) co_return true;
-  c.stream.expires_after(lim.idle_timeout);
-  auto [ec, n] = co_await c.stream.async_read_some(c.buffer.prepare(4096), net::as_tuple(net::use_awaitable));
+  c.timeout.expires_after(lim.idle_timeout);
+  auto [ec, n] = co_await c.sock.async_read_some(c.buffer.prepare(4096), net::as_tuple(net::use_awaitable));
   if (ec) co_return false;
   c.buffer.commit(n);
   co_return true;
@@ -252,17 +256,19 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
   const limits& lim = cfg.limits;
   counted connection_guard(counters.open);
 
-  auto c = std::make_shared<conn_state>(std::move(sock));
+  auto c = std::make_shared<conn_state>(std::move(sock),
+                                       std::min({lim.read_timeout, lim.idle_timeout, lim.write_timeout}));
+  net::co_spawn(c->sock.get_executor(), watch_deadline(c), net::detached);
   peer_info peer;
   boost::system::error_code ec;
-  peer.remote = c->stream.socket().remote_endpoint(ec);
+  peer.remote = c->sock.remote_endpoint(ec);
   const std::string remote_text = peer.remote.address().to_string();
   // Watching costs an epoll registration and an ioctl per request, so only requests handed to
   // another thread ask for it; pipelined data behind the request makes a watch pointless.
   peer.watch_hangup = [c] {
     if (!c->gone) {
       c->gone = std::make_shared<std::atomic<bool>>(false);
-      if (c->buffer.size() == 0) net::co_spawn(c->stream.get_executor(), watch_request(c, c->gone), net::detached);
+      if (c->buffer.size() == 0) net::co_spawn(c->sock.get_executor(), watch_request(c, c->gone), net::detached);
     }
     return c->gone;
   };
@@ -278,18 +284,19 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     parser->body_limit(lim.body_limit);
     boost::system::error_code rec;
     if (!parse_buffered(*c, *parser, rec)) {
-      c->stream.expires_after(lim.read_timeout);
-      auto [aec, rn] = co_await bhttp::async_read(c->stream, c->buffer, *parser, net::as_tuple(net::use_awaitable));
+      c->timeout.expires_after(lim.read_timeout);
+      auto [aec, rn] = co_await bhttp::async_read(c->sock, c->buffer, *parser, net::as_tuple(net::use_awaitable));
       rec = aec;
     }
     if (rec) {
       if (auto res = reject_for(rec, lim)) {
-        c->stream.expires_after(lim.write_timeout);
-        co_await bhttp::async_write(c->stream, *res, net::as_tuple(net::use_awaitable));
+        c->timeout.expires_after(lim.write_timeout);
+        co_await bhttp::async_write(c->sock, *res, net::as_tuple(net::use_awaitable));
         co_await linger(*c);
       }
       break;  // end_of_stream, timeout, reset, or a rejected request: close
     }
+    c->timeout.expires_never();  // the handler's time is bounded by its own limits, not the socket's
     request& req = parser->get();
     const bool keep_alive = req.keep_alive();
     counted request_guard(counters.active);  // until the reply is written (the loop iteration ends)
@@ -320,21 +327,22 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
       // Asynchronously even when the socket would take it all at once: a synchronous
       // write_some here cost 10 % more CPU per request on loopback (docs/performance.md).
       std::array<net::const_buffer, 2> bufs{net::buffer(c->head), net::buffer(r.head.body())};
-      c->stream.expires_after(lim.write_timeout);
-      auto [wec, wn] = co_await net::async_write(c->stream, bufs, net::as_tuple(net::use_awaitable));
+      c->timeout.expires_after(lim.write_timeout);
+      auto [wec, wn] = co_await net::async_write(c->sock, bufs, net::as_tuple(net::use_awaitable));
       written = !wec;
     }
     if (peer.record) {
       peer.record->status = r.head.result_int();
       peer.record->latency = std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - peer.record->start);
-      cfg.on_done(*peer.record, c->stream.get_executor());
+      cfg.on_done(*peer.record, c->sock.get_executor());
     }
     if (!written) break;
     if (!again) break;
   }
-  c->stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  c->stream.close();
+  c->sock.shutdown(tcp::socket::shutdown_send, ec);
+  c->timeout.stop();
+  c->sock.close(ec);
 }
 
 std::string trace_id_of(std::string_view tp) {

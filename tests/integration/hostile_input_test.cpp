@@ -106,6 +106,20 @@ TEST_F(hostile, a_client_sending_one_byte_a_second_is_cut_off) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
+TEST_F(hostile, a_connection_left_idle_is_closed_after_the_idle_timeout) {
+  auto s = connect(port());
+  auto start = std::chrono::steady_clock::now();
+  char c;
+  // Answered first, so the idle wait is the keep-alive one between requests.
+  boost::system::error_code ec;
+  net::write(s, net::buffer(post(modern_body(1, "tools/list"), modern_headers("tools/list"))), ec);
+  EXPECT_EQ(read_response(s).status, 200);
+  // idle_timeout is 3 s: still open at 2 s, closed before 6 s.
+  EXPECT_EQ(read_for(s, &c, 1, std::chrono::milliseconds(2000)), 0) << "closed before the idle timeout";
+  EXPECT_EQ(read_for(s, &c, 1, std::chrono::milliseconds(4000)), -1) << "still open after the idle timeout";
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(2900));
+}
+
 TEST_F(hostile, an_unknown_method_is_method_not_found) {
   auto r = roundtrip(port(), post(modern_body(7, "no/such"), modern_headers("no/such")));
   EXPECT_EQ(r.status, 404);
