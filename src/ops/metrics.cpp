@@ -82,9 +82,13 @@ void metrics::record(const http::request_record& r) {
   double ms = static_cast<double>(r.latency.count()) / 1000.0;
   auto& s = local_shard();
   std::lock_guard lock(s.mu);
-  auto it = s.by_labels.find(std::string_view(key));
-  if (it == s.by_labels.end()) it = s.by_labels.emplace(key, series{}).first;
-  auto& ser = it->second;
+  if (!s.last || key != s.last_key) {
+    auto it = s.by_labels.find(std::string_view(key));
+    if (it == s.by_labels.end()) it = s.by_labels.emplace(key, series{}).first;
+    s.last = &it->second;
+    s.last_key = key;  // reuses its capacity
+  }
+  auto& ser = *s.last;
   ++ser.count;
   ser.sum_ms += ms;
   for (std::size_t i = 0; i < buckets_ms.size(); ++i)

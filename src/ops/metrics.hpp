@@ -39,6 +39,10 @@ class metrics {
   struct shard {
     std::mutex mu;
     std::map<std::string, series, std::less<>> by_labels;  // key: rendered label set
+    // The series counted last: under steady load the next request is nearly always the same
+    // kind, and one comparison beats a tree walk over keys sharing long prefixes.
+    std::string last_key;
+    series* last = nullptr;  // map nodes are stable
   };
   shard& local_shard();
 

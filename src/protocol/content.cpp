@@ -4,7 +4,13 @@ namespace mcpx {
 
 namespace content {
 
-json::object text(std::string_view t) { return {{"type", "text"}, {"text", t}}; }
+json::object text(std::string_view t) {
+  // emplace, not an initializer list: value_ref's conversions cost more than the rest of the call.
+  json::object o(2);
+  o.emplace("type", "text");
+  o.emplace("text", t);
+  return o;
+}
 
 json::object image(std::string_view data, std::string_view mime) {
   return {{"type", "image"}, {"data", data}, {"mimeType", mime}};

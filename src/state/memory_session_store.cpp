@@ -21,21 +21,21 @@ class memory_session_store final : public session_store {
     if (count_.load() >= max_) return false;
     auto& s = shard_for(r.id);
     std::lock_guard lock(s.mu);
-    auto [it, inserted] = s.map.emplace(r.id, entry{r, clock::now()});
+    auto [it, inserted] = s.map.emplace(r.id, entry{std::make_shared<const session_record>(r), clock::now()});
     if (inserted) ++count_;
     return inserted;
   }
 
-  std::optional<session_record> touch(std::string_view id) override {
+  std::shared_ptr<const session_record> touch(std::string_view id) override {
     auto& s = shard_for(id);
     std::lock_guard lock(s.mu);
     auto it = s.map.find(id);  // heterogeneous: no key copy on every request
-    if (it == s.map.end()) return std::nullopt;
+    if (it == s.map.end()) return nullptr;
     auto now = clock::now();
     if (now - it->second.last_seen > idle_) {
       s.map.erase(it);
       --count_;
-      return std::nullopt;
+      return nullptr;
     }
     it->second.last_seen = now;
     return it->second.record;
@@ -81,7 +81,7 @@ class memory_session_store final : public session_store {
 
  private:
   struct entry {
-    session_record record;
+    std::shared_ptr<const session_record> record;  ///< replaced, never changed: touch() hands it out
     clock::time_point last_seen;
   };
   struct key_hash {
@@ -96,7 +96,11 @@ class memory_session_store final : public session_store {
   void modify(std::string_view id, F&& change) {
     auto& s = shard_for(id);
     std::lock_guard lock(s.mu);
-    if (auto it = s.map.find(id); it != s.map.end()) change(it->second.record);
+    if (auto it = s.map.find(id); it != s.map.end()) {
+      auto next = std::make_shared<session_record>(*it->second.record);
+      change(*next);
+      it->second.record = std::move(next);
+    }
   }
   shard& shard_for(std::string_view id) { return shards_[std::hash<std::string_view>{}(id) % shards_.size()]; }
 

@@ -35,18 +35,15 @@ const live_session::client_decl& live_session::client(const state::session_recor
 }
 
 void session_hooks_impl::set_log_level(log_level l) {
-  rec_.log_level = std::string(to_string(l));
-  store_.set_log_level(rec_.id, rec_.log_level);
+  store_.set_log_level(id_, to_string(l));
 }
 
 void session_hooks_impl::subscribe(const std::string& uri) {
-  rec_.subscriptions.insert(uri);
-  store_.subscribe(rec_.id, uri);
+  store_.subscribe(id_, uri);
 }
 
 void session_hooks_impl::unsubscribe(const std::string& uri) {
-  rec_.subscriptions.erase(uri);
-  store_.unsubscribe(rec_.id, uri);
+  store_.unsubscribe(id_, uri);
 }
 
 std::shared_ptr<live_session> live_sessions::get(std::string_view id) {

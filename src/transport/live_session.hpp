@@ -57,15 +57,14 @@ struct live_session {
 /// The session record plus the hooks the dispatcher uses to update it.
 class session_hooks_impl final : public protocol::session_hooks {
  public:
-  session_hooks_impl(state::session_store& store, state::session_record rec) : store_(store), rec_(std::move(rec)) {}
+  session_hooks_impl(state::session_store& store, std::string_view session_id) : store_(store), id_(session_id) {}
   void set_log_level(log_level l) override;
   void subscribe(const std::string& uri) override;
   void unsubscribe(const std::string& uri) override;
-  const state::session_record& record() const { return rec_; }
 
  private:
   state::session_store& store_;
-  state::session_record rec_;
+  std::string_view id_;  ///< the caller's, which outlives these hooks
 };
 
 /// Process-local live sessions, created on first use of a session id.

@@ -163,7 +163,7 @@ streamable_http::step streamable_http::post_legacy(http::request& req, jsonrpc::
   c.session_id = std::string(sid);
   if (c.msg.params.is_object())
     if (auto* m = c.msg.params.get_object().if_contains("_meta"); m && m->is_object()) c.meta = protocol::view_of(m->get_object());
-  session_hooks_impl hooks(*sessions_, std::move(*rec));
+  session_hooks_impl hooks(*sessions_, rec->id);  // `rec` outlives the hooks
   c.session = &hooks;
   std::string stream_name = "r" + std::to_string(live->next_id.fetch_add(1) + 1);
   return run(c, live, std::move(stream_name), peer, ex);

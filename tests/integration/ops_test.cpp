@@ -255,6 +255,30 @@ TEST(metrics, exposition_counts_requests_by_method_tool_status_and_class) {
   s.stop();
 }
 
+// Each request is counted in its own series, however the kinds of request alternate (the
+// shard remembers the series it counted last).
+TEST(metrics, alternating_kinds_of_request_are_each_counted_in_their_own_series) {
+  mcpx::options o;
+  o.port = 0;
+  o.log_level = "warning";
+  o.io_threads = 1;
+  mcpx::server s({"metrics-test", "1"}, o);
+  s.tool("ok").description("fine").run_on(mcpx::execution::io_thread).handle([](const mcpx::args&, mcpx::context&) {
+    return mcpx::tool_result::text("ok");
+  });
+  s.start();
+  auto call = [&] { roundtrip(s.port(), post(modern_body(1, "tools/call", {{"name", "ok"}}), modern_headers("tools/call", "ok"))); };
+  auto list = [&] { roundtrip(s.port(), post(modern_body(2, "tools/list"), modern_headers("tools/list"))); };
+  call(), call(), list(), call(), list(), list(), call();
+  auto m = roundtrip(s.port(), get("/metrics"));
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find(R"(mcpx_requests_total{method="tools/call",tool="ok",status="200",error_class=""} 4)"),
+            std::string::npos) << m.body;
+  EXPECT_NE(m.body.find(R"(mcpx_requests_total{method="tools/list",tool="",status="200",error_class=""} 3)"),
+            std::string::npos) << m.body;
+  s.stop();
+}
+
 // A real Prometheus scrapes /metrics and can query what it scraped.
 TEST(metrics, a_real_prometheus_scrapes_them) {
   if (std::system("command -v prometheus >/dev/null 2>&1") != 0) GTEST_SKIP() << "prometheus is not installed";

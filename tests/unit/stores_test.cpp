@@ -1,11 +1,21 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "mcpx/state/stores.hpp"
 #include "transport/live_session.hpp"
 
 using namespace mcpx::state;
+
+namespace {
+// (Assigning a short literal to a record's id trips GCC 12's -Wrestrict false positive.)
+session_record with_id(std::string id) {
+  session_record r;
+  r.id = std::move(id);
+  return r;
+}
+}  // namespace
 
 TEST(memory_session_store, creates_touches_and_erases) {
   auto s = make_memory_session_store(std::chrono::seconds(60), 10);
@@ -29,8 +39,7 @@ TEST(memory_session_store, is_bounded) {
     r.id = id;
     ASSERT_TRUE(s->create(r));
   }
-  session_record c;
-  c.id = "c";
+  session_record c = with_id("c");
   EXPECT_FALSE(s->create(c));
 }
 
@@ -49,8 +58,8 @@ std::unique_ptr<session_store> store_with_session(const std::string& id) {
 // different fields: both changes must stick (a whole-record write-back once lost the first).
 TEST(session_hooks, requests_changing_different_fields_at_once_both_stick) {
   auto s = store_with_session("s1");
-  mcpx::transport::session_hooks_impl first(*s, *s->touch("s1"));
-  mcpx::transport::session_hooks_impl second(*s, *s->touch("s1"));
+  mcpx::transport::session_hooks_impl first(*s, "s1");
+  mcpx::transport::session_hooks_impl second(*s, "s1");
   first.subscribe("test://a");
   second.set_log_level(mcpx::log_level::error);
   second.subscribe("test://b");
@@ -59,6 +68,45 @@ TEST(session_hooks, requests_changing_different_fields_at_once_both_stick) {
   ASSERT_TRUE(got);
   EXPECT_EQ(got->log_level, "error");
   EXPECT_EQ(got->subscriptions, (std::set<std::string>{"test://a"}));
+}
+
+// touch() hands out the stored record without copying it; a change makes a new one.
+TEST(memory_session_store, a_touched_record_is_a_snapshot_that_later_changes_leave_alone) {
+  auto s = store_with_session("s1");
+  auto before = s->touch("s1");
+  ASSERT_TRUE(before);
+  EXPECT_EQ(s->touch("s1").get(), before.get()) << "an unchanged record was copied";
+  s->set_log_level("s1", "error");
+  s->subscribe("s1", "test://a");
+  EXPECT_EQ(before->log_level, "");
+  EXPECT_TRUE(before->subscriptions.empty());
+  auto after = s->touch("s1");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->log_level, "error");
+  EXPECT_EQ(after->subscriptions, (std::set<std::string>{"test://a"}));
+}
+
+// Readers holding records while another thread changes them (run under ASan in CI).
+TEST(memory_session_store, records_stay_valid_while_other_threads_change_them) {
+  auto s = store_with_session("s1");
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    std::string uri = "test://x";
+    for (int i = 0; i < 2000; ++i) {
+      uri.back() = static_cast<char>('0' + i % 7);
+      s->subscribe("s1", uri);
+    }
+    stop = true;
+  });
+  std::size_t seen = 0;
+  while (!stop) {
+    auto r = s->touch("s1");
+    ASSERT_TRUE(r);
+    for (auto& uri : r->subscriptions) seen += uri.size();
+  }
+  writer.join();
+  (void)seen;  // read only so that the records are really dereferenced
+  EXPECT_EQ(s->touch("s1")->subscriptions.size(), 7u);
 }
 
 TEST(memory_session_store, field_changes_to_an_unknown_session_create_nothing) {
@@ -72,8 +120,7 @@ TEST(memory_session_store, field_changes_to_an_unknown_session_create_nothing) {
 
 TEST(memory_session_store, expires_idle_sessions) {
   auto s = make_memory_session_store(std::chrono::seconds(0), 10);
-  session_record r;
-  r.id = "x";
+  session_record r = with_id("x");
   ASSERT_TRUE(s->create(r));
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   auto gone = s->expire();

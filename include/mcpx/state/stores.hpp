@@ -27,8 +27,10 @@ class session_store {
   virtual ~session_store() = default;
   /// False when the store is full.
   virtual bool create(const session_record& r) = 0;
-  /// Returns the record and extends its idle lifetime; nullopt when unknown or expired.
-  virtual std::optional<session_record> touch(std::string_view id) = 0;
+  /// Returns the record and extends its idle lifetime; null when unknown or expired. The
+  /// record is a snapshot: later field changes make a new one (copy on write), so every
+  /// request of a session can share it instead of copying it.
+  virtual std::shared_ptr<const session_record> touch(std::string_view id) = 0;
   /// Field-level changes (no-ops for an unknown session): two requests of one session that
   /// change different fields at once must both stick, which writing back a whole record
   /// read earlier would not guarantee.
