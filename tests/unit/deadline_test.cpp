@@ -40,15 +40,28 @@ struct deadline_test : ::testing::Test {
     auto end = clock_type::now() + limit;
     while (!read_result && clock_type::now() < end) ioc.run_one_for(10ms);
   }
+  // The pending read ended, cancelled by the deadline.
+  void expect_cancelled() {
+    run_until_read(3000ms);
+    ASSERT_TRUE(read_result) << "the read is still pending";
+    EXPECT_EQ(*read_result, net::error::operation_aborted);
+  }
+  // The pending read is still waiting, and completes once the peer sends.
+  void expect_still_waiting(const char* why) {
+    ioc.poll();
+    EXPECT_FALSE(read_result) << why;
+    net::write(client, net::buffer("x", 1));
+    run_until_read(3000ms);
+    ASSERT_TRUE(read_result);
+    EXPECT_FALSE(*read_result);
+  }
 };
 
 TEST_F(deadline_test, a_pending_read_is_cancelled_when_its_deadline_passes) {
   start(20ms);
   timeout->expires_after(100ms);
   start_read();
-  run_until_read(3000ms);
-  ASSERT_TRUE(read_result);
-  EXPECT_EQ(*read_result, net::error::operation_aborted);
+  expect_cancelled();
   EXPECT_GE(read_took, 95ms);
   EXPECT_LT(read_took, 2000ms);
 }
@@ -58,9 +71,7 @@ TEST_F(deadline_test, a_deadline_shorter_than_the_tick_wakes_the_timer_early) {
   ioc.run_for(20ms);  // the watch is asleep for a minute now
   timeout->expires_after(50ms);
   start_read();
-  run_until_read(3000ms);
-  ASSERT_TRUE(read_result);
-  EXPECT_EQ(*read_result, net::error::operation_aborted);
+  expect_cancelled();
   EXPECT_LT(read_took, 2000ms);
 }
 
@@ -70,11 +81,7 @@ TEST_F(deadline_test, without_a_deadline_a_read_waits_as_long_as_it_takes) {
   timeout->expires_never();
   start_read();
   ioc.run_for(300ms);
-  EXPECT_FALSE(read_result) << "cancelled although no deadline was set";
-  net::write(client, net::buffer("x", 1));
-  run_until_read(3000ms);
-  ASSERT_TRUE(read_result);
-  EXPECT_FALSE(*read_result);
+  expect_still_waiting("cancelled although no deadline was set");
 }
 
 TEST_F(deadline_test, a_deadline_moved_forward_in_time_is_not_hit) {
@@ -84,29 +91,19 @@ TEST_F(deadline_test, a_deadline_moved_forward_in_time_is_not_hit) {
     timeout->expires_after(200ms);
     ioc.run_for(50ms);
   }
-  EXPECT_FALSE(read_result) << "cancelled although its deadline kept moving";
-  net::write(client, net::buffer("x", 1));
-  run_until_read(3000ms);
-  ASSERT_TRUE(read_result);
-  EXPECT_FALSE(*read_result);
+  expect_still_waiting("cancelled although its deadline kept moving");
 }
 
 TEST_F(deadline_test, a_deadline_cancels_once_and_the_next_operation_has_its_own) {
   start(20ms);
   timeout->expires_after(50ms);
   start_read();
-  run_until_read(3000ms);
-  ASSERT_TRUE(read_result);
-  EXPECT_EQ(*read_result, net::error::operation_aborted);
+  expect_cancelled();
   read_result.reset();
   timeout->expires_after(5000ms);
   start_read();
   ioc.run_for(200ms);
-  EXPECT_FALSE(read_result) << "an expired deadline also cancelled the next operation";
-  net::write(client, net::buffer("x", 1));
-  run_until_read(3000ms);
-  ASSERT_TRUE(read_result);
-  EXPECT_FALSE(*read_result);
+  expect_still_waiting("an expired deadline also cancelled the next operation");
 }
 
 TEST_F(deadline_test, stop_ends_the_watch) {
