@@ -259,6 +259,12 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
   auto c = std::make_shared<conn_state>(std::move(sock),
                                        std::min({lim.read_timeout, lim.idle_timeout, lim.write_timeout}));
   net::co_spawn(c->sock.get_executor(), watch_deadline(c), net::detached);
+  // The watch holds the connection: it must end however this coroutine does (an exception
+  // too), or the socket would stay open for good.
+  struct end_watch {
+    conn_state& c;
+    ~end_watch() { c.timeout.stop(); }
+  } watch_guard{*c};
   peer_info peer;
   boost::system::error_code ec;
   peer.remote = c->sock.remote_endpoint(ec);
@@ -341,7 +347,6 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     if (!again) break;
   }
   c->sock.shutdown(tcp::socket::shutdown_send, ec);
-  c->timeout.stop();
   c->sock.close(ec);
 }
 
