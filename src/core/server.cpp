@@ -106,9 +106,11 @@ void server::start() {
   hc.limits.read_timeout = impl_->opts.read_timeout;
   hc.limits.idle_timeout = impl_->opts.idle_timeout;
   hc.limits.max_connections = impl_->opts.max_connections;
+  hc.make_record = [] { return std::make_shared<ops::access_record>(); };
   hc.on_done = [log = impl_->log, m = impl_->metrics](const http::request_record& r, const net::any_io_executor& ex) {
-    m->record(r);
-    log->request(r, &ex);
+    const auto& a = static_cast<const ops::access_record&>(r);  // made by make_record above
+    m->record(a);
+    log->request(a, &ex);
   };
   impl_->http = std::make_unique<http::server>(hc, handler);
   register_readings(*impl_->metrics, *tr, *impl_->http, impl_->reg);

@@ -165,9 +165,9 @@ net::awaitable<void> linger(conn_state& c) {
 // Fills the connection's record for a new request. The previous one is reused (its strings
 // keep their capacity) unless a worker or task still holds it.
 std::shared_ptr<request_record> start_record(std::shared_ptr<request_record>& mine, const request& req,
-                                             const std::string& remote) {
+                                             const std::string& remote, const server_config& cfg) {
   if (!mine || mine.use_count() > 1)
-    mine = std::make_shared<request_record>();
+    mine = cfg.make_record ? cfg.make_record() : std::make_shared<request_record>();
   else
     mine->clear();
   auto& rec = mine;
@@ -308,7 +308,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     counted request_guard(counters.active);  // until the reply is written (the loop iteration ends)
     c->gone.reset();
     peer.record.reset();  // so the connection's record can be reused
-    peer.record = cfg.on_done ? start_record(c->record, req, remote_text) : nullptr;
+    peer.record = cfg.on_done ? start_record(c->record, req, remote_text, cfg) : nullptr;
     reply r;
     try {
       r = co_await h->handle(req, peer);

@@ -24,6 +24,9 @@ struct server_config {
   /// Called once per request after its reply is complete (for the access log), on the I/O
   /// thread, with that thread's executor (for work deferred until the ready handlers have run).
   std::function<void(const request_record&, const net::any_io_executor&)> on_done;
+  /// Makes the record a request's on_done receives (an upper layer's extension of it); null:
+  /// a plain request_record.
+  std::function<std::shared_ptr<request_record>()> make_record;
 };
 
 class server {

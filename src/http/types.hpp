@@ -43,26 +43,21 @@ struct limits {
   std::chrono::milliseconds sse_keepalive{15'000}; ///< comment line on quiet streams
 };
 
-/// What the access log says about one request. The connection fills the HTTP side; handlers
-/// annotate the MCP side (from the I/O or a worker thread, before the reply is complete).
+/// What the access log says about one request, HTTP side. The connection fills it; the layers
+/// above extend it with what they know (ops::access_record) through server_config::make_record.
 struct request_record {
+  virtual ~request_record() = default;
   std::chrono::steady_clock::time_point start;
   std::chrono::system_clock::time_point time;
   std::string request_id;   ///< X-Request-Id, or generated
-  std::string trace_id;     ///< from a W3C traceparent (header, or _meta)
+  std::string trace_id;     ///< from a W3C traceparent (header, or set by an upper layer)
   std::string http_method, target, remote;
   unsigned status = 0;
   std::chrono::microseconds latency{0};
-  // MCP side
-  std::string rpc_method, name, rpc_id, session, client, protocol_version;
-  std::string error_class;  ///< CLIENT_ERROR | SERVER_ERROR | EXTERNAL_ERROR, empty on success
-  std::string error_code;
 
   /// Empties every field but keeps the strings' buffers, for reuse by the next request.
-  void clear() {
-    for (auto* s : {&request_id, &trace_id, &http_method, &target, &remote, &rpc_method, &name, &rpc_id, &session,
-                    &client, &protocol_version, &error_class, &error_code})
-      s->clear();
+  virtual void clear() {
+    for (auto* s : {&request_id, &trace_id, &http_method, &target, &remote}) s->clear();
     status = 0;
     latency = {};
   }

@@ -103,7 +103,7 @@ void append_time(std::string& out, std::chrono::system_clock::time_point tp) {
 
 }  // namespace
 
-void append_access_line(std::string& out, const http::request_record& r) {
+void append_access_line(std::string& out, const access_record& r) {
   // Written by hand, not through a JSON DOM: this runs once per request.
   out += "{\"time\":\"";
   append_time(out, r.time);
@@ -128,7 +128,7 @@ void append_access_line(std::string& out, const http::request_record& r) {
   out += '}';
 }
 
-std::string access_line(const http::request_record& r) {
+std::string access_line(const access_record& r) {
   std::string out;
   append_access_line(out, r);
   return out;
@@ -192,7 +192,7 @@ void logger::write(level l, std::string_view msg, std::string_view extra) {
   emit(line);
 }
 
-void logger::request(const http::request_record& r, const boost::asio::any_io_executor* batch_on) {
+void logger::request(const access_record& r, const boost::asio::any_io_executor* batch_on) {
   level l = r.status >= 500 ? level::error : r.status >= 400 ? level::warning : level::info;
   if (!enabled(l)) return;
   auto self = batch_on ? weak_from_this().lock() : nullptr;

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "http/types.hpp"
+#include "ops/access_record.hpp"
 
 namespace mcpx::ops {
 
@@ -30,7 +30,7 @@ class logger : public std::enable_shared_from_this<logger> {
   /// and a logger owned by a shared_ptr) the line joins this thread's batch, written in one
   /// write() once the handlers ready on that thread have run: a loaded server writes many
   /// lines per syscall, an idle one each line at once. Without it, the line is written now.
-  void request(const http::request_record& r, const boost::asio::any_io_executor* batch_on = nullptr);
+  void request(const access_record& r, const boost::asio::any_io_executor* batch_on = nullptr);
 
  private:
   struct batch {
@@ -51,8 +51,8 @@ class logger : public std::enable_shared_from_this<logger> {
 };
 
 /// The access-log line (exposed for tests).
-std::string access_line(const http::request_record& r);
+std::string access_line(const access_record& r);
 /// Appends the access-log line to `out`.
-void append_access_line(std::string& out, const http::request_record& r);
+void append_access_line(std::string& out, const access_record& r);
 
 }  // namespace mcpx::ops

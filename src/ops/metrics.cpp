@@ -61,7 +61,7 @@ metrics::shard& metrics::local_shard() {
   return *shards_.back();
 }
 
-void metrics::record(const http::request_record& r) {
+void metrics::record(const access_record& r) {
   std::string_view tool;
   if (r.rpc_method == "tools/call") tool = known_tool_ && known_tool_(r.name) ? std::string_view(r.name) : "other";
   // The label set is rendered into a per-thread buffer and looked up without a copy: a

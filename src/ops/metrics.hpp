@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "http/types.hpp"
+#include "ops/access_record.hpp"
 
 namespace mcpx::ops {
 
@@ -19,7 +19,7 @@ class metrics {
  public:
   metrics();
   /// Counts one finished request (called on the I/O thread that served it).
-  void record(const http::request_record& r);
+  void record(const access_record& r);
   /// A gauge or counter read at scrape time: name, help, type ("gauge"/"counter"), reader.
   void add_reading(std::string name, std::string help, std::string type, std::function<double()> read);
   /// Names a label may carry: client-chosen names outside these become "other", so a hostile

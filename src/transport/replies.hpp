@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "http/event_stream.hpp"
+#include "ops/access_record.hpp"
 
 namespace mcpx::transport {
 
@@ -47,7 +48,7 @@ inline http::reply text_reply(unsigned status, std::string body) {
 
 /// The error class of a JSON-RPC response for the access log: protocol errors by code,
 /// tool errors by their structuredContent.error.type.
-inline void annotate_outcome(http::request_record* rec, const boost::json::value& message) {
+inline void annotate_outcome(ops::access_record* rec, const boost::json::value& message) {
   if (!rec || !message.is_object()) return;
   const auto& m = message.get_object();
   if (auto* e = m.if_contains("error"); e && e->is_object()) {

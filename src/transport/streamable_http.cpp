@@ -105,10 +105,11 @@ net::awaitable<http::reply> streamable_http::handle(http::request& req, const ht
     r.head.set(http::bhttp::field::allow, "GET, POST, DELETE");
   }
   // Errors answered here (not by a handler) are classified from their body; they are rare.
-  if (peer.record && peer.record->error_class.empty() && r.head.result_int() >= 400 && !r.stream) {
+  auto* log = ops::access_record::of(peer);
+  if (log && log->error_class.empty() && r.head.result_int() >= 400 && !r.stream) {
     boost::system::error_code ec;
     auto v = json::parse(r.head.body(), ec);
-    if (!ec) annotate_outcome(peer.record.get(), v);
+    if (!ec) annotate_outcome(log, v);
   }
   co_return r;
 }
@@ -137,7 +138,7 @@ streamable_http::step streamable_http::post(http::request& req, const http::peer
   jsonrpc::message msg{json::storage_ptr(&arena)};
   if (auto e = jsonrpc::parse(req.body(), msg)) return json_reply(400, jsonrpc::make_error(e->id, e->code, e->message));
   auto sid = header_value(req, "Mcp-Session-Id");
-  if (auto* rec = peer.record.get()) {
+  if (auto* rec = ops::access_record::of(peer)) {
     rec->rpc_method = msg.method;
     if (msg.id.is_int64())
       rec->rpc_id = std::to_string(msg.id.get_int64());  // fits the string's own buffer

@@ -33,7 +33,7 @@ http::reply streamable_http::run_here(protocol::call& c, const std::shared_ptr<l
       return protocol::dispatcher::error(c.msg.id, code::internal_error, "Internal error");
     }
   }();
-  annotate_outcome(peer.record.get(), o.message);
+  annotate_outcome(ops::access_record::of(peer), o.message);
   if (out.notifications().empty()) return outcome_reply(o);
   // Notifications came first: the same SSE reply (event ids, priming) as from a worker.
   auto stream = std::make_shared<http::event_stream>(ex);
@@ -70,7 +70,7 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
   if (dispatcher_.task_capable(c)) c.task = slot = std::make_shared<protocol::task_slot>();
   // The worker may outlive this request's arena (a task, a released stream, a hang-up).
   auto cp = std::make_shared<protocol::call>(c.copy_to_heap());
-  pool_.submit([this, cp, out, s, key, rec = peer.record] {
+  pool_.submit([this, cp, out, s, key, rec = peer.record, log = ops::access_record::of(peer)] {
     protocol::outcome o;
     try {
       o = dispatcher_.dispatch(*cp, *out);
@@ -79,7 +79,7 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
     }
     // Written before the response is queued: the I/O thread logs the record only after that.
     // A call that became a task, or whose stream was released, was logged already.
-    if (!(cp->task && cp->task->is_detached()) && !out->released()) annotate_outcome(rec.get(), o.message);
+    if (!(cp->task && cp->task->is_detached()) && !out->released()) annotate_outcome(log, o.message);  // `rec` keeps it alive
     out->finish(o.message, o.http_status);
     if (s) {
       std::lock_guard lock(s->mu);
@@ -150,7 +150,7 @@ streamable_http::step streamable_http::post_legacy(http::request& req, jsonrpc::
     return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request, "Bad Request: session already initialized"));
   // Capabilities and client info never change after initialize: parsed once per session.
   const auto& client = live->client(*rec);
-  if (auto* r = peer.record.get()) {
+  if (auto* r = ops::access_record::of(peer)) {
     r->protocol_version = rec->protocol_version;
     if (auto* n = client.info.if_contains("name"); n && n->is_string()) r->client = n->get_string();
   }

@@ -19,7 +19,7 @@ TEST(trace_id, is_read_from_a_w3c_traceparent) {
 }
 
 TEST(access_log, is_one_json_line_with_the_request_fields) {
-  http::request_record r;
+  ops::access_record r;
   r.time = std::chrono::system_clock::now();
   r.request_id = "abc";
   r.trace_id = "0af7651916cd43dd8448eb211c80319c";
@@ -46,7 +46,7 @@ TEST(access_log, is_one_json_line_with_the_request_fields) {
 
 // Client-chosen fields (client name, tool name, request id) must not break the line.
 TEST(access_log, escapes_what_clients_send) {
-  http::request_record r;
+  ops::access_record r;
   r.http_method = "POST";
   r.target = "/mcp";
   r.client = "evil\"},\n{\"x\":\\1\x01";
@@ -86,7 +86,7 @@ TEST(access_log, batches_per_event_loop_pass_and_flushes_on_destruction) {
   boost::asio::io_context ioc;
   auto ex = ioc.get_executor();
   auto log = std::make_shared<ops::logger>(ops::level::info, fds[1]);
-  http::request_record r;
+  ops::access_record r;
   r.http_method = "POST";
   r.target = "/mcp";
   r.status = 200;
