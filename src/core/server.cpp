@@ -48,6 +48,39 @@ prompt_builder server::prompt(std::string name) { return prompt_builder(&impl_->
 
 namespace {
 
+// Each part gets its own settings, derived once from the user's options.
+transport::transport_config transport_config_of(const options& o) {
+  transport::transport_config t;
+  t.endpoint = o.endpoint;
+  t.origin = {o.allowed_hosts, o.allowed_origins};
+  t.sessions = {o.session_idle_timeout, o.max_sessions};
+  t.workers = {o.worker_threads, o.worker_queue_limit};
+  t.sse_retry = o.sse_retry;
+  t.task_after = o.task_after;
+  auto& p = t.protocol;
+  p.page_size = o.page_size;
+  p.list_ttl = o.list_ttl;
+  p.state_secret = o.state_secret;
+  p.request_state_ttl = o.request_state_ttl;
+  p.task_ttl = o.task_ttl;
+  p.task_poll_interval = o.task_poll_interval;
+  p.client_request_timeout = o.client_request_timeout;
+  return t;
+}
+
+http::server_config http_config_of(const options& o) {
+  http::server_config hc;
+  hc.address = o.address;
+  hc.port = o.port;
+  hc.io_threads = o.io_threads;
+  hc.limits.header_limit = o.header_limit;
+  hc.limits.body_limit = o.body_limit;
+  hc.limits.read_timeout = o.read_timeout;
+  hc.limits.idle_timeout = o.idle_timeout;
+  hc.limits.max_connections = o.max_connections;
+  return hc;
+}
+
 void schedule_expiry(net::steady_timer& t, std::weak_ptr<transport::streamable_http> tr) {
   t.expires_after(std::chrono::seconds(5));
   t.async_wait([&t, tr](boost::system::error_code ec) {
@@ -86,7 +119,7 @@ void server::start() {
   auto& o = impl_->opts;
   if (o.allowed_hosts.empty() && net::ip::make_address(o.address).is_loopback())
     o.allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
-  impl_->transport = std::make_shared<transport::streamable_http>(impl_->reg, impl_->info, impl_->opts);
+  impl_->transport = std::make_shared<transport::streamable_http>(impl_->reg, impl_->info, transport_config_of(o));
   auto* tr = impl_->transport.get();
   impl_->health->add_local_check("workers", [tr](std::string& detail) {
     auto& pool = tr->workers();
@@ -97,15 +130,7 @@ void server::start() {
   const bool separate_metrics = impl_->opts.metrics_port != 0;
   auto handler = std::make_shared<ops::router>(impl_->transport, *impl_->health,
                                                separate_metrics ? nullptr : impl_->metrics.get());
-  http::server_config hc;
-  hc.address = impl_->opts.address;
-  hc.port = impl_->opts.port;
-  hc.io_threads = impl_->opts.io_threads;
-  hc.limits.header_limit = impl_->opts.header_limit;
-  hc.limits.body_limit = impl_->opts.body_limit;
-  hc.limits.read_timeout = impl_->opts.read_timeout;
-  hc.limits.idle_timeout = impl_->opts.idle_timeout;
-  hc.limits.max_connections = impl_->opts.max_connections;
+  http::server_config hc = http_config_of(o);
   hc.make_record = [] { return std::make_shared<ops::access_record>(); };
   hc.on_done = [log = impl_->log, m = impl_->metrics](const http::request_record& r, const net::any_io_executor& ex) {
     const auto& a = static_cast<const ops::access_record&>(r);  // made by make_record above

@@ -6,12 +6,12 @@ namespace mcpx::protocol {
 
 using code = jsonrpc::code;
 
-dispatcher::dispatcher(const registry& reg, const server_info& info, const options& opts)
+dispatcher::dispatcher(const registry& reg, server_info info, dispatcher_config cfg)
     : reg_(reg),
-      info_(info),
-      opts_(opts),
-      state_codec_(opts.state_secret, opts.request_state_ttl),
-      tasks_(std::make_unique<task_registry>(opts.task_ttl, opts.task_poll_interval)),
+      info_(std::move(info)),
+      cfg_(std::move(cfg)),
+      state_codec_(cfg_.state_secret, cfg_.request_state_ttl),
+      tasks_(std::make_unique<task_registry>(cfg_.task_ttl, cfg_.task_poll_interval)),
       modern_capabilities_(server_capabilities(true)) {}
 
 bool dispatcher::runs_user_code(std::string_view m) noexcept {
@@ -52,8 +52,14 @@ bool dispatcher::runs_on_io_thread(const call& c) const {
   return tool && tool->runs_on == execution::io_thread;
 }
 
-outcome dispatcher::error(const json::value& id, int c, std::string_view message, json::value data, unsigned status) {
-  return outcome{jsonrpc::make_error(id, c, message, data), status};
+outcome_kind kind_of_error(int c) noexcept {
+  if (c == code::method_not_found) return outcome_kind::not_found;
+  if (c == code::internal_error) return outcome_kind::failed;
+  return outcome_kind::invalid;
+}
+
+outcome dispatcher::error(const json::value& id, int c, std::string_view message, json::value data) {
+  return outcome{jsonrpc::make_error(id, c, message, data), kind_of_error(c)};
 }
 
 outcome dispatcher::ok(const call& c, json::object result, bool cacheable) const {
@@ -64,7 +70,7 @@ outcome dispatcher::ok(const call& c, json::object result, bool cacheable) const
     result.reserve(result.size() + 4);
     if (!result.contains("resultType")) result["resultType"] = "complete";
     if (cacheable) {
-      if (!result.contains("ttlMs")) result["ttlMs"] = opts_.list_ttl.count();
+      if (!result.contains("ttlMs")) result["ttlMs"] = cfg_.list_ttl.count();
       if (!result.contains("cacheScope")) result["cacheScope"] = "public";
     }
     auto& meta = result["_meta"];
@@ -78,7 +84,7 @@ outcome dispatcher::ok(const call& c, json::object result, bool cacheable) const
   msg.emplace("jsonrpc", "2.0");
   msg.emplace("id", c.msg.id);
   msg.emplace("result", std::move(result));
-  return outcome{json::value(std::move(msg)), 200};
+  return outcome{json::value(std::move(msg)), outcome_kind::ok};
 }
 
 json::object dispatcher::server_capabilities(bool modern) const {
@@ -138,7 +144,7 @@ outcome dispatcher::paginate(const call& c, const V& items, std::string_view key
   auto start = decode_cursor(c.msg.params, bad);
   if (bad || *start > items.size()) return error(c.msg.id, code::invalid_params, "Invalid params: unknown cursor");
   json::array page;
-  std::size_t end = std::min(items.size(), *start + opts_.page_size);
+  std::size_t end = std::min(items.size(), *start + cfg_.page_size);
   for (std::size_t i = *start; i < end; ++i) page.push_back(items[i]->wire);
   json::object r;
   r[key] = std::move(page);
@@ -172,7 +178,7 @@ outcome dispatcher::subscribe(call& c, bool on) const {
 
 outcome dispatcher::dispatch(call& c, outbound& out) const {
   const std::string& m = c.msg.method;
-  if (c.msg.type == jsonrpc::kind::notification) return outcome{nullptr, 202};
+  if (c.msg.type == jsonrpc::kind::notification) return outcome{nullptr, outcome_kind::accepted};
   if (m == "tools/list") return list_tools(c);
   if (m == "tools/call") return call_tool(c, out);
   if (m == "resources/list") return list_resources(c);
@@ -190,7 +196,7 @@ outcome dispatcher::dispatch(call& c, outbound& out) const {
     if (m == "resources/subscribe") return subscribe(c, true);
     if (m == "resources/unsubscribe") return subscribe(c, false);
   }
-  return error(c.msg.id, code::method_not_found, "Method not found: " + m, nullptr, is_modern(c.rev) ? 404 : 200);
+  return error(c.msg.id, code::method_not_found, "Method not found: " + m);
 }
 
 }  // namespace mcpx::protocol

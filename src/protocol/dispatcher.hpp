@@ -7,13 +7,37 @@
 
 #include "jsonrpc/message.hpp"
 #include "mcpx/context.hpp"
-#include "mcpx/server.hpp"
+#include "mcpx/server_info.hpp"
 #include "protocol/registry.hpp"
 #include "protocol/request_state.hpp"
 #include "protocol/revision.hpp"
 #include "protocol/tasks.hpp"
 
 namespace mcpx::protocol {
+
+/// What happened to a request. The transport decides what that means on the wire (HTTP
+/// status codes, per revision): the protocol knows nothing of HTTP.
+enum class outcome_kind {
+  ok,         ///< a result (also input_required, and a call that became a task)
+  accepted,   ///< a notification or a client's response: nothing to answer
+  invalid,    ///< the client's request is wrong: params, unknown name, capability, requestState
+  not_found,  ///< no such method
+  failed,     ///< our own failure (internal error)
+};
+/// The kind a JSON-RPC error code stands for.
+outcome_kind kind_of_error(int code) noexcept;
+
+/// The protocol's own settings, read once at start.
+struct dispatcher_config {
+  std::size_t page_size = 50;  ///< items per page of the list methods
+  std::chrono::milliseconds list_ttl{60'000};  ///< cache hint on list results (2026-07-28)
+  std::string state_secret;  ///< signs requestState; empty: random per process
+  std::chrono::seconds request_state_ttl{600};
+  std::chrono::milliseconds task_ttl{600'000};
+  std::chrono::milliseconds task_poll_interval{500};
+  /// How long a handler waits for a legacy client's answer to sampling/elicitation.
+  std::chrono::milliseconds client_request_timeout{60'000};
+};
 
 /// How a request's side messages reach the client. Implemented by the transport; thread-safe.
 class outbound {
@@ -27,7 +51,7 @@ class outbound {
                                                  std::string* error) = 0;
   virtual bool cancelled() const noexcept = 0;
   /// Answers the request now, before the handler returns (a call that became a task).
-  virtual void respond(const json::value& message, unsigned http_status) = 0;
+  virtual void respond(const json::value& message, outcome_kind kind) = 0;
   /// 2025-11-25 SSE polling: ends the client's stream now; it reconnects with Last-Event-ID
   /// after `retry_ms` and gets the rest. False where that is not possible.
   virtual bool release_stream(unsigned retry_ms) = 0;
@@ -77,13 +101,13 @@ struct call {
 };
 
 struct outcome {
-  json::value message;      ///< the JSON-RPC response; null for an accepted notification
-  unsigned http_status = 200;
+  json::value message;  ///< the JSON-RPC response; null for an accepted notification
+  outcome_kind kind = outcome_kind::ok;
 };
 
 class dispatcher {
  public:
-  dispatcher(const registry& reg, const server_info& info, const options& opts);
+  dispatcher(const registry& reg, server_info info, dispatcher_config cfg);
 
   /// True for methods that run user handlers (must not run on an I/O thread).
   static bool runs_user_code(std::string_view method) noexcept;
@@ -96,6 +120,7 @@ class dispatcher {
   json::object initialize_result(std::string_view version) const;
   json::object server_capabilities(bool modern) const;
   const server_info& info() const noexcept { return info_; }
+  const dispatcher_config& config() const noexcept { return cfg_; }
 
   /// True when this call may become a task: a task-capable tool and a client with the extension.
   bool task_capable(const call& c) const;
@@ -106,8 +131,7 @@ class dispatcher {
   void cancel_tasks() const { tasks_->cancel_all(); }
 
   /// Error outcome helpers shared with the transport.
-  static outcome error(const json::value& id, int code, std::string_view message, json::value data = nullptr,
-                       unsigned http_status = 200);
+  static outcome error(const json::value& id, int code, std::string_view message, json::value data = nullptr);
 
  private:
   outcome ok(const call& c, json::object result, bool cacheable = false) const;
@@ -128,7 +152,7 @@ class dispatcher {
 
   const registry& reg_;
   server_info info_;
-  const options& opts_;
+  const dispatcher_config cfg_;
   request_state_codec state_codec_;
   std::unique_ptr<task_registry> tasks_;
   json::object modern_capabilities_;  ///< server/discover's, built once

@@ -1,5 +1,7 @@
 #include "protocol/handler_context.hpp"
 
+#include "mcpx/errors.hpp"
+
 namespace mcpx::protocol {
 
 namespace {
@@ -37,7 +39,7 @@ bool handler_context::run_as_task() {
   if (c_.task->is_detached()) return true;
   auto created = d_->detach(c_, *c_.task);
   if (!created) return c_.task->is_detached();
-  out_.respond(*created, 200);
+  out_.respond(*created, outcome_kind::ok);
   return true;
 }
 

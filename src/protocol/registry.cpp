@@ -24,12 +24,28 @@ tool_builder& tool_builder::run_on(execution e) {
   d_->runs_on = e;
   return *this;
 }
+tool_builder& tool_builder::scopes(std::vector<std::string> s) {
+  d_->access.scopes = std::move(s);
+  return *this;
+}
+tool_builder& tool_builder::cost(cost_class c) {
+  d_->access.cost = std::move(c);
+  return *this;
+}
 tool_builder& tool_builder::handle(tool_handler h) { d_->handler = std::move(h); return *this; }
 
 resource_builder& resource_builder::title(std::string t) { d_->title = std::move(t); return *this; }
 resource_builder& resource_builder::description(std::string d) { d_->description = std::move(d); return *this; }
 resource_builder& resource_builder::mime_type(std::string m) { d_->mime_type = std::move(m); return *this; }
 resource_builder& resource_builder::meta(json::object m) { d_->meta = std::move(m); return *this; }
+resource_builder& resource_builder::scopes(std::vector<std::string> s) {
+  d_->access.scopes = std::move(s);
+  return *this;
+}
+resource_builder& resource_builder::cost(cost_class c) {
+  d_->access.cost = std::move(c);
+  return *this;
+}
 resource_builder& resource_builder::handle(resource_handler h) { d_->handler = std::move(h); return *this; }
 resource_builder& resource_builder::complete(std::string var, completion_handler h) {
   d_->completions[std::move(var)] = std::move(h);
@@ -46,19 +62,27 @@ prompt_builder& prompt_builder::complete(std::string arg, completion_handler h) 
   d_->completions[std::move(arg)] = std::move(h);
   return *this;
 }
+prompt_builder& prompt_builder::scopes(std::vector<std::string> s) {
+  d_->access.scopes = std::move(s);
+  return *this;
+}
+prompt_builder& prompt_builder::cost(cost_class c) {
+  d_->access.cost = std::move(c);
+  return *this;
+}
 prompt_builder& prompt_builder::handle(prompt_handler h) { d_->handler = std::move(h); return *this; }
 
 namespace protocol {
 
-tool_builder::def& registry::add_tool(std::string name) {
-  auto d = std::make_unique<tool_builder::def>();
+tool_def& registry::add_tool(std::string name) {
+  auto d = std::make_unique<tool_def>();
   d->name = std::move(name);
   tools_.push_back(std::move(d));
   return *tools_.back();
 }
 
-resource_builder::def& registry::add_resource(std::string uri, std::string name, bool is_template) {
-  auto d = std::make_unique<resource_builder::def>();
+resource_def& registry::add_resource(std::string uri, std::string name, bool is_template) {
+  auto d = std::make_unique<resource_def>();
   d->uri = std::move(uri);
   d->name = std::move(name);
   d->is_template = is_template;
@@ -67,8 +91,8 @@ resource_builder::def& registry::add_resource(std::string uri, std::string name,
   return *list.back();
 }
 
-prompt_builder::def& registry::add_prompt(std::string name) {
-  auto d = std::make_unique<prompt_builder::def>();
+prompt_def& registry::add_prompt(std::string name) {
+  auto d = std::make_unique<prompt_def>();
   d->name = std::move(name);
   prompts_.push_back(std::move(d));
   return *prompts_.back();
@@ -90,7 +114,7 @@ void set_if(json::object& o, std::string_view k, const std::string& v) {
 
 // x-mcp-header may sit only on primitive properties reached through `properties` chains.
 void collect_header_params(const json::object& schema, std::vector<std::string>& path,
-                           std::vector<tool_builder::def::header_param>& out) {
+                           std::vector<tool_def::header_param>& out) {
   auto* props = schema.if_contains("properties");
   if (!props || !props->is_object()) return;
   for (auto& [k, v] : props->get_object()) {
@@ -103,7 +127,7 @@ void collect_header_params(const json::object& schema, std::vector<std::string>&
   }
 }
 
-std::optional<std::string> freeze_tool(tool_builder::def& t) {
+std::optional<std::string> freeze_tool(tool_def& t) {
   if (t.name.empty()) return "a tool has an empty name";
   if (!t.handler) return "tool '" + t.name + "' has no handler";
   if (t.runs_on == execution::io_thread && t.tasks != task_mode::never)
@@ -130,7 +154,7 @@ std::optional<std::string> freeze_tool(tool_builder::def& t) {
   return std::nullopt;
 }
 
-std::optional<std::string> freeze_resource(resource_builder::def& r) {
+std::optional<std::string> freeze_resource(resource_def& r) {
   if (!r.handler) return "resource '" + r.uri + "' has no handler";
   json::object w;
   if (r.is_template) {
@@ -150,7 +174,7 @@ std::optional<std::string> freeze_resource(resource_builder::def& r) {
   return std::nullopt;
 }
 
-std::optional<std::string> freeze_prompt(prompt_builder::def& p) {
+std::optional<std::string> freeze_prompt(prompt_def& p) {
   if (!p.handler) return "prompt '" + p.name + "' has no handler";
   json::object w;
   w["name"] = p.name;
@@ -200,24 +224,24 @@ static auto find_by(const V& v, P pred) {
   return static_cast<const typename V::value_type::element_type*>(nullptr);
 }
 
-const tool_builder::def* registry::find_tool(std::string_view name) const {
+const tool_def* registry::find_tool(std::string_view name) const {
   auto it = std::lower_bound(tools_.begin(), tools_.end(), name, [](auto& d, std::string_view n) { return d->name < n; });
   return it != tools_.end() && (*it)->name == name ? it->get() : nullptr;
 }
 
-const prompt_builder::def* registry::find_prompt(std::string_view name) const {
+const prompt_def* registry::find_prompt(std::string_view name) const {
   return find_by(prompts_, [&](auto& d) { return d.name == name; });
 }
 
-const resource_builder::def* registry::find_resource(std::string_view uri) const {
+const resource_def* registry::find_resource(std::string_view uri) const {
   return find_by(resources_, [&](auto& d) { return d.uri == uri; });
 }
 
-const resource_builder::def* registry::find_template(std::string_view t) const {
+const resource_def* registry::find_template(std::string_view t) const {
   return find_by(templates_, [&](auto& d) { return d.uri == t; });
 }
 
-const resource_builder::def* registry::match_template(std::string_view uri, json::object& vars) const {
+const resource_def* registry::match_template(std::string_view uri, json::object& vars) const {
   for (auto& t : templates_) {
     vars.clear();
     if (protocol::match_template(t->template_parts, uri, vars)) return t.get();

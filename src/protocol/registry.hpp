@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "mcpx/schema/validator.hpp"
-#include "mcpx/server.hpp"
+#include "mcpx/builders.hpp"
 
-namespace mcpx {
+namespace mcpx::protocol {
 
-struct tool_builder::def {
+struct tool_def {
   std::string name, title, description;
   json::value input_schema = json::object{{"type", "object"}, {"properties", json::object{}}};
   json::value output_schema = nullptr;
@@ -20,6 +20,7 @@ struct tool_builder::def {
   std::vector<std::string> required_capabilities;
   task_mode tasks = task_mode::never;
   execution runs_on = execution::worker_pool;
+  access_policy access;
   tool_handler handler;
   std::optional<schema::validator> input_validator, output_validator;
   json::object wire;  // the Tool object as listed, built once at freeze
@@ -31,17 +32,18 @@ struct tool_builder::def {
   std::vector<header_param> header_params;
 };
 
-struct resource_builder::def {
+struct resource_def {
   std::string uri, name, title, description, mime_type;
   bool is_template = false;
   json::object meta;
+  access_policy access;
   resource_handler handler;
   std::map<std::string, completion_handler> completions;
   std::vector<std::string> template_parts;  // literal, var, literal, var, ... (templates only)
   json::object wire;
 };
 
-struct prompt_builder::def {
+struct prompt_def {
   std::string name, title, description;
   struct arg {
     std::string name, description;
@@ -49,38 +51,37 @@ struct prompt_builder::def {
   };
   std::vector<arg> arguments;
   std::map<std::string, completion_handler> completions;
+  access_policy access;
   prompt_handler handler;
   json::object wire;
 };
 
-namespace protocol {
-
 class registry {
  public:
-  tool_builder::def& add_tool(std::string name);
-  resource_builder::def& add_resource(std::string uri, std::string name, bool is_template);
-  prompt_builder::def& add_prompt(std::string name);
+  tool_def& add_tool(std::string name);
+  resource_def& add_resource(std::string uri, std::string name, bool is_template);
+  prompt_def& add_prompt(std::string name);
 
   /// Compiles schemas and builds wire objects; sorts for deterministic listing.
   /// Returns an error message for a bad registration.
   std::optional<std::string> freeze();
 
-  const tool_builder::def* find_tool(std::string_view name) const;
-  const prompt_builder::def* find_prompt(std::string_view name) const;
-  const resource_builder::def* find_resource(std::string_view uri) const;
+  const tool_def* find_tool(std::string_view name) const;
+  const prompt_def* find_prompt(std::string_view name) const;
+  const resource_def* find_resource(std::string_view uri) const;
   /// The first template matching `uri`, with its variables.
-  const resource_builder::def* match_template(std::string_view uri, json::object& vars) const;
-  const resource_builder::def* find_template(std::string_view uri_template) const;
+  const resource_def* match_template(std::string_view uri, json::object& vars) const;
+  const resource_def* find_template(std::string_view uri_template) const;
 
-  const std::vector<std::unique_ptr<tool_builder::def>>& tools() const { return tools_; }
-  const std::vector<std::unique_ptr<resource_builder::def>>& resources() const { return resources_; }
-  const std::vector<std::unique_ptr<resource_builder::def>>& templates() const { return templates_; }
-  const std::vector<std::unique_ptr<prompt_builder::def>>& prompts() const { return prompts_; }
+  const std::vector<std::unique_ptr<tool_def>>& tools() const { return tools_; }
+  const std::vector<std::unique_ptr<resource_def>>& resources() const { return resources_; }
+  const std::vector<std::unique_ptr<resource_def>>& templates() const { return templates_; }
+  const std::vector<std::unique_ptr<prompt_def>>& prompts() const { return prompts_; }
 
  private:
-  std::vector<std::unique_ptr<tool_builder::def>> tools_;
-  std::vector<std::unique_ptr<resource_builder::def>> resources_, templates_;
-  std::vector<std::unique_ptr<prompt_builder::def>> prompts_;
+  std::vector<std::unique_ptr<tool_def>> tools_;
+  std::vector<std::unique_ptr<resource_def>> resources_, templates_;
+  std::vector<std::unique_ptr<prompt_def>> prompts_;
   bool frozen_ = false;
 };
 
@@ -89,5 +90,4 @@ std::optional<std::vector<std::string>> split_template(std::string_view t);
 /// Matches `uri` against split template parts; variables match one or more chars except '/'.
 bool match_template(const std::vector<std::string>& parts, std::string_view uri, json::object& vars);
 
-}  // namespace protocol
-}  // namespace mcpx
+}  // namespace mcpx::protocol

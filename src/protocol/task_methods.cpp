@@ -37,21 +37,21 @@ outcome dispatcher::task_method(call& c) const {
     return error(c.msg.id, code::missing_required_client_capability,
                  "Missing required client capability: " + c.msg.method + " needs the " + std::string(tasks_extension) +
                      " extension",
-                 json::object{{"requiredCapabilities", tasks_capability()}}, 400);
+                 json::object{{"requiredCapabilities", tasks_capability()}});
   const json::object empty;
   const auto& p = c.msg.params.is_object() ? c.msg.params.get_object() : empty;
   auto* id = p.if_contains("taskId");
   if (!id || !id->is_string())
-    return error(c.msg.id, code::invalid_params, "Invalid params: \"taskId\" must be a string", nullptr, 400);
+    return error(c.msg.id, code::invalid_params, "Invalid params: \"taskId\" must be a string");
   auto t = tasks_->find(std::string(id->get_string()));
   if (!t)
     return error(c.msg.id, code::invalid_params,
-                 "Invalid params: unknown taskId '" + std::string(id->get_string()) + "' (it may have expired)", nullptr, 400);
+                 "Invalid params: unknown taskId '" + std::string(id->get_string()) + "' (it may have expired)");
   if (c.msg.method == "tasks/get") return ok(c, tasks_->detailed(*t));
   if (c.msg.method == "tasks/update") {
     auto* r = p.if_contains("inputResponses");
     if (!r || !r->is_object())
-      return error(c.msg.id, code::invalid_params, "Invalid params: \"inputResponses\" must be an object", nullptr, 400);
+      return error(c.msg.id, code::invalid_params, "Invalid params: \"inputResponses\" must be an object");
     tasks_->update(*t, r->get_object());
   } else {
     tasks_->cancel(*t);

@@ -29,10 +29,10 @@ const json::string* string_param(const call& c, std::string_view key) {
 // Runs `body` with a context prepared for this revision's way of asking the client for input,
 // and turns the ways a handler can stop early into the right answer.
 template <class Body>
-static outcome with_input(const call& c, outbound& out, const options& opts, const request_state_codec& codec,
+static outcome with_input(const call& c, outbound& out, const dispatcher_config& cfg, const request_state_codec& codec,
                           Body&& body, auto&& ok, auto&& fail, const dispatcher* d = nullptr,
                           task_registry* tasks = nullptr) {
-  handler_context ctx(c, out, opts.client_request_timeout, d, tasks);
+  handler_context ctx(c, out, cfg.client_request_timeout, d, tasks);
   // The digest binding a requestState to this request is needed only when a state comes in or
   // goes out; most calls have neither, and it costs a serialization and a SHA-256.
   std::optional<std::string> bound;
@@ -45,15 +45,15 @@ static outcome with_input(const call& c, outbound& out, const options& opts, con
     json::object prior;
     json::value st = nullptr;
     if (auto* rs = p.if_contains("requestState")) {
-      if (!rs->is_string()) return fail(code::invalid_params, "Invalid params: \"requestState\" must be a string", nullptr, 400);
+      if (!rs->is_string()) return fail(code::invalid_params, "Invalid params: \"requestState\" must be a string");
       std::string why;
       auto payload = codec.open(rs->get_string(), binding(), &why);
-      if (!payload) return fail(code::invalid_params, "Invalid params: " + why, nullptr, 400);
+      if (!payload) return fail(code::invalid_params, "Invalid params: " + why);
       if (auto* a = payload->if_contains("a"); a && a->is_object()) prior = std::move(a->get_object());
       if (auto* s = payload->if_contains("s")) st = std::move(*s);
     }
     if (auto* ir = p.if_contains("inputResponses"); ir && !ir->is_object())
-      return fail(code::invalid_params, "Invalid params: \"inputResponses\" must be an object", nullptr, 400);
+      return fail(code::invalid_params, "Invalid params: \"inputResponses\" must be an object");
     ctx.set_round(std::move(prior), std::move(st), p.if_contains("inputResponses"));
   }
   try {
@@ -69,25 +69,24 @@ static outcome with_input(const call& c, outbound& out, const options& opts, con
     for (auto& [k, v] : mc.required) names += (names.empty() ? "" : ", ") + std::string(k);
     return fail(code::missing_required_client_capability,
                 "Missing required client capability: " + names,
-                json::object{{"requiredCapabilities", std::move(mc.required)}}, is_modern(c.rev) ? 400 : 200);
+                json::object{{"requiredCapabilities", std::move(mc.required)}});
   } catch (const protocol_error& e) {
-    return fail(e.code(), e.what(), e.data(), is_modern(c.rev) && e.code() != code::internal_error ? 400 : 200);
+    return fail(e.code(), e.what(), e.data());
   } catch (const task_abandoned&) {
-    return fail(code::internal_error, "The task was cancelled or expired while waiting for input", nullptr, 200);
+    return fail(code::internal_error, "The task was cancelled or expired while waiting for input");
   }
 }
 
 outcome dispatcher::call_tool(call& c, outbound& out) const {
-  auto fail = [&](int code, std::string msg, json::value data = nullptr, unsigned st = 200) {
-    return error(c.msg.id, code, msg, std::move(data), st);
+  auto fail = [&](int code, std::string msg, json::value data = nullptr) {
+    return error(c.msg.id, code, msg, std::move(data));
   };
   auto okf = [&](json::object r) { return ok(c, std::move(r)); };
   const json::string* name = string_param(c, "name");
-  if (!name) return fail(code::invalid_params, "Invalid params: \"name\" must be a string", nullptr, is_modern(c.rev) ? 400 : 200);
+  if (!name) return fail(code::invalid_params, "Invalid params: \"name\" must be a string");
   const auto* tool = reg_.find_tool(*name);
   if (!tool)
-    return fail(code::invalid_params, "Unknown tool: '" + std::string(*name) + "'. Call tools/list for the available tools.",
-                nullptr, is_modern(c.rev) ? 400 : 200);
+    return fail(code::invalid_params, "Unknown tool: '" + std::string(*name) + "'. Call tools/list for the available tools.");
   static const json::value empty_args = json::object{};
   const json::value* args = params_of(c).if_contains("arguments");
   if (!args || args->is_null()) args = &empty_args;
@@ -98,16 +97,15 @@ outcome dispatcher::call_tool(call& c, outbound& out) const {
                 "Missing required client capability: tool '" + tool->name + "' runs only as a task (" +
                     std::string(tasks_extension) + " extension)",
                 json::object{{"requiredCapabilities",
-                              json::object{{"extensions", json::object{{tasks_extension, json::object{}}}}}}},
-                is_modern(c.rev) ? 400 : 200);
+                              json::object{{"extensions", json::object{{tasks_extension, json::object{}}}}}}});
   for (auto& cap : tool->required_capabilities)
     if (!c.client_capabilities->contains(cap))
       return fail(code::missing_required_client_capability,
                   "Missing required client capability: tool '" + tool->name + "' needs " + cap,
-                  json::object{{"requiredCapabilities", json::object{{cap, json::object{}}}}}, is_modern(c.rev) ? 400 : 200);
+                  json::object{{"requiredCapabilities", json::object{{cap, json::object{}}}}});
   if (auto v = tool->input_validator->validate(*args))
     return okf(client_error_result("INVALID_ARGUMENT", "Invalid arguments for tool '" + tool->name + "': " + v->message));
-  auto o = with_input(c, out, opts_, state_codec_, [&](handler_context& ctx) -> outcome {
+  auto o = with_input(c, out, cfg_, state_codec_, [&](handler_context& ctx) -> outcome {
     if (tool->tasks == task_mode::required) ctx.run_as_task();
     tool_result r;
     try {
@@ -136,11 +134,11 @@ outcome dispatcher::call_tool(call& c, outbound& out) const {
 }
 
 outcome dispatcher::read_resource(call& c, outbound& out) const {
-  auto fail = [&](int code, std::string msg, json::value data = nullptr, unsigned st = 200) {
-    return error(c.msg.id, code, msg, std::move(data), st);
+  auto fail = [&](int code, std::string msg, json::value data = nullptr) {
+    return error(c.msg.id, code, msg, std::move(data));
   };
   const json::string* uri = string_param(c, "uri");
-  if (!uri) return fail(code::invalid_params, "Invalid params: \"uri\" must be a string", nullptr, is_modern(c.rev) ? 400 : 200);
+  if (!uri) return fail(code::invalid_params, "Invalid params: \"uri\" must be a string");
   json::object vars;
   const auto* def = reg_.find_resource(*uri);
   if (!def) def = reg_.match_template(*uri, vars);
@@ -148,9 +146,9 @@ outcome dispatcher::read_resource(call& c, outbound& out) const {
     // 2026-07-28 moved resource-not-found to Invalid params; earlier revisions used -32002.
     bool modern = is_modern(c.rev);
     return fail(modern ? code::invalid_params : code::legacy_resource_not_found,
-                "Resource not found: " + std::string(*uri), json::object{{"uri", *uri}}, modern ? 400 : 200);
+                "Resource not found: " + std::string(*uri), json::object{{"uri", *uri}});
   }
-  return with_input(c, out, opts_, state_codec_, [&](handler_context& ctx) -> outcome {
+  return with_input(c, out, cfg_, state_codec_, [&](handler_context& ctx) -> outcome {
     resource_contents rc;
     try {
       rc = def->handler(*uri, vars, ctx);
@@ -166,24 +164,23 @@ outcome dispatcher::read_resource(call& c, outbound& out) const {
 }
 
 outcome dispatcher::get_prompt(call& c, outbound& out) const {
-  auto fail = [&](int code, std::string msg, json::value data = nullptr, unsigned st = 200) {
-    return error(c.msg.id, code, msg, std::move(data), st);
+  auto fail = [&](int code, std::string msg, json::value data = nullptr) {
+    return error(c.msg.id, code, msg, std::move(data));
   };
-  const unsigned bad = is_modern(c.rev) ? 400 : 200;
   const json::string* name = string_param(c, "name");
-  if (!name) return fail(code::invalid_params, "Invalid params: \"name\" must be a string", nullptr, bad);
+  if (!name) return fail(code::invalid_params, "Invalid params: \"name\" must be a string");
   const auto* p = reg_.find_prompt(*name);
-  if (!p) return fail(code::invalid_params, "Unknown prompt: '" + std::string(*name) + "'", nullptr, bad);
+  if (!p) return fail(code::invalid_params, "Unknown prompt: '" + std::string(*name) + "'");
   json::object args;
   if (auto* a = params_of(c).if_contains("arguments"); a && !a->is_null()) {
-    if (!a->is_object()) return fail(code::invalid_params, "Invalid params: \"arguments\" must be an object", nullptr, bad);
+    if (!a->is_object()) return fail(code::invalid_params, "Invalid params: \"arguments\" must be an object");
     args = a->get_object();
   }
   for (auto& spec : p->arguments) {
     if (spec.required && !args.contains(spec.name))
-      return fail(code::invalid_params, "Invalid params: missing required argument '" + spec.name + "'", nullptr, bad);
+      return fail(code::invalid_params, "Invalid params: missing required argument '" + spec.name + "'");
   }
-  return with_input(c, out, opts_, state_codec_, [&](handler_context& ctx) -> outcome {
+  return with_input(c, out, cfg_, state_codec_, [&](handler_context& ctx) -> outcome {
     prompt_result pr;
     try {
       pr = p->handler(args, ctx);
@@ -200,31 +197,30 @@ outcome dispatcher::get_prompt(call& c, outbound& out) const {
 }
 
 outcome dispatcher::complete(call& c) const {
-  const unsigned bad = is_modern(c.rev) ? 400 : 200;
   const auto& p = params_of(c);
   auto* ref = p.if_contains("ref");
   auto* arg = p.if_contains("argument");
   if (!ref || !ref->is_object() || !arg || !arg->is_object())
-    return error(c.msg.id, code::invalid_params, "Invalid params: \"ref\" and \"argument\" must be objects", nullptr, bad);
+    return error(c.msg.id, code::invalid_params, "Invalid params: \"ref\" and \"argument\" must be objects");
   auto* type = ref->get_object().if_contains("type");
   auto* an = arg->get_object().if_contains("name");
   auto* av = arg->get_object().if_contains("value");
   if (!type || !type->is_string() || !an || !an->is_string())
-    return error(c.msg.id, code::invalid_params, "Invalid params: ref.type and argument.name must be strings", nullptr, bad);
+    return error(c.msg.id, code::invalid_params, "Invalid params: ref.type and argument.name must be strings");
   const std::map<std::string, completion_handler>* table = nullptr;
   if (type->get_string() == "ref/prompt") {
     auto* n = ref->get_object().if_contains("name");
     const auto* pd = n && n->is_string() ? reg_.find_prompt(n->get_string()) : nullptr;
-    if (!pd) return error(c.msg.id, code::invalid_params, "Invalid params: unknown prompt in ref", nullptr, bad);
+    if (!pd) return error(c.msg.id, code::invalid_params, "Invalid params: unknown prompt in ref");
     table = &pd->completions;
   } else if (type->get_string() == "ref/resource") {
     auto* u = ref->get_object().if_contains("uri");
     const auto* rd = u && u->is_string() ? reg_.find_template(u->get_string()) : nullptr;
     if (!rd && u && u->is_string()) rd = reg_.find_resource(u->get_string());
-    if (!rd) return error(c.msg.id, code::invalid_params, "Invalid params: unknown resource in ref", nullptr, bad);
+    if (!rd) return error(c.msg.id, code::invalid_params, "Invalid params: unknown resource in ref");
     table = &rd->completions;
   } else {
-    return error(c.msg.id, code::invalid_params, "Invalid params: ref.type must be ref/prompt or ref/resource", nullptr, bad);
+    return error(c.msg.id, code::invalid_params, "Invalid params: ref.type must be ref/prompt or ref/resource");
   }
   std::vector<std::string> values;
   auto it = table->find(std::string(an->get_string()));

@@ -20,7 +20,7 @@ class inline_outbound final : public protocol::outbound {
   // Nothing is watched: the call ends before the I/O thread could notice a hang-up.
   bool cancelled() const noexcept override { return false; }
   // Only a call turned into a task answers early, and such calls never run here.
-  void respond(const json::value&, unsigned) override {}
+  void respond(const json::value&, protocol::outcome_kind) override {}
   bool release_stream(unsigned) override { return false; }
 
   std::vector<json::object>& notifications() noexcept { return notifications_; }

@@ -25,15 +25,15 @@ class request_outbound final : public protocol::outbound {
   void notify(json::object notification) override { push(json::serialize(notification), false); }
   std::optional<json::value> call_client(std::string_view method, json::object params, std::string* error) override;
   bool cancelled() const noexcept override;
-  void respond(const json::value& message, unsigned status) override { finish(message, status); }
+  void respond(const json::value& message, protocol::outcome_kind kind) override { finish(message, kind); }
   bool release_stream(unsigned retry_ms) override;
 
-  /// The response, last on the stream. `status` applies if it ends up as a JSON reply.
-  void finish(const json::value& message, unsigned status) {
-    status_.store(status);
+  /// The response, last on the stream. `kind` decides its status if it ends up as a JSON reply.
+  void finish(const json::value& message, protocol::outcome_kind kind) {
+    kind_.store(kind);
     push(json::serialize(message), true);
   }
-  unsigned status() const noexcept { return status_.load(); }
+  protocol::outcome_kind kind() const noexcept { return kind_.load(); }
   /// notifications/cancelled from the client.
   void cancel() noexcept { cancelled_.store(true); }
   /// A GET with Last-Event-ID takes over: replays what came after `last_event_id`, then
@@ -59,7 +59,7 @@ class request_outbound final : public protocol::outbound {
   std::atomic<bool> cancelled_{false};
   std::atomic<bool> streamed_{false};
   std::atomic<bool> ever_released_{false};  ///< something came before the response: the reply is SSE
-  std::atomic<unsigned> status_{200};
+  std::atomic<protocol::outcome_kind> kind_{protocol::outcome_kind::ok};
 };
 
 }  // namespace mcpx::transport

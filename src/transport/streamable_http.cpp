@@ -13,13 +13,13 @@ namespace mcpx::transport {
 using code = jsonrpc::code;
 using protocol::revision;
 
-streamable_http::streamable_http(const protocol::registry& reg, const server_info& info, const options& opts)
+streamable_http::streamable_http(const protocol::registry& reg, server_info info, transport_config cfg)
     : reg_(reg),
-      opts_(opts),
-      dispatcher_(reg, info, opts),
-      sessions_(state::make_memory_session_store(opts.session_idle_timeout, opts.max_sessions)),
+      cfg_(std::move(cfg)),
+      dispatcher_(reg, std::move(info), cfg_.protocol),
+      sessions_(state::make_memory_session_store(cfg_.sessions.idle_timeout, cfg_.sessions.max_sessions)),
       events_(state::make_memory_event_store()),
-      pool_(opts.worker_threads, opts.worker_queue_limit) {}
+      pool_(cfg_.workers.threads, cfg_.workers.queue_limit) {}
 
 streamable_http::~streamable_http() { shutdown(); }
 
@@ -65,18 +65,18 @@ bool accepts(const http::request& req, std::string_view type) {
 
 bool streamable_http::origin_allowed(const http::request& req) const {
   // DNS rebinding: a server on loopback answers only requests addressed to a loopback name.
-  if (auto host = header_value(req, "Host"); host && !opts_.allowed_hosts.empty()) {
+  if (auto host = header_value(req, "Host"); host && !cfg_.origin.allowed_hosts.empty()) {
     auto colon = host->rfind(':');
     std::string_view name = colon != std::string_view::npos && host->find(']') < colon ? host->substr(0, colon)
                             : colon != std::string_view::npos && host->find(']') == std::string_view::npos ? host->substr(0, colon)
                                                                                                 : *host;
     bool ok = false;
-    for (auto& h : opts_.allowed_hosts) ok = ok || h == name;
+    for (auto& h : cfg_.origin.allowed_hosts) ok = ok || h == name;
     if (!ok) return false;
   }
   auto origin = header_value(req, "Origin");
   if (!origin) return true;  // non-browser clients send none
-  for (auto& o : opts_.allowed_origins)
+  for (auto& o : cfg_.origin.allowed_origins)
     if (o == *origin) return true;
   auto u = boost::urls::parse_uri(*origin);
   if (!u) return false;
@@ -118,7 +118,7 @@ std::optional<http::reply> streamable_http::refuse(const http::request& req) con
   std::string_view target = req.target();
   auto q = target.find('?');
   if (q != std::string_view::npos) target = target.substr(0, q);
-  if (target != opts_.endpoint) return text_reply(404, "Not found\n");
+  if (target != cfg_.endpoint) return text_reply(404, "Not found\n");
   if (!origin_allowed(req))
     return json_reply(403, jsonrpc::make_error(nullptr, code::invalid_request, "Forbidden: Origin not allowed"));
   return std::nullopt;

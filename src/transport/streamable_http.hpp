@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "http/types.hpp"
-#include "mcpx/server.hpp"
 #include "mcpx/state/stores.hpp"
 #include "protocol/dispatcher.hpp"
+#include "transport/config.hpp"
 #include "transport/live_session.hpp"
 #include "transport/request_outbound.hpp"
 #include "transport/worker_pool.hpp"
@@ -20,7 +20,7 @@ namespace mcpx::transport {
 
 class streamable_http final : public http::handler {
  public:
-  streamable_http(const protocol::registry& reg, const server_info& info, const options& opts);
+  streamable_http(const protocol::registry& reg, server_info info, transport_config cfg);
   ~streamable_http() override;
 
   net::awaitable<http::reply> handle(http::request& req, const http::peer_info& peer) override;
@@ -91,7 +91,7 @@ class streamable_http final : public http::handler {
   std::vector<listener> listeners_;
 
   const protocol::registry& reg_;
-  const options& opts_;
+  const transport_config cfg_;
   protocol::dispatcher dispatcher_;
   std::unique_ptr<state::session_store> sessions_;
   std::unique_ptr<state::event_store> events_;

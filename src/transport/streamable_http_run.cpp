@@ -4,6 +4,7 @@
 #include "transport/inline_outbound.hpp"
 #include "transport/replies.hpp"
 #include "transport/request_outbound.hpp"
+#include "transport/statuses.hpp"
 #include "transport/streamable_http.hpp"
 
 namespace mcpx::transport {
@@ -13,9 +14,9 @@ using code = jsonrpc::code;
 namespace {
 
 
-http::reply outcome_reply(const protocol::outcome& o) {
-  if (o.message.is_null()) return empty_reply(o.http_status == 200 ? 202 : o.http_status);
-  return json_reply(o.http_status, o.message);
+http::reply outcome_reply(const protocol::outcome& o, protocol::revision rev) {
+  if (o.message.is_null()) return empty_reply(202);
+  return json_reply(status_for(o.kind, rev), o.message);
 }
 
 }  // namespace
@@ -34,13 +35,13 @@ http::reply streamable_http::run_here(protocol::call& c, const std::shared_ptr<l
     }
   }();
   annotate_outcome(ops::access_record::of(peer), o.message);
-  if (out.notifications().empty()) return outcome_reply(o);
+  if (out.notifications().empty()) return outcome_reply(o, c.rev);
   // Notifications came first: the same SSE reply (event ids, priming) as from a worker.
   auto stream = std::make_shared<http::event_stream>(ex);
-  request_outbound sse(stream, s, s ? events_.get() : nullptr, std::move(stream_name), opts_.client_request_timeout);
+  request_outbound sse(stream, s, s ? events_.get() : nullptr, std::move(stream_name), cfg_.protocol.client_request_timeout);
   for (auto& n : out.notifications()) sse.notify(std::move(n));
-  sse.finish(o.message, o.http_status);
-  if (c.rev == protocol::revision::v2025_11_25) sse.prime(static_cast<unsigned>(opts_.sse_retry.count()));
+  sse.finish(o.message, o.kind);
+  if (c.rev == protocol::revision::v2025_11_25) sse.prime(static_cast<unsigned>(cfg_.sse_retry.count()));
   return sse_reply(stream);
 }
 
@@ -57,7 +58,7 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
   }
   auto stream = std::make_shared<http::event_stream>(ex);
   auto out = std::make_shared<request_outbound>(stream, s, s ? events_.get() : nullptr, std::move(stream_name),
-                                                opts_.client_request_timeout,
+                                                cfg_.protocol.client_request_timeout,
                                                 peer.watch_hangup ? peer.watch_hangup() : nullptr);
   std::string key = json::serialize(c.msg.id);
   if (s) {
@@ -80,7 +81,7 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
     // Written before the response is queued: the I/O thread logs the record only after that.
     // A call that became a task, or whose stream was released, was logged already.
     if (!(cp->task && cp->task->is_detached()) && !out->released()) annotate_outcome(log, o.message);  // `rec` keeps it alive
-    out->finish(o.message, o.http_status);
+    out->finish(o.message, o.kind);
     if (s) {
       std::lock_guard lock(s->mu);
       s->inflight.erase(key);
@@ -94,7 +95,7 @@ net::awaitable<http::reply> streamable_http::await_worker(on_worker w) {
   std::optional<http::stream_item> first;
   if (w.slot) {
     // A task-capable call still running after task_after becomes a task; the worker goes on.
-    first = co_await w.stream->next_for(opts_.task_after);
+    first = co_await w.stream->next_for(cfg_.task_after);
     if (first && first->keepalive) {
       if (auto created = dispatcher_.detach(*w.call, *w.slot)) co_return json_reply(200, *created);
       first = co_await w.stream->next();
@@ -104,10 +105,10 @@ net::awaitable<http::reply> streamable_http::await_worker(on_worker w) {
   }
   if (!first) co_return empty_reply(500);
   // Only the response came: answer with plain JSON. Anything before it: stream it all as SSE.
-  if (first->last) co_return json_reply_text(w.out->status(), std::move(first->data));
+  if (first->last) co_return json_reply_text(status_for(w.out->kind(), w.call->rev), std::move(first->data));
   w.stream->unshift(std::move(*first));
   // 2025-11-25 clients can reconnect from a priming event if the stream breaks.
-  if (w.call->rev == protocol::revision::v2025_11_25) w.out->prime(static_cast<unsigned>(opts_.sse_retry.count()));
+  if (w.call->rev == protocol::revision::v2025_11_25) w.out->prime(static_cast<unsigned>(cfg_.sse_retry.count()));
   co_return sse_reply(w.stream);
 }
 

@@ -1,0 +1,54 @@
+#pragma once
+/// @file Who is calling, and what a tool, resource or prompt asks of a caller: the vocabulary
+/// shared by the authentication and rate-limit stages, the dispatcher and handlers.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mcpx {
+
+/// The caller, as established by an authentication stage (a verified access token).
+/// Immutable once made; shared by every part of the request that needs it.
+struct principal {
+  std::string subject;    ///< `sub`: the end user or service the token speaks for
+  std::string client_id;  ///< the OAuth client that holds the token
+  std::vector<std::string> scopes;
+  std::string tier;       ///< rate-limit tier ("development", "production", "enterprise", ...)
+
+  bool has_scope(std::string_view s) const noexcept {
+    for (const auto& mine : scopes)
+      if (mine == s) return true;
+    return false;
+  }
+  /// True when every scope in `required` is held.
+  bool has_scopes(const std::vector<std::string>& required) const noexcept {
+    for (const auto& r : required)
+      if (!has_scope(r)) return false;
+    return true;
+  }
+};
+
+/// Empty when no authentication is configured (every caller is anonymous).
+using principal_ptr = std::shared_ptr<const principal>;
+
+/// What one call costs, for per-tool rate limits. The built-in classes cover most tools; a
+/// custom class is a name the rate-limit configuration gives its own budget.
+struct cost_class {
+  std::string name = "read";
+
+  static cost_class read() { return {"read"}; }          ///< cheap lookups
+  static cost_class write() { return {"write"}; }        ///< changes state
+  static cost_class external() { return {"external"}; }  ///< calls a third-party API
+  static cost_class heavy() { return {"heavy"}; }        ///< expensive computation or export
+  static cost_class custom(std::string n) { return {std::move(n)}; }
+  bool operator==(const cost_class&) const = default;
+};
+
+/// What an offering (tool, resource, prompt) asks of a caller; visible to every stage.
+struct access_policy {
+  std::vector<std::string> scopes;  ///< all required; empty: none
+  cost_class cost;
+};
+
+}  // namespace mcpx

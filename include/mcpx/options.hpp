@@ -1,0 +1,58 @@
+#pragma once
+/// @file The server's operational settings, as a user or the config loader (mcpx/config.hpp)
+/// sets them. Each part of the server reads its own share of them once, at start.
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace mcpx {
+
+/// Operational settings. Every limit is named, has a default, and is enforced.
+struct options {
+  std::string address = "127.0.0.1";
+  unsigned short port = 8000;  ///< 0 picks a free port (see server::port())
+  std::string endpoint = "/mcp";
+  unsigned io_threads = 1;
+  unsigned worker_threads = 4;
+  std::size_t worker_queue_limit = 1024;  ///< queued handler calls beyond which requests get 503
+  std::size_t header_limit = 16 * 1024;
+  std::size_t body_limit = 4 * 1024 * 1024;
+  std::chrono::milliseconds read_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::size_t max_connections = 10'000;
+  /// Origins allowed besides loopback ones (e.g. "https://app.example.com"). A request with
+  /// any other Origin gets 403.
+  std::vector<std::string> allowed_origins;
+  /// Host header names accepted (without port). Empty: any. When left empty and the server
+  /// binds a loopback address, start() fills in localhost, 127.0.0.1 and [::1].
+  std::vector<std::string> allowed_hosts;
+  /// Legacy (2025-xx) sessions expire after this much inactivity.
+  std::chrono::seconds session_idle_timeout{1800};
+  std::size_t max_sessions = 100'000;
+  /// Key that signs requestState for multi round-trip requests. Empty: random per process
+  /// (then replicas cannot verify each other's state: set it when running more than one).
+  std::string state_secret;
+  std::chrono::seconds request_state_ttl{600};
+  /// SSE "retry" sent to 2025-11-25 clients in the priming event of each stream.
+  std::chrono::milliseconds sse_retry{1000};
+  /// How long a handler waits for the client's answer to a sampling/elicitation request (legacy).
+  std::chrono::milliseconds client_request_timeout{60'000};
+  std::size_t page_size = 50;  ///< items per page of tools/list, resources/list, prompts/list
+  /// Cache hints on list results for 2026-07-28 clients.
+  std::chrono::milliseconds list_ttl{60'000};
+  /// A task_mode::optional call still running after this becomes a task (clients with the extension).
+  std::chrono::milliseconds task_after{100};
+  std::chrono::milliseconds task_ttl{600'000};           ///< how long a task's record stays readable
+  std::chrono::milliseconds task_poll_interval{500};     ///< suggested to clients polling tasks/get
+  /// Serve /metrics (and the health endpoints) on this separate port instead of the main one; 0:
+  /// on the main port. Lets a NetworkPolicy expose metrics only to the monitoring namespace.
+  unsigned short metrics_port = 0;
+  /// JSON log lines at this level and above go to stderr: "debug", "info" (one access line per
+  /// request), "warning" (only failed requests), "error", "off" (nothing; benchmarks).
+  std::string log_level = "info";
+  /// On SIGTERM: how long requests in flight may take to finish before the process exits.
+  std::chrono::milliseconds shutdown_grace{30'000};
+};
+
+}  // namespace mcpx

@@ -1,0 +1,42 @@
+#pragma once
+// The transport's own settings, read once at start (mcpx::server derives them from
+// mcpx::options). Each stage of the request path gets its own part.
+#include <chrono>
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "protocol/dispatcher.hpp"
+
+namespace mcpx::transport {
+
+/// DNS-rebinding protection (host_origin stage).
+struct origin_config {
+  /// Host header names accepted (without port); empty: any.
+  std::vector<std::string> allowed_hosts;
+  /// Origins accepted besides loopback ones, compared exactly.
+  std::vector<std::string> allowed_origins;
+};
+
+/// Legacy (2025-xx) sessions.
+struct session_config {
+  std::chrono::seconds idle_timeout{1800};
+  std::size_t max_sessions = 100'000;
+};
+
+struct worker_config {
+  unsigned threads = 4;
+  std::size_t queue_limit = 1024;  ///< queued + running calls beyond which requests get 503
+};
+
+struct transport_config {
+  std::string endpoint = "/mcp";
+  origin_config origin;
+  session_config sessions;
+  worker_config workers;
+  std::chrono::milliseconds sse_retry{1000};  ///< SSE "retry" in 2025-11-25 priming events
+  std::chrono::milliseconds task_after{100};  ///< a task-capable call still running becomes a task
+  protocol::dispatcher_config protocol;
+};
+
+}  // namespace mcpx::transport
