@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "mcpx/access.hpp"
+
 namespace mcpx {
 
 namespace json = boost::json;
@@ -42,6 +44,9 @@ class context {
   virtual std::string_view session_id() const noexcept = 0;
   /// The request's `_meta` (progress token, trace context, ...).
   virtual const json::object& meta() const noexcept = 0;
+  /// The authenticated caller (subject, client, scopes, tier); null when the server runs
+  /// without authentication.
+  virtual const principal* caller() const noexcept = 0;
 
   // Request-scoped notifications. They travel on this request's own response stream.
   /// Sent only when the client asked for this level or more severe.

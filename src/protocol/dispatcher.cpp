@@ -38,6 +38,7 @@ call call::copy_to_heap() const {
   o.min_log_level = min_log_level;
   o.session_id = session_id;
   o.meta = heap_copy(meta);
+  o.who = who;
   o.session = session;
   o.task = task;
   o.on_io_thread = on_io_thread;

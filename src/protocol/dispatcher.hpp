@@ -94,6 +94,7 @@ struct call {
   std::optional<log_level> min_log_level;  ///< nullopt: send no log messages
   std::string session_id;
   object_ref meta = view_of(empty_object());  ///< params._meta
+  principal_ptr who;  ///< the authenticated caller; null without authentication
   session_hooks* session = nullptr;
   std::shared_ptr<task_slot> task;  ///< set when this tools/call may become a task
   /// Runs on an I/O thread (see runs_on_io_thread): whatever would wait must fail instead.

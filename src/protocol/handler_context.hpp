@@ -38,6 +38,7 @@ class handler_context final : public context {
   const json::object& client_info() const noexcept override { return *c_.client_info; }
   std::string_view session_id() const noexcept override { return c_.session_id; }
   const json::object& meta() const noexcept override { return *c_.meta; }
+  const principal* caller() const noexcept override { return c_.who.get(); }
   void log(log_level level, json::value data, std::string_view logger) override;
   void progress(double progress, std::optional<double> total, std::string_view message) override;
   bool cancelled() const noexcept override {

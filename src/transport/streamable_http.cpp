@@ -2,11 +2,11 @@
 
 #include <openssl/rand.h>
 
-#include <boost/url/parse.hpp>
-
 #include "transport/header_rules.hpp"
 #include "transport/replies.hpp"
 #include "transport/request_outbound.hpp"
+#include "transport/stages.hpp"
+#include "transport/statuses.hpp"
 
 namespace mcpx::transport {
 
@@ -19,7 +19,13 @@ streamable_http::streamable_http(const protocol::registry& reg, server_info info
       dispatcher_(reg, std::move(info), cfg_.protocol),
       sessions_(state::make_memory_session_store(cfg_.sessions.idle_timeout, cfg_.sessions.max_sessions)),
       events_(state::make_memory_event_store()),
-      pool_(cfg_.workers.threads, cfg_.workers.queue_limit) {}
+      pool_(cfg_.workers.threads, cfg_.workers.queue_limit) {
+  stages_.add(std::make_unique<host_origin_stage>(cfg_.origin));
+  stages_.add(std::make_unique<media_type_stage>());
+  stages_.add(std::make_unique<decode_stage>());
+  stages_.add(std::make_unique<revision_stage>(reg_));
+  stages_.add(std::make_unique<session_stage>(*sessions_));
+}
 
 streamable_http::~streamable_http() { shutdown(); }
 
@@ -43,11 +49,6 @@ std::string random_session_id() {
   return s;
 }
 
-
-bool loopback_host(std::string_view host) {
-  return host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1";
-}
-
 const json::object& meta_of(const jsonrpc::message& m) {
   static const json::object empty;
   if (!m.params.is_object()) return empty;
@@ -55,141 +56,53 @@ const json::object& meta_of(const jsonrpc::message& m) {
   return meta && meta->is_object() ? meta->get_object() : empty;
 }
 
-bool accepts(const http::request& req, std::string_view type) {
-  auto a = header_value(req, "Accept");
-  if (!a) return true;  // no Accept header: anything goes (RFC 9110)
-  return a->find(type) != std::string_view::npos || a->find("*/*") != std::string_view::npos;
+bool on_endpoint(const http::request& req, std::string_view endpoint) {
+  std::string_view target = req.target();
+  return target.substr(0, target.find('?')) == endpoint;
 }
 
 }  // namespace
 
-bool streamable_http::origin_allowed(const http::request& req) const {
-  // DNS rebinding: a server on loopback answers only requests addressed to a loopback name.
-  if (auto host = header_value(req, "Host"); host && !cfg_.origin.allowed_hosts.empty()) {
-    auto colon = host->rfind(':');
-    std::string_view name = colon != std::string_view::npos && host->find(']') < colon ? host->substr(0, colon)
-                            : colon != std::string_view::npos && host->find(']') == std::string_view::npos ? host->substr(0, colon)
-                                                                                                : *host;
-    bool ok = false;
-    for (auto& h : cfg_.origin.allowed_hosts) ok = ok || h == name;
-    if (!ok) return false;
-  }
-  auto origin = header_value(req, "Origin");
-  if (!origin) return true;  // non-browser clients send none
-  for (auto& o : cfg_.origin.allowed_origins)
-    if (o == *origin) return true;
-  auto u = boost::urls::parse_uri(*origin);
-  if (!u) return false;
-  // DNS rebinding: a page on a foreign origin that resolves to us must not reach us.
-  return loopback_host(u->host());
-}
-
 net::awaitable<http::reply> streamable_http::handle(http::request& req, const http::peer_info& peer) {
-  // The one coroutine frame of the request path: the stages below are plain functions, and
-  // only a call handed to a worker (or a GET stream) waits here.
-  http::reply r;
-  if (auto refused = refuse(req)) {
-    r = std::move(*refused);
-  } else if (req.method() == http::bhttp::verb::post) {
-    auto next = post(req, peer, co_await net::this_coro::executor);
-    if (auto* w = std::get_if<on_worker>(&next))
-      r = co_await await_worker(std::move(*w));
-    else
-      r = std::move(std::get<http::reply>(next));
-  } else if (req.method() == http::bhttp::verb::get) {
-    r = co_await get(req);
-  } else if (req.method() == http::bhttp::verb::delete_) {
-    r = del(req);
-  } else {
-    r = json_reply(405, jsonrpc::make_error(nullptr, code::invalid_request, "Method not allowed"));
-    r.head.set(http::bhttp::field::allow, "GET, POST, DELETE");
-  }
-  // Errors answered here (not by a handler) are classified from their body; they are rare.
-  auto* log = ops::access_record::of(peer);
-  if (log && log->error_class.empty() && r.head.result_int() >= 400 && !r.stream) {
-    boost::system::error_code ec;
-    auto v = json::parse(r.head.body(), ec);
-    if (!ec) annotate_outcome(log, v);
-  }
-  co_return r;
-}
-
-std::optional<http::reply> streamable_http::refuse(const http::request& req) const {
-  std::string_view target = req.target();
-  auto q = target.find('?');
-  if (q != std::string_view::npos) target = target.substr(0, q);
-  if (target != cfg_.endpoint) return text_reply(404, "Not found\n");
-  if (!origin_allowed(req))
-    return json_reply(403, jsonrpc::make_error(nullptr, code::invalid_request, "Forbidden: Origin not allowed"));
-  return std::nullopt;
-}
-
-streamable_http::step streamable_http::post(http::request& req, const http::peer_info& peer,
-                                            const net::any_io_executor& ex) {
-  if (auto ct = header_value(req, "Content-Type"); !ct || ct->find("application/json") == std::string_view::npos)
-    return json_reply(415, jsonrpc::make_error(nullptr, code::invalid_request,
-                                                  "Unsupported Media Type: Content-Type must be application/json"));
-  if (!accepts(req, "application/json") && !accepts(req, "text/event-stream"))
-    return json_reply(406, jsonrpc::make_error(nullptr, code::invalid_request,
-                                                  "Not Acceptable: Accept must include application/json and text/event-stream"));
-  // The message, the call built from it and its response live in the connection's
-  // per-request arena; run() copies to the heap what a worker keeps.
-  json_arena arena(peer.arena);
-  jsonrpc::message msg{json::storage_ptr(&arena)};
-  if (auto e = jsonrpc::parse(req.body(), msg)) return json_reply(400, jsonrpc::make_error(e->id, e->code, e->message));
-  auto sid = header_value(req, "Mcp-Session-Id");
-  if (auto* rec = ops::access_record::of(peer)) {
-    rec->rpc_method = msg.method;
-    if (msg.id.is_int64())
-      rec->rpc_id = std::to_string(msg.id.get_int64());  // fits the string's own buffer
-    else if (!msg.id.is_null())
-      rec->rpc_id = json::serialize(msg.id);
-    if (sid) rec->session = *sid;
-    if (msg.params.is_object()) {
-      const auto& p = msg.params.get_object();
-      for (auto key : {"name", "uri", "taskId"})
-        if (auto* n = p.if_contains(key); n && n->is_string()) {
-          rec->name.assign(n->get_string().subview(0, std::min<std::size_t>(n->get_string().size(), 200)));
-          break;
-        }
-      if (auto* m = p.if_contains("_meta"); m && m->is_object()) {
-        const auto& meta = m->get_object();
-        if (auto* ci = meta.if_contains("io.modelcontextprotocol/clientInfo"); ci && ci->is_object())
-          if (auto* cn = ci->get_object().if_contains("name"); cn && cn->is_string()) rec->client = cn->get_string();
-        if (auto* pv = meta.if_contains("io.modelcontextprotocol/protocolVersion"); pv && pv->is_string())
-          rec->protocol_version = pv->get_string();
-        if (auto* tp = meta.if_contains("traceparent"); tp && tp->is_string() && rec->trace_id.empty())
-          rec->trace_id = http::trace_id_of(tp->get_string());
-      }
+  // The one coroutine frame of the request path: the stages and the steps after them are plain
+  // functions, and only a call handed to a worker (or a GET stream) waits here.
+  if (!on_endpoint(req, cfg_.endpoint)) co_return text_reply(404, "Not found\n");
+  exchange x(req, peer);
+  if (auto refused = stages_.run(x)) co_return refusal_reply(*refused, &x);
+  switch (req.method()) {
+    case http::bhttp::verb::post: {
+      auto next = post(x, co_await net::this_coro::executor);
+      if (auto* w = std::get_if<on_worker>(&next)) co_return co_await await_worker(std::move(*w));
+      co_return std::move(std::get<http::reply>(next));
+    }
+    case http::bhttp::verb::get:
+      co_return co_await get(x);
+    case http::bhttp::verb::delete_:
+      co_return del(x);
+    default: {
+      refusal r{refusal_kind::method_not_allowed, "method_not_allowed", code::invalid_request, "Method not allowed"};
+      r.headers.emplace_back("Allow", "GET, POST, DELETE");
+      co_return refusal_reply(r, &x);
     }
   }
-  if (sid) return post_legacy(req, std::move(msg), *sid, peer, ex);
-  // Era: a request without a session is modern when it carries _meta or a modern version
-  // header; initialize (and anything naming a legacy version without _meta) is legacy.
-  auto version_h = header_value(req, "MCP-Protocol-Version");
-  bool has_meta = msg.params.is_object() && msg.params.get_object().contains("_meta");
-  auto hrev = version_h ? protocol::parse_revision(*version_h) : std::nullopt;
-  bool legacy_header = hrev && !protocol::is_modern(*hrev);
-  bool modern = has_meta || (version_h && !legacy_header);
-  if (msg.type == jsonrpc::kind::request && msg.method == "initialize" && !modern)
-    return initialize(req, std::move(msg));
-  if (modern) return post_modern(req, std::move(msg), peer, ex);
-  return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request,
-                                                "Bad Request: missing Mcp-Session-Id. Clients of 2025-xx revisions must send "
-                                                "initialize first; 2026-07-28 clients must send MCP-Protocol-Version and _meta."));
 }
 
-streamable_http::step streamable_http::post_modern(http::request& req, jsonrpc::message&& msg,
-                                                   const http::peer_info& peer, const net::any_io_executor& ex) {
-  if (msg.type == jsonrpc::kind::response || msg.type == jsonrpc::kind::error_response)
-    return json_reply(400, jsonrpc::make_error(nullptr, code::invalid_request,
-                                                  "Bad Request: 2026-07-28 clients must not send JSON-RPC responses"));
-  if (auto v = check_modern_request(req, msg, reg_)) return json_reply(400, jsonrpc::make_error(msg.id, v->code, v->message, v->data));
-  if (msg.type == jsonrpc::kind::notification) return empty_reply(202);
-  protocol::call c(std::move(msg));
+streamable_http::step streamable_http::post(exchange& x, const net::any_io_executor& ex) {
+  switch (x.how) {
+    case era::legacy_initialize: return initialize(x);
+    case era::legacy_session: return post_legacy(x, ex);
+    default: return post_modern(x, ex);
+  }
+}
+
+streamable_http::step streamable_http::post_modern(exchange& x, const net::any_io_executor& ex) {
+  if (x.msg.type == jsonrpc::kind::notification) return empty_reply(202);
+  protocol::call c(std::move(x.msg));
+  x.decoded = false;  // the message now lives in the call
   const json::object& meta = meta_of(c.msg);
   c.meta = protocol::view_of(meta);
   c.rev = revision::v2026_07_28;
+  c.who = x.who;
   if (auto* caps = meta.if_contains("io.modelcontextprotocol/clientCapabilities"); caps && caps->is_object())
     c.client_capabilities = protocol::view_of(caps->get_object());
   if (auto* info = meta.if_contains("io.modelcontextprotocol/clientInfo"); info && info->is_object())
@@ -197,10 +110,11 @@ streamable_http::step streamable_http::post_modern(http::request& req, jsonrpc::
   if (auto* lv = meta.if_contains("io.modelcontextprotocol/logLevel"); lv && lv->is_string())
     c.min_log_level = parse_log_level(lv->get_string());
   if (c.msg.method == "subscriptions/listen") return listen(std::move(c), ex);
-  return run(c, nullptr, {}, peer, ex);
+  return run(c, nullptr, {}, x.peer, ex);
 }
 
-http::reply streamable_http::initialize(http::request& req, jsonrpc::message&& msg) {
+http::reply streamable_http::initialize(exchange& x) {
+  const jsonrpc::message& msg = x.msg;
   std::string requested;
   json::object caps, info;
   if (msg.params.is_object()) {
@@ -210,7 +124,8 @@ http::reply streamable_http::initialize(http::request& req, jsonrpc::message&& m
     if (auto* v = p.if_contains("clientInfo"); v && v->is_object()) info = v->get_object();
   }
   if (requested.empty())
-    return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_params, "Invalid params: \"protocolVersion\" is required"));
+    return refusal_reply({refusal_kind::bad_request, "no_protocol_version", code::invalid_params,
+                          "Invalid params: \"protocolVersion\" is required"}, &x);
   // Negotiation: echo a legacy version we speak, else offer our latest legacy one.
   auto rev = protocol::parse_revision(requested);
   std::string version = rev && !protocol::is_modern(*rev) ? requested : std::string(protocol::latest_legacy);
@@ -220,9 +135,9 @@ http::reply streamable_http::initialize(http::request& req, jsonrpc::message&& m
   rec.client_capabilities_json = json::serialize(caps);
   rec.client_info_json = json::serialize(info);
   if (!sessions_->create(rec)) {
-    auto r = json_reply(503, jsonrpc::make_error(msg.id, code::internal_error, "Too many sessions; retry later"));
-    r.head.set(http::bhttp::field::retry_after, "5");
-    return r;
+    refusal r{refusal_kind::unavailable, "too_many_sessions", code::internal_error, "Too many sessions; retry later"};
+    r.retry_after_s = 5;
+    return refusal_reply(r, &x);
   }
   json::object res{{"jsonrpc", "2.0"}, {"id", msg.id}, {"result", dispatcher_.initialize_result(version)}};
   auto r = json_reply(200, res);

@@ -14,6 +14,7 @@
 #include "transport/config.hpp"
 #include "transport/live_session.hpp"
 #include "transport/request_outbound.hpp"
+#include "transport/stage.hpp"
 #include "transport/worker_pool.hpp"
 
 namespace mcpx::transport {
@@ -47,6 +48,8 @@ class streamable_http final : public http::handler {
     return n;
   }
   worker_pool& workers() { return pool_; }
+  /// The request path's stages, in order. Add or insert stages before the server starts.
+  pipeline& stages() { return stages_; }
 
  private:
   /// A call handed to the worker pool, whose first message decides the reply.
@@ -59,16 +62,13 @@ class streamable_http final : public http::handler {
   /// What the synchronous stages decide: the reply now, or a call running on a worker.
   using step = std::variant<http::reply, on_worker>;
 
-  /// 404 off the endpoint, 403 for a foreign Host or Origin; nullopt to go on.
-  std::optional<http::reply> refuse(const http::request& req) const;
-  step post(http::request& req, const http::peer_info& peer, const net::any_io_executor& ex);
-  step post_modern(http::request& req, jsonrpc::message&& msg, const http::peer_info& peer,
-                   const net::any_io_executor& ex);
-  step post_legacy(http::request& req, jsonrpc::message&& msg, std::string_view sid, const http::peer_info& peer,
-                   const net::any_io_executor& ex);
-  http::reply initialize(http::request& req, jsonrpc::message&& msg);
-  net::awaitable<http::reply> get(http::request& req);
-  http::reply del(http::request& req);
+  /// After the stages: the POST by era, GET (a session's stream), DELETE (ends a session).
+  step post(exchange& x, const net::any_io_executor& ex);
+  step post_modern(exchange& x, const net::any_io_executor& ex);
+  step post_legacy(exchange& x, const net::any_io_executor& ex);
+  http::reply initialize(exchange& x);
+  net::awaitable<http::reply> get(exchange& x);
+  http::reply del(exchange& x);
   /// Runs `c` here (run_here) or hands it to a worker.
   step run(protocol::call& c, std::shared_ptr<live_session> s, std::string stream_name, const http::peer_info& peer,
            const net::any_io_executor& ex);
@@ -76,7 +76,6 @@ class streamable_http final : public http::handler {
   http::reply run_here(protocol::call& c, const std::shared_ptr<live_session>& s, std::string stream_name,
                        const http::peer_info& peer, const net::any_io_executor& ex);
   net::awaitable<http::reply> await_worker(on_worker w);
-  bool origin_allowed(const http::request& req) const;
   http::reply listen(protocol::call c, const net::any_io_executor& ex);
   void notify_listeners(const std::string& uri);
 
@@ -97,6 +96,7 @@ class streamable_http final : public http::handler {
   std::unique_ptr<state::event_store> events_;
   live_sessions live_;
   worker_pool pool_;
+  pipeline stages_;
 };
 
 }  // namespace mcpx::transport

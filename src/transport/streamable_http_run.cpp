@@ -19,6 +19,15 @@ http::reply outcome_reply(const protocol::outcome& o, protocol::revision rev) {
   return json_reply(status_for(o.kind, rev), o.message);
 }
 
+// What a client's error answer to our request says, for the waiting handler. A malformed
+// error object (a message that is not a string) must not throw: the handler would wait for
+// its timeout and the client would get a 500.
+std::string client_error_message(const json::value& error) {
+  if (error.is_object())
+    if (auto* m = error.get_object().if_contains("message"); m && m->is_string()) return std::string(m->get_string());
+  return "client error";
+}
+
 }  // namespace
 
 http::reply streamable_http::run_here(protocol::call& c, const std::shared_ptr<live_session>& s,
@@ -50,11 +59,10 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
   // Methods without user code, and tools registered for the I/O thread, skip the worker hop.
   if (dispatcher_.runs_on_io_thread(c)) return run_here(c, s, std::move(stream_name), peer, ex);
   if (!pool_.try_acquire()) {
-    auto r = json_reply(503, jsonrpc::make_error(c.msg.id, code::internal_error, "Server busy: retry in 1 second",
-                                                 json::object{{"type", "SERVER_ERROR"}, {"code", "SERVER_BUSY"},
-                                                              {"recoverable", true}, {"retry_after", 1}}));
-    r.head.set(http::bhttp::field::retry_after, "1");
-    return r;
+    refusal r{refusal_kind::unavailable, "server_busy", code::internal_error, "Server busy: retry in 1 second",
+              json::object{{"type", "SERVER_ERROR"}, {"code", "SERVER_BUSY"}, {"recoverable", true}, {"retry_after", 1}},
+              c.msg.id, 1};
+    return refusal_reply(r, nullptr, ops::access_record::of(peer));
   }
   auto stream = std::make_shared<http::event_stream>(ex);
   auto out = std::make_shared<request_outbound>(stream, s, s ? events_.get() : nullptr, std::move(stream_name),
@@ -112,28 +120,18 @@ net::awaitable<http::reply> streamable_http::await_worker(on_worker w) {
   co_return sse_reply(w.stream);
 }
 
-streamable_http::step streamable_http::post_legacy(http::request& req, jsonrpc::message&& msg, std::string_view sid,
-                                                   const http::peer_info& peer, const net::any_io_executor& ex) {
-  auto rec = sessions_->touch(sid);
-  if (!rec)
-    return json_reply(404, jsonrpc::make_error(msg.id, -32001, "Session not found: it expired or was deleted; send initialize to start a new one"));
-  if (auto vh = header_value(req, "MCP-Protocol-Version")) {
-    // Any legacy revision we speak is accepted, not only the negotiated one (seen from real clients).
-    auto hrev = protocol::parse_revision(*vh);
-    if (!hrev || protocol::is_modern(*hrev))
-      return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request,
-                                                    "Bad Request: unsupported MCP-Protocol-Version '" + std::string(*vh) +
-                                                        "' for this session (negotiated " + rec->protocol_version + ")"));
-  }
+streamable_http::step streamable_http::post_legacy(exchange& x, const net::any_io_executor& ex) {
+  // The session stage found the record and checked the version header.
+  const auto& rec = x.session;
+  std::string_view sid = *x.session_id;
+  jsonrpc::message& msg = x.msg;
   auto live = live_.get(sid);
   if (msg.type == jsonrpc::kind::response || msg.type == jsonrpc::kind::error_response) {
     std::string rid = msg.id.is_string() ? std::string(msg.id.get_string()) : json::serialize(msg.id);
     if (msg.type == jsonrpc::kind::response)  // copied off the request arena: a worker reads it later
       live->resolve(rid, json::value(msg.result, json::storage_ptr()), {});
     else
-      live->resolve(rid, std::nullopt, msg.error.is_object() && msg.error.get_object().contains("message")
-                                           ? json::value_to<std::string>(msg.error.get_object().at("message"))
-                                           : std::string("client error"));
+      live->resolve(rid, std::nullopt, client_error_message(msg.error));
     return empty_reply(202);
   }
   if (msg.type == jsonrpc::kind::notification) {
@@ -148,15 +146,18 @@ streamable_http::step streamable_http::post_legacy(http::request& req, jsonrpc::
     return empty_reply(202);
   }
   if (msg.method == "initialize")
-    return json_reply(400, jsonrpc::make_error(msg.id, code::invalid_request, "Bad Request: session already initialized"));
+    return refusal_reply({refusal_kind::bad_request, "already_initialized", code::invalid_request,
+                          "Bad Request: session already initialized"}, &x);
   // Capabilities and client info never change after initialize: parsed once per session.
   const auto& client = live->client(*rec);
-  if (auto* r = ops::access_record::of(peer)) {
+  if (auto* r = x.log) {
     r->protocol_version = rec->protocol_version;
     if (auto* n = client.info.if_contains("name"); n && n->is_string()) r->client = n->get_string();
   }
   protocol::call c(std::move(msg));
+  x.decoded = false;  // the message now lives in the call
   c.rev = *protocol::parse_revision(rec->protocol_version);
+  c.who = x.who;
   c.client_capabilities = protocol::view_of(client.capabilities);  // `live` outlives this request
   c.client_info = protocol::view_of(client.info);
   // Until logging/setLevel, a legacy client gets every log message.
@@ -167,21 +168,23 @@ streamable_http::step streamable_http::post_legacy(http::request& req, jsonrpc::
   session_hooks_impl hooks(*sessions_, rec->id);  // `rec` outlives the hooks
   c.session = &hooks;
   std::string stream_name = "r" + std::to_string(live->next_id.fetch_add(1) + 1);
-  return run(c, live, std::move(stream_name), peer, ex);
+  return run(c, live, std::move(stream_name), x.peer, ex);
 }
 
-net::awaitable<http::reply> streamable_http::get(http::request& req) {
-  auto sid = header_value(req, "Mcp-Session-Id");
+net::awaitable<http::reply> streamable_http::get(exchange& x) {
+  // The session stage found the session, when the GET names one.
+  auto sid = x.session_id;
   if (!sid) {
-    auto r = json_reply(405, jsonrpc::make_error(nullptr, code::invalid_request,
-                                                 "Method Not Allowed: GET needs an Mcp-Session-Id (2025-xx sessions only)"));
-    r.head.set(http::bhttp::field::allow, "POST, DELETE");
-    co_return r;
+    refusal r{refusal_kind::method_not_allowed, "get_without_session", code::invalid_request,
+              "Method Not Allowed: GET needs an Mcp-Session-Id (2025-xx sessions only)"};
+    r.headers.emplace_back("Allow", "POST, DELETE");
+    co_return refusal_reply(r, &x);
   }
+  const http::request& req = x.req;
   auto a = header_value(req, "Accept");
   if (a && a->find("text/event-stream") == std::string_view::npos && a->find("*/*") == std::string_view::npos)
-    co_return json_reply(406, jsonrpc::make_error(nullptr, code::invalid_request, "Not Acceptable: Accept must include text/event-stream"));
-  if (!sessions_->touch(*sid)) co_return json_reply(404, jsonrpc::make_error(nullptr, -32001, "Session not found"));
+    co_return refusal_reply({refusal_kind::not_acceptable, "not_acceptable", code::invalid_request,
+                             "Not Acceptable: Accept must include text/event-stream"}, &x);
   auto live = live_.get(*sid);
   auto ex = co_await net::this_coro::executor;
   auto stream = std::make_shared<http::event_stream>(ex);
@@ -208,17 +211,20 @@ net::awaitable<http::reply> streamable_http::get(http::request& req) {
   {
     std::lock_guard lock(live->mu);
     if (live->get_stream && !live->get_stream->cancelled() && !live->get_stream->drained())
-      co_return json_reply(409, jsonrpc::make_error(nullptr, code::invalid_request,
-                                                    "Conflict: this session already has an open GET stream"));
+      co_return refusal_reply({refusal_kind::conflict, "get_stream_open", code::invalid_request,
+                               "Conflict: this session already has an open GET stream"}, &x);
     live->get_stream = stream;
   }
   co_return sse_reply(stream);
 }
 
-http::reply streamable_http::del(http::request& req) {
-  auto sid = header_value(req, "Mcp-Session-Id");
-  if (!sid) return json_reply(400, jsonrpc::make_error(nullptr, code::invalid_request, "Bad Request: Mcp-Session-Id header is required"));
-  if (!sessions_->erase(*sid)) return json_reply(404, jsonrpc::make_error(nullptr, -32001, "Session not found"));
+http::reply streamable_http::del(exchange& x) {
+  auto sid = header_value(x.req, "Mcp-Session-Id");
+  if (!sid)
+    return refusal_reply({refusal_kind::bad_request, "no_session_id", code::invalid_request,
+                          "Bad Request: Mcp-Session-Id header is required"}, &x);
+  if (!sessions_->erase(*sid))
+    return refusal_reply({refusal_kind::not_found, "unknown_session", -32001, "Session not found"}, &x);
   live_.erase(*sid);
   events_->drop_session(*sid);
   return empty_reply(200);
