@@ -41,15 +41,52 @@
 /// - Ignored `MCPX_` variables (used by the build and test tooling, not configuration):
 ///   any starting with MCPX_TEST_, MCPX_JOBS, MCPX_SANITIZE, MCPX_APT_, MCPX_INSTALL_DEPS,
 ///   MCPX_CONFORMANCE, MCPX_PORT, MCPX_E2E_, MCPX_SERVER_START_TIMEOUT.
+///
+/// App keys: an app built on mcpx (a CRM server, an authorization server) declares its own
+/// sections in a schema and passes it to load(). They live in the same file and follow every
+/// rule above (environment names derived the same way, unknown keys refused with suggestions
+/// among the app's keys too, secrets through `*_file`), and are read back with settings::get():
+///
+///   mcpx::config::schema app;
+///   app.number("crm.page_size", 1, 500, 50, "an integer 1-500")
+///       .duration("crm.query_timeout_ms", 1ms, 60s, 5s, "an integer 1-60000 (milliseconds)")
+///       .secret("crm.database_url", "the path of a file holding the PostgreSQL URL");
+///   auto loaded = mcpx::config::load(path, mcpx::config::process_environment(), app);
+///   // crm:                             MCPX_CRM_PAGE_SIZE=100
+///   //   page_size: 100                 MCPX_CRM_DATABASE_URL_FILE=/run/secrets/db
+///   //   database_url_file: /run/secrets/db
+///   auto& s = std::get<mcpx::config::settings>(loaded);  // after checking for an error
+///   std::uint64_t page_size = s.get<std::uint64_t>("crm.page_size");
+///   std::string url = s.get<std::string>("crm.database_url");  // the secret, by its plain name
+///
+/// App keys go in the app's own sections, never in a built-in one (server, limits, ...), so a
+/// later built-in key cannot collide with them.
 #include <chrono>
+#include <concepts>
+#include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
 #include "mcpx/server.hpp"
 
 namespace mcpx::config {
+
+namespace detail {
+struct key_def;
+struct settings_access;
+struct schema_access;
+using app_value = std::variant<std::uint64_t, bool, std::string, std::vector<std::string>, std::chrono::milliseconds>;
+}  // namespace detail
+
+/// The C++ types an app key can be read as (see settings::get()).
+template <class T>
+concept app_value_type = std::same_as<T, std::uint64_t> || std::same_as<T, bool> || std::same_as<T, std::string> ||
+                         std::same_as<T, std::vector<std::string>> || std::same_as<T, std::chrono::milliseconds>;
 
 struct settings {
   /// The library options, filled from the file + env. Its log_level, shutdown_grace and
@@ -60,6 +97,63 @@ struct settings {
   unsigned short metrics_port = 0;  ///< 0: /metrics on the main port
   /// Things accepted but worth an operator's attention (e.g. a secret in a plain env var).
   std::vector<std::string> warnings;
+
+  /// The value of an app key registered in the schema given to load(): its default when
+  /// neither the file nor the environment set it. The type follows the registration:
+  /// number -> std::uint64_t, flag -> bool, text and secret -> std::string (a secret is asked
+  /// by its plain name, "crm.database_url" for crm.database_url_file; "" when not set),
+  /// list -> std::vector<std::string>, duration -> std::chrono::milliseconds.
+  /// @throws std::invalid_argument if `key` is not a registered app key or `T` is not its type
+  ///         (a programming error, not an operator's).
+  template <app_value_type T>
+  T get(std::string_view key) const;
+
+ private:
+  friend struct detail::settings_access;
+  // Only load() fills this: the values are immutable once loaded.
+  std::map<std::string, detail::app_value, std::less<>> app_;
+};
+
+/// An app's own configuration keys, given to load(). Each key is "section.key" (lower case
+/// letters, digits and '_', each part starting with a letter) in a section of the app's own;
+/// its environment variable is derived as for the built-in keys ("crm.page_size" ->
+/// MCPX_CRM_PAGE_SIZE). `expected` completes "expected ..." in error messages: say what an
+/// operator should write ("an integer 1-500", "true or false").
+///
+/// Every method throws std::invalid_argument on a programming error, at start-up: a malformed
+/// name, a key (or its environment variable) clashing with a built-in key or one registered
+/// before, a key in a built-in section, a default out of its own range.
+class schema {
+ public:
+  /// Checks a text value or a list item; true when acceptable. Must not throw.
+  using validator = std::function<bool(std::string_view)>;
+
+  /// An unsigned integer in [min, max]; read as std::uint64_t.
+  schema& number(std::string name, std::uint64_t min, std::uint64_t max, std::uint64_t fallback, std::string expected);
+  /// `true` or `false` (exactly these: "yes", "on" or "1" are refused as ambiguous); read as bool.
+  schema& flag(std::string name, bool fallback, std::string expected);
+  /// A string checked by `valid` (null: any non-empty string without control characters); read
+  /// as std::string. An empty `fallback` means "not set"; any other must pass `valid`.
+  schema& text(std::string name, std::string fallback, std::string expected, validator valid = nullptr);
+  /// A list of strings (YAML sequence; env: comma-separated, empty for an empty list), each item
+  /// checked by `valid` (null: as for text); read as std::vector<std::string>.
+  schema& list(std::string name, std::vector<std::string> fallback, std::string expected,
+               validator valid = nullptr);
+  /// A whole number of the unit the name ends with, "_ms" (milliseconds) or "_seconds", in
+  /// [min, max] (at most 365 days, so deadline arithmetic cannot overflow); read as
+  /// std::chrono::milliseconds. min, max and fallback must be whole numbers of that unit.
+  schema& duration(std::string name, std::chrono::milliseconds min, std::chrono::milliseconds max,
+                   std::chrono::milliseconds fallback, std::string expected);
+  /// A secret, registered by its plain name ("crm.database_url"): the key is `name + "_file"`,
+  /// the path of a file holding the secret, with the rules of mrtr.state_secret_file (plain
+  /// `name` refused in the file, its variable accepted from the environment with a warning).
+  /// Read by the plain name as std::string, "" when not set. `expected` describes the path.
+  schema& secret(std::string name, std::string expected);
+
+ private:
+  friend struct detail::schema_access;
+  schema& add(detail::key_def k);
+  std::vector<std::shared_ptr<const detail::key_def>> keys_;  // shared: copies of a schema are cheap
 };
 
 /// `key` is the dotted key ("limits.body_bytes"), or the variable name for an unknown `MCPX_*`
@@ -72,6 +166,10 @@ struct error {
 /// Loads `path` (empty: defaults only), then applies overrides from `env` (name -> value; pass
 /// process_environment() in production). Never throws; a bad value is an error naming the key.
 std::variant<settings, error> load(const std::string& path, const std::map<std::string, std::string>& env);
+
+/// As above, with the app's own keys besides the built-in ones (see schema). Never throws.
+std::variant<settings, error> load(const std::string& path, const std::map<std::string, std::string>& env,
+                                   const schema& app_keys);
 
 /// The process environment (reads `environ`).
 std::map<std::string, std::string> process_environment();

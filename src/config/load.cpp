@@ -15,14 +15,8 @@ namespace {
 using namespace detail;
 
 constexpr std::size_t secret_max = 64 * 1024;
-constexpr std::size_t secret_recommended = 32;
 
-bool ignored_variable(std::string_view name) {
-  for (auto prefix : ignored_env_prefixes())
-    if (name.starts_with(prefix)) return true;
-  return false;
-}
-
+// A list variable is comma-separated, so an item set from the environment cannot hold a comma.
 raw_value from_env(const key_def& k, const std::string& value) {
   raw_value v;
   if (k.k != kind::list) {
@@ -44,47 +38,53 @@ raw_value from_env(const key_def& k, const std::string& value) {
   return v;
 }
 
-std::optional<error> apply_env(const std::map<std::string, std::string>& env, draft& d) {
-  const key_def* secret_key = nullptr;  // the secret_file key whose plain variable is set
-  const std::string* plain = nullptr;
-  bool file_from_env = false;
-  for (auto& [name, value] : env) {
-    if (!name.starts_with("MCPX_") || ignored_variable(name)) continue;
-    bool matched = false;
-    for (auto& k : keys()) {
-      if (env_name(k.name) == name) {
-        matched = true;
-        if (auto why = apply(k, from_env(k, value), d))
-          return error{std::string(k.name), name + " (" + std::string(k.name) + "): " + *why};
-        if (k.k == kind::secret_file) {
-          d.state_secret_file_origin = name;
-          file_from_env = true;
-        }
-        break;
-      }
-      if (k.k == kind::secret_file && env_name(plain_secret_name(k)) == name) {
-        matched = true;
-        secret_key = &k;
-        plain = &value;
-        break;
-      }
-    }
-    if (!matched)
-      return error{name, name + ": unknown configuration variable" + suggestion(name, true) +
-                             " (variables starting with MCPX_ configure the server; see mcpx/config.hpp)"};
+// The key an MCPX_ variable sets, and whether it is the plain form of a secret_file key.
+std::pair<const key_def*, bool> match_env(const key_table& t, std::string_view name) {
+  for (auto* k : t.all()) {
+    if (env_name(k->name) == name) return {k, false};
+    if (k->k == kind::secret_file && env_name(plain_secret_name(*k)) == name) return {k, true};
   }
-  if (!plain) return std::nullopt;
-  auto plain_name = plain_secret_name(*secret_key);
+  return {nullptr, false};
+}
+
+// A secret in a plain variable is accepted (some platforms only offer variables) but flagged.
+std::optional<error> apply_plain_secret(const key_def& k, const std::string& value, draft& d) {
+  auto plain_name = plain_secret_name(k);
   auto plain_var = env_name(plain_name);
-  auto file_var = env_name(secret_key->name);
-  if (file_from_env)
+  auto file_var = env_name(k.name);
+  auto& src = d.secrets[k.name];
+  if (src.file_from_env)
     return error{plain_name, "both " + plain_var + " and " + file_var + " are set; set only " + file_var};
-  if (plain->empty()) return error{plain_name, plain_var + " (" + plain_name + ") is set but empty"};
-  d.state_secret_plain = *plain;
-  d.state_secret_file.clear();
+  if (value.empty()) return error{plain_name, plain_var + " (" + plain_name + ") is set but empty"};
+  src.plain = value;
+  src.file.clear();
   d.s.warnings.push_back(plain_var + " passes a secret in a plain environment variable (visible in process " +
                          "listings, crash dumps and container inspection); put it in a file and set " + file_var +
                          " to its path instead");
+  return std::nullopt;
+}
+
+std::optional<error> apply_env(const std::map<std::string, std::string>& env, const key_table& t, draft& d) {
+  // Plain secrets wait until every variable is seen: with the _file variable too it is an error.
+  std::vector<std::pair<const key_def*, const std::string*>> plain;
+  for (auto& [name, value] : env) {
+    if (!name.starts_with("MCPX_") || ignored_variable(name)) continue;
+    auto [k, is_plain] = match_env(t, name);
+    if (!k)
+      return error{name, name + ": unknown configuration variable" + t.suggestion(name, true) +
+                             " (variables starting with MCPX_ configure the server; see mcpx/config.hpp)"};
+    if (is_plain) {
+      plain.emplace_back(k, &value);
+      continue;
+    }
+    if (auto why = apply(*k, from_env(*k, value), d)) return error{k->name, name + " (" + k->name + "): " + *why};
+    if (k->k == kind::secret_file) {
+      d.secrets[k->name].origin = name;
+      d.secrets[k->name].file_from_env = true;
+    }
+  }
+  for (auto [k, value] : plain)
+    if (auto e = apply_plain_secret(*k, *value, d)) return e;
   return std::nullopt;
 }
 
@@ -112,18 +112,20 @@ std::optional<error> read_secret(const std::string& key, const std::string& path
   return std::nullopt;
 }
 
-std::optional<error> resolve_secrets(draft& d) {
-  const std::string key = "mrtr.state_secret_file";
-  if (d.state_secret_plain) {
-    d.s.server.state_secret = *d.state_secret_plain;
-  } else if (!d.state_secret_file.empty()) {
-    if (auto e = read_secret(key, d.state_secret_file, d.state_secret_file_origin, d.s.server.state_secret)) return e;
-  } else {
-    return std::nullopt;  // unset: random per process
+// Built-in secrets go where their setter puts them; an app's, by its plain name. Unset: left
+// alone (the library then picks a random state secret; an app's reads as "").
+std::optional<error> resolve_secrets(const key_table& t, draft& d) {
+  for (auto* k : t.all()) {
+    if (k->k != kind::secret_file) continue;
+    auto src = d.secrets.find(k->name);
+    if (src == d.secrets.end()) continue;
+    std::string secret;
+    if (src->second.plain) secret = *src->second.plain;
+    else if (src->second.file.empty()) continue;
+    else if (auto e = read_secret(k->name, src->second.file, src->second.origin, secret)) return e;
+    if (k->app) settings_access::values(d.s)[value_name(*k)] = std::move(secret);
+    else k->set_text(d, std::move(secret));
   }
-  if (d.s.server.state_secret.size() < secret_recommended)
-    d.s.warnings.push_back("mrtr.state_secret is shorter than " + std::to_string(secret_recommended) +
-                           " bytes; use at least 32 random bytes (e.g. openssl rand -base64 32)");
   return std::nullopt;
 }
 
@@ -134,12 +136,15 @@ std::optional<error> cross_check(const settings& s) {
   return std::nullopt;
 }
 
-std::variant<settings, error> load_impl(const std::string& path, const std::map<std::string, std::string>& env) {
+std::variant<settings, error> load_impl(const std::string& path, const std::map<std::string, std::string>& env,
+                                        const schema& app_keys) {
+  key_table t(app_keys);
   draft d;
+  apply_defaults(t, d);
   if (!path.empty())
-    if (auto e = apply_yaml_file(path, d)) return *e;
-  if (auto e = apply_env(env, d)) return *e;
-  if (auto e = resolve_secrets(d)) return *e;
+    if (auto e = apply_yaml_file(path, t, d)) return *e;
+  if (auto e = apply_env(env, t, d)) return *e;
+  if (auto e = resolve_secrets(t, d)) return *e;
   if (auto e = cross_check(d.s)) return *e;
   return std::move(d.s);
 }
@@ -147,8 +152,13 @@ std::variant<settings, error> load_impl(const std::string& path, const std::map<
 }  // namespace
 
 std::variant<settings, error> load(const std::string& path, const std::map<std::string, std::string>& env) {
+  return load(path, env, schema{});
+}
+
+std::variant<settings, error> load(const std::string& path, const std::map<std::string, std::string>& env,
+                                   const schema& app_keys) {
   try {
-    return load_impl(path, env);
+    return load_impl(path, env, app_keys);
   } catch (const std::exception& e) {
     return error{"", std::string("configuration could not be loaded: ") + e.what()};
   } catch (...) {

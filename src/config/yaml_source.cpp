@@ -14,6 +14,7 @@ namespace {
 
 struct yaml_walker {
   const std::string& path;
+  const key_table& t;
   draft& d;
 
   std::string where(const YAML::Mark& m) const {
@@ -24,26 +25,6 @@ struct yaml_walker {
     std::string msg = where(m) + ": ";
     if (!key.empty()) msg += key + ": ";
     return {std::move(key), msg + what};
-  }
-
-  static std::string section_keys(std::string_view section) {
-    std::string out;
-    for (auto& k : keys())
-      if (k.name.starts_with(section) && k.name.size() > section.size() && k.name[section.size()] == '.')
-        out += (out.empty() ? "" : ", ") + std::string(k.name.substr(section.size() + 1));
-    return out;
-  }
-
-  static std::string sections() {
-    std::string out;
-    std::string_view last;
-    for (auto& k : keys()) {
-      auto section = k.name.substr(0, k.name.find('.'));
-      if (section == last) continue;
-      out += (out.empty() ? "" : ", ") + std::string(section);
-      last = section;
-    }
-    return out;
   }
 
   std::optional<error> map(const YAML::Node& node, const std::string& prefix) {
@@ -63,51 +44,50 @@ struct yaml_walker {
   }
 
   std::optional<error> entry(const std::string& dotted, const YAML::Node& key, const YAML::Node& value) {
-    if (auto* k = find_key(dotted)) return leaf(*k, value);
-    for (auto& k : keys())
-      if (k.k == kind::secret_file && plain_secret_name(k) == dotted)
-        return fail(dotted, key.Mark(),
-                    "secrets must not live in config files; put the secret in a file and set " +
-                        std::string(k.name) + " (or " + env_name(k.name) + ") to its path");
-    if (is_section(dotted)) {
+    if (auto* k = t.find(dotted)) return leaf(*k, value);
+    if (auto* k = t.find_plain_secret(dotted))
+      return fail(dotted, key.Mark(),
+                  "secrets must not live in config files; put the secret in a file and set " + k->name + " (or " +
+                      env_name(k->name) + ") to its path");
+    if (t.is_section(dotted)) {
       if (value.IsNull()) return std::nullopt;  // an empty section
       if (!value.IsMap())
-        return fail(dotted, value.Mark(), "expected a map with the keys " + section_keys(dotted));
+        return fail(dotted, value.Mark(), "expected a map with the keys " + t.section_keys(dotted));
       return map(value, dotted);
     }
     std::string known = dotted.find('.') == std::string::npos
-                            ? " (known sections: " + sections() + ")"
-                            : " (known keys here: " + section_keys(dotted.substr(0, dotted.rfind('.'))) + ")";
-    auto hint = suggestion(dotted, false);
+                            ? " (known sections: " + t.sections() + ")"
+                            : " (known keys here: " + t.section_keys(dotted.substr(0, dotted.rfind('.'))) + ")";
+    auto hint = t.suggestion(dotted, false);
     return fail(dotted, key.Mark(), "unknown key" + (hint.empty() ? known : hint));
   }
 
   std::optional<error> leaf(const key_def& k, const YAML::Node& value) {
-    std::string name(k.name);
+    const std::string& name = k.name;
     raw_value v;
     if (k.k == kind::list) {
-      if (!value.IsSequence()) return fail(name, value.Mark(), "expected " + std::string(k.expected));
+      if (!value.IsSequence()) return fail(name, value.Mark(), "expected " + k.expected);
       v.is_list = true;
       for (const auto& item : value) {
-        if (!item.IsScalar()) return fail(name, item.Mark(), "expected " + std::string(k.expected));
+        if (!item.IsScalar()) return fail(name, item.Mark(), "expected " + k.expected);
         v.items.push_back(item.Scalar());
       }
     } else {
       if (!value.IsScalar()) {
         auto got = value.IsMap() ? "a map" : value.IsSequence() ? "a list" : "nothing";
-        return fail(name, value.Mark(), "expected " + std::string(k.expected) + ", got " + got);
+        return fail(name, value.Mark(), "expected " + k.expected + ", got " + got);
       }
       v.text = value.Scalar();
     }
     if (auto why = apply(k, v, d)) return fail(name, value.Mark(), *why);
-    if (k.k == kind::secret_file) d.state_secret_file_origin = where(value.Mark());
+    if (k.k == kind::secret_file) d.secrets[k.name].origin = where(value.Mark());
     return std::nullopt;
   }
 };
 
 }  // namespace
 
-std::optional<error> apply_yaml_file(const std::string& path, draft& d) {
+std::optional<error> apply_yaml_file(const std::string& path, const key_table& t, draft& d) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     return error{"", path + ": cannot read the config file: " +
@@ -118,7 +98,7 @@ std::optional<error> apply_yaml_file(const std::string& path, draft& d) {
   text << in.rdbuf();
   if (in.bad()) return error{"", path + ": cannot read the config file: read error"};
 
-  yaml_walker w{path, d};
+  yaml_walker w{path, t, d};
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text.str());

@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <string_view>
+#include <tuple>
 
 #include "config/internal.hpp"
 #include "mcpx/config.hpp"
@@ -232,13 +234,13 @@ TEST_F(config, tooling_variables_are_ignored) {
 
 TEST_F(config, no_key_is_shadowed_by_an_ignored_prefix_and_env_names_are_unique) {
   std::set<std::string> names;
-  for (auto& k : mcpx::config::detail::keys()) {
+  for (auto& k : mcpx::config::detail::builtin_keys()) {
     auto n = mcpx::config::detail::env_name(k.name);
     EXPECT_TRUE(names.insert(n).second) << n;
     for (auto p : mcpx::config::detail::ignored_env_prefixes()) EXPECT_FALSE(n.starts_with(p)) << n << " vs " << p;
   }
   EXPECT_EQ(mcpx::config::detail::env_name("limits.body_bytes"), "MCPX_LIMITS_BODY_BYTES");
-  EXPECT_EQ(mcpx::config::detail::keys().size(), 23u);
+  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 23u);
 }
 
 TEST_F(config, wrong_type_names_the_key_and_the_expected_form) {
@@ -414,4 +416,251 @@ TEST_F(config, process_environment_reads_environ) {
   unsetenv("MCPX_TEST_CONFIG_PROBE");
   ASSERT_TRUE(env.count("MCPX_TEST_CONFIG_PROBE"));
   EXPECT_EQ(env["MCPX_TEST_CONFIG_PROBE"], "a=b");
+}
+
+// App keys: a schema registered by the app, loaded with the same rules as the built-in keys.
+namespace {
+
+using mcpx::config::schema;
+
+bool valid_region(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyz-") == std::string_view::npos;
+}
+bool valid_email(std::string_view s) {
+  auto at = s.find('@');
+  return at != std::string_view::npos && at > 0 && at + 1 < s.size();
+}
+
+schema crm_schema() {
+  schema s;
+  s.number("crm.page_size", 1, 500, 50, "an integer 1-500")
+      .flag("crm.read_only", false, "true or false")
+      .text("crm.region", "eu-west", "a region like eu-west (lower case letters and -)", valid_region)
+      .list("crm.admin_emails", {"ops@example.com"}, "a list of e-mail addresses", valid_email)
+      .duration("crm.query_timeout_ms", 1ms, 60s, 5s, "an integer 1-60000 (milliseconds)")
+      .duration("crm.cache_ttl_seconds", 0s, 1h, 300s, "an integer 0-3600 (seconds)")
+      .secret("crm.database_url", "the path of a file holding the PostgreSQL URL");
+  return s;
+}
+
+using strings = std::vector<std::string>;
+
+}  // namespace
+
+TEST_F(config, app_keys_of_every_type_from_yaml) {
+  auto db = write("db", "postgres://crm:pw@db/crm\n");
+  auto path = write("crm.yaml", "server:\n  port: 9000\ncrm:\n  page_size: 100\n  read_only: true\n  region: us-east\n"
+                                "  admin_emails: [a@example.com, b@example.com]\n  query_timeout_ms: 1500\n"
+                                "  cache_ttl_seconds: 60\n  database_url_file: " + db + "\n");
+  auto s = ok(load(path, {}, crm_schema()));
+  EXPECT_EQ(s.server.port, 9000);  // built-in keys still load beside the app's
+  EXPECT_EQ(s.get<std::uint64_t>("crm.page_size"), 100u);
+  EXPECT_TRUE(s.get<bool>("crm.read_only"));
+  EXPECT_EQ(s.get<std::string>("crm.region"), "us-east");
+  EXPECT_EQ(s.get<strings>("crm.admin_emails"), (strings{"a@example.com", "b@example.com"}));
+  EXPECT_EQ(s.get<std::chrono::milliseconds>("crm.query_timeout_ms"), 1500ms);
+  EXPECT_EQ(s.get<std::chrono::milliseconds>("crm.cache_ttl_seconds"), 60s);  // the unit is the name's
+  EXPECT_EQ(s.get<std::string>("crm.database_url"), "postgres://crm:pw@db/crm");
+  EXPECT_TRUE(s.warnings.empty());  // the state secret's length advice is not about app secrets
+}
+
+TEST_F(config, app_keys_from_env_win_over_the_file) {
+  auto path = write("crm.yaml", "crm:\n  page_size: 100\n  read_only: true\n  region: us-east\n"
+                                "  admin_emails: [a@example.com]\n  query_timeout_ms: 1500\n  cache_ttl_seconds: 60\n"
+                                "  database_url_file: /nonexistent\n");
+  auto s = ok(load(path,
+                   {{"MCPX_CRM_PAGE_SIZE", "7"},
+                    {"MCPX_CRM_READ_ONLY", "false"},
+                    {"MCPX_CRM_REGION", "ap-south"},
+                    {"MCPX_CRM_ADMIN_EMAILS", "x@example.com, y@example.com"},
+                    {"MCPX_CRM_QUERY_TIMEOUT_MS", "250"},
+                    {"MCPX_CRM_CACHE_TTL_SECONDS", "0"},
+                    {"MCPX_CRM_DATABASE_URL_FILE", write("db", "postgres://env\n")}},
+                   crm_schema()));
+  EXPECT_EQ(s.get<std::uint64_t>("crm.page_size"), 7u);
+  EXPECT_FALSE(s.get<bool>("crm.read_only"));
+  EXPECT_EQ(s.get<std::string>("crm.region"), "ap-south");
+  EXPECT_EQ(s.get<strings>("crm.admin_emails"), (strings{"x@example.com", "y@example.com"}));
+  EXPECT_EQ(s.get<std::chrono::milliseconds>("crm.query_timeout_ms"), 250ms);
+  EXPECT_EQ(s.get<std::chrono::milliseconds>("crm.cache_ttl_seconds"), 0ms);
+  EXPECT_EQ(s.get<std::string>("crm.database_url"), "postgres://env");
+  EXPECT_TRUE(ok(load("", {{"MCPX_CRM_ADMIN_EMAILS", ""}}, crm_schema())).get<strings>("crm.admin_emails").empty());
+}
+
+TEST_F(config, app_keys_take_their_defaults_when_absent) {
+  auto s = ok(load(write("crm.yaml", "crm:\n  page_size: 9\n"), {}, crm_schema()));
+  EXPECT_EQ(s.get<std::uint64_t>("crm.page_size"), 9u);
+  EXPECT_FALSE(s.get<bool>("crm.read_only"));
+  EXPECT_EQ(s.get<std::string>("crm.region"), "eu-west");
+  EXPECT_EQ(s.get<strings>("crm.admin_emails"), strings{"ops@example.com"});
+  EXPECT_EQ(s.get<std::chrono::milliseconds>("crm.query_timeout_ms"), 5s);
+  EXPECT_EQ(s.get<std::chrono::milliseconds>("crm.cache_ttl_seconds"), 300s);
+  EXPECT_EQ(s.get<std::string>("crm.database_url"), "");  // not set
+  EXPECT_EQ(ok(load("", {}, crm_schema())).get<std::uint64_t>("crm.page_size"), 50u);
+}
+
+TEST_F(config, app_key_bad_values_name_the_key_and_what_is_expected) {
+  auto e = err(load(write("a.yaml", "crm:\n  page_size: 501\n"), {}, crm_schema()));
+  EXPECT_EQ(e.key, "crm.page_size");
+  EXPECT_TRUE(contains(e.message, "crm.page_size: expected an integer 1-500, got \"501\"")) << e.message;
+  EXPECT_TRUE(contains(e.message, ":2:14:")) << e.message;
+
+  for (auto [var, value, key] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"MCPX_CRM_PAGE_SIZE", "0", "crm.page_size"},
+           {"MCPX_CRM_READ_ONLY", "yes", "crm.read_only"},
+           {"MCPX_CRM_READ_ONLY", "1", "crm.read_only"},
+           {"MCPX_CRM_REGION", "EU", "crm.region"},
+           {"MCPX_CRM_ADMIN_EMAILS", "a@example.com,nobody", "crm.admin_emails"},
+           {"MCPX_CRM_QUERY_TIMEOUT_MS", "0", "crm.query_timeout_ms"},
+           {"MCPX_CRM_QUERY_TIMEOUT_MS", "60001", "crm.query_timeout_ms"},
+           {"MCPX_CRM_CACHE_TTL_SECONDS", "3601", "crm.cache_ttl_seconds"},
+           {"MCPX_CRM_CACHE_TTL_SECONDS", "5s", "crm.cache_ttl_seconds"},
+       }) {
+    auto r = err(load("", {{var, value}}, crm_schema()));
+    EXPECT_EQ(r.key, key) << var << "=" << value;
+    EXPECT_TRUE(contains(r.message, var)) << r.message;
+  }
+  e = err(load("", {{"MCPX_CRM_CACHE_TTL_SECONDS", "3601"}}, crm_schema()));
+  EXPECT_TRUE(contains(e.message, "an integer 0-3600 (seconds)")) << e.message;
+  EXPECT_EQ(ok(load("", {{"MCPX_CRM_CACHE_TTL_SECONDS", "3600"}}, crm_schema()))
+                .get<std::chrono::milliseconds>("crm.cache_ttl_seconds"),
+            1h);
+  e = err(load(write("b.yaml", "crm:\n  read_only: yes\n"), {}, crm_schema()));  // YAML 1.1 booleans are ambiguous
+  EXPECT_EQ(e.key, "crm.read_only");
+  e = err(load(write("c.yaml", "crm:\n  admin_emails: a@example.com\n"), {}, crm_schema()));
+  EXPECT_EQ(e.key, "crm.admin_emails");
+  EXPECT_TRUE(contains(e.message, "a list of e-mail addresses")) << e.message;
+}
+
+TEST_F(config, unknown_app_like_keys_are_refused_with_suggestions_among_app_keys) {
+  auto e = err(load(write("a.yaml", "crm:\n  page_sise: 3\n"), {}, crm_schema()));
+  EXPECT_EQ(e.key, "crm.page_sise");
+  EXPECT_TRUE(contains(e.message, "did you mean crm.page_size?")) << e.message;
+
+  e = err(load(write("b.yaml", "crm:\n  colour: blue\n"), {}, crm_schema()));
+  EXPECT_EQ(e.key, "crm.colour");
+  EXPECT_TRUE(contains(e.message, "known keys here: page_size, read_only, region")) << e.message;
+
+  e = err(load(write("c.yaml", "crms:\n  page_size: 3\n"), {}, crm_schema()));
+  EXPECT_TRUE(contains(e.message, "did you mean crm?")) << e.message;
+  e = err(load(write("d.yaml", "billing:\n  plan: gold\n"), {}, crm_schema()));
+  EXPECT_EQ(e.key, "billing");
+  EXPECT_TRUE(contains(e.message, "metrics, crm)")) << e.message;  // the known sections include the app's
+
+  e = err(load("", {{"MCPX_CRM_PAGE_SIZ", "3"}}, crm_schema()));
+  EXPECT_EQ(e.key, "MCPX_CRM_PAGE_SIZ");
+  EXPECT_TRUE(contains(e.message, "did you mean MCPX_CRM_PAGE_SIZE?")) << e.message;
+  e = err(load("", {{"MCPX_CRM_DATABASE_UR", "x"}}, crm_schema()));
+  EXPECT_TRUE(contains(e.message, "did you mean MCPX_CRM_DATABASE_URL?")) << e.message;
+
+  // Without the app's schema its keys are as unknown as any other.
+  EXPECT_EQ(err(load(write("e.yaml", "crm:\n  page_size: 3\n"), {})).key, "crm");
+  EXPECT_EQ(err(load("", {{"MCPX_CRM_PAGE_SIZE", "3"}})).key, "MCPX_CRM_PAGE_SIZE");
+}
+
+TEST_F(config, app_secret_follows_the_secret_rules) {
+  auto missing = (dir_ / "no-such-secret").string();
+  auto e = err(load(write("a.yaml", "crm:\n  database_url_file: " + missing + "\n"), {}, crm_schema()));
+  EXPECT_EQ(e.key, "crm.database_url_file");
+  EXPECT_TRUE(contains(e.message, missing)) << e.message;
+  EXPECT_TRUE(contains(e.message, "does not exist")) << e.message;
+
+  e = err(load("", {{"MCPX_CRM_DATABASE_URL_FILE", write("empty", "\n")}}, crm_schema()));
+  EXPECT_EQ(e.key, "crm.database_url_file");
+  EXPECT_TRUE(contains(e.message, "is empty")) << e.message;
+
+  e = err(load(write("b.yaml", "crm:\n  database_url: postgres://crm:hunter2@db\n"), {}, crm_schema()));
+  EXPECT_EQ(e.key, "crm.database_url");
+  EXPECT_TRUE(contains(e.message, "must not live in config files")) << e.message;
+  EXPECT_TRUE(contains(e.message, "MCPX_CRM_DATABASE_URL_FILE")) << e.message;
+  EXPECT_FALSE(contains(e.message, "hunter2")) << e.message;
+
+  const std::string value = "postgres://crm:hunter2@db/crm";
+  auto s = ok(load(write("c.yaml", "crm:\n  database_url_file: /nonexistent\n"), {{"MCPX_CRM_DATABASE_URL", value}},
+                   crm_schema()));
+  EXPECT_EQ(s.get<std::string>("crm.database_url"), value);  // env wins: the file's path is not read
+  ASSERT_EQ(s.warnings.size(), 1u);
+  EXPECT_TRUE(contains(s.warnings[0], "MCPX_CRM_DATABASE_URL passes a secret")) << s.warnings[0];
+  EXPECT_FALSE(contains(s.warnings[0], "hunter2")) << s.warnings[0];
+
+  e = err(load("", {{"MCPX_CRM_DATABASE_URL", value}, {"MCPX_CRM_DATABASE_URL_FILE", write("db", value)}},
+               crm_schema()));
+  EXPECT_EQ(e.key, "crm.database_url");
+  EXPECT_FALSE(contains(e.message, "hunter2")) << e.message;
+}
+
+TEST_F(config, app_and_builtin_secrets_resolve_independently) {
+  auto s = ok(load("", {{"MCPX_MRTR_STATE_SECRET_FILE", write("state", "0123456789abcdef0123456789abcdef")},
+                        {"MCPX_CRM_DATABASE_URL", "postgres://plain"}},
+                   crm_schema()));
+  EXPECT_EQ(s.server.state_secret, "0123456789abcdef0123456789abcdef");
+  EXPECT_EQ(s.get<std::string>("crm.database_url"), "postgres://plain");
+  EXPECT_EQ(s.warnings.size(), 1u);  // only the plain variable's
+}
+
+TEST_F(config, app_key_clashing_with_a_builtin_or_registered_twice_is_refused) {
+  schema s;
+  EXPECT_THROW(s.number("server.port", 0, 65535, 80, "a port"), std::invalid_argument);
+  EXPECT_THROW(s.text("mrtr.state_secret", "", "a secret"), std::invalid_argument);     // a built-in's plain form
+  EXPECT_THROW(s.secret("mrtr.state", "a path"), std::invalid_argument);                // built-in section
+  EXPECT_THROW(s.flag("server.verbose", false, "true or false"), std::invalid_argument);  // built-in section
+  EXPECT_THROW(s.number("server_io.threads", 1, 2, 1, "1-2"), std::invalid_argument);   // MCPX_SERVER_IO_THREADS
+  s.number("crm.page_size", 1, 500, 50, "an integer 1-500");
+  EXPECT_THROW(s.number("crm.page_size", 1, 500, 50, "an integer 1-500"), std::invalid_argument);
+  EXPECT_THROW(s.flag("crm_page.size", false, "true or false"), std::invalid_argument);  // MCPX_CRM_PAGE_SIZE
+  s.secret("crm.token", "a path");
+  EXPECT_THROW(s.text("crm.token_file", "", "a path"), std::invalid_argument);
+  EXPECT_THROW(s.text("crm.token", "", "a token"), std::invalid_argument);
+  EXPECT_THROW(s.number("test.x", 0, 1, 0, "0-1"), std::invalid_argument);  // MCPX_TEST_X is ignored
+  EXPECT_THROW(s.number("portal.x", 0, 1, 0, "0-1"), std::invalid_argument);  // MCPX_PORTAL_X: prefix MCPX_PORT
+  try {
+    s.number("server.port", 0, 65535, 80, "a port");
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& x) {
+    EXPECT_TRUE(contains(x.what(), "server.port")) << x.what();
+    EXPECT_TRUE(contains(x.what(), "built-in")) << x.what();
+  }
+  // A refused registration leaves the schema as it was.
+  auto r = ok(load("", {{"MCPX_CRM_PAGE_SIZE", "3"}}, s));
+  EXPECT_EQ(r.get<std::uint64_t>("crm.page_size"), 3u);
+  EXPECT_EQ(err(load(write("a.yaml", "crm_page:\n  size: true\n"), {}, s)).key, "crm_page");
+}
+
+TEST_F(config, malformed_app_registrations_are_refused) {
+  schema s;
+  for (auto name : {"crm", "crm.", ".x", "crm.Page", "crm.a.b", "1crm.x", "crm.-x", "crm.page size"})
+    EXPECT_THROW(s.number(name, 0, 1, 0, "0-1"), std::invalid_argument) << name;
+  EXPECT_THROW(s.number("crm.n", 1, 10, 11, "1-10"), std::invalid_argument);
+  EXPECT_THROW(s.number("crm.n", 10, 1, 5, "1-10"), std::invalid_argument);
+  EXPECT_THROW(s.number("crm.n", 1, 10, 5, ""), std::invalid_argument);
+  EXPECT_THROW(s.duration("crm.timeout", 1ms, 1s, 1ms, "1-1000"), std::invalid_argument);  // no unit in the name
+  EXPECT_THROW(s.duration("crm.timeout_seconds", 1500ms, 10s, 2s, "2-10"), std::invalid_argument);
+  EXPECT_THROW(s.duration("crm.timeout_ms", 1ms, 366 * 24h, 1ms, "1-..."), std::invalid_argument);
+  EXPECT_THROW(s.duration("crm.timeout_ms", 1ms, 10ms, 11ms, "1-10"), std::invalid_argument);
+  EXPECT_THROW(s.text("crm.region", "EU", "a region", valid_region), std::invalid_argument);
+  EXPECT_THROW(s.list("crm.emails", {"nobody"}, "e-mail addresses", valid_email), std::invalid_argument);
+  EXPECT_THROW(s.secret("crm.token_file", "a path"), std::invalid_argument);
+  EXPECT_THROW(ok(load("", {}, s)).get<std::uint64_t>("crm.n"), std::invalid_argument);  // none was added
+}
+
+TEST_F(config, typed_get_with_the_wrong_type_or_an_unregistered_key_throws) {
+  auto s = ok(load("", {}, crm_schema()));
+  EXPECT_THROW(s.get<bool>("crm.page_size"), std::invalid_argument);
+  EXPECT_THROW(s.get<std::chrono::milliseconds>("crm.page_size"), std::invalid_argument);
+  EXPECT_THROW(s.get<std::uint64_t>("crm.query_timeout_ms"), std::invalid_argument);
+  EXPECT_THROW(s.get<std::string>("crm.admin_emails"), std::invalid_argument);
+  EXPECT_THROW(s.get<strings>("crm.region"), std::invalid_argument);
+  EXPECT_THROW(s.get<std::uint64_t>("crm.nope"), std::invalid_argument);
+  EXPECT_THROW(s.get<std::uint64_t>("server.port"), std::invalid_argument);
+  EXPECT_THROW(s.get<std::string>("crm.database_url_file"), std::invalid_argument);
+  EXPECT_THROW(ok(load("", {})).get<std::uint64_t>("crm.page_size"), std::invalid_argument);
+  try {
+    s.get<bool>("crm.page_size");
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& x) {
+    EXPECT_TRUE(contains(x.what(), "crm.page_size")) << x.what();
+    EXPECT_TRUE(contains(x.what(), "std::uint64_t")) << x.what();  // names the type to use
+  }
+  auto copy = s;  // settings stay a plain value: copies read the same
+  EXPECT_EQ(copy.get<std::uint64_t>("crm.page_size"), 50u);
 }
