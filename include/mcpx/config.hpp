@@ -72,7 +72,7 @@
 #include <variant>
 #include <vector>
 
-#include "mcpx/server.hpp"
+#include "mcpx/options.hpp"
 
 namespace mcpx::config {
 
