@@ -15,6 +15,7 @@
 #include "mcpx/handlers.hpp"
 #include "mcpx/options.hpp"
 #include "mcpx/server_info.hpp"
+#include "mcpx/state/stores.hpp"
 
 namespace mcpx {
 
@@ -41,6 +42,10 @@ class server {
   /// Call stop() afterwards.
   void drain(std::chrono::milliseconds grace);
   void stop();
+  /// Where sessions, resumable events and tasks live, and how replicas reach each other;
+  /// members left null are kept in this process's memory (the default). Call before start().
+  /// Replicas behind one load balancer share one set (e.g. Redis-backed).
+  void use_state(state::backends b);
   /// A dependency readiness depends on (a database, an upstream API). Runs every 2 s on a
   /// background thread, never on an I/O thread; /health/ready serves the latest result.
   /// Register before start().

@@ -28,6 +28,7 @@ struct server::impl {
   std::unique_ptr<http::server> http;
   std::unique_ptr<http::server> metrics_http;  // when options::metrics_port is set
   std::unique_ptr<net::steady_timer> expiry_timer;
+  state::backends state;
 };
 
 server::server(server_info info, options opts) : impl_(std::make_unique<impl>()) {
@@ -66,6 +67,14 @@ transport::transport_config transport_config_of(const options& o) {
   p.task_poll_interval = o.task_poll_interval;
   p.client_request_timeout = o.client_request_timeout;
   return t;
+}
+
+state::backends with_memory_defaults(state::backends b, const options& o) {
+  if (!b.sessions) b.sessions = state::make_memory_session_store(o.session_idle_timeout, o.max_sessions);
+  if (!b.events) b.events = state::make_memory_event_store();
+  if (!b.tasks) b.tasks = state::make_memory_task_store();
+  if (!b.bus) b.bus = state::make_memory_message_bus();
+  return b;
 }
 
 http::server_config http_config_of(const options& o) {
@@ -119,7 +128,8 @@ void server::start() {
   auto& o = impl_->opts;
   if (o.allowed_hosts.empty() && net::ip::make_address(o.address).is_loopback())
     o.allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
-  impl_->transport = std::make_shared<transport::streamable_http>(impl_->reg, impl_->info, transport_config_of(o));
+  impl_->transport = std::make_shared<transport::streamable_http>(impl_->reg, impl_->info, transport_config_of(o),
+                                                                 with_memory_defaults(impl_->state, o));
   auto* tr = impl_->transport.get();
   impl_->health->add_local_check("workers", [tr](std::string& detail) {
     auto& pool = tr->workers();
@@ -190,6 +200,11 @@ void server::drain(std::chrono::milliseconds grace) {
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (impl_->http->active_requests() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+void server::use_state(state::backends b) {
+  if (impl_->http) throw std::logic_error("mcpx: use_state() must be called before start()");
+  impl_->state = std::move(b);
 }
 
 void server::add_readiness_check(std::string name, std::function<bool(std::string& detail)> check) {

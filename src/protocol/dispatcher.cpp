@@ -6,12 +6,13 @@ namespace mcpx::protocol {
 
 using code = jsonrpc::code;
 
-dispatcher::dispatcher(const registry& reg, server_info info, dispatcher_config cfg)
+dispatcher::dispatcher(const registry& reg, server_info info, dispatcher_config cfg,
+                       std::shared_ptr<state::task_store> tasks, std::shared_ptr<state::message_bus> bus)
     : reg_(reg),
       info_(std::move(info)),
       cfg_(std::move(cfg)),
       state_codec_(cfg_.state_secret, cfg_.request_state_ttl),
-      tasks_(std::make_unique<task_registry>(cfg_.task_ttl, cfg_.task_poll_interval)),
+      tasks_(std::make_unique<task_registry>(cfg_.task_ttl, cfg_.task_poll_interval, std::move(tasks), std::move(bus))),
       modern_capabilities_(server_capabilities(true)) {}
 
 bool dispatcher::runs_user_code(std::string_view m) noexcept {

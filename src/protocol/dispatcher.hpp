@@ -108,7 +108,9 @@ struct outcome {
 
 class dispatcher {
  public:
-  dispatcher(const registry& reg, server_info info, dispatcher_config cfg);
+  /// Null `tasks` or `bus`: process-memory ones.
+  dispatcher(const registry& reg, server_info info, dispatcher_config cfg,
+             std::shared_ptr<state::task_store> tasks = nullptr, std::shared_ptr<state::message_bus> bus = nullptr);
 
   /// True for methods that run user handlers (must not run on an I/O thread).
   static bool runs_user_code(std::string_view method) noexcept;

@@ -43,18 +43,21 @@ outcome dispatcher::task_method(call& c) const {
   auto* id = p.if_contains("taskId");
   if (!id || !id->is_string())
     return error(c.msg.id, code::invalid_params, "Invalid params: \"taskId\" must be a string");
-  auto t = tasks_->find(std::string(id->get_string()));
-  if (!t)
+  std::string_view task_id = id->get_string();
+  auto unknown = [&] {
     return error(c.msg.id, code::invalid_params,
-                 "Invalid params: unknown taskId '" + std::string(id->get_string()) + "' (it may have expired)");
-  if (c.msg.method == "tasks/get") return ok(c, tasks_->detailed(*t));
+                 "Invalid params: unknown taskId '" + std::string(task_id) + "' (it may have expired)");
+  };
+  if (c.msg.method == "tasks/get") {
+    auto d = tasks_->detailed(task_id);
+    return d ? ok(c, std::move(*d)) : unknown();
+  }
   if (c.msg.method == "tasks/update") {
     auto* r = p.if_contains("inputResponses");
-    if (!r || !r->is_object())
-      return error(c.msg.id, code::invalid_params, "Invalid params: \"inputResponses\" must be an object");
-    tasks_->update(*t, r->get_object());
-  } else {
-    tasks_->cancel(*t);
+    if (!r || !r->is_object()) return error(c.msg.id, code::invalid_params, "Invalid params: \"inputResponses\" must be an object");
+    if (!tasks_->update(task_id, r->get_object())) return unknown();
+  } else if (!tasks_->cancel(task_id)) {
+    return unknown();
   }
   return ok(c, json::object{});  // an empty acknowledgment
 }

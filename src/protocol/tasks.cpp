@@ -29,7 +29,17 @@ std::string iso8601(std::chrono::system_clock::time_point tp) {
   return out;
 }
 
+// Where tasks/update and tasks/cancel for a task reach the process running it.
+std::string task_channel(std::string_view id) { return "mcpx.task." + std::string(id); }
+
 }  // namespace
+
+task_registry::task_registry(std::chrono::milliseconds ttl, std::chrono::milliseconds poll_interval,
+                             std::shared_ptr<state::task_store> store, std::shared_ptr<state::message_bus> bus)
+    : ttl_(ttl),
+      poll_interval_(poll_interval),
+      store_(store ? std::move(store) : std::shared_ptr<state::task_store>(state::make_memory_task_store())),
+      bus_(bus ? std::move(bus) : std::shared_ptr<state::message_bus>(state::make_memory_message_bus())) {}
 
 bool task_registry::detach(task_slot& slot) {
   auto t = std::make_shared<task>();
@@ -38,16 +48,72 @@ bool task_registry::detach(task_slot& slot) {
   t->expires = std::chrono::steady_clock::now() + ttl_;
   // The record exists before anyone can learn its id: tasks/get right after creation resolves.
   {
+    std::lock_guard tl(t->mu);
+    if (!store_->put({t->id, t->status, json::serialize(detailed_locked(*t)), t->created + ttl_})) return false;
+  }
+  t->inbox = bus_->subscribe(task_channel(t->id), [this, w = std::weak_ptr<task>(t)](std::string_view m) {
+    on_message(w, m);
+  });
+  {
     std::lock_guard lock(mu_);
     tasks_[t->id] = t;
   }
   slot.t = t;
   int expect = task_slot::running;
   if (slot.phase.compare_exchange_strong(expect, task_slot::detached)) return true;
-  std::lock_guard lock(mu_);
-  tasks_.erase(t->id);
+  {
+    std::lock_guard lock(mu_);
+    tasks_.erase(t->id);
+  }
+  store_->erase(t->id);
   slot.t.reset();
   return expect == task_slot::detached;
+}
+
+void task_registry::on_message(const std::weak_ptr<task>& w, std::string_view message) {
+  auto t = w.lock();
+  if (!t) return;
+  boost::system::error_code ec;
+  auto v = json::parse(message, ec);
+  if (ec || !v.is_object()) return;
+  const auto& m = v.get_object();
+  auto* op = m.if_contains("op");
+  if (!op || !op->is_string()) return;
+  if (op->get_string() == "cancel") {
+    cancel(*t);
+  } else if (op->get_string() == "update") {
+    if (auto* r = m.if_contains("inputResponses"); r && r->is_object()) update(*t, r->get_object());
+  }
+}
+
+std::optional<json::object> task_registry::detailed(std::string_view id) {
+  if (auto t = find(std::string(id))) return detailed(*t);
+  auto rec = store_->get(id);
+  if (!rec) return std::nullopt;
+  boost::system::error_code ec;
+  auto v = json::parse(rec->detail_json, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return std::move(v.get_object());
+}
+
+bool task_registry::update(std::string_view id, const json::object& responses) {
+  if (auto t = find(std::string(id))) return update(*t, responses), true;
+  if (!store_->get(id)) return false;
+  bus_->publish(task_channel(id), json::serialize(json::object{{"op", "update"}, {"inputResponses", responses}}));
+  return true;
+}
+
+bool task_registry::cancel(std::string_view id) {
+  if (auto t = find(std::string(id))) return cancel(*t), true;
+  if (!store_->get(id)) return false;
+  bus_->publish(task_channel(id), R"({"op":"cancel"})");
+  return true;
+}
+
+void task_registry::mirror(const task& t) {
+  // A full store refuses only new records; this one exists, so the put cannot fail for room.
+  store_->put({t.id, t.status, json::serialize(detailed_locked(t)),
+               t.updated + ttl_});
 }
 
 std::shared_ptr<task> task_registry::find(const std::string& id) {
@@ -71,6 +137,10 @@ json::object task_registry::created_result(const task& t) const {
 
 json::object task_registry::detailed(const task& t) const {
   std::lock_guard lock(t.mu);
+  return detailed_locked(t);
+}
+
+json::object task_registry::detailed_locked(const task& t) const {
   json::object o{{"taskId", t.id},
                  {"status", t.status},
                  {"createdAt", iso8601(t.created)},
@@ -86,6 +156,7 @@ json::object task_registry::detailed(const task& t) const {
 void task_registry::touch(task& t) {
   t.updated = std::chrono::system_clock::now();
   t.expires = std::chrono::steady_clock::now() + ttl_;
+  mirror(t);
 }
 
 void task_registry::finish(task& t, const json::object& msg) {
@@ -170,8 +241,11 @@ void task_registry::cancel_all() {
 
 void task_registry::expire() {
   auto now = std::chrono::steady_clock::now();
-  std::lock_guard lock(mu_);
-  std::erase_if(tasks_, [&](auto& kv) { return now > kv.second->expires; });
+  {
+    std::lock_guard lock(mu_);
+    std::erase_if(tasks_, [&](auto& kv) { return now > kv.second->expires; });
+  }
+  store_->expire();
 }
 
 }  // namespace mcpx::protocol

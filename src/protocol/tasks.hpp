@@ -3,7 +3,9 @@
 // The client gets a CreateTaskResult and polls tasks/get; input the task needs travels through
 // tasks/get (inputRequests) and tasks/update (inputResponses).
 //
-// Records live in this process (a shared store for replicas comes with the Redis issue).
+// A task runs in the process that started it (its handler holds a worker there); what any
+// replica needs to answer tasks/get is mirrored into a state::task_store at every change, and
+// tasks/update or tasks/cancel for a task running elsewhere travel over the message bus.
 // Thread safety: everything here is safe to call from I/O and worker threads.
 #include <atomic>
 #include <boost/json.hpp>
@@ -14,6 +16,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+
+#include "mcpx/state/stores.hpp"
 
 namespace mcpx::protocol {
 
@@ -34,6 +38,7 @@ struct task {
   json::object input_requests;     // pending while input_required
   json::object input_responses;    // delivered by tasks/update, not yet taken
   std::atomic<bool> cancel_requested{false};
+  std::unique_ptr<state::message_bus::subscription> inbox;  ///< updates from other replicas
 
   bool terminal() const { return status == "completed" || status == "failed" || status == "cancelled"; }
 };
@@ -54,12 +59,23 @@ struct task_slot {
 
 class task_registry {
  public:
-  task_registry(std::chrono::milliseconds ttl, std::chrono::milliseconds poll_interval)
-      : ttl_(ttl), poll_interval_(poll_interval) {}
+  /// Null store or bus: process-memory ones.
+  task_registry(std::chrono::milliseconds ttl, std::chrono::milliseconds poll_interval,
+                std::shared_ptr<state::task_store> store = nullptr, std::shared_ptr<state::message_bus> bus = nullptr);
 
-  /// Turns the running call into a task; false when the call already finished.
+  /// Turns the running call into a task; false when the call already finished, or when the
+  /// task store is full (the call then goes on as a plain call).
   bool detach(task_slot& slot);
+  /// A task running in this process.
   std::shared_ptr<task> find(const std::string& id);
+
+  // By id, wherever the task runs: here, or in another process sharing the store and bus.
+  /// The DetailedTask; nullopt when unknown or expired.
+  std::optional<json::object> detailed(std::string_view id);
+  /// tasks/update; false when the task is unknown.
+  bool update(std::string_view id, const json::object& responses);
+  /// tasks/cancel; false when the task is unknown.
+  bool cancel(std::string_view id);
 
   /// The CreateTaskResult (without resultType/_meta, which the dispatcher adds).
   json::object created_result(const task& t) const;
@@ -82,7 +98,13 @@ class task_registry {
 
  private:
   void touch(task& t);
+  /// Writes `t`'s visible state to the store; `t.mu` held.
+  void mirror(const task& t);
+  json::object detailed_locked(const task& t) const;
+  void on_message(const std::weak_ptr<task>& t, std::string_view message);
   std::chrono::milliseconds ttl_, poll_interval_;
+  std::shared_ptr<state::task_store> store_;
+  std::shared_ptr<state::message_bus> bus_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<task>> tasks_;
 };

@@ -41,6 +41,14 @@ class memory_session_store final : public session_store {
     return it->second.record;
   }
 
+  std::shared_ptr<const session_record> peek(std::string_view id) override {
+    auto& s = shard_for(id);
+    std::lock_guard lock(s.mu);
+    auto it = s.map.find(id);
+    if (it == s.map.end() || clock::now() - it->second.last_seen > idle_) return nullptr;
+    return it->second.record;
+  }
+
   void set_log_level(std::string_view id, std::string_view level) override {
     modify(id, [&](session_record& r) { r.log_level = level; });
   }

@@ -13,12 +13,14 @@ namespace mcpx::transport {
 using code = jsonrpc::code;
 using protocol::revision;
 
-streamable_http::streamable_http(const protocol::registry& reg, server_info info, transport_config cfg)
+streamable_http::streamable_http(const protocol::registry& reg, server_info info, transport_config cfg,
+                                 state::backends st)
     : reg_(reg),
       cfg_(std::move(cfg)),
-      dispatcher_(reg, std::move(info), cfg_.protocol),
-      sessions_(state::make_memory_session_store(cfg_.sessions.idle_timeout, cfg_.sessions.max_sessions)),
-      events_(state::make_memory_event_store()),
+      dispatcher_(reg, std::move(info), cfg_.protocol, st.tasks, st.bus),
+      sessions_(std::move(st.sessions)),
+      events_(std::move(st.events)),
+      bus_(std::move(st.bus)),
       pool_(cfg_.workers.threads, cfg_.workers.queue_limit) {
   stages_.add(std::make_unique<host_origin_stage>(cfg_.origin));
   stages_.add(std::make_unique<media_type_stage>());

@@ -21,7 +21,8 @@ namespace mcpx::transport {
 
 class streamable_http final : public http::handler {
  public:
-  streamable_http(const protocol::registry& reg, server_info info, transport_config cfg);
+  /// Every member of `state` must be set (mcpx::server fills in memory ones).
+  streamable_http(const protocol::registry& reg, server_info info, transport_config cfg, state::backends state);
   ~streamable_http() override;
 
   net::awaitable<http::reply> handle(http::request& req, const http::peer_info& peer) override;
@@ -92,8 +93,9 @@ class streamable_http final : public http::handler {
   const protocol::registry& reg_;
   const transport_config cfg_;
   protocol::dispatcher dispatcher_;
-  std::unique_ptr<state::session_store> sessions_;
-  std::unique_ptr<state::event_store> events_;
+  std::shared_ptr<state::session_store> sessions_;
+  std::shared_ptr<state::event_store> events_;
+  std::shared_ptr<state::message_bus> bus_;
   live_sessions live_;
   worker_pool pool_;
   pipeline stages_;

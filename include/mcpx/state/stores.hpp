@@ -1,7 +1,9 @@
 #pragma once
-/// @file Storage seams for legacy (2025-xx) sessions and resumable SSE events.
-/// The memory implementations serve one process; a shared implementation (Redis) lets any
-/// replica serve any session. All methods are thread-safe.
+/// @file Storage seams: legacy (2025-xx) sessions, resumable SSE events, tasks, and a message
+/// bus between replicas. The memory implementations serve one process (or several servers in
+/// one process sharing them); a shared implementation (Redis) lets any replica serve any
+/// session or task. All methods are thread-safe. Hand them to mcpx::server::use_state().
+#include <functional>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -31,6 +33,9 @@ class session_store {
   /// record is a snapshot: later field changes make a new one (copy on write), so every
   /// request of a session can share it instead of copying it.
   virtual std::shared_ptr<const session_record> touch(std::string_view id) = 0;
+  /// The record without extending its lifetime (for the server's own bookkeeping, which must
+  /// not keep a session alive); null when unknown or expired.
+  virtual std::shared_ptr<const session_record> peek(std::string_view id) = 0;
   /// Field-level changes (no-ops for an unknown session): two requests of one session that
   /// change different fields at once must both stick, which writing back a whole record
   /// read earlier would not guarantee.
@@ -63,8 +68,60 @@ class event_store {
   virtual void drop_session(std::string_view session) = 0;
 };
 
+/// What any replica needs to answer tasks/get for a task (extension io.modelcontextprotocol/tasks).
+struct task_record {
+  std::string id;
+  std::string status;       ///< working | input_required | completed | failed | cancelled
+  std::string detail_json;  ///< the DetailedTask, as tasks/get answers it
+  std::chrono::system_clock::time_point expires;
+};
+
+class task_store {
+ public:
+  virtual ~task_store() = default;
+  /// Creates or replaces the record (the process running the task writes each change).
+  /// False when the store is full and `r` would be a new record.
+  virtual bool put(const task_record& r) = 0;
+  /// Null when unknown or expired.
+  virtual std::shared_ptr<const task_record> get(std::string_view id) = 0;
+  virtual bool erase(std::string_view id) = 0;
+  virtual std::size_t size() const = 0;
+  /// Drops expired records; returns how many.
+  virtual std::size_t expire() = 0;
+};
+
+/// Delivers messages to whoever holds what they are about (a session's pending request, a
+/// running task) in any process sharing the bus. Channels are names like "mcpx.task.<id>".
+class message_bus {
+ public:
+  /// Receiving ends while it lives.
+  class subscription {
+   public:
+    virtual ~subscription() = default;
+  };
+  using handler = std::function<void(std::string_view message)>;
+  virtual ~message_bus() = default;
+  /// Hands `message` to every subscriber of `channel`; returns how many got it where the bus
+  /// can tell (a memory bus), else 1 when it was sent. Handlers must not block.
+  virtual std::size_t publish(std::string_view channel, std::string_view message) = 0;
+  /// Calls `h` for every message on `channel` until the returned subscription is destroyed.
+  virtual std::unique_ptr<subscription> subscribe(std::string channel, handler h) = 0;
+};
+
+/// Every store a server uses; a null member gets the memory implementation. Replicas share
+/// one set (Redis); several servers in one process can share memory ones.
+struct backends {
+  std::shared_ptr<session_store> sessions;
+  std::shared_ptr<event_store> events;
+  std::shared_ptr<task_store> tasks;
+  std::shared_ptr<message_bus> bus;
+};
+
 std::unique_ptr<session_store> make_memory_session_store(std::chrono::seconds idle_timeout, std::size_t max_sessions);
 /// Keeps at most `per_stream` events per stream and the `streams_per_session` newest streams.
 std::unique_ptr<event_store> make_memory_event_store(std::size_t per_stream = 256, std::size_t streams_per_session = 64);
+std::unique_ptr<task_store> make_memory_task_store(std::size_t max_tasks = 100'000);
+/// Delivers in this process only, synchronously on the publisher's thread.
+std::unique_ptr<message_bus> make_memory_message_bus();
 
 }  // namespace mcpx::state
