@@ -78,13 +78,10 @@ void streamable_http::begin_drain() {
     }
     listeners_.clear();
   }
-  for (auto& live : live_.all()) {
-    std::lock_guard lock(live->mu);
-    if (live->get_stream) live->get_stream->close();
-  }
+  for (auto& live : live_.all()) live->close_get_stream();
 }
 
-void streamable_http::list_changed(std::string_view kind) {
+void streamable_http::deliver_list_changed(std::string_view kind) {
   std::string method = "notifications/" + std::string(kind) + "/list_changed";
   {
     std::lock_guard lock(listeners_mu_);
@@ -94,10 +91,7 @@ void streamable_http::list_changed(std::string_view kind) {
     }
   }
   std::string data = jsonrpc::encode_notification(method, nullptr);
-  for (auto& live : live_.all()) {
-    std::lock_guard lock(live->mu);
-    if (live->get_stream) live->get_stream->push({events_->append(live->id, "g", data), data});
-  }
+  for (auto& live : live_.all()) live->push_to_get_stream(*events_, data);
 }
 
 }  // namespace mcpx::transport

@@ -29,15 +29,40 @@ struct pending_call {
   std::string error;
 };
 
-struct live_session {
-  explicit live_session(std::string i) : id(std::move(i)) {}
-  std::string id;
-  std::mutex mu;
-  std::shared_ptr<http::event_stream> get_stream;
-  std::map<std::string, std::shared_ptr<pending_call>> pending;
-  std::map<std::string, std::weak_ptr<protocol::outbound>> inflight;  // by serialized request id
-  std::map<std::string, std::weak_ptr<protocol::outbound>> streams;   // in-flight, by stream name
-  std::atomic<std::uint64_t> next_id{0};
+class request_outbound;
+
+/// A legacy session's process-local side. Every field is private: other modules use these
+/// methods, and only they take the session's lock. Thread-safe.
+class live_session {
+ public:
+  explicit live_session(std::string id) : id_(std::move(id)) {}
+  const std::string& id() const noexcept { return id_; }
+
+  // The standalone GET stream.
+  /// Makes `s` the session's GET stream; false when one is open already.
+  bool open_get_stream(std::shared_ptr<http::event_stream> s);
+  /// Sends `data` on the GET stream, kept in `events` for resumption; false without a stream.
+  bool push_to_get_stream(state::event_store& events, const std::string& data);
+  bool has_get_stream() const;
+  void close_get_stream();
+
+  // Requests in flight on this process, for notifications/cancelled and for resumption.
+  void track(const std::string& request_key, const std::shared_ptr<request_outbound>& out);
+  void untrack(const std::string& request_key, const std::string& stream_name);
+  /// Cancels the request with this (serialized) id; false when it is not running here.
+  bool cancel_request(const std::string& request_key);
+  /// The running request whose stream has this name; null when it finished or runs elsewhere.
+  std::shared_ptr<request_outbound> running_stream(const std::string& stream_name);
+  /// "r1", "r2", ...: names for request streams (event ids are "<name>_<seq>").
+  std::string next_stream_name() { return "r" + std::to_string(next_id_.fetch_add(1) + 1); }
+
+  // Server-to-client requests (sampling, elicitation, roots) waiting for the client's answer.
+  /// Registers a new request and returns its id and the slot its answer will fill.
+  std::pair<std::string, std::shared_ptr<pending_call>> expect_answer();
+  void forget_answer(const std::string& rid);
+  /// Resolves a pending server-to-client request from the client's JSON-RPC response; false
+  /// when no such request waits here.
+  bool resolve(const std::string& rid, std::optional<json::value> result, std::string error);
 
   /// What the client declared at initialize, parsed from the session record on first use.
   struct client_decl {
@@ -46,10 +71,17 @@ struct live_session {
   /// Parses `rec`'s capabilities and client info once; they never change after initialize.
   const client_decl& client(const state::session_record& rec);
 
-  /// Resolves a pending server-to-client request from the client's JSON-RPC response.
-  bool resolve(const std::string& id, std::optional<json::value> result, std::string error);
+  /// The session ended (deleted, expired, shutdown): closes its stream and fails every wait.
+  void end();
 
  private:
+  const std::string id_;
+  mutable std::mutex mu_;
+  std::shared_ptr<http::event_stream> get_stream_;
+  std::map<std::string, std::shared_ptr<pending_call>> pending_;
+  std::map<std::string, std::weak_ptr<request_outbound>> inflight_;  // by serialized request id
+  std::map<std::string, std::weak_ptr<request_outbound>> streams_;   // in-flight, by stream name
+  std::atomic<std::uint64_t> next_id_{0};
   std::once_flag client_once_;
   client_decl client_;
 };
@@ -73,7 +105,7 @@ class live_sessions {
   std::shared_ptr<live_session> get(std::string_view id);
   std::shared_ptr<live_session> find(std::string_view id);
   void erase(std::string_view id);
-  /// Streams of sessions subscribed to `uri` get a resources/updated notification.
+  /// Every live session of this process.
   std::vector<std::shared_ptr<live_session>> all();
   /// Ends every session's streams and waits (shutdown).
   void clear();

@@ -10,7 +10,7 @@ void request_outbound::push(std::string data, bool final) {
   // Legacy sessions keep events so a client can resume with Last-Event-ID. A response that
   // comes alone is sent as plain JSON and is never resumed, so it is not kept.
   if (!final) streamed_.store(true);
-  if (session_ && events_ && streamed_.load()) item.id = events_->append(session_->id, stream_name_, data);
+  if (session_ && events_ && streamed_.load()) item.id = events_->append(session_->id(), stream_name_, data);
   if (released_) return;  // kept in the store until the client comes back
   item.data = std::move(data);
   final ? stream_->push_final(std::move(item)) : stream_->push(std::move(item));
@@ -40,7 +40,7 @@ bool request_outbound::release_stream(unsigned retry_ms) {
     if (!session_ || !events_ || released_) return false;
     streamed_.store(true);
     http::stream_item item;
-    item.id = events_->append(session_->id, stream_name_, "");
+    item.id = events_->append(session_->id(), stream_name_, "");
     item.retry_ms = retry_ms;
     stream_->push(std::move(item));
     stream_->close();
@@ -52,7 +52,7 @@ bool request_outbound::release_stream(unsigned retry_ms) {
 
 bool request_outbound::resume(std::shared_ptr<http::event_stream> s, const std::string& last_event_id) {
   std::lock_guard lock(mu_);
-  auto events = events_->after(session_->id, last_event_id, nullptr);
+  auto events = events_->after(session_->id(), last_event_id, nullptr);
   if (!events) return false;
   for (auto& e : *events)
     if (!e.data.empty()) s->push({e.id, e.data});
@@ -68,12 +68,7 @@ std::optional<json::value> request_outbound::call_client(std::string_view method
     *error = "no session to carry a server-to-client request";
     return std::nullopt;
   }
-  auto p = std::make_shared<pending_call>();
-  std::string rid = "mcpx-" + std::to_string(session_->next_id.fetch_add(1) + 1);
-  {
-    std::lock_guard lock(session_->mu);
-    session_->pending[rid] = p;
-  }
+  auto [rid, p] = session_->expect_answer();
   push(jsonrpc::encode_request(json::value(rid), method, params), false);
   const auto deadline = std::chrono::steady_clock::now() + client_timeout_;
   std::unique_lock lock(p->mu);
@@ -91,8 +86,7 @@ std::optional<json::value> request_outbound::call_client(std::string_view method
   }
   if (!p->done) {
     lock.unlock();
-    std::lock_guard sl(session_->mu);
-    session_->pending.erase(rid);
+    session_->forget_answer(rid);
     return std::nullopt;
   }
   if (!p->result) *error = p->error;

@@ -27,11 +27,13 @@ streamable_http::streamable_http(const protocol::registry& reg, server_info info
   stages_.add(std::make_unique<decode_stage>());
   stages_.add(std::make_unique<revision_stage>(reg_));
   stages_.add(std::make_unique<session_stage>(*sessions_));
+  inbox_ = bus_->subscribe(std::string(bus_channel), [this](std::string_view m) { on_bus_message(m); });
 }
 
 streamable_http::~streamable_http() { shutdown(); }
 
 void streamable_http::shutdown() {
+  inbox_.reset();  // nothing arrives from other replicas while this one winds down
   dispatcher_.cancel_tasks();  // lets handlers of running tasks see cancelled() and return
   live_.clear();               // wakes handlers waiting for a legacy client's answer
   pool_.stop();

@@ -19,6 +19,12 @@
 
 namespace mcpx::transport {
 
+/// The one bus channel replicas talk on (replicas.cpp).
+inline constexpr std::string_view bus_channel = "mcpx.sessions";
+
+/// What a client's error answer to a server-to-client request says, for the waiting handler.
+std::string client_error_message(const json::value& error);
+
 class streamable_http final : public http::handler {
  public:
   /// Every member of `state` must be set (mcpx::server fills in memory ones).
@@ -27,9 +33,10 @@ class streamable_http final : public http::handler {
 
   net::awaitable<http::reply> handle(http::request& req, const http::peer_info& peer) override;
 
-  /// Sends notifications/resources/updated to sessions subscribed to `uri`.
+  /// Sends notifications/resources/updated to sessions and listeners subscribed to `uri`, on
+  /// every replica sharing the message bus.
   void resource_updated(const std::string& uri);
-  /// Sends notifications/<kind>/list_changed to listeners and legacy sessions.
+  /// Sends notifications/<kind>/list_changed to listeners and legacy sessions, on every replica.
   void list_changed(std::string_view kind);
   /// Draining: ends long-lived streams gracefully (a final result for each subscriptions/listen,
   /// the end of each session's GET stream) so clients reconnect elsewhere; requests in flight go on.
@@ -80,6 +87,13 @@ class streamable_http final : public http::handler {
   http::reply listen(protocol::call c, const net::any_io_executor& ex);
   void notify_listeners(const std::string& uri);
 
+  // Between replicas (replicas.cpp): what another process may hold travels over the bus.
+  void forward_answer(std::string_view sid, const std::string& rid, const jsonrpc::message& msg);
+  void forward_cancel(std::string_view sid, const std::string& request_key);
+  void on_bus_message(std::string_view message);
+  void deliver_resource_updated(const std::string& uri);
+  void deliver_list_changed(std::string_view kind);
+
   /// An open subscriptions/listen stream (2026-07-28).
   struct listener {
     std::weak_ptr<http::event_stream> stream;
@@ -99,6 +113,7 @@ class streamable_http final : public http::handler {
   live_sessions live_;
   worker_pool pool_;
   pipeline stages_;
+  std::unique_ptr<state::message_bus::subscription> inbox_;  ///< last: dropped first
 };
 
 }  // namespace mcpx::transport

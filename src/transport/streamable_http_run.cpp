@@ -19,16 +19,15 @@ http::reply outcome_reply(const protocol::outcome& o, protocol::revision rev) {
   return json_reply(status_for(o.kind, rev), o.message);
 }
 
-// What a client's error answer to our request says, for the waiting handler. A malformed
-// error object (a message that is not a string) must not throw: the handler would wait for
-// its timeout and the client would get a 500.
+}  // namespace
+
 std::string client_error_message(const json::value& error) {
+  // A malformed error object (a message that is not a string) must not throw: the handler
+  // would wait for its timeout and the client would get a 500.
   if (error.is_object())
     if (auto* m = error.get_object().if_contains("message"); m && m->is_string()) return std::string(m->get_string());
   return "client error";
 }
-
-}  // namespace
 
 http::reply streamable_http::run_here(protocol::call& c, const std::shared_ptr<live_session>& s,
                                      std::string stream_name, const http::peer_info& peer,
@@ -69,11 +68,7 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
                                                 cfg_.protocol.client_request_timeout,
                                                 peer.watch_hangup ? peer.watch_hangup() : nullptr);
   std::string key = json::serialize(c.msg.id);
-  if (s) {
-    std::lock_guard lock(s->mu);
-    s->inflight[key] = out;
-    s->streams[out->stream_name()] = out;
-  }
+  if (s) s->track(key, out);
   c.session = nullptr;  // user-code methods never touch session state, and the hooks die with this frame
   std::shared_ptr<protocol::task_slot> slot;
   if (dispatcher_.task_capable(c)) c.task = slot = std::make_shared<protocol::task_slot>();
@@ -90,11 +85,7 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
     // A call that became a task, or whose stream was released, was logged already.
     if (!(cp->task && cp->task->is_detached()) && !out->released()) annotate_outcome(log, o.message);  // `rec` keeps it alive
     out->finish(o.message, o.kind);
-    if (s) {
-      std::lock_guard lock(s->mu);
-      s->inflight.erase(key);
-      s->streams.erase(out->stream_name());
-    }
+    if (s) s->untrack(key, out->stream_name());
   });
   return on_worker{std::move(stream), std::move(out), std::move(cp), std::move(slot)};
 }
@@ -128,19 +119,18 @@ streamable_http::step streamable_http::post_legacy(exchange& x, const net::any_i
   auto live = live_.get(sid);
   if (msg.type == jsonrpc::kind::response || msg.type == jsonrpc::kind::error_response) {
     std::string rid = msg.id.is_string() ? std::string(msg.id.get_string()) : json::serialize(msg.id);
-    if (msg.type == jsonrpc::kind::response)  // copied off the request arena: a worker reads it later
-      live->resolve(rid, json::value(msg.result, json::storage_ptr()), {});
-    else
-      live->resolve(rid, std::nullopt, client_error_message(msg.error));
+    bool here = msg.type == jsonrpc::kind::response  // copied off the request arena: a worker reads it later
+                    ? live->resolve(rid, json::value(msg.result, json::storage_ptr()), {})
+                    : live->resolve(rid, std::nullopt, client_error_message(msg.error));
+    // The handler waiting for it may run on another replica.
+    if (!here) forward_answer(sid, rid, msg);
     return empty_reply(202);
   }
   if (msg.type == jsonrpc::kind::notification) {
     if (msg.method == "notifications/cancelled" && msg.params.is_object()) {
       if (auto* rid = msg.params.get_object().if_contains("requestId")) {
-        std::lock_guard lock(live->mu);
-        auto it = live->inflight.find(json::serialize(*rid));
-        if (it != live->inflight.end())
-          if (auto o = it->second.lock()) static_cast<request_outbound&>(*o).cancel();
+        auto key = json::serialize(*rid);
+        if (!live->cancel_request(key)) forward_cancel(sid, key);
       }
     }
     return empty_reply(202);
@@ -167,8 +157,7 @@ streamable_http::step streamable_http::post_legacy(exchange& x, const net::any_i
     if (auto* m = c.msg.params.get_object().if_contains("_meta"); m && m->is_object()) c.meta = protocol::view_of(m->get_object());
   session_hooks_impl hooks(*sessions_, rec->id);  // `rec` outlives the hooks
   c.session = &hooks;
-  std::string stream_name = "r" + std::to_string(live->next_id.fetch_add(1) + 1);
-  return run(c, live, std::move(stream_name), x.peer, ex);
+  return run(c, live, live->next_stream_name(), x.peer, ex);
 }
 
 net::awaitable<http::reply> streamable_http::get(exchange& x) {
@@ -194,12 +183,8 @@ net::awaitable<http::reply> streamable_http::get(exchange& x) {
     if (events && stream_name != "g") {
       // A request stream: if the request is still running, this GET carries the rest of it;
       // if it finished, replay what is left and end.
-      std::shared_ptr<protocol::outbound> running;
-      {
-        std::lock_guard lock(live->mu);
-        if (auto it = live->streams.find(stream_name); it != live->streams.end()) running = it->second.lock();
-      }
-      if (running && static_cast<request_outbound&>(*running).resume(stream, std::string(*last))) co_return sse_reply(stream);
+      auto running = live->running_stream(stream_name);
+      if (running && running->resume(stream, std::string(*last))) co_return sse_reply(stream);
       for (auto& e : *events)
         if (!e.data.empty()) stream->push({e.id, e.data});
       stream->close();
@@ -208,13 +193,9 @@ net::awaitable<http::reply> streamable_http::get(exchange& x) {
     if (events)
       for (auto& e : *events) stream->push({e.id, e.data});
   }
-  {
-    std::lock_guard lock(live->mu);
-    if (live->get_stream && !live->get_stream->cancelled() && !live->get_stream->drained())
-      co_return refusal_reply({refusal_kind::conflict, "get_stream_open", code::invalid_request,
-                               "Conflict: this session already has an open GET stream"}, &x);
-    live->get_stream = stream;
-  }
+  if (!live->open_get_stream(stream))
+    co_return refusal_reply({refusal_kind::conflict, "get_stream_open", code::invalid_request,
+                             "Conflict: this session already has an open GET stream"}, &x);
   co_return sse_reply(stream);
 }
 
@@ -228,17 +209,6 @@ http::reply streamable_http::del(exchange& x) {
   live_.erase(*sid);
   events_->drop_session(*sid);
   return empty_reply(200);
-}
-
-void streamable_http::resource_updated(const std::string& uri) {
-  notify_listeners(uri);
-  for (auto& live : live_.all()) {
-    auto rec = sessions_->touch(live->id);
-    if (!rec || !rec->subscriptions.count(uri)) continue;
-    std::string data = jsonrpc::encode_notification("notifications/resources/updated", json::object{{"uri", uri}});
-    std::lock_guard lock(live->mu);
-    if (live->get_stream) live->get_stream->push({events_->append(live->id, "g", data), data});
-  }
 }
 
 void streamable_http::expire_sessions() {
