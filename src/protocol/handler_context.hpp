@@ -42,7 +42,10 @@ class handler_context final : public context {
   void log(log_level level, json::value data, std::string_view logger) override;
   void progress(double progress, std::optional<double> total, std::string_view message) override;
   bool cancelled() const noexcept override {
-    return out_.cancelled() || (c_.task && c_.task->t && c_.task->t->cancel_requested.load());
+    // A task outlives its request: once detached only tasks/cancel (or expiry) stops it, not
+    // the creating connection closing or moving on.
+    if (c_.task && c_.task->is_detached()) return c_.task->t->cancel_requested.load();
+    return out_.cancelled();
   }
   bool run_as_task() override;
   bool release_connection(std::chrono::milliseconds retry) override {

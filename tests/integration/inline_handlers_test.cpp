@@ -13,11 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string session_of(const http_result& r) {
-  auto p = r.head.find("Mcp-Session-Id: ");
-  return p == std::string::npos ? "" : r.head.substr(p + 16, r.head.find("\r\n", p) - p - 16);
-}
-
 // The JSON of the last "data:" line of an SSE body (the response ends the stream).
 json::value last_event(const std::string& body) {
   auto p = body.rfind("data: ");

@@ -13,24 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-// Reads from `s` until `needle` shows up or `timeout` passes; returns what was read.
-std::string read_until(tcp::socket& s, const std::string& needle, std::chrono::milliseconds timeout) {
-  std::string got;
-  char buf[4096];
-  auto end = std::chrono::steady_clock::now() + timeout;
-  while (got.find(needle) == std::string::npos && std::chrono::steady_clock::now() < end) {
-    long n = read_for(s, buf, sizeof buf, std::chrono::milliseconds(50));
-    if (n < 0) break;
-    got.append(buf, static_cast<std::size_t>(n));
-  }
-  return got;
-}
-
-std::string session_of(const http_result& r) {
-  auto p = r.head.find("Mcp-Session-Id: ");
-  return p == std::string::npos ? "" : r.head.substr(p + 16, r.head.find("\r\n", p) - p - 16);
-}
-
 class sessions : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

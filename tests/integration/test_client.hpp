@@ -137,4 +137,23 @@ inline boost::json::value json_body(const http_result& r) {
   return ec ? boost::json::value() : v;
 }
 
+/// Reads from `s` until `needle` shows up or `timeout` passes; returns what was read.
+inline std::string read_until(tcp::socket& s, const std::string& needle, std::chrono::milliseconds timeout) {
+  std::string got;
+  char buf[4096];
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (got.find(needle) == std::string::npos && std::chrono::steady_clock::now() < end) {
+    long n = read_for(s, buf, sizeof buf, std::chrono::milliseconds(50));
+    if (n < 0) break;
+    got.append(buf, static_cast<std::size_t>(n));
+  }
+  return got;
+}
+
+/// The Mcp-Session-Id a response carries, or "".
+inline std::string session_of(const http_result& r) {
+  auto p = r.head.find("Mcp-Session-Id: ");
+  return p == std::string::npos ? "" : r.head.substr(p + 16, r.head.find("\r\n", p) - p - 16);
+}
+
 }  // namespace mcpx::test
