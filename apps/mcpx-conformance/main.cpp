@@ -1,18 +1,21 @@
 // mcpx-conformance --listen 127.0.0.1:PORT
 // Serves the conformance fixture at http://127.0.0.1:PORT/mcp.
 #include <cstring>
+#include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include <mcpx/config.hpp>
 
 #include "fixture.hpp"
+#include "recording_state.hpp"
 
 namespace {
 
 int usage() {
   std::cerr << "usage: mcpx-conformance [--config FILE] [--listen HOST:PORT] [--io-threads N] [--workers N]"
-               " [--log-level LEVEL]\n"
+               " [--log-level LEVEL] [--recording-state FILE]\n"
                "  settings: FILE (YAML), then MCPX_* environment variables, then these flags\n";
   return 2;
 }
@@ -53,6 +56,7 @@ int main(int argc, char** argv) {
   mcpx::options opts = settings.server;
   // Task scenarios leave minute-long tasks running; give them room besides the other calls.
   if (opts.worker_threads < 16) opts.worker_threads = 16;
+  std::string recording_file;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
@@ -73,6 +77,10 @@ int main(int argc, char** argv) {
       const char* v = value();
       if (!v) return usage();
       opts.worker_threads = static_cast<unsigned>(std::stoul(v));
+    } else if (a == "--recording-state") {
+      const char* v = value();
+      if (!v) return usage();
+      recording_file = v;
     } else {
       return usage();
     }
@@ -83,11 +91,17 @@ int main(int argc, char** argv) {
   fixture::add_resources(server);
   fixture::add_prompts(server);
   fixture::add_task_tools(server);
+  std::unique_ptr<fixture::recording_state> recording;
+  if (!recording_file.empty()) {
+    recording = std::make_unique<fixture::recording_state>(opts.session_idle_timeout, opts.max_sessions);
+    server.use_state(recording->backends());
+  }
   try {
     server.run();
   } catch (const std::exception& e) {
     std::cerr << "mcpx-conformance: " << e.what() << '\n';
     return 1;
   }
+  if (recording) std::ofstream(recording_file, std::ios::app) << recording->report();  // one line per run
   return 0;
 }
