@@ -30,6 +30,12 @@
 ///   shutdown.grace_seconds         MCPX_SHUTDOWN_GRACE_SECONDS         0 s - 365 days
 ///   metrics.port                   MCPX_METRICS_PORT                   0-65535, != server.port
 ///
+/// Access overrides (file only: names hold characters no variable name can): the sections
+/// `tools:`, `resources:` and `prompts:` map a tool name, resource URI (or template) or prompt
+/// name to `{scopes: [crm:read, ...], cost: read|write|external|heavy|<custom>}`, replacing
+/// what the code declares (mcpx::options::tool_access, ...). mcpx::server::start() refuses a
+/// name that is not registered.
+///
 /// Rules:
 /// - Unknown keys, in the file or as `MCPX_*` variables, are errors; so are duplicate keys,
 ///   wrong types and values out of range. Environment variables win over the file.

@@ -3,10 +3,18 @@
 /// sets them. Each part of the server reads its own share of them once, at start.
 #include <chrono>
 #include <cstddef>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace mcpx {
+
+/// What an operator changes about a tool, resource or prompt without touching its code.
+struct access_override {
+  std::optional<std::vector<std::string>> scopes;  ///< replaces the declared scopes
+  std::optional<std::string> cost;                 ///< replaces the declared cost class
+};
 
 /// Operational settings. Every limit is named, has a default, and is enforced.
 struct options {
@@ -53,6 +61,9 @@ struct options {
   std::string log_level = "info";
   /// On SIGTERM: how long requests in flight may take to finish before the process exits.
   std::chrono::milliseconds shutdown_grace{30'000};
+  /// Overrides of the scopes and cost classes declared in code, by tool name, resource URI
+  /// (or template) and prompt name. start() refuses a name that is not registered.
+  std::map<std::string, access_override> tool_access, resource_access, prompt_access;
 };
 
 }  // namespace mcpx

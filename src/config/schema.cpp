@@ -57,6 +57,9 @@ void check_key(const key_def& k, const std::vector<std::shared_ptr<const key_def
   for (auto& b : builtin_keys())
     if (section_of(b.name) == section)
       refuse(k.name, "the section " + section + " is built-in; put app keys in the app's own");
+  if (section == "tools" || section == "resources" || section == "prompts")
+    refuse(k.name, "the section " + section + " holds per-" + section.substr(0, section.size() - 1) +
+                       " access overrides; put app keys in the app's own");
   for (auto& n : names_of(k))
     if (ignored_variable(env_name(n)))
       refuse(n, "its variable " + env_name(n) + " starts with a prefix reserved for the build and test tooling");

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <variant>
 
 #include "config/internal.hpp"
 
@@ -44,6 +45,7 @@ struct yaml_walker {
   }
 
   std::optional<error> entry(const std::string& dotted, const YAML::Node& key, const YAML::Node& value) {
+    if (auto* target = access_target(dotted)) return access_section(dotted, value, *target);
     if (auto* k = t.find(dotted)) return leaf(*k, value);
     if (auto* k = t.find_plain_secret(dotted))
       return fail(dotted, key.Mark(),
@@ -60,6 +62,64 @@ struct yaml_walker {
                             : " (known keys here: " + t.section_keys(dotted.substr(0, dotted.rfind('.'))) + ")";
     auto hint = t.suggestion(dotted, false);
     return fail(dotted, key.Mark(), "unknown key" + (hint.empty() ? known : hint));
+  }
+
+  // tools:, resources:, prompts: map names the code registers (any characters, a URI too)
+  // to {scopes: [...], cost: ...}; start() refuses names that are not registered.
+  std::map<std::string, access_override>* access_target(const std::string& dotted) {
+    if (dotted == "tools") return &d.s.server.tool_access;
+    if (dotted == "resources") return &d.s.server.resource_access;
+    if (dotted == "prompts") return &d.s.server.prompt_access;
+    return nullptr;
+  }
+
+  std::optional<error> access_section(const std::string& section, const YAML::Node& node,
+                                      std::map<std::string, access_override>& out) {
+    if (node.IsNull()) return std::nullopt;
+    if (!node.IsMap()) return fail(section, node.Mark(), "expected a map of names to {scopes: [...], cost: ...}");
+    for (const auto& kv : node) {
+      const YAML::Node key = kv.first;
+      const YAML::Node value = kv.second;
+      if (!key.IsScalar() || key.Scalar().empty()) return fail(section, key.Mark(), "expected a name");
+      std::string where_key = section + "." + key.Scalar();
+      if (out.count(key.Scalar())) return fail(where_key, key.Mark(), "duplicate key");
+      auto o = access_entry(where_key, value);
+      if (auto* e = std::get_if<error>(&o)) return *e;
+      out.emplace(key.Scalar(), std::get<access_override>(o));
+    }
+    return std::nullopt;
+  }
+
+  static bool token(const std::string& s) {
+    return !s.empty() && std::none_of(s.begin(), s.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; });
+  }
+
+  std::variant<access_override, error> access_entry(const std::string& name, const YAML::Node& value) {
+    if (!value.IsMap()) return fail(name, value.Mark(), "expected a map with the keys scopes, cost");
+    access_override o;
+    for (const auto& kv : value) {
+      const YAML::Node k = kv.first;
+      const YAML::Node v = kv.second;
+      std::string field = k.IsScalar() ? k.Scalar() : "";
+      if (field == "scopes" && !o.scopes) {
+        if (!v.IsSequence()) return fail(name + ".scopes", v.Mark(), "expected a list of scopes (e.g. [crm:read])");
+        o.scopes.emplace();
+        for (const auto& item : v) {
+          if (!item.IsScalar() || !token(item.Scalar()))
+            return fail(name + ".scopes", item.Mark(), "expected scopes without spaces (e.g. crm:read)");
+          o.scopes->push_back(item.Scalar());
+        }
+      } else if (field == "cost" && !o.cost) {
+        if (!v.IsScalar() || !token(v.Scalar()))
+          return fail(name + ".cost", v.Mark(), "expected a cost class: read, write, external, heavy or a custom name");
+        o.cost = v.Scalar();
+      } else {
+        return fail(name + "." + field, k.Mark(), field == "scopes" || field == "cost"
+                                                      ? "duplicate key"
+                                                      : "unknown key (known keys here: scopes, cost)");
+      }
+    }
+    return o;
   }
 
   std::optional<error> leaf(const key_def& k, const YAML::Node& value) {

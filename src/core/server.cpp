@@ -121,6 +121,9 @@ void register_readings(ops::metrics& m, transport::streamable_http& tr, http::se
 
 void server::start() {
   if (impl_->http) return;
+  const auto& ov = impl_->opts;
+  if (auto err = impl_->reg.override_access(ov.tool_access, ov.resource_access, ov.prompt_access))
+    throw std::invalid_argument("mcpx: " + *err);
   if (auto err = impl_->reg.freeze()) throw std::invalid_argument("mcpx: " + *err);
   auto lvl = ops::parse_level(impl_->opts.log_level);
   if (!lvl) throw std::invalid_argument("mcpx: log_level must be debug, info, warning, error or off");

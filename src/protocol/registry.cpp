@@ -74,6 +74,45 @@ prompt_builder& prompt_builder::handle(prompt_handler h) { d_->handler = std::mo
 
 namespace protocol {
 
+namespace {
+
+void apply(access_policy& a, const access_override& o) {
+  if (o.scopes) a.scopes = *o.scopes;
+  if (o.cost) a.cost = cost_class::custom(*o.cost);
+}
+
+// Applies `overrides` to the definitions in `defs` whose key (name or URI) matches; returns
+// the first name that matches none.
+template <class Defs, class Key>
+std::optional<std::string> apply_all(const std::map<std::string, access_override>& overrides, Defs& defs, Key key) {
+  for (const auto& [name, o] : overrides) {
+    bool found = false;
+    for (auto& d : defs)
+      if (key(*d) == name) apply(d->access, o), found = true;
+    if (!found) return name;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> registry::override_access(const std::map<std::string, access_override>& tools,
+                                                     const std::map<std::string, access_override>& resources,
+                                                     const std::map<std::string, access_override>& prompts) {
+  if (auto n = apply_all(tools, tools_, [](const tool_def& d) { return d.name; }))
+    return "config overrides the access of tool '" + *n + "', which is not registered";
+  // A URI names a resource or a template.
+  std::map<std::string, access_override> left;
+  for (const auto& [uri, o] : resources)
+    if (apply_all(std::map<std::string, access_override>{{uri, o}}, resources_, [](const resource_def& d) { return d.uri; }))
+      left.emplace(uri, o);
+  if (auto n = apply_all(left, templates_, [](const resource_def& d) { return d.uri; }))
+    return "config overrides the access of resource '" + *n + "', which is not registered";
+  if (auto n = apply_all(prompts, prompts_, [](const prompt_def& d) { return d.name; }))
+    return "config overrides the access of prompt '" + *n + "', which is not registered";
+  return std::nullopt;
+}
+
 tool_def& registry::add_tool(std::string name) {
   auto d = std::make_unique<tool_def>();
   d->name = std::move(name);

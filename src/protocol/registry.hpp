@@ -9,6 +9,7 @@
 
 #include "mcpx/schema/validator.hpp"
 #include "mcpx/builders.hpp"
+#include "mcpx/options.hpp"
 
 namespace mcpx::protocol {
 
@@ -61,6 +62,12 @@ class registry {
   tool_def& add_tool(std::string name);
   resource_def& add_resource(std::string uri, std::string name, bool is_template);
   prompt_def& add_prompt(std::string name);
+
+  /// Applies an operator's overrides of declared scopes and cost classes (before freeze()).
+  /// Returns an error naming the first tool, resource or prompt that is not registered.
+  std::optional<std::string> override_access(const std::map<std::string, access_override>& tools,
+                                             const std::map<std::string, access_override>& resources,
+                                             const std::map<std::string, access_override>& prompts);
 
   /// Compiles schemas and builds wire objects; sorts for deterministic listing.
   /// Returns an error message for a bad registration.

@@ -10,54 +10,8 @@
 #include "config/internal.hpp"
 #include "mcpx/config.hpp"
 
-using namespace std::chrono_literals;
-namespace fs = std::filesystem;
-using mcpx::config::error;
-using mcpx::config::load;
-using mcpx::config::settings;
-using env_map = std::map<std::string, std::string>;
+#include "config_fixture.hpp"
 
-namespace {
-
-class config : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "mcpx-config-test-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::string write(const std::string& name, const std::string& content) {
-    auto p = (dir_ / name).string();
-    std::ofstream(p, std::ios::binary) << content;
-    return p;
-  }
-
-  static settings ok(const std::variant<settings, error>& r) {
-    if (auto* e = std::get_if<error>(&r)) {
-      ADD_FAILURE() << "unexpected error: key=" << e->key << " message=" << e->message;
-      return {};
-    }
-    return std::get<settings>(r);
-  }
-  static error err(const std::variant<settings, error>& r) {
-    if (auto* e = std::get_if<error>(&r)) return *e;
-    ADD_FAILURE() << "expected an error";
-    return {};
-  }
-
-  fs::path dir_;
-};
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
-}  // namespace
 
 TEST_F(config, defaults_with_no_file) {
   auto s = ok(load("", {}));
