@@ -131,7 +131,14 @@ void server::start() {
   auto& o = impl_->opts;
   if (o.allowed_hosts.empty() && net::ip::make_address(o.address).is_loopback())
     o.allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
-  impl_->transport = std::make_shared<transport::streamable_http>(impl_->reg, impl_->info, transport_config_of(o),
+  auto tc = transport_config_of(o);
+  tc.protocol.report_failure = [log = impl_->log](std::string_view tool, std::string_view what, std::string_view id) {
+    // Members built by Boost.JSON: tool names and exception texts may hold anything.
+    log->write(ops::level::error, "tool failed",
+               "\"tool\":" + json::serialize(json::string(tool)) + ",\"error\":" + json::serialize(json::string(what)) +
+                   ",\"correlation_id\":" + json::serialize(json::string(id)));
+  };
+  impl_->transport = std::make_shared<transport::streamable_http>(impl_->reg, impl_->info, std::move(tc),
                                                                  with_memory_defaults(impl_->state, o));
   auto* tr = impl_->transport.get();
   impl_->health->add_local_check("workers", [tr](std::string& detail) {

@@ -1,6 +1,7 @@
 #include "protocol/dispatcher.hpp"
 
 #include "protocol/handler_context.hpp"
+#include "util/base64.hpp"
 
 namespace mcpx::protocol {
 
@@ -129,7 +130,7 @@ std::optional<std::size_t> decode_cursor(const json::value& params, bool& bad) {
   auto* p = params.is_object() ? params.get_object().if_contains("cursor") : nullptr;
   if (!p || p->is_null()) return 0;
   if (!p->is_string()) return bad = true, std::nullopt;
-  auto text = base64url_decode(p->get_string());
+  auto text = util::base64url_decode(p->get_string());
   if (!text || text->rfind("o:", 0) != 0) return bad = true, std::nullopt;
   try {
     return std::stoul(text->substr(2));
@@ -150,7 +151,7 @@ outcome dispatcher::paginate(const call& c, const V& items, std::string_view key
   for (std::size_t i = *start; i < end; ++i) page.push_back(items[i]->wire);
   json::object r;
   r[key] = std::move(page);
-  if (end < items.size()) r["nextCursor"] = base64url_encode("o:" + std::to_string(end));
+  if (end < items.size()) r["nextCursor"] = util::base64url_encode("o:" + std::to_string(end));
   return ok(c, std::move(r), true);
 }
 

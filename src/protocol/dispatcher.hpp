@@ -12,6 +12,7 @@
 #include "protocol/request_state.hpp"
 #include "protocol/revision.hpp"
 #include "protocol/tasks.hpp"
+#include "protocol/tool_errors.hpp"
 
 namespace mcpx::protocol {
 
@@ -37,6 +38,8 @@ struct dispatcher_config {
   std::chrono::milliseconds task_poll_interval{500};
   /// How long a handler waits for a legacy client's answer to sampling/elicitation.
   std::chrono::milliseconds client_request_timeout{60'000};
+  /// Unexpected tool failures, for the server's log (null: not reported).
+  failure_reporter report_failure;
 };
 
 /// How a request's side messages reach the client. Implemented by the transport; thread-safe.

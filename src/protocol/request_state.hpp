@@ -29,9 +29,5 @@ class request_state_codec {
   std::chrono::seconds ttl_;
 };
 
-std::string base64url_encode(std::string_view in);
-std::optional<std::string> base64url_decode(std::string_view in);
-std::string base64_encode(std::string_view in);
-std::optional<std::string> base64_decode(std::string_view in);
 
 }  // namespace mcpx::protocol

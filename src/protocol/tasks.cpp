@@ -1,21 +1,13 @@
 #include "protocol/tasks.hpp"
 
-#include <openssl/rand.h>
+#include "util/random.hpp"
+
 
 #include <ctime>
 
 namespace mcpx::protocol {
 
 namespace {
-
-std::string new_task_id() {
-  unsigned char raw[16];
-  RAND_bytes(raw, sizeof raw);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string s = "task-";
-  for (unsigned char b : raw) s += hex[b >> 4], s += hex[b & 15];
-  return s;
-}
 
 std::string iso8601(std::chrono::system_clock::time_point tp) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch()).count();
@@ -42,8 +34,10 @@ task_registry::task_registry(std::chrono::milliseconds ttl, std::chrono::millise
       bus_(bus ? std::move(bus) : std::shared_ptr<state::message_bus>(state::make_memory_message_bus())) {}
 
 bool task_registry::detach(task_slot& slot) {
+  auto id = util::random_hex_id(16, "task-");
+  if (!id) return false;  // no randomness: the call goes on as a plain call
   auto t = std::make_shared<task>();
-  t->id = new_task_id();
+  t->id = std::move(*id);
   t->created = t->updated = std::chrono::system_clock::now();
   t->expires = std::chrono::steady_clock::now() + ttl_;
   // The record exists before anyone can learn its id: tasks/get right after creation resolves.

@@ -1,8 +1,10 @@
 #include "protocol/tool_errors.hpp"
 
-#include <openssl/rand.h>
+#include <atomic>
 
-#include <iostream>
+#include "util/random.hpp"
+
+
 
 namespace mcpx {
 
@@ -44,14 +46,13 @@ json::object tool_error_result(const tool_error& e) {
   return error_result(e.cls(), e.code(), e.what(), e.recoverable(), e.retry_after());
 }
 
-json::object unexpected_error_result(std::string_view tool, std::string_view what) {
-  unsigned char raw[8];
-  RAND_bytes(raw, sizeof raw);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string id;
-  for (unsigned char b : raw) id += hex[b >> 4], id += hex[b & 15];
-  json::object log{{"level", "error"}, {"msg", "tool failed"}, {"tool", tool}, {"error", what}, {"correlation_id", id}};
-  std::cerr << json::serialize(log) << '\n';
+json::object unexpected_error_result(std::string_view tool, std::string_view what, const failure_reporter& report) {
+  static std::atomic<std::uint64_t> fallback{0};
+  // The id only joins the client's error to the server's log line: a counter will do when
+  // the random generator fails.
+  auto random = util::random_hex_id(8);
+  std::string id = random ? std::move(*random) : "local-" + std::to_string(fallback.fetch_add(1));
+  if (report) report(tool, what, id);
   auto r = error_result(error_class::server, "INTERNAL",
                         "The tool failed unexpectedly (correlation id " + id + "). Do not retry; report it.", false);
   r["structuredContent"].as_object()["error"].as_object()["correlation_id"] = id;

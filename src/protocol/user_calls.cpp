@@ -1,9 +1,5 @@
 // The methods that run user handlers: tools/call, resources/read, prompts/get,
 // completion/complete. They run on a worker thread.
-#include <openssl/rand.h>
-
-#include <iostream>
-
 #include "protocol/dispatcher.hpp"
 #include "protocol/handler_context.hpp"
 #include "protocol/tool_errors.hpp"
@@ -117,13 +113,14 @@ outcome dispatcher::call_tool(call& c, outbound& out) const {
     } catch (const task_abandoned&) {
       throw;
     } catch (const std::exception& e) {
-      return okf(unexpected_error_result(tool->name, e.what()));
+      return okf(unexpected_error_result(tool->name, e.what(), cfg_.report_failure));
     }
     if (tool->output_validator && !r.is_error) {
       if (r.structured.is_null())
-        return okf(unexpected_error_result(tool->name, "tool returned no structured content but declares an output schema"));
+        return okf(unexpected_error_result(tool->name, "tool returned no structured content but declares an output schema", cfg_.report_failure));
       if (auto v = tool->output_validator->validate(r.structured))
-        return okf(unexpected_error_result(tool->name, "structured content violates the output schema: " + v->message));
+        return okf(unexpected_error_result(tool->name, "structured content violates the output schema: " + v->message,
+                                           cfg_.report_failure));
     }
     return okf(encode_tool_result(std::move(r), c.storage()));
   }, okf, fail, this, tasks_.get());

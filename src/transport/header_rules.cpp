@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "protocol/request_state.hpp"
+#include "util/base64.hpp"
 #include "protocol/revision.hpp"
 
 namespace mcpx::transport {
@@ -93,7 +93,7 @@ std::optional<std::string> decode_header_value(std::string_view v) {
   if (!header_safe(v)) return std::nullopt;
   constexpr std::string_view pre = "=?base64?", post = "?=";
   if (v.size() >= pre.size() + post.size() && v.substr(0, pre.size()) == pre && v.substr(v.size() - post.size()) == post)
-    return protocol::base64_decode(v.substr(pre.size(), v.size() - pre.size() - post.size()));
+    return util::base64_decode(v.substr(pre.size(), v.size() - pre.size() - post.size()));
   return std::string(v);
 }
 

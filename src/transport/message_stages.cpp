@@ -9,7 +9,8 @@ using code = jsonrpc::code;
 namespace {
 
 // What the access log says about the message: method, id, name, client, revision, trace.
-void describe(ops::access_record& rec, const jsonrpc::message& msg, std::optional<std::string_view> sid) {
+void describe(ops::access_record& rec, const jsonrpc::message& msg, const json::object* meta,
+              std::optional<std::string_view> sid) {
   rec.rpc_method = msg.method;
   if (msg.id.is_int64())
     rec.rpc_id = std::to_string(msg.id.get_int64());  // fits the string's own buffer
@@ -23,14 +24,12 @@ void describe(ops::access_record& rec, const jsonrpc::message& msg, std::optiona
       rec.name.assign(n->get_string().subview(0, std::min<std::size_t>(n->get_string().size(), 200)));
       break;
     }
-  auto* m = p.if_contains("_meta");
-  if (!m || !m->is_object()) return;
-  const auto& meta = m->get_object();
-  if (auto* ci = meta.if_contains("io.modelcontextprotocol/clientInfo"); ci && ci->is_object())
+  if (!meta) return;
+  if (auto* ci = meta->if_contains("io.modelcontextprotocol/clientInfo"); ci && ci->is_object())
     if (auto* cn = ci->get_object().if_contains("name"); cn && cn->is_string()) rec.client = cn->get_string();
-  if (auto* pv = meta.if_contains("io.modelcontextprotocol/protocolVersion"); pv && pv->is_string())
+  if (auto* pv = meta->if_contains("io.modelcontextprotocol/protocolVersion"); pv && pv->is_string())
     rec.protocol_version = pv->get_string();
-  if (auto* tp = meta.if_contains("traceparent"); tp && tp->is_string() && rec.trace_id.empty())
+  if (auto* tp = meta->if_contains("traceparent"); tp && tp->is_string() && rec.trace_id.empty())
     rec.trace_id = http::trace_id_of(tp->get_string());
 }
 
@@ -51,7 +50,9 @@ std::optional<refusal> decode_stage::check(exchange& x) const {
     return r;
   }
   x.decoded = true;
-  if (x.log) describe(*x.log, x.msg, x.session_id);
+  if (x.msg.params.is_object())
+    if (auto* m = x.msg.params.get_object().if_contains("_meta"); m && m->is_object()) x.meta = &m->get_object();
+  if (x.log) describe(*x.log, x.msg, x.meta, x.session_id);
   return std::nullopt;
 }
 
@@ -68,7 +69,8 @@ std::optional<refusal> revision_stage::check(exchange& x) const {
   // Without a session, a request is 2026-07-28 when it carries _meta or a 2026-07-28 version
   // header; initialize (and anything naming a legacy version without _meta) is legacy.
   auto version_h = header_value(x.req, "MCP-Protocol-Version");
-  bool has_meta = x.msg.params.is_object() && x.msg.params.get_object().contains("_meta");
+  // Any _meta makes it 2026-07-28, even a malformed one: check_modern_request then names it.
+  bool has_meta = x.meta || (x.msg.params.is_object() && x.msg.params.get_object().contains("_meta"));
   auto hrev = version_h ? protocol::parse_revision(*version_h) : std::nullopt;
   bool legacy_header = hrev && !protocol::is_modern(*hrev);
   bool modern = has_meta || (version_h && !legacy_header);

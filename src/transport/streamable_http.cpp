@@ -1,12 +1,11 @@
 #include "transport/streamable_http.hpp"
 
-#include <openssl/rand.h>
-
 #include "transport/header_rules.hpp"
 #include "transport/replies.hpp"
 #include "transport/request_outbound.hpp"
 #include "transport/stages.hpp"
 #include "transport/statuses.hpp"
+#include "util/random.hpp"
 
 namespace mcpx::transport {
 
@@ -43,15 +42,6 @@ void streamable_http::shutdown() {
 }
 
 namespace {
-
-std::string random_session_id() {
-  unsigned char raw[16];
-  RAND_bytes(raw, sizeof raw);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string s;
-  for (unsigned char b : raw) s += hex[b >> 4], s += hex[b & 15];
-  return s;
-}
 
 const json::object& meta_of(const jsonrpc::message& m) {
   static const json::object empty;
@@ -133,8 +123,14 @@ http::reply streamable_http::initialize(exchange& x) {
   // Negotiation: echo a legacy version we speak, else offer our latest legacy one.
   auto rev = protocol::parse_revision(requested);
   std::string version = rev && !protocol::is_modern(*rev) ? requested : std::string(protocol::latest_legacy);
+  auto id = util::random_hex_id(16);
+  if (!id) {
+    refusal r{refusal_kind::unavailable, "no_randomness", code::internal_error, "Cannot create a session now; retry later"};
+    r.retry_after_s = 1;
+    return refusal_reply(r, &x);
+  }
   state::session_record rec;
-  rec.id = random_session_id();
+  rec.id = std::move(*id);
   rec.protocol_version = version;
   rec.client_capabilities_json = json::serialize(caps);
   rec.client_info_json = json::serialize(info);

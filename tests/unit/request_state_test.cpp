@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "protocol/request_state.hpp"
+#include "util/base64.hpp"
 
 using namespace mcpx::protocol;
 namespace json = boost::json;
@@ -58,8 +59,8 @@ TEST(request_state, another_key_cannot_open_it) {
 }
 
 TEST(base64, standard_decoding_is_strict) {
-  EXPECT_EQ(base64_decode("SGVsbG8="), "Hello");
-  EXPECT_FALSE(base64_decode("SGVsbG8"));       // missing padding
-  EXPECT_FALSE(base64_decode("SGVs!!!bG8="));   // outside the alphabet
-  EXPECT_EQ(base64_encode("Hello, 世界"), "SGVsbG8sIOS4lueVjA==");
+  EXPECT_EQ(mcpx::util::base64_decode("SGVsbG8="), "Hello");
+  EXPECT_FALSE(mcpx::util::base64_decode("SGVsbG8"));       // missing padding
+  EXPECT_FALSE(mcpx::util::base64_decode("SGVs!!!bG8="));   // outside the alphabet
+  EXPECT_EQ(mcpx::util::base64_encode("Hello, 世界"), "SGVsbG8sIOS4lueVjA==");
 }
