@@ -32,6 +32,10 @@ URL=""
 usage() { sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 die() { echo "e2e: error: $*" >&2; echo "e2e: 0 passed, 1 failed"; exit 2; }
 
+SERVER_TAG=e2e
+# shellcheck source=SCRIPTDIR/../lib/server.sh
+. "$ROOT/tests/lib/server.sh"
+
 case "${1:-}" in
   -h|--help) usage; exit 0 ;;
   --url) URL="${2:?--url needs a value}"; shift 2 ;;
@@ -41,7 +45,7 @@ esac
 if [ -z "$URL" ] && [ $# -gt 0 ]; then
   # One argument is a shell command string; several are quoted word by word
   # (a "{port}" word still works).
-  if [ $# -eq 1 ]; then SERVER_CMD="$1"; else SERVER_CMD=$(printf '%q ' "$@"); SERVER_CMD=${SERVER_CMD//\\\{port\\\}/\{port\}}; fi
+  SERVER_CMD=$(server_cmd_from_args "$@")
 fi
 [ -n "$SERVER_CMD" ] || SERVER_CMD="$ROOT/build/bin/mcpx-conformance"
 if ! mkdir -p "$OUT" || ! OUT=$(cd "$OUT" && pwd); then echo "e2e: cannot create $OUT" >&2; exit 2; fi
@@ -64,98 +68,16 @@ fi
 command -v timeout >/dev/null || die "'timeout' (coreutils) is required"
 
 # ---------------------------------------------------------------- server ----
-SERVER_PID=""
-SERVER_LOG=""
-
-free_port() {
-  if command -v python3 >/dev/null 2>&1; then
-    python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' && return
-  fi
-  "$NODE" -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
-
-stop_server() {
-  [ -n "$SERVER_PID" ] || return 0
-  local pid=$SERVER_PID
-  SERVER_PID=""
-  # The server runs in its own process group (setsid): end the whole group.
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-  for _ in $(seq 50); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "e2e: server $pid ignored SIGTERM for 5 s; killing it" >&2
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null
-  fi
-  wait "$pid" 2>/dev/null
-  kill -KILL -- "-$pid" 2>/dev/null
-  return 0
-}
-
-trap stop_server EXIT
-trap 'echo "e2e: interrupted" >&2; exit 130' INT
-trap 'echo "e2e: terminated" >&2; exit 143' TERM
-
-server_alive() { [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; }
-
-show_server_log() {
-  [ -n "$SERVER_LOG" ] && [ -f "$SERVER_LOG" ] || return 0
-  echo "---- last 40 lines of the server log ($SERVER_LOG) ----"
-  tail -n 40 "$SERVER_LOG"
-  echo "----"
-}
-
-SANITIZER_RE='ERROR: (AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer)|runtime error:'
-
-start_server() {
-  local attempt port cmd deadline
-  mkdir -p "$OUT"
-  SERVER_LOG="$OUT/server.log"
-  : >"$SERVER_LOG"
-  for attempt in 1 2 3; do
-    port=$(free_port) || die "could not find a free port"
-    [[ "$port" =~ ^[0-9]+$ ]] || die "bad free port '$port'"
-    if [[ "$SERVER_CMD" == *"{port}"* ]]; then
-      cmd=${SERVER_CMD//\{port\}/$port}
-    else
-      cmd="$SERVER_CMD --listen 127.0.0.1:$port"
-    fi
-    echo "e2e: starting server: $cmd"
-    echo "### attempt $attempt: $cmd" >>"$SERVER_LOG"
-    PORT=$port MCPX_PORT=$port setsid bash -c "$cmd" >>"$SERVER_LOG" 2>&1 </dev/null &
-    SERVER_PID=$!
-    deadline=$((SECONDS + START_TIMEOUT))
-    while [ $SECONDS -lt $deadline ]; do
-      if ! server_alive; then
-        wait "$SERVER_PID" 2>/dev/null
-        echo "e2e: server exited during start-up (status $?), attempt $attempt" >&2
-        SERVER_PID=""
-        break
-      fi
-      if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-        URL="http://127.0.0.1:$port/mcp"
-        echo "e2e: server pid $SERVER_PID accepting on 127.0.0.1:$port"
-        return 0
-      fi
-      sleep 0.1
-    done
-    if server_alive; then
-      show_server_log
-      die "server did not accept connections on 127.0.0.1:$port within ${START_TIMEOUT}s"
-    fi
-  done
-  show_server_log
-  die "server failed to start: $SERVER_CMD"
-}
+# tests/lib/server.sh: server_start / server_stop / server_alive / ...
+server_traps
 
 if [ -z "$URL" ]; then
   first=${SERVER_CMD%% *}
   if [ "$SERVER_CMD" = "$ROOT/build/bin/mcpx-conformance" ] && [ ! -x "$first" ]; then
     die "$first not found: build first (cmake --build build), or pass a URL / server command"
   fi
-  start_server
+  server_start "$SERVER_CMD" "$OUT/server.log" "$START_TIMEOUT" || die "$SERVER_ERROR"
+  URL=$SERVER_URL
 fi
 
 # ------------------------------------------------------------------ runs ----
@@ -188,19 +110,19 @@ for run in "${RUNS[@]}"; do
   fi
   if [ -n "$SERVER_PID" ] && ! server_alive; then
     echo "e2e: the server died during '$name'" >&2
-    show_server_log
+    server_show_log
     FAIL=$((FAIL + 1))
     FAILED_NAMES+=("server died")
-    SERVER_PID=""
+    server_stop
     break
   fi
 done
 
 if [ -n "$SERVER_LOG" ]; then
-  stop_server
-  if grep -Eq "$SANITIZER_RE" "$SERVER_LOG"; then
+  server_stop
+  if server_sanitizer_report; then
     echo "e2e: the server log has sanitizer reports:" >&2
-    grep -E -A 30 "$SANITIZER_RE" "$SERVER_LOG" | head -n 120
+    server_show_sanitizer_report
     FAIL=$((FAIL + 1))
     FAILED_NAMES+=("sanitizer report in server log")
   fi
