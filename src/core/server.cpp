@@ -11,6 +11,7 @@
 #include "ops/metrics.hpp"
 #include "ops/router.hpp"
 #include "protocol/registry.hpp"
+#include "transport/refusals.hpp"
 #include "transport/streamable_http.hpp"
 
 namespace mcpx {
@@ -115,6 +116,14 @@ void register_readings(ops::metrics& m, transport::streamable_http& tr, http::se
                 [&tr] { return double(tr.workers().in_flight()); });
   m.add_reading("mcpx_worker_queue_limit", "Worker pool capacity (queued + running) before 503s.", "gauge",
                 [&tr] { return double(tr.workers().limit()); });
+  m.read_accept_errors([&hs](http::accept_error e) { return hs.accept_errors(e); });
+}
+
+// The listener's events (accepting paused, an exception escaping an I/O thread) into the log.
+auto event_sink(std::shared_ptr<ops::logger> log) {
+  return [log = std::move(log)](std::string_view lvl, std::string_view msg, std::string_view detail) {
+    log->event(ops::parse_level(lvl).value_or(ops::level::error), msg, detail);
+  };
 }
 
 }  // namespace
@@ -157,6 +166,9 @@ void server::start() {
     m->record(a);
     log->request(a, &ex);
   };
+  // Clients of the MCP endpoint get the HTTP layer's refusals as JSON-RPC errors.
+  hc.refusal_reply = transport::refusal_reply;
+  hc.on_event = event_sink(impl_->log);
   impl_->http = std::make_unique<http::server>(hc, handler);
   register_readings(*impl_->metrics, *tr, *impl_->http, impl_->reg);
   impl_->http->start();
@@ -164,6 +176,14 @@ void server::start() {
     http::server_config mc;
     mc.address = impl_->opts.address;
     mc.port = impl_->opts.metrics_port;
+    // Scrapes and probes are not logged; what this port refuses is (text replies: not MCP).
+    mc.make_record = [] { return std::make_shared<ops::access_record>(); };
+    mc.on_done = [log = impl_->log, m = impl_->metrics](const http::request_record& r, const net::any_io_executor& ex) {
+      if (r.refusal == http::refusal::none) return;
+      m->refused(r.refusal);
+      log->request(static_cast<const ops::access_record&>(r), &ex);
+    };
+    mc.on_event = event_sink(impl_->log);
     impl_->metrics_http = std::make_unique<http::server>(
         mc, std::make_shared<ops::router>(nullptr, *impl_->health, impl_->metrics.get()));
     impl_->metrics_http->start();

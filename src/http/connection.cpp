@@ -3,25 +3,16 @@
 #include <boost/beast/http/chunk_encode.hpp>
 #include <charconv>
 #include <cstdio>
-#include <random>
 
 #include "http/deadline.hpp"
 #include "http/event_stream.hpp"
+#include "http/record.hpp"
+#include "http/refusal.hpp"
 #include "http/server.hpp"
 
 namespace mcpx::http {
 
 namespace {
-
-// Writes 16 hex digits into `out`, reusing its buffer.
-void random_id(std::string& out) {
-  static thread_local std::uint64_t state = std::random_device{}() * 0x9E3779B97F4A7C15ull + 1;
-  // xorshift: a request id needs to be unique enough to grep for, not unpredictable.
-  state ^= state << 13, state ^= state >> 7, state ^= state << 17;
-  static constexpr char hex[] = "0123456789abcdef";
-  out.resize(16);
-  for (int i = 0; i < 16; ++i) out[i] = hex[(state >> (60 - 4 * i)) & 15];
-}
 
 using request_parser = bhttp::request_parser<request_body, request_allocator>;
 
@@ -58,39 +49,6 @@ struct conn_state {
     if (buffer.size() == 0) buffer.shrink_to_fit();
   }
 };
-
-response plain_error(bhttp::status st, std::string json_body) {
-  response res{st, 11};
-  res.set(bhttp::field::content_type, "application/json");
-  res.set(bhttp::field::connection, "close");
-  res.body() = std::move(json_body);
-  res.keep_alive(false);
-  res.prepare_payload();
-  return res;
-}
-
-std::string rpc_error_body(int code, const std::string& message) {
-  // `message` is ours and holds no characters that need JSON escaping.
-  return R"({"jsonrpc":"2.0","id":null,"error":{"code":)" + std::to_string(code) + R"(,"message":")" + message +
-         R"("}})";
-}
-
-// Answers for requests that never reach the handler: the client gets a JSON-RPC error
-// with a null id (no message was read) and the connection closes.
-std::optional<response> reject_for(const boost::system::error_code& ec, const limits& lim) {
-  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return std::nullopt;
-  if (ec == bhttp::error::header_limit)
-    return plain_error(bhttp::status::request_header_fields_too_large,
-                       rpc_error_body(-32600, "Request headers too large: limit is " +
-                                                  std::to_string(lim.header_limit) + " bytes"));
-  if (ec == bhttp::error::body_limit)
-    return plain_error(bhttp::status::payload_too_large,
-                       rpc_error_body(-32600, "Request body too large: limit is " +
-                                                  std::to_string(lim.body_limit) + " bytes"));
-  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category())
-    return plain_error(bhttp::status::bad_request, rpc_error_body(-32600, "Malformed HTTP request"));
-  return std::nullopt;
-}
 
 // Watches a socket while a request is handled: a peer that closes its end sets `gone`.
 // Pipelined data ends the watch without setting it.
@@ -162,26 +120,26 @@ net::awaitable<void> linger(conn_state& c) {
   }
 }
 
-// Fills the connection's record for a new request. The previous one is reused (its strings
-// keep their capacity) unless a worker or task still holds it.
-std::shared_ptr<request_record> start_record(std::shared_ptr<request_record>& mine, const request& req,
-                                             const std::string& remote, const server_config& cfg) {
-  if (!mine || mine.use_count() > 1)
-    mine = cfg.make_record ? cfg.make_record() : std::make_shared<request_record>();
-  else
-    mine->clear();
-  auto& rec = mine;
-  rec->start = std::chrono::steady_clock::now();
-  rec->time = std::chrono::system_clock::now();
-  if (auto it = req.find("X-Request-Id"); it != req.end() && it->value().size() <= 128)
-    rec->request_id.assign(it->value());
-  else
-    random_id(rec->request_id);
-  if (auto it = req.find("traceparent"); it != req.end()) rec->trace_id = trace_id_of(it->value());
-  rec->http_method.assign(req.method_string());
-  rec->target.assign(req.target().substr(0, 256));
-  rec->remote = remote;
-  return mine;
+// Answers a request the connection refuses, logs it (with what was read of it), and closes.
+net::awaitable<void> refuse(conn_state& c, refusal why, const request_parser& parser, const std::string& remote,
+                            const server_config& cfg) {
+  auto res = refusal_response(why, cfg);
+  std::shared_ptr<request_record> rec;
+  if (cfg.on_done) {
+    // The parser fills the request line and fields as it goes: a body refused for its size
+    // had them all, a malformed head those before the fault, an oversized head none.
+    rec = parser.get().target().empty() ? start_record(c.record, remote, cfg)
+                                        : start_record(c.record, parser.get(), remote, cfg);
+    rec->refusal = why;
+  }
+  c.timeout.expires_after(cfg.limits.write_timeout);
+  co_await bhttp::async_write(c.sock, res, net::as_tuple(net::use_awaitable));
+  if (rec) {
+    rec->status = res.result_int();
+    rec->latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - rec->start);
+    cfg.on_done(*rec, c.sock.get_executor());
+  }
+  co_await linger(c);
 }
 
 // The head of a complete (non-streamed) response, formatted into `out` (reused). What
@@ -295,12 +253,8 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
       rec = aec;
     }
     if (rec) {
-      if (auto res = reject_for(rec, lim)) {
-        c->timeout.expires_after(lim.write_timeout);
-        co_await bhttp::async_write(c->sock, *res, net::as_tuple(net::use_awaitable));
-        co_await linger(*c);
-      }
-      break;  // end_of_stream, timeout, reset, or a rejected request: close
+      if (auto why = refusal_of(rec)) co_await refuse(*c, *why, *parser, remote_text, cfg);
+      break;  // end_of_stream, timeout, reset, or a refused request: close
     }
     c->timeout.expires_never();  // the handler's time is bounded by its own limits, not the socket's
     request& req = parser->get();
@@ -313,9 +267,9 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     try {
       r = co_await h->handle(req, peer);
     } catch (const std::exception&) {
-      r.head = plain_error(bhttp::status::internal_server_error,
-                           R"({"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Internal error"}})");
+      r.head = refusal_response(refusal::internal_error, cfg);
       r.stream.reset();
+      if (peer.record) peer.record->refusal = refusal::internal_error;
     }
     r.head.version(req.version());
     r.head.keep_alive(keep_alive && r.head.keep_alive());
@@ -348,18 +302,6 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
   }
   c->sock.shutdown(tcp::socket::shutdown_send, ec);
   c->sock.close(ec);
-}
-
-std::string trace_id_of(std::string_view tp) {
-  // version "-" trace-id (32 lowercase hex, not all zero) "-" parent-id "-" flags
-  if (tp.size() < 55 || tp[2] != '-' || tp[35] != '-') return {};
-  auto id = tp.substr(3, 32);
-  bool nonzero = false;
-  for (char ch : id) {
-    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return {};
-    nonzero = nonzero || ch != '0';
-  }
-  return nonzero ? std::string(id) : std::string();
 }
 
 }  // namespace mcpx::http

@@ -1,12 +1,26 @@
 #include "http/server.hpp"
 
-#include <iostream>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http/record.hpp"
+#include "http/refusal.hpp"
 
 namespace mcpx::http {
 
 struct server::shard {
   net::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
+  /// Kept open to be given up when the process is out of descriptors: that one slot lets the
+  /// listener take pending connections and turn them away (docs/decisions.md).
+  int reserve_fd = -1;
+  shard() = default;
+  shard(const shard&) = delete;
+  shard& operator=(const shard&) = delete;
+  ~shard() {
+    if (reserve_fd >= 0) ::close(reserve_fd);
+  }
 };
 
 server::server(server_config cfg, std::shared_ptr<handler> h) : cfg_(std::move(cfg)), handler_(std::move(h)) {
@@ -19,20 +33,148 @@ net::any_io_executor server::executor(unsigned i) { return shards_.at(i % shards
 
 namespace {
 
-net::awaitable<void> accept_loop(tcp::acceptor& acc, std::shared_ptr<handler> h, const server_config& cfg,
-                                 connection_counters& counters) {
-  const limits& lim = cfg.limits;
+// What one shard's accept loop works with; everything outlives the loop.
+struct listener {
+  server::shard& shard;
+  std::shared_ptr<handler> h;
+  const server_config& cfg;
+  connection_counters& counters;
+  const std::string& too_many_connections_reply;  // formatted once at start()
+  const std::string& out_of_descriptors_reply;
+};
+
+// Accepting paused after a resource error: the wait doubles from `first` to `longest`.
+struct accept_pause {
+  static constexpr std::chrono::milliseconds first{10}, longest{1000};
+  std::chrono::milliseconds wait{0};  // 0: accepting normally
+  std::uint64_t errors = 0;
+  std::chrono::steady_clock::time_point since;
+  // A process at its limit can flap (a descriptor freed, taken, freed): one "paused" line a
+  // second at most, and a "resumed" line only for a pause that was logged.
+  bool logged = false;
+  std::chrono::steady_clock::time_point last_logged;
+};
+
+int open_reserve() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
+
+void report(const server_config& cfg, std::string_view level, std::string_view msg, std::string_view detail) {
+  if (!cfg.on_event) return;
+  try {
+    cfg.on_event(level, msg, detail);
+  } catch (...) {
+    // A broken log sink must not stop the listener, and there is nowhere else to say so.
+  }
+}
+
+// The access record of a connection turned away at accept: no request, only the remote.
+void record_refusal(const listener& l, refusal why, const tcp::endpoint& remote) {
+  if (!l.cfg.on_done) return;
+  try {
+    std::shared_ptr<request_record> mine;
+    auto rec = start_record(mine, remote.address().to_string(), l.cfg);
+    rec->status = static_cast<unsigned>(status_of(why));
+    rec->refusal = why;
+    l.cfg.on_done(*rec, l.shard.ioc.get_executor());
+  } catch (const std::exception& e) {
+    report(l.cfg, "error", "recording a refused connection failed", e.what());
+  }
+}
+
+// Sends the fixed reply and returns at once: nothing is awaited. What the client has sent
+// already is discarded (without waiting for more), so that the caller's close ends the
+// connection with a FIN after the reply, not a reset that may destroy it unread.
+void turn_away(int fd, std::string_view reply) {
+  (void)::send(fd, reply.data(), reply.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  ::shutdown(fd, SHUT_WR);
+  char sink[4096];
+  for (int i = 0; i < 16 && ::recv(fd, sink, sizeof sink, MSG_DONTWAIT) > 0; ++i) {
+  }
+}
+
+void refuse_connection(const listener& l, tcp::socket& sock) {
+  boost::system::error_code ec;
+  const auto remote = sock.remote_endpoint(ec);
+  turn_away(sock.native_handle(), l.too_many_connections_reply);
+  sock.close(ec);
+  record_refusal(l, refusal::too_many_connections, remote);
+}
+
+// Out of descriptors, the pending connections could only wait in the backlog until their
+// clients give up. With the reserve descriptor given up, each one is accepted into that slot,
+// answered 503 and closed, so clients (and proxies) learn at once and retry elsewhere.
+void shed_pending(const listener& l) {
+  auto& s = l.shard;
+  if (s.reserve_fd < 0) s.reserve_fd = open_reserve();  // lost to another thread last time
+  if (s.reserve_fd < 0) return;
+  ::close(s.reserve_fd);
+  constexpr int max_shed = 64;  // per pause: the work stays bounded under a flood
+  for (int i = 0; i < max_shed; ++i) {
+    tcp::endpoint remote;
+    auto len = static_cast<socklen_t>(remote.capacity());
+    const int fd = ::accept4(s.acceptor.native_handle(), remote.data(), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) break;  // none left, or the slot was taken by another thread meanwhile
+    remote.resize(len);
+    turn_away(fd, l.out_of_descriptors_reply);
+    ::close(fd);
+    record_refusal(l, refusal::out_of_descriptors, remote);
+  }
+  s.reserve_fd = open_reserve();
+}
+
+// An accept failed for want of a resource: retrying at once would only fail again (the
+// pending connection keeps the socket readable), a busy loop. Wait instead, longer each time.
+net::awaitable<void> pause_accepting(const listener& l, const boost::system::error_code& ec, accept_error why,
+                                     accept_pause& p, net::steady_timer& timer) {
+  const bool no_descriptors = why == accept_error::emfile || why == accept_error::enfile;
+  if (no_descriptors) shed_pending(l);
+  ++p.errors;
+  if (p.wait.count() == 0) {
+    p.since = std::chrono::steady_clock::now();
+    p.wait = accept_pause::first;
+    p.logged = p.since - p.last_logged >= std::chrono::seconds(1);
+    if (p.logged) {
+      p.last_logged = p.since;
+      report(l.cfg, "warning", "accepting paused",
+             std::string(to_string(why)) + " (" + ec.message() + "): retrying after 10 ms, then up to every 1 s" +
+                 (no_descriptors ? "; pending connections are answered 503" : ""));
+    }
+  } else {
+    p.wait = std::min(p.wait * 2, accept_pause::longest);
+  }
+  timer.expires_after(p.wait);
+  co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+}
+
+void resume_accepting(const listener& l, accept_pause& p) {
+  const auto paused = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - p.since);
+  if (p.logged)
+    report(l.cfg, "info", "accepting resumed",
+           "after " + std::to_string(p.errors) + " failed accepts in " + std::to_string(paused.count()) + " ms");
+  const auto last_logged = p.last_logged;
+  p = {};
+  p.last_logged = last_logged;
+}
+
+net::awaitable<void> accept_loop(listener l) {
+  auto& acc = l.shard.acceptor;
+  net::steady_timer timer(acc.get_executor());
+  accept_pause pause;
   for (;;) {
     auto [ec, sock] = co_await acc.async_accept(net::as_tuple(net::use_awaitable));
     if (ec == net::error::operation_aborted || !acc.is_open()) co_return;
-    if (ec) continue;  // e.g. EMFILE or a peer reset before accept: keep serving others
-    if (counters.open.load(std::memory_order_relaxed) >= lim.max_connections) {
-      boost::system::error_code ignored;
-      sock.close(ignored);
+    if (ec) {
+      const auto why = accept_error_of(ec);
+      l.counters.accept_errors[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);
+      if (why != accept_error::other) co_await pause_accepting(l, ec, why, pause, timer);
+      continue;  // `other`: one peer's trouble (it reset before we took it), serve the next
+    }
+    if (pause.wait.count() != 0) resume_accepting(l, pause);
+    if (l.counters.open.load(std::memory_order_relaxed) >= l.cfg.limits.max_connections) {
+      refuse_connection(l, sock);
       continue;
     }
     sock.set_option(tcp::no_delay(true), ec);
-    net::co_spawn(acc.get_executor(), run_connection(std::move(sock), h, cfg, counters), net::detached);
+    net::co_spawn(acc.get_executor(), run_connection(std::move(sock), l.h, l.cfg, l.counters), net::detached);
   }
 }
 
@@ -42,6 +184,9 @@ void server::start() {
   if (started_) return;
   auto addr = net::ip::make_address(cfg_.address);
   unsigned short port = cfg_.port;
+  // Formatted once: a refusal at accept writes these bytes and awaits nothing.
+  too_many_connections_reply_ = refusal_wire(refusal::too_many_connections, cfg_);
+  out_of_descriptors_reply_ = refusal_wire(refusal::out_of_descriptors, cfg_);
   for (unsigned i = 0; i < cfg_.io_threads; ++i) {
     auto s = std::make_unique<shard>();
     tcp::endpoint ep(addr, port);
@@ -53,23 +198,25 @@ void server::start() {
     }
     s->acceptor.bind(ep);
     s->acceptor.listen(net::socket_base::max_listen_connections);
+    s->acceptor.native_non_blocking(true);  // shed_pending() accepts on it directly
+    s->reserve_fd = open_reserve();
     port = s->acceptor.local_endpoint().port();  // later shards share the port picked by the first
     shards_.push_back(std::move(s));
   }
   bound_port_ = port;
   for (auto& s : shards_) {
-    net::co_spawn(s->ioc, accept_loop(s->acceptor, handler_, cfg_, counters_), net::detached);
+    listener l{*s, handler_, cfg_, counters_, too_many_connections_reply_, out_of_descriptors_reply_};
+    net::co_spawn(s->ioc, accept_loop(l), net::detached);
   }
   for (auto& s : shards_) {
-    threads_.emplace_back([ioc = &s->ioc] {
+    threads_.emplace_back([ioc = &s->ioc, cfg = &cfg_] {
       for (;;) {
         try {
           ioc->run();
           return;
         } catch (const std::exception& e) {
-          // A handler bug must not take the listener down; log and keep running.
-          std::cerr << "{\"level\":\"error\",\"msg\":\"uncaught exception on I/O thread\",\"what\":\"" << e.what()
-                    << "\"}\n";
+          // A handler bug must not take the listener down; report it and keep running.
+          report(*cfg, "error", "uncaught exception on I/O thread", e.what());
         }
       }
     });

@@ -1,6 +1,7 @@
 #pragma once
 // Listener side of the HTTP layer: N I/O threads, one io_context and one SO_REUSEPORT
 // acceptor each, so a connection lives on one thread and needs no strand.
+#include <array>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -14,6 +15,7 @@ namespace mcpx::http {
 struct connection_counters {
   std::atomic<std::size_t> open{0};    ///< connections
   std::atomic<std::size_t> active{0};  ///< requests being handled or streamed
+  std::array<std::atomic<std::uint64_t>, accept_error_count> accept_errors{};  ///< by accept_error
 };
 
 struct server_config {
@@ -27,6 +29,15 @@ struct server_config {
   /// Makes the record a request's on_done receives (an upper layer's extension of it); null:
   /// a plain request_record.
   std::function<std::shared_ptr<request_record>()> make_record;
+  /// A refusal's reply in the upper layer's error format: its body and headers. The connection
+  /// sets the status (status_of) and closes. Called for each refused request, and once per
+  /// accept refusal at start() (that reply is sent pre-formatted), so it must depend on its
+  /// arguments only. Null: a short text/plain body.
+  std::function<response(refusal, const http::limits&)> refusal_reply;
+  /// Events that belong to no request (accepting paused and resumed, an exception escaping an
+  /// I/O thread), from any I/O thread. `level` is "info", "warning" or "error"; `detail` is
+  /// plain text. Null: not reported.
+  std::function<void(std::string_view level, std::string_view msg, std::string_view detail)> on_event;
 };
 
 class server {
@@ -47,6 +58,10 @@ class server {
   std::size_t open_connections() const noexcept { return counters_.open.load(); }
   /// Requests read and not yet fully answered (an open SSE response counts until it ends).
   std::size_t active_requests() const noexcept { return counters_.active.load(); }
+  /// Failed accepts so far, of one kind (see accept_error).
+  std::uint64_t accept_errors(accept_error e) const noexcept {
+    return counters_.accept_errors[static_cast<std::size_t>(e)].load(std::memory_order_relaxed);
+  }
   net::any_io_executor executor(unsigned i = 0);
 
   struct shard;
@@ -57,6 +72,7 @@ class server {
   std::vector<std::thread> threads_;
   unsigned short bound_port_ = 0;
   connection_counters counters_;
+  std::string too_many_connections_reply_, out_of_descriptors_reply_;  ///< formatted at start()
   bool started_ = false;
 };
 

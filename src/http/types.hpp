@@ -6,10 +6,12 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <functional>
 #include <memory_resource>
 #include <string>
+#include <string_view>
 
 namespace mcpx::http {
 
@@ -39,9 +41,37 @@ struct limits {
   std::chrono::milliseconds read_timeout{30'000};  ///< to receive one whole request once started
   std::chrono::milliseconds idle_timeout{60'000};  ///< keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{30'000}; ///< one write to a slow reader
-  std::size_t max_connections = 10'000;          ///< beyond: accepted and closed at once
+  std::size_t max_connections = 10'000;          ///< beyond: accepted, answered 503 and closed at once
   std::chrono::milliseconds sse_keepalive{15'000}; ///< comment line on quiet streams
 };
+
+/// Why the HTTP layer answered instead of the handler, or turned a connection away. The names
+/// (to_string) are stable: they label metrics and appear in the access log.
+enum class refusal : std::uint8_t {
+  none,                  ///< not refused
+  malformed,             ///< 400: not a parsable HTTP/1.x request
+  header_too_large,      ///< 431: beyond limits::header_limit
+  body_too_large,        ///< 413: beyond limits::body_limit
+  internal_error,        ///< 500: the handler threw
+  too_many_connections,  ///< 503 at accept, beyond limits::max_connections; nothing is read
+  out_of_descriptors,    ///< 503 at accept, shed while the process has no descriptor left
+};
+inline constexpr std::size_t refusal_count = 7;
+/// "malformed", "header_too_large", ...; "" for none.
+std::string_view to_string(refusal r) noexcept;
+/// The status a refusal answers with (one table: src/http/refusal.cpp).
+bhttp::status status_of(refusal r) noexcept;
+/// True for the refusals made at accept, before any request: the record is a connection's.
+constexpr bool refuses_connection(refusal r) noexcept {
+  return r == refusal::too_many_connections || r == refusal::out_of_descriptors;
+}
+
+/// Why an accept failed. The first four mean the process or the system is out of a resource:
+/// the listener pauses; `other` is one peer's trouble (it reset before we took it).
+enum class accept_error : std::uint8_t { emfile, enfile, enobufs, enomem, other };
+inline constexpr std::size_t accept_error_count = 5;
+/// "emfile", "enfile", "enobufs", "enomem", "other".
+std::string_view to_string(accept_error e) noexcept;
 
 /// What the access log says about one request, HTTP side. The connection fills it; the layers
 /// above extend it with what they know (ops::access_record) through server_config::make_record.
@@ -54,12 +84,16 @@ struct request_record {
   std::string http_method, target, remote;
   unsigned status = 0;
   std::chrono::microseconds latency{0};
+  /// Set when the HTTP layer answered instead of the handler (then the fields it could not
+  /// read are empty), or turned the connection away (then no request was read at all).
+  http::refusal refusal = http::refusal::none;
 
   /// Empties every field but keeps the strings' buffers, for reuse by the next request.
   virtual void clear() {
     for (auto* s : {&request_id, &trace_id, &http_method, &target, &remote}) s->clear();
     status = 0;
     latency = {};
+    refusal = http::refusal::none;
   }
 };
 

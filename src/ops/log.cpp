@@ -124,6 +124,7 @@ void append_access_line(std::string& out, const access_record& r) {
   number_member(out, "status", r.status);
   member(out, "error_class", r.error_class);
   member(out, "error_code", r.error_code);
+  if (r.refusal != http::refusal::none) member(out, "refusal", http::to_string(r.refusal));
   number_member(out, "latency_us", static_cast<std::int64_t>(r.latency.count()));
   out += '}';
 }
@@ -190,6 +191,16 @@ void logger::write(level l, std::string_view msg, std::string_view extra) {
   line += '\n';
   flush_all();  // access lines batched before this one go first
   emit(line);
+}
+
+void logger::event(level l, std::string_view msg, std::string_view detail) {
+  if (!enabled(l)) return;
+  std::string extra;
+  if (!detail.empty()) {
+    extra = "\"detail\":";
+    append_json_string(extra, detail);
+  }
+  write(l, msg, extra);
 }
 
 void logger::request(const access_record& r, const boost::asio::any_io_executor* batch_on) {

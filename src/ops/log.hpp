@@ -26,6 +26,8 @@ class logger : public std::enable_shared_from_this<logger> {
   /// Writes one line: {"time","level","msg", ...extra}. `extra` is a JSON object's members
   /// without the braces (may be empty).
   void write(level l, std::string_view msg, std::string_view extra_members = {});
+  /// Writes one line for an event with a plain-text `detail` (escaped here; left out when empty).
+  void event(level l, std::string_view msg, std::string_view detail);
   /// The access-log line for one request. With `batch_on` (the calling I/O thread's executor,
   /// and a logger owned by a shared_ptr) the line joins this thread's batch, written in one
   /// write() once the handlers ready on that thread have run: a loaded server writes many

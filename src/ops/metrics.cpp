@@ -62,6 +62,10 @@ metrics::shard& metrics::local_shard() {
 }
 
 void metrics::record(const access_record& r) {
+  if (r.refusal != http::refusal::none) [[unlikely]] {
+    refused(r.refusal);
+    if (http::refuses_connection(r.refusal)) return;  // a connection turned away: no request to count
+  }
   std::string_view tool;
   if (r.rpc_method == "tools/call") tool = known_tool_ && known_tool_(r.name) ? std::string_view(r.name) : "other";
   // The label set is rendered into a per-thread buffer and looked up without a copy: a
@@ -99,6 +103,27 @@ void metrics::add_reading(std::string name, std::string help, std::string type, 
   readings_.push_back({std::move(name), std::move(help), std::move(type), std::move(read)});
 }
 
+void metrics::render_http_counters(std::string& out) const {
+  // Every reason is listed, zeros too: a series that appears only on the first refusal hides
+  // that first increase from rate() and increase().
+  out += "# HELP mcpx_http_refusals_total Requests the HTTP layer answered itself and connections it turned away, "
+         "by reason.\n# TYPE mcpx_http_refusals_total counter\n";
+  for (std::size_t i = 1; i < http::refusal_count; ++i) {
+    out += "mcpx_http_refusals_total{reason=\"";
+    append_label_value(out, http::to_string(static_cast<http::refusal>(i)));  // a fixed name
+    out += "\"} " + std::to_string(refusals_[i].load(std::memory_order_relaxed)) + "\n";
+  }
+  if (!accept_errors_) return;
+  out += "# HELP mcpx_http_accept_errors_total Failed accepts, by errno; all but other pause accepting.\n"
+         "# TYPE mcpx_http_accept_errors_total counter\n";
+  for (std::size_t i = 0; i < http::accept_error_count; ++i) {
+    const auto e = static_cast<http::accept_error>(i);
+    out += "mcpx_http_accept_errors_total{reason=\"";
+    append_label_value(out, http::to_string(e));
+    out += "\"} " + std::to_string(accept_errors_(e)) + "\n";
+  }
+}
+
 std::string metrics::render() const {
   std::map<std::string, series> merged;
   {
@@ -130,6 +155,7 @@ std::string metrics::render() const {
     fmt(out, v.sum_ms);
     out += "\nmcpx_request_duration_ms_count{" + k + "} " + std::to_string(v.count) + "\n";
   }
+  render_http_counters(out);
   for (auto& r : readings_) {
     out += "# HELP " + r.name + " " + r.help + "\n# TYPE " + r.name + " " + r.type + "\n" + r.name + " ";
     fmt(out, r.read());

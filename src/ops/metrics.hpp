@@ -18,8 +18,15 @@ namespace mcpx::ops {
 class metrics {
  public:
   metrics();
-  /// Counts one finished request (called on the I/O thread that served it).
+  /// Counts one finished request (called on the I/O thread that served it). A refused one is
+  /// counted by its reason too; a refused connection only so (no request was read).
   void record(const access_record& r);
+  /// Counts a refusal by its reason alone (a listener whose requests are not otherwise counted).
+  void refused(http::refusal why) noexcept {
+    refusals_[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);
+  }
+  /// Where failed accepts are read at scrape time, by kind; unset: not exposed.
+  void read_accept_errors(std::function<std::uint64_t(http::accept_error)> read) { accept_errors_ = std::move(read); }
   /// A gauge or counter read at scrape time: name, help, type ("gauge"/"counter"), reader.
   void add_reading(std::string name, std::string help, std::string type, std::function<double()> read);
   /// Names a label may carry: client-chosen names outside these become "other", so a hostile
@@ -45,6 +52,7 @@ class metrics {
     series* last = nullptr;  // map nodes are stable
   };
   shard& local_shard();
+  void render_http_counters(std::string& out) const;
 
   mutable std::mutex shards_mu_;
   std::vector<std::unique_ptr<shard>> shards_;
@@ -53,6 +61,9 @@ class metrics {
     std::function<double()> read;
   };
   std::vector<reading> readings_;
+  // Off the request path (refusals are rare, or an attack): one relaxed add, no shard.
+  std::array<std::atomic<std::uint64_t>, http::refusal_count> refusals_{};
+  std::function<std::uint64_t(http::accept_error)> accept_errors_;
   std::function<bool(std::string_view)> known_tool_;
   std::size_t id_;
 };

@@ -123,3 +123,40 @@ TEST(log_level, parses_the_names) {
   EXPECT_FALSE(quiet.enabled(ops::level::error));
   EXPECT_FALSE(ops::parse_level("verbose"));
 }
+
+// A refused request says why; one that was not carries no refusal member.
+TEST(access_log, names_the_refusal_when_the_http_layer_refused) {
+  ops::access_record r;
+  r.remote = "10.0.0.7";
+  r.status = 503;
+  r.refusal = http::refusal::too_many_connections;
+  auto v = boost::json::parse(ops::access_line(r)).as_object();
+  EXPECT_EQ(v.at("refusal").as_string(), "too_many_connections");
+  EXPECT_EQ(v.at("level").as_string(), "error");
+  EXPECT_EQ(v.at("http_method").as_string(), "");  // no request was read
+  r.clear();
+  r.status = 200;
+  EXPECT_FALSE(boost::json::parse(ops::access_line(r)).as_object().contains("refusal"));
+}
+
+// Event details come from exceptions and errno texts: escaped, never spliced in raw.
+TEST(event_log, escapes_the_detail) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_NONBLOCK), 0);
+  {
+    ops::logger log(ops::level::info, fds[1]);
+    log.event(ops::level::error, "uncaught exception on I/O thread", "bad \"value\"\n\\ \x01");
+    log.event(ops::level::info, "accepting resumed", "");
+    log.event(ops::level::debug, "not written", "x");
+  }
+  auto out = drain(fds[0]);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  ASSERT_EQ(std::count(out.begin(), out.end(), '\n'), 2) << out;
+  auto first = boost::json::parse(out.substr(0, out.find('\n'))).as_object();
+  EXPECT_EQ(first.at("level").as_string(), "error");
+  EXPECT_EQ(first.at("msg").as_string(), "uncaught exception on I/O thread");
+  EXPECT_EQ(first.at("detail").as_string(), "bad \"value\"\n\\ \x01");
+  auto second = boost::json::parse(out.substr(out.find('\n') + 1)).as_object();
+  EXPECT_FALSE(second.contains("detail"));
+}

@@ -1,0 +1,64 @@
+#include "http/record.hpp"
+
+#include <random>
+
+namespace mcpx::http {
+
+void random_id(std::string& out) {
+  static thread_local std::uint64_t state = std::random_device{}() * 0x9E3779B97F4A7C15ull + 1;
+  // xorshift: a request id needs to be unique enough to grep for, not unpredictable.
+  state ^= state << 13, state ^= state >> 7, state ^= state << 17;
+  static constexpr char hex[] = "0123456789abcdef";
+  out.resize(16);
+  for (int i = 0; i < 16; ++i) out[i] = hex[(state >> (60 - 4 * i)) & 15];
+}
+
+namespace {
+
+std::shared_ptr<request_record> begin(std::shared_ptr<request_record>& mine, const std::string& remote,
+                                      const server_config& cfg) {
+  if (!mine || mine.use_count() > 1)
+    mine = cfg.make_record ? cfg.make_record() : std::make_shared<request_record>();
+  else
+    mine->clear();
+  mine->start = std::chrono::steady_clock::now();
+  mine->time = std::chrono::system_clock::now();
+  mine->remote = remote;
+  return mine;
+}
+
+}  // namespace
+
+std::shared_ptr<request_record> start_record(std::shared_ptr<request_record>& mine, const std::string& remote,
+                                             const server_config& cfg) {
+  auto rec = begin(mine, remote, cfg);
+  random_id(rec->request_id);
+  return rec;
+}
+
+std::shared_ptr<request_record> start_record(std::shared_ptr<request_record>& mine, const request& req,
+                                             const std::string& remote, const server_config& cfg) {
+  auto rec = begin(mine, remote, cfg);
+  if (auto it = req.find("X-Request-Id"); it != req.end() && it->value().size() <= 128)
+    rec->request_id.assign(it->value());
+  else
+    random_id(rec->request_id);
+  if (auto it = req.find("traceparent"); it != req.end()) rec->trace_id = trace_id_of(it->value());
+  rec->http_method.assign(req.method_string());
+  rec->target.assign(req.target().substr(0, 256));
+  return rec;
+}
+
+std::string trace_id_of(std::string_view tp) {
+  // version "-" trace-id (32 lowercase hex, not all zero) "-" parent-id "-" flags
+  if (tp.size() < 55 || tp[2] != '-' || tp[35] != '-') return {};
+  auto id = tp.substr(3, 32);
+  bool nonzero = false;
+  for (char ch : id) {
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return {};
+    nonzero = nonzero || ch != '0';
+  }
+  return nonzero ? std::string(id) : std::string();
+}
+
+}  // namespace mcpx::http
