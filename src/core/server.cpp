@@ -106,6 +106,14 @@ void register_readings(ops::metrics& m, transport::streamable_http& tr, http::se
   m.add_reading("mcpx_uptime_seconds", "Seconds since the server started.", "gauge", [started] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   });
+  m.add_family("mcpx_stage_refusals_total", "Requests a stage of the request path refused, by stage and reason.",
+                "counter", [&tr] {
+                  std::vector<ops::metrics::sample> out;
+                  for (const auto& st : tr.stages().stages())
+                    for (auto [reason, n] : st->refusals())
+                      out.push_back({{{"stage", st->name()}, {"reason", reason}}, static_cast<double>(n)});
+                  return out;
+                });
   m.add_reading("mcpx_sessions_active", "Open 2025-xx sessions.", "gauge", [&tr] { return double(tr.session_count()); });
   m.add_reading("mcpx_subscription_streams_open", "Open subscriptions/listen streams.", "gauge",
                 [&tr] { return double(tr.listen_streams()); });

@@ -103,6 +103,11 @@ void metrics::add_reading(std::string name, std::string help, std::string type, 
   readings_.push_back({std::move(name), std::move(help), std::move(type), std::move(read)});
 }
 
+void metrics::add_family(std::string name, std::string help, std::string type,
+                         std::function<std::vector<sample>()> read) {
+  families_.push_back({std::move(name), std::move(help), std::move(type), std::move(read)});
+}
+
 void metrics::render_http_counters(std::string& out) const {
   // Every reason is listed, zeros too: a series that appears only on the first refusal hides
   // that first increase from rate() and increase().
@@ -156,6 +161,22 @@ std::string metrics::render() const {
     out += "\nmcpx_request_duration_ms_count{" + k + "} " + std::to_string(v.count) + "\n";
   }
   render_http_counters(out);
+  for (auto& f : families_) {
+    out += "# HELP " + f.name + " " + f.help + "\n# TYPE " + f.name + " " + f.type + "\n";
+    for (auto& smp : f.read()) {
+      out += f.name + "{";
+      for (std::size_t i = 0; i < smp.labels.size(); ++i) {
+        if (i) out += ',';
+        out.append(smp.labels[i].first);
+        out += "=\"";
+        append_label_value(out, smp.labels[i].second);
+        out += '"';
+      }
+      out += "} ";
+      fmt(out, smp.value);
+      out += "\n";
+    }
+  }
   for (auto& r : readings_) {
     out += "# HELP " + r.name + " " + r.help + "\n# TYPE " + r.name + " " + r.type + "\n" + r.name + " ";
     fmt(out, r.read());

@@ -29,6 +29,13 @@ class metrics {
   void read_accept_errors(std::function<std::uint64_t(http::accept_error)> read) { accept_errors_ = std::move(read); }
   /// A gauge or counter read at scrape time: name, help, type ("gauge"/"counter"), reader.
   void add_reading(std::string name, std::string help, std::string type, std::function<double()> read);
+  /// One labelled sample of a family; label names and values are fixed names from code.
+  struct sample {
+    std::vector<std::pair<std::string_view, std::string_view>> labels;
+    double value = 0;
+  };
+  /// A family of labelled series read at scrape time (e.g. refusals by stage and reason).
+  void add_family(std::string name, std::string help, std::string type, std::function<std::vector<sample>()> read);
   /// Names a label may carry: client-chosen names outside these become "other", so a hostile
   /// client cannot grow the number of series.
   void set_known_tools(std::function<bool(std::string_view)> f) { known_tool_ = std::move(f); }
@@ -61,6 +68,11 @@ class metrics {
     std::function<double()> read;
   };
   std::vector<reading> readings_;
+  struct family {
+    std::string name, help, type;
+    std::function<std::vector<sample>()> read;
+  };
+  std::vector<family> families_;
   // Off the request path (refusals are rare, or an attack): one relaxed add, no shard.
   std::array<std::atomic<std::uint64_t>, http::refusal_count> refusals_{};
   std::function<std::uint64_t(http::accept_error)> accept_errors_;
