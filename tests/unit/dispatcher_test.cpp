@@ -377,6 +377,7 @@ TEST(dispatcher, progress_and_log_notifications_go_to_the_outbound) {
     ctx.progress(50, 100, "half");
     ctx.log(log_level::debug, "too chatty");  // below the client's level: dropped
     ctx.log(log_level::error, "disk full", "storage");
+    ctx.progress(1e20);  // beyond int64: must stay a double
     return tool_result::text("done");
   });
   h.start();
@@ -386,10 +387,11 @@ TEST(dispatcher, progress_and_log_notifications_go_to_the_outbound) {
   auto c = modern_call("tools/call", {{"name", "slow"}, {"_meta", meta}});
   h.run(c);
   auto notes = h.out.notes();
-  ASSERT_EQ(notes.size(), 2u);
+  ASSERT_EQ(notes.size(), 3u);
   EXPECT_EQ(str(notes[0].at("method")), "notifications/progress");
   // Whole numbers go out as integers.
   EXPECT_EQ(notes[0].at("params"), (json::value{{"progressToken", "p-1"}, {"progress", 50}, {"total", 100}, {"message", "half"}}));
   EXPECT_EQ(str(notes[1].at("method")), "notifications/message");
   EXPECT_EQ(notes[1].at("params"), (json::value{{"level", "error"}, {"logger", "storage"}, {"data", "disk full"}}));
+  EXPECT_EQ(notes[2].at("params").at("progress"), json::value(1e20));
 }
