@@ -6,6 +6,11 @@ add_executable(unit_tests
   ${CMAKE_CURRENT_LIST_DIR}/header_rules_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/log_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/deadline_test.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/util_test.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/util_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/dispatcher_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/mrtr_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tasks_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/stages_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/pipeline_test.cpp)
 target_link_libraries(unit_tests PRIVATE mcpx GTest::gtest_main)
 gtest_discover_tests(unit_tests DISCOVERY_TIMEOUT 30)

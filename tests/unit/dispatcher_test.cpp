@@ -1,0 +1,397 @@
+// protocol::dispatcher driven directly with fake outbound and session hooks: listing, tool
+// calls and their error classes, result shapes per revision, resources, prompts, completions,
+// legacy session methods and the principal slot.
+#include <gtest/gtest.h>
+
+#include "fakes.hpp"
+#include "mcpx/errors.hpp"
+#include "protocol/request_state.hpp"
+
+using namespace mcpx;
+using namespace mcpx::test;
+using protocol::outcome_kind;
+
+namespace {
+
+json::value object_schema(json::object props, json::array required = {}) {
+  return json::object{{"type", "object"}, {"properties", std::move(props)}, {"required", std::move(required)}};
+}
+
+protocol::dispatcher_config paged(std::size_t n) {
+  protocol::dispatcher_config cfg;
+  cfg.page_size = n;
+  return cfg;
+}
+
+// Five tools registered out of order: the list must come back sorted by name.
+void add_five_tools(harness& h) {
+  for (auto n : {"t4", "t2", "t5", "t1", "t3"})
+    h.tool(n).handle([](const args&, context&) { return tool_result::text("x"); });
+}
+
+std::vector<std::string> names_of(const json::object& result) {
+  std::vector<std::string> out;
+  for (auto& t : result.at("tools").as_array()) out.push_back(str(t.at("name")));
+  return out;
+}
+
+}  // namespace
+
+TEST(dispatcher, tools_list_pages_with_a_cursor_round_trip) {
+  harness h;
+  add_five_tools(h);
+  h.start(paged(2));
+  auto c1 = modern_call("tools/list");
+  auto p1 = h.run(c1);
+  ASSERT_EQ(p1.kind, outcome_kind::ok);
+  EXPECT_EQ(names_of(result_of(p1)), (std::vector<std::string>{"t1", "t2"}));
+  auto cursor = str(result_of(p1).at("nextCursor"));
+
+  auto c2 = modern_call("tools/list", {{"cursor", cursor}});
+  auto p2 = h.run(c2);
+  EXPECT_EQ(names_of(result_of(p2)), (std::vector<std::string>{"t3", "t4"}));
+  auto c3 = modern_call("tools/list", {{"cursor", result_of(p2).at("nextCursor")}});
+  auto p3 = h.run(c3);
+  EXPECT_EQ(names_of(result_of(p3)), (std::vector<std::string>{"t5"}));
+  // The last page says so by having no cursor.
+  EXPECT_FALSE(result_of(p3).contains("nextCursor"));
+}
+
+TEST(dispatcher, tools_list_refuses_a_cursor_it_did_not_issue) {
+  harness h;
+  add_five_tools(h);
+  h.start(paged(2));
+  // Not base64url at all, and a well-formed cursor pointing past the end.
+  for (auto cursor : {std::string("not a cursor"), protocol::base64url_encode("o:99")}) {
+    auto c = modern_call("tools/list", {{"cursor", cursor}});
+    auto o = h.run(c);
+    EXPECT_EQ(o.kind, outcome_kind::invalid) << cursor;
+    EXPECT_EQ(error_code(o), jsonrpc::code::invalid_params) << cursor;
+  }
+}
+
+TEST(dispatcher, tools_call_returns_content_and_structured_content) {
+  harness h;
+  h.tool("echo")
+      .input_schema(object_schema({{"text", {{"type", "string"}}}}, {"text"}))
+      .handle([](const args& a, context&) {
+        auto r = tool_result::text(a.at("text").as_string());
+        r.structured = json::object{{"echoed", a.at("text")}, {"length", a.at("text").as_string().size()}};
+        return r;
+      });
+  h.start();
+  auto c = modern_call("tools/call", {{"name", "echo"}, {"arguments", {{"text", "hello"}}}}, {}, 42);
+  auto o = h.run(c);
+  ASSERT_EQ(o.kind, outcome_kind::ok);
+  EXPECT_EQ(o.message.at("id").as_int64(), 42);
+  const auto& r = result_of(o);
+  EXPECT_EQ(str(r.at("content").at(0).at("text")), "hello");
+  EXPECT_EQ(str(r.at("content").at(0).at("type")), "text");
+  EXPECT_EQ(r.at("structuredContent"), (json::value{{"echoed", "hello"}, {"length", 5}}));
+  EXPECT_FALSE(r.contains("isError"));
+}
+
+TEST(dispatcher, input_schema_violation_is_a_client_error_result_and_skips_the_handler) {
+  harness h;
+  int calls = 0;
+  h.tool("add")
+      .input_schema(object_schema({{"a", {{"type", "integer"}}}}, {"a"}))
+      .handle([&](const args&, context&) {
+        ++calls;
+        return tool_result::text("ran");
+      });
+  h.start();
+  auto c = modern_call("tools/call", {{"name", "add"}, {"arguments", {{"a", "seven"}}}});
+  auto o = h.run(c);
+  // A tool result, not a JSON-RPC error: the model reads it and can correct its arguments.
+  ASSERT_EQ(o.kind, outcome_kind::ok);
+  EXPECT_EQ(result_of(o).at("isError"), true);
+  EXPECT_EQ(str(tool_error_of(o).at("type")), "CLIENT_ERROR");
+  EXPECT_EQ(str(tool_error_of(o).at("code")), "INVALID_ARGUMENT");
+  EXPECT_EQ(tool_error_of(o).at("recoverable"), true);
+  EXPECT_EQ(calls, 0);
+}
+
+TEST(dispatcher, handler_errors_become_classified_results) {
+  harness h;
+  h.tool("client").handle([](const args&, context&) -> tool_result {
+    throw client_error("no such customer 17", "NOT_FOUND");
+  });
+  h.tool("external").handle([](const args&, context&) -> tool_result {
+    throw external_error("billing API is down", 7);
+  });
+  h.tool("crash").handle([](const args&, context&) -> tool_result {
+    throw std::runtime_error("connect to db://admin:hunter2@10.0.0.5 failed");
+  });
+  h.start();
+
+  auto cc = modern_call("tools/call", {{"name", "client"}});
+  auto client = h.run(cc);
+  ASSERT_EQ(client.kind, outcome_kind::ok);
+  EXPECT_EQ(str(tool_error_of(client).at("type")), "CLIENT_ERROR");
+  EXPECT_EQ(str(tool_error_of(client).at("code")), "NOT_FOUND");
+  EXPECT_EQ(str(tool_error_of(client).at("message")), "no such customer 17");
+
+  auto ce = modern_call("tools/call", {{"name", "external"}});
+  auto external = h.run(ce);
+  EXPECT_EQ(str(tool_error_of(external).at("type")), "EXTERNAL_ERROR");
+  EXPECT_EQ(tool_error_of(external).at("retry_after"), 7);
+  EXPECT_EQ(tool_error_of(external).at("recoverable"), true);
+  EXPECT_NE(str(result_of(external).at("content").at(0).at("text")).find("Retry after 7 s."), std::string::npos);
+
+  auto cx = modern_call("tools/call", {{"name", "crash"}});
+  auto crash = h.run(cx);
+  EXPECT_EQ(result_of(crash).at("isError"), true);
+  EXPECT_EQ(str(tool_error_of(crash).at("type")), "SERVER_ERROR");
+  EXPECT_EQ(tool_error_of(crash).at("recoverable"), false);
+  // The exception's text may hold secrets: the client sees only a correlation id.
+  auto text = json::serialize(result_of(crash));
+  EXPECT_EQ(text.find("hunter2"), std::string::npos);
+  auto id = str(tool_error_of(crash).at("correlation_id"));
+  EXPECT_EQ(id.size(), 16u);
+  EXPECT_NE(str(tool_error_of(crash).at("message")).find(id), std::string::npos);
+}
+
+TEST(dispatcher, unknown_tool_is_invalid_params) {
+  harness h;
+  add_five_tools(h);
+  h.start();
+  auto c = modern_call("tools/call", {{"name", "nope"}});
+  auto o = h.run(c);
+  EXPECT_EQ(o.kind, outcome_kind::invalid);
+  EXPECT_EQ(error_code(o), jsonrpc::code::invalid_params);
+  EXPECT_NE(str(error_of(o).at("message")).find("'nope'"), std::string::npos);
+}
+
+TEST(dispatcher, unknown_method_is_not_found_on_both_eras) {
+  harness h;
+  h.start();
+  // Each era also lacks the other's own methods: ping is legacy-only, tasks/* modern-only.
+  for (auto m : {"frobnicate", "ping", "logging/setLevel"}) {
+    auto c = modern_call(m);
+    auto o = h.run(c);
+    EXPECT_EQ(o.kind, outcome_kind::not_found) << m;
+    EXPECT_EQ(error_code(o), jsonrpc::code::method_not_found) << m;
+  }
+  for (auto m : {"frobnicate", "tasks/get", "server/discover"}) {
+    auto c = legacy_call(m);
+    auto o = h.run(c);
+    // The protocol says not_found on every revision; the transport turns it into 200 on legacy.
+    EXPECT_EQ(o.kind, outcome_kind::not_found) << m;
+    EXPECT_EQ(error_code(o), jsonrpc::code::method_not_found) << m;
+  }
+}
+
+TEST(dispatcher, notification_is_accepted_with_nothing_to_answer) {
+  harness h;
+  h.start();
+  auto c = call_from(R"({"jsonrpc":"2.0","method":"notifications/initialized"})", revision::v2025_11_25);
+  auto o = h.run(c);
+  EXPECT_EQ(o.kind, outcome_kind::accepted);
+  EXPECT_TRUE(o.message.is_null());
+}
+
+TEST(dispatcher, modern_results_carry_result_type_server_info_and_list_cache_hints) {
+  harness h;
+  add_five_tools(h);
+  protocol::dispatcher_config cfg;
+  cfg.list_ttl = std::chrono::milliseconds(1234);
+  h.start(cfg);
+  auto cl = modern_call("tools/list");
+  auto listed = h.run(cl);
+  const auto& list = result_of(listed);
+  EXPECT_EQ(str(list.at("resultType")), "complete");
+  EXPECT_EQ(list.at("ttlMs"), 1234);
+  EXPECT_EQ(str(list.at("cacheScope")), "public");
+  EXPECT_EQ(list.at("_meta").at("io.modelcontextprotocol/serverInfo"),
+            (json::value{{"name", "unit-server"}, {"version", "9.9.9"}}));
+
+  auto cc = modern_call("tools/call", {{"name", "t1"}});
+  auto call = h.run(cc);
+  const auto& r = result_of(call);
+  EXPECT_EQ(str(r.at("resultType")), "complete");
+  EXPECT_TRUE(r.at("_meta").as_object().contains("io.modelcontextprotocol/serverInfo"));
+  // A tool call is not cacheable.
+  EXPECT_FALSE(r.contains("ttlMs"));
+  EXPECT_FALSE(r.contains("cacheScope"));
+}
+
+TEST(dispatcher, legacy_results_have_none_of_the_modern_fields) {
+  harness h;
+  add_five_tools(h);
+  h.start();
+  for (auto m : {"tools/list", "tools/call", "ping"}) {
+    auto c = legacy_call(m, {{"name", "t1"}});
+    auto o = h.run(c);
+    ASSERT_EQ(o.kind, outcome_kind::ok) << m;
+    const auto& r = result_of(o);
+    for (auto k : {"resultType", "_meta", "ttlMs", "cacheScope"}) EXPECT_FALSE(r.contains(k)) << m << " has " << k;
+  }
+}
+
+TEST(dispatcher, missing_required_client_capability_is_invalid_and_names_it) {
+  harness h;
+  h.tool("summarize").requires_capability("sampling").handle([](const args&, context&) { return tool_result::text("ok"); });
+  h.start();
+  auto without = modern_call("tools/call", {{"name", "summarize"}});
+  auto o = h.run(without);
+  EXPECT_EQ(o.kind, outcome_kind::invalid);
+  EXPECT_EQ(error_code(o), jsonrpc::code::missing_required_client_capability);
+  EXPECT_EQ(error_of(o).at("data").at("requiredCapabilities"), (json::value{{"sampling", json::object{}}}));
+
+  auto with = modern_call("tools/call", {{"name", "summarize"}}, {{"sampling", json::object{}}});
+  EXPECT_EQ(h.run(with).kind, outcome_kind::ok);
+}
+
+TEST(dispatcher, resources_read_matches_a_template_and_passes_its_variables) {
+  harness h;
+  resource_builder(&h.reg.add_resource("crm://customers/{id}/notes/{note}", "notes", true))
+      .handle([](std::string_view uri, const json::object& vars, context&) {
+        resource_contents rc;
+        rc.text(uri, "text/plain", str(vars.at("id")) + "/" + str(vars.at("note")));
+        return rc;
+      });
+  h.start();
+  auto c = modern_call("resources/read", {{"uri", "crm://customers/c17/notes/n3"}});
+  auto o = h.run(c);
+  ASSERT_EQ(o.kind, outcome_kind::ok);
+  const auto& content = result_of(o).at("contents").at(0);
+  EXPECT_EQ(str(content.at("uri")), "crm://customers/c17/notes/n3");
+  EXPECT_EQ(str(content.at("text")), "c17/n3");
+  // Resource contents are cacheable on 2026-07-28.
+  EXPECT_TRUE(result_of(o).contains("ttlMs"));
+
+  // Not found: Invalid params since 2026-07-28, the -32002 of earlier revisions before.
+  auto cm = modern_call("resources/read", {{"uri", "crm://customers/c17"}});
+  EXPECT_EQ(error_code(h.run(cm)), jsonrpc::code::invalid_params);
+  auto cl = legacy_call("resources/read", {{"uri", "crm://customers/c17"}});
+  auto legacy = h.run(cl);
+  EXPECT_EQ(error_code(legacy), jsonrpc::code::legacy_resource_not_found);
+  EXPECT_EQ(legacy.kind, outcome_kind::invalid);
+}
+
+TEST(dispatcher, prompts_get_refuses_a_missing_required_argument) {
+  harness h;
+  prompt_builder(&h.reg.add_prompt("greet"))
+      .argument("name", "who to greet", true)
+      .handle([](const json::object& a, context&) {
+        prompt_result p;
+        p.description = "a greeting";
+        p.message("user", content::text("Hello, " + str(a.at("name"))));
+        return p;
+      });
+  h.start();
+  auto missing = modern_call("prompts/get", {{"name", "greet"}, {"arguments", json::object{}}});
+  auto o = h.run(missing);
+  EXPECT_EQ(o.kind, outcome_kind::invalid);
+  EXPECT_EQ(error_code(o), jsonrpc::code::invalid_params);
+  EXPECT_NE(str(error_of(o).at("message")).find("'name'"), std::string::npos);
+
+  auto good = modern_call("prompts/get", {{"name", "greet"}, {"arguments", {{"name", "Ada"}}}});
+  auto ok = h.run(good);
+  ASSERT_EQ(ok.kind, outcome_kind::ok);
+  EXPECT_EQ(str(result_of(ok).at("messages").at(0).at("content").at("text")), "Hello, Ada");
+  EXPECT_EQ(str(result_of(ok).at("description")), "a greeting");
+}
+
+TEST(dispatcher, completion_complete_asks_the_argument_handler_with_context) {
+  harness h;
+  json::object seen;
+  prompt_builder(&h.reg.add_prompt("lookup"))
+      .argument("city", "")
+      .complete("city",
+                [&](std::string_view prefix, const json::object& ctx) {
+                  seen = ctx;
+                  std::vector<std::string> out;
+                  for (auto c : {"Paris", "Parma", "Oslo"})
+                    if (std::string_view(c).starts_with(prefix)) out.emplace_back(c);
+                  return out;
+                })
+      .handle([](const json::object&, context&) { return prompt_result{}; });
+  h.start();
+  auto c = modern_call("completion/complete", {{"ref", {{"type", "ref/prompt"}, {"name", "lookup"}}},
+                                               {"argument", {{"name", "city"}, {"value", "Par"}}},
+                                               {"context", {{"arguments", {{"country", "FR"}}}}}});
+  auto o = h.run(c);
+  ASSERT_EQ(o.kind, outcome_kind::ok);
+  EXPECT_EQ(result_of(o).at("completion"),
+            (json::value{{"values", {"Paris", "Parma"}}, {"total", 2}, {"hasMore", false}}));
+  EXPECT_EQ(seen, (json::object{{"country", "FR"}}));
+
+  auto bad = modern_call("completion/complete", {{"ref", {{"type", "ref/prompt"}, {"name", "nope"}}},
+                                                 {"argument", {{"name", "city"}, {"value", ""}}}});
+  EXPECT_EQ(h.run(bad).kind, outcome_kind::invalid);
+}
+
+TEST(dispatcher, legacy_set_level_and_subscribe_go_through_the_session_hooks) {
+  harness h;
+  h.start();
+  fake_session s;
+  auto lv = legacy_call("logging/setLevel", {{"level", "warning"}});
+  lv.session = &s;
+  EXPECT_EQ(h.run(lv).kind, outcome_kind::ok);
+  EXPECT_EQ(s.level, log_level::warning);
+
+  auto bad = legacy_call("logging/setLevel", {{"level", "loud"}});
+  bad.session = &s;
+  EXPECT_EQ(h.run(bad).kind, outcome_kind::invalid);
+  EXPECT_EQ(s.level, log_level::warning);  // unchanged by a refused request
+
+  auto sub = legacy_call("resources/subscribe", {{"uri", "crm://a"}});
+  sub.session = &s;
+  EXPECT_EQ(h.run(sub).kind, outcome_kind::ok);
+  EXPECT_EQ(s.subscriptions, (std::set<std::string>{"crm://a"}));
+  auto unsub = legacy_call("resources/unsubscribe", {{"uri", "crm://a"}});
+  unsub.session = &s;
+  h.run(unsub);
+  EXPECT_TRUE(s.subscriptions.empty());
+
+  // Without a session there is nothing to remember a subscription in.
+  auto orphan = legacy_call("resources/subscribe", {{"uri", "crm://a"}});
+  EXPECT_EQ(h.run(orphan).kind, outcome_kind::not_found);
+}
+
+TEST(dispatcher, principal_slot_reaches_the_handler) {
+  harness h;
+  std::string seen;
+  h.tool("whoami").handle([&](const args&, context& ctx) {
+    auto* p = ctx.caller();
+    seen = p ? p->subject + ":" + (p->has_scope("crm:read") ? "read" : "-") + ":" + std::to_string(p->scopes.size())
+             : "anonymous";
+    return tool_result::text(seen);
+  });
+  h.start();
+  auto c = modern_call("tools/call", {{"name", "whoami"}});
+  c.who = std::make_shared<const principal>(principal{"user-7", "client-a", {"crm:read", "crm:write"}, "production"});
+  h.run(c);
+  EXPECT_EQ(seen, "user-7:read:2");
+
+  auto anon = modern_call("tools/call", {{"name", "whoami"}});
+  h.run(anon);
+  EXPECT_EQ(seen, "anonymous");
+}
+
+TEST(dispatcher, progress_and_log_notifications_go_to_the_outbound) {
+  harness h;
+  h.tool("slow").handle([](const args&, context& ctx) {
+    ctx.progress(50, 100, "half");
+    ctx.log(log_level::debug, "too chatty");  // below the client's level: dropped
+    ctx.log(log_level::error, "disk full", "storage");
+    ctx.progress(1e20);  // beyond int64: must stay a double
+    return tool_result::text("done");
+  });
+  h.start();
+  auto meta = modern_meta();
+  meta["progressToken"] = "p-1";
+  meta["io.modelcontextprotocol/logLevel"] = "info";
+  auto c = modern_call("tools/call", {{"name", "slow"}, {"_meta", meta}});
+  h.run(c);
+  auto notes = h.out.notes();
+  ASSERT_EQ(notes.size(), 3u);
+  EXPECT_EQ(str(notes[0].at("method")), "notifications/progress");
+  // Whole numbers go out as integers.
+  EXPECT_EQ(notes[0].at("params"), (json::value{{"progressToken", "p-1"}, {"progress", 50}, {"total", 100}, {"message", "half"}}));
+  EXPECT_EQ(str(notes[1].at("method")), "notifications/message");
+  EXPECT_EQ(notes[1].at("params"), (json::value{{"level", "error"}, {"logger", "storage"}, {"data", "disk full"}}));
+  EXPECT_EQ(notes[2].at("params").at("progress"), json::value(1e20));
+}
