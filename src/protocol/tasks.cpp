@@ -34,6 +34,11 @@ task_registry::task_registry(std::chrono::milliseconds ttl, std::chrono::millise
       bus_(bus ? std::move(bus) : std::shared_ptr<state::message_bus>(state::make_memory_message_bus())) {}
 
 bool task_registry::detach(task_slot& slot) {
+  // Under the slot's lock: the transport's timer and the handler's run_as_task() may both try,
+  // and the worker may finish meanwhile; exactly one of them decides, and only a winning
+  // detach writes slot.t (before the phase says so).
+  std::lock_guard sl(slot.mu);
+  if (slot.phase.load() != task_slot::running) return slot.phase.load() == task_slot::detached;
   auto id = util::random_hex_id(16, "task-");
   if (!id) return false;  // no randomness: the call goes on as a plain call
   auto t = std::make_shared<task>();
@@ -52,16 +57,9 @@ bool task_registry::detach(task_slot& slot) {
     std::lock_guard lock(mu_);
     tasks_[t->id] = t;
   }
-  slot.t = t;
-  int expect = task_slot::running;
-  if (slot.phase.compare_exchange_strong(expect, task_slot::detached)) return true;
-  {
-    std::lock_guard lock(mu_);
-    tasks_.erase(t->id);
-  }
-  store_->erase(t->id);
-  slot.t.reset();
-  return expect == task_slot::detached;
+  slot.t = std::move(t);
+  slot.phase.store(task_slot::detached);
+  return true;
 }
 
 void task_registry::on_message(const std::weak_ptr<task>& w, std::string_view message) {

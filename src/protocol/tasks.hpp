@@ -47,10 +47,12 @@ struct task {
 /// running the call (which may finish it, or turn it into a task itself). Exactly one wins.
 struct task_slot {
   enum : int { running, finished, detached };
+  std::mutex mu;  // orders try_finish() against detach() (task_registry::detach)
   std::atomic<int> phase{running};
-  std::shared_ptr<task> t;  // set once detached
+  std::shared_ptr<task> t;  // set once detached, before `phase` says so
 
   bool try_finish() {
+    std::lock_guard lock(mu);
     int expect = running;
     return phase.compare_exchange_strong(expect, finished);
   }

@@ -10,7 +10,7 @@ stage::stage(std::string_view name, unsigned methods, std::vector<std::string_vi
 
 bool stage::applies_to(http::bhttp::verb v) const noexcept {
   using http::bhttp::verb;
-  unsigned bit = 0;
+  unsigned bit = on_other;  // PUT, OPTIONS, ...: stages for every method still see them
   if (v == verb::post) bit = on_post;
   else if (v == verb::get) bit = on_get;
   else if (v == verb::delete_) bit = on_delete;

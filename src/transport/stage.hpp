@@ -85,7 +85,7 @@ struct exchange {
 };
 
 /// Which requests a stage looks at.
-enum method_mask : unsigned { on_post = 1, on_get = 2, on_delete = 4, on_any = 7 };
+enum method_mask : unsigned { on_post = 1, on_get = 2, on_delete = 4, on_other = 8, on_any = 15 };
 
 class stage {
  public:

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "fakes.hpp"
+#include "util/base64.hpp"
 #include "mcpx/errors.hpp"
 #include "protocol/request_state.hpp"
 
@@ -62,7 +63,7 @@ TEST(dispatcher, tools_list_refuses_a_cursor_it_did_not_issue) {
   add_five_tools(h);
   h.start(paged(2));
   // Not base64url at all, and a well-formed cursor pointing past the end.
-  for (auto cursor : {std::string("not a cursor"), protocol::base64url_encode("o:99")}) {
+  for (auto cursor : {std::string("not a cursor"), mcpx::util::base64url_encode("o:99")}) {
     auto c = modern_call("tools/list", {{"cursor", cursor}});
     auto o = h.run(c);
     EXPECT_EQ(o.kind, outcome_kind::invalid) << cursor;

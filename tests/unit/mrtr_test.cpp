@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "fakes.hpp"
+#include "util/base64.hpp"
 #include "mcpx/errors.hpp"
 #include "protocol/request_state.hpp"
 
@@ -61,7 +62,7 @@ TEST(mrtr, first_round_asks_for_input_with_a_request_state) {
   // payload.signature, both base64url.
   auto st = state_of(o);
   EXPECT_NE(st.find('.'), std::string::npos);
-  EXPECT_TRUE(protocol::base64url_decode(st.substr(0, st.find('.'))));
+  EXPECT_TRUE(util::base64url_decode(st.substr(0, st.find('.'))));
   EXPECT_TRUE(seen.is_null());  // the handler never got past the question
   // Nothing goes to the client out of band on 2026-07-28.
   EXPECT_TRUE(h.out.calls().empty());
@@ -91,9 +92,9 @@ TEST(mrtr, tampered_request_state_is_invalid) {
   auto st = state_of(h.run(first));
   // Rewrite the payload (as a client forging earlier answers would) and keep the signature.
   auto dot = st.find('.');
-  auto payload = json::parse(*protocol::base64url_decode(st.substr(0, dot))).as_object();
+  auto payload = json::parse(*util::base64url_decode(st.substr(0, dot))).as_object();
   payload["a"] = json::object{{"input_1", accepted("1999-01-01")}};
-  auto forged = protocol::base64url_encode(json::serialize(payload)) + st.substr(dot);
+  auto forged = util::base64url_encode(json::serialize(payload)) + st.substr(dot);
   auto retry = modern_call("tools/call", retry_params("A", forged, {}), elicitation_caps());
   auto o = h.run(retry);
   EXPECT_EQ(o.kind, outcome_kind::invalid);

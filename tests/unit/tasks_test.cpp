@@ -98,13 +98,11 @@ TEST(tasks_registry, detach_and_finish_racing_have_exactly_one_winner) {
   EXPECT_EQ(detached + finished, 200);
 }
 
-// BUG: task_registry::detach writes slot.t before its compare-and-swap, and on losing to an
-// earlier detach it resets slot.t. A second detach of a detached slot (the transport's
-// task_after timer firing while the handler's run_as_task() detaches) returns true but leaves
-// slot.t null, so dispatcher::detach then dereferences it (created_result(*slot.t)), and so does
-// call_tool's tasks_->finish(*c.task->t) when the handler returns. The two writes of slot.t from
-// two threads are also a data race.
-TEST(tasks_registry, DISABLED_second_detach_keeps_the_first_task) {
+// Was a bug (failed before the fix): task_registry::detach wrote slot.t before its
+// compare-and-swap and, on losing to an earlier detach, reset it while returning true, so a
+// second detach (the task_after timer racing the handler's run_as_task()) left slot.t null for
+// dispatcher::detach and call_tool to dereference; the two writes were also a data race.
+TEST(tasks_registry, second_detach_keeps_the_first_task) {
   task_registry reg(60s, 500ms);
   task_slot slot;
   ASSERT_TRUE(reg.detach(slot));
