@@ -43,8 +43,8 @@ int main(int argc, char** argv) {
   srv.tool("echo")
       .description("Echoes its text")
       .run_on(where)
-      .input_schema(mcpx::json::parse(
-          R"({"type":"object","properties":{"text":{"type":"string"}},"required":["text"]})"))
+      .input_schema(
+          mcpx::json::parse(R"({"type":"object","properties":{"text":{"type":"string"}},"required":["text"]})"))
       .handle([](const mcpx::args& a, mcpx::context&) {
         return mcpx::tool_result::text(std::string(a.at("text").as_string()));
       });

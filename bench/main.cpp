@@ -74,12 +74,20 @@ int load(int argc, char** argv) {
   auto r = mcpx::bench::run_load(c);
   boost::json::object kinds;
   for (auto& [k, n] : r.error_kinds) kinds[k] = n;
-  boost::json::object out{{"protocol", mcpx::bench::to_string(c.proto)}, {"connections", c.connections},
-                          {"rate", c.rate}, {"seconds", r.seconds}, {"ok", r.ok}, {"errors", r.errors},
+  boost::json::object out{{"protocol", mcpx::bench::to_string(c.proto)},
+                          {"connections", c.connections},
+                          {"rate", c.rate},
+                          {"seconds", r.seconds},
+                          {"ok", r.ok},
+                          {"errors", r.errors},
                           {"rps", r.rps()},
-                          {"p50_ms", r.latency.quantile(0.5) / 1e6}, {"p90_ms", r.latency.quantile(0.9) / 1e6},
-                          {"p99_ms", r.latency.quantile(0.99) / 1e6}, {"p999_ms", r.latency.quantile(0.999) / 1e6},
-                          {"max_ms", r.latency.max() / 1e6}, {"error_kinds", kinds}, {"first_error", r.first_error}};
+                          {"p50_ms", r.latency.quantile(0.5) / 1e6},
+                          {"p90_ms", r.latency.quantile(0.9) / 1e6},
+                          {"p99_ms", r.latency.quantile(0.99) / 1e6},
+                          {"p999_ms", r.latency.quantile(0.999) / 1e6},
+                          {"max_ms", r.latency.max() / 1e6},
+                          {"error_kinds", kinds},
+                          {"first_error", r.first_error}};
   std::cout << boost::json::serialize(out) << "\n";
   return r.errors == 0 && r.ok > 0 ? 0 : 1;
 }

@@ -32,11 +32,14 @@ void add_content_tools(mcpx::server& s) {
     r.add(content::audio(audio_wav_base64, "audio/wav"));
     return r;
   });
-  s.tool("test_embedded_resource").description("Tests embedded resource content response").handle([](const args&, context&) {
-    tool_result r;
-    r.add(content::resource_text("test://embedded-resource", "text/plain", "This is an embedded resource content."));
-    return r;
-  });
+  s.tool("test_embedded_resource")
+      .description("Tests embedded resource content response")
+      .handle([](const args&, context&) {
+        tool_result r;
+        r.add(content::resource_text("test://embedded-resource", "text/plain",
+                                     "This is an embedded resource content."));
+        return r;
+      });
   s.tool("test_multiple_content_types")
       .description("Tests response with multiple content types (text, image, resource)")
       .handle([](const args&, context&) {
@@ -70,9 +73,11 @@ void add_content_tools(mcpx::server& s) {
         std::string t = !token ? "0" : token->is_string() ? std::string(token->get_string()) : json::serialize(*token);
         return tool_result::text(t);
       });
-  s.tool("test_error_handling").description("Tests error response handling").handle([](const args&, context&) -> tool_result {
-    throw mcpx::server_error("This tool intentionally returns an error for testing", "INTENTIONAL_ERROR");
-  });
+  s.tool("test_error_handling")
+      .description("Tests error response handling")
+      .handle([](const args&, context&) -> tool_result {
+        throw mcpx::server_error("This tool intentionally returns an error for testing", "INTENTIONAL_ERROR");
+      });
   s.tool("json_schema_2020_12_tool")
       .description("Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)")
       .input_schema(json::parse(R"({
@@ -125,7 +130,8 @@ void add_resources(mcpx::server& s) {
       .description("A resource template with parameter substitution")
       .mime_type("application/json")
       .handle([](std::string_view uri, const json::object& vars, context&) {
-        json::object body{{"id", vars.at("id")}, {"templateTest", true},
+        json::object body{{"id", vars.at("id")},
+                          {"templateTest", true},
                           {"data", "Data for ID: " + std::string(vars.at("id").as_string())}};
         return mcpx::resource_contents{}.text(uri, "application/json", json::serialize(body));
       });
@@ -149,8 +155,8 @@ void add_prompts(mcpx::server& s) {
           auto* v = a.if_contains(k);
           return v && v->is_string() ? std::string(v->get_string()) : std::string();
         };
-        return prompt_result{}.message(
-            "user", content::text("Prompt with arguments: arg1='" + str("arg1") + "', arg2='" + str("arg2") + "'"));
+        return prompt_result{}.message("user", content::text("Prompt with arguments: arg1='" + str("arg1") +
+                                                             "', arg2='" + str("arg2") + "'"));
       });
   s.prompt("test_prompt_with_embedded_resource")
       .title("Prompt With Embedded Resource")

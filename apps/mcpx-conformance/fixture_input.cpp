@@ -26,7 +26,8 @@ std::string describe_elicit(const json::value& r, const char* prefix) {
 
 json::value string_schema_object(const char* prop, const char* description) {
   return json::object{{"type", "object"},
-                      {"properties", json::object{{prop, json::object{{"type", "string"}, {"description", description}}}}},
+                      {"properties",
+                       json::object{{prop, json::object{{"type", "string"}, {"description", description}}}}},
                       {"required", json::array{prop}}};
 }
 
@@ -38,8 +39,8 @@ json::object elicit_params(const char* message, const char* prop, const char* ty
 }
 
 json::object sampling_params(const char* text, int max_tokens) {
-  return {{"messages", json::array{json::object{{"role", "user"},
-                                                {"content", json::object{{"type", "text"}, {"text", text}}}}}},
+  return {{"messages",
+           json::array{json::object{{"role", "user"}, {"content", json::object{{"type", "text"}, {"text", text}}}}}},
           {"maxTokens", max_tokens}};
 }
 
@@ -75,7 +76,8 @@ void add_mrtr_tools(mcpx::server& s) {
   s.tool("test_input_required_result_sampling")
       .description("MRTR: asks the client's LLM a question")
       .handle([](const args&, context& ctx) {
-        auto r = ctx.input("sample_request", input_request::sample(sampling_params("What is the capital of France?", 100)));
+        auto r = ctx.input("sample_request",
+                           input_request::sample(sampling_params("What is the capital of France?", 100)));
         return tool_result::text("Sampling result: " + sampled_text(r));
       });
   s.tool("test_input_required_result_list_roots")
@@ -93,7 +95,8 @@ void add_mrtr_tools(mcpx::server& s) {
   s.tool("test_input_required_result_multiple_inputs")
       .description("MRTR: asks for several inputs at once")
       .handle([](const args&, context& ctx) {
-        auto answers = ctx.input({{"user_name", input_request::elicit(elicit_params("What is your name?", "name", "string"))},
+        auto answers = ctx.input({{"user_name",
+                                   input_request::elicit(elicit_params("What is your name?", "name", "string"))},
                                   {"greeting", input_request::sample(sampling_params("Generate a greeting", 50))},
                                   {"client_roots", input_request::list_roots()}});
         return tool_result::text("Name: " + answer_field(answers["user_name"], "name") +
@@ -103,8 +106,12 @@ void add_mrtr_tools(mcpx::server& s) {
   s.tool("test_input_required_result_multi_round")
       .description("MRTR: asks in two rounds")
       .handle([](const args&, context& ctx) {
-        auto name = answer_field(ctx.input("step1", input_request::elicit(elicit_params("Step 1: What is your name?", "name", "string"))), "name");
-        auto color = answer_field(ctx.input("step2", input_request::elicit(elicit_params("Step 2: What is your favorite color?", "color", "string"))), "color");
+        auto name = answer_field(
+            ctx.input("step1", input_request::elicit(elicit_params("Step 1: What is your name?", "name", "string"))),
+            "name");
+        auto color = answer_field(ctx.input("step2", input_request::elicit(elicit_params(
+                                                         "Step 2: What is your favorite color?", "color", "string"))),
+                                  "color");
         return tool_result::text("Multi-round complete for " + name + " who likes " + color);
       });
   s.tool("test_input_required_result_tampered_state")
@@ -121,15 +128,16 @@ void add_mrtr_tools(mcpx::server& s) {
           ctx.input("user_input", input_request::elicit(elicit_params("Please provide input", "value", "string")));
         else if (caps.contains("sampling"))
           ctx.input("sample_input", input_request::sample(sampling_params("Sample request", 50)));
-        else if (caps.contains("roots"))
-          ctx.input("client_roots", input_request::list_roots());
+        else if (caps.contains("roots")) ctx.input("client_roots", input_request::list_roots());
         return tool_result::text("Capabilities respected");
       });
   s.prompt("test_input_required_result_prompt")
       .description("MRTR: a prompt that asks for context first")
       .handle([](const json::object&, context& ctx) {
-        auto r = ctx.input("user_context", input_request::elicit(elicit_params("What context should the prompt use?", "context", "string")));
-        return mcpx::prompt_result{}.message("user", mcpx::content::text("Prompt with context: " + answer_field(r, "context")));
+        auto r = ctx.input("user_context", input_request::elicit(elicit_params("What context should the prompt use?",
+                                                                               "context", "string")));
+        return mcpx::prompt_result{}.message("user",
+                                             mcpx::content::text("Prompt with context: " + answer_field(r, "context")));
       });
 }
 
@@ -163,8 +171,9 @@ void add_diagnostic_tools(mcpx::server& s) {
         return tool_result::text("Mutation triggered");
       });
   s.tool("test_reconnection")
-      .description("Tests SSE stream disconnection and client reconnection (SEP-1699): the server closes the "
-                   "stream mid-call and the result arrives after the client reconnects")
+      .description(
+          "Tests SSE stream disconnection and client reconnection (SEP-1699): the server closes the "
+          "stream mid-call and the result arrives after the client reconnects")
       .handle([](const args&, context& ctx) {
         ctx.release_connection(std::chrono::milliseconds(100));
         std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -174,7 +183,8 @@ void add_diagnostic_tools(mcpx::server& s) {
       });
   s.tool("test_custom_header")
       .description("Echoes a region mirrored into the Mcp-Param-Region header (x-mcp-header)")
-      .input_schema(json::parse(R"JSON({"type":"object","properties":{"region":{"type":"string","x-mcp-header":"Region"}},"required":["region"]})JSON"))
+      .input_schema(json::parse(
+          R"JSON({"type":"object","properties":{"region":{"type":"string","x-mcp-header":"Region"}},"required":["region"]})JSON"))
       .handle([](const args& a, context&) { return tool_result::text("Region: " + str_arg(a, "region")); });
 }
 
@@ -185,11 +195,13 @@ void add_input_tools(mcpx::server& s) {
   add_diagnostic_tools(s);
   s.tool("test_sampling")
       .description("Tests server-initiated sampling (LLM completion request)")
-      .input_schema(json::parse(R"JSON({"type":"object","properties":{"prompt":{"type":"string","description":"The prompt to send to the LLM"}},"required":["prompt"]})JSON"))
+      .input_schema(json::parse(
+          R"JSON({"type":"object","properties":{"prompt":{"type":"string","description":"The prompt to send to the LLM"}},"required":["prompt"]})JSON"))
       .handle([](const args& a, context& ctx) {
         json::object params{
-            {"messages", json::array{json::object{{"role", "user"},
-                                                  {"content", json::object{{"type", "text"}, {"text", str_arg(a, "prompt")}}}}}},
+            {"messages",
+             json::array{json::object{{"role", "user"},
+                                      {"content", json::object{{"type", "text"}, {"text", str_arg(a, "prompt")}}}}}},
             {"maxTokens", 100}};
         json::value r = ctx.sample(std::move(params));
         std::string text = "No response";
@@ -200,7 +212,8 @@ void add_input_tools(mcpx::server& s) {
       });
   s.tool("test_elicitation")
       .description("Tests server-initiated elicitation (user input request)")
-      .input_schema(json::parse(R"JSON({"type":"object","properties":{"message":{"type":"string","description":"The message to show the user"}},"required":["message"]})JSON"))
+      .input_schema(json::parse(
+          R"JSON({"type":"object","properties":{"message":{"type":"string","description":"The message to show the user"}},"required":["message"]})JSON"))
       .handle([](const args& a, context& ctx) {
         json::object params{{"message", str_arg(a, "message")},
                             {"requestedSchema", string_schema_object("response", "User's response")}};

@@ -66,7 +66,8 @@ void add_task_tools(mcpx::server& s) {
       });
   s.tool("confirm_delete")
       .description("Deletes a file after the user confirms (a task that asks for input)")
-      .input_schema(json::parse(R"({"type":"object","properties":{"filename":{"type":"string"}},"required":["filename"]})"))
+      .input_schema(
+          json::parse(R"({"type":"object","properties":{"filename":{"type":"string"}},"required":["filename"]})"))
       .tasks(task_mode::optional)
       .handle([](const args& a, context& ctx) {
         ctx.run_as_task();
@@ -74,7 +75,8 @@ void add_task_tools(mcpx::server& s) {
         auto r = ctx.input("confirm", mcpx::input_request::elicit(confirm_params("Delete " + file + "?")));
         bool yes = false;
         if (auto* o = r.if_object())
-          if (auto* act = o->if_contains("action"); act && act->is_string() && act->get_string() == "accept") yes = true;
+          if (auto* act = o->if_contains("action"); act && act->is_string() && act->get_string() == "accept")
+            yes = true;
         return tool_result::text(yes ? "Deleted " + file : "Kept " + file);
       });
   s.tool("multi_input")
@@ -93,9 +95,10 @@ void add_task_tools(mcpx::server& s) {
         auto r = ctx.input("user_name",
                            mcpx::input_request::elicit(
                                {{"message", "What is your name?"},
-                                {"requestedSchema", json::object{{"type", "object"},
-                                                                 {"properties", json::object{{"name", json::object{{"type", "string"}}}}},
-                                                                 {"required", json::array{"name"}}}}}));
+                                {"requestedSchema",
+                                 json::object{{"type", "object"},
+                                              {"properties", json::object{{"name", json::object{{"type", "string"}}}}},
+                                              {"required", json::array{"name"}}}}}));
         std::string name = "unknown";
         if (auto* o = r.if_object())
           if (auto* c = o->if_contains("content"); c && c->is_object())

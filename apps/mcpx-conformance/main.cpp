@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto& settings = std::get<mcpx::config::settings>(loaded);
-  for (auto& w : settings.warnings) std::cerr << "{\"level\":\"warning\",\"msg\":\"config\",\"detail\":\"" << w << "\"}\n";
+  for (auto& w : settings.warnings)
+    std::cerr << "{\"level\":\"warning\",\"msg\":\"config\",\"detail\":\"" << w << "\"}\n";
   mcpx::options opts = settings.server;
   // Task scenarios leave minute-long tasks running; give them room besides the other calls.
   if (opts.worker_threads < 16) opts.worker_threads = 16;

@@ -23,13 +23,24 @@ using counts = recording_state::counts;
 
 class recording_sessions final : public session_store {
  public:
-  recording_sessions(std::shared_ptr<session_store> in, std::shared_ptr<counts> c) : in_(std::move(in)), c_(std::move(c)) {}
+  recording_sessions(std::shared_ptr<session_store> in, std::shared_ptr<counts> c)
+      : in_(std::move(in)), c_(std::move(c)) {}
   bool create(const session_record& r) override { return c_->add("sessions.create"), in_->create(r); }
-  std::shared_ptr<const session_record> touch(std::string_view id) override { return c_->add("sessions.touch"), in_->touch(id); }
-  std::shared_ptr<const session_record> peek(std::string_view id) override { return c_->add("sessions.peek"), in_->peek(id); }
-  void set_log_level(std::string_view id, std::string_view l) override { c_->add("sessions.set_log_level"), in_->set_log_level(id, l); }
-  void subscribe(std::string_view id, const std::string& u) override { c_->add("sessions.subscribe"), in_->subscribe(id, u); }
-  void unsubscribe(std::string_view id, const std::string& u) override { c_->add("sessions.unsubscribe"), in_->unsubscribe(id, u); }
+  std::shared_ptr<const session_record> touch(std::string_view id) override {
+    return c_->add("sessions.touch"), in_->touch(id);
+  }
+  std::shared_ptr<const session_record> peek(std::string_view id) override {
+    return c_->add("sessions.peek"), in_->peek(id);
+  }
+  void set_log_level(std::string_view id, std::string_view l) override {
+    c_->add("sessions.set_log_level"), in_->set_log_level(id, l);
+  }
+  void subscribe(std::string_view id, const std::string& u) override {
+    c_->add("sessions.subscribe"), in_->subscribe(id, u);
+  }
+  void unsubscribe(std::string_view id, const std::string& u) override {
+    c_->add("sessions.unsubscribe"), in_->unsubscribe(id, u);
+  }
   bool erase(std::string_view id) override { return c_->add("sessions.erase"), in_->erase(id); }
   std::size_t size() const override { return in_->size(); }
   std::vector<std::string> expire() override { return c_->add("sessions.expire"), in_->expire(); }
@@ -72,7 +83,9 @@ class recording_tasks final : public task_store {
 class recording_bus final : public message_bus {
  public:
   recording_bus(std::shared_ptr<message_bus> in, std::shared_ptr<counts> c) : in_(std::move(in)), c_(std::move(c)) {}
-  std::size_t publish(std::string_view ch, std::string_view m) override { return c_->add("bus.publish"), in_->publish(ch, m); }
+  std::size_t publish(std::string_view ch, std::string_view m) override {
+    return c_->add("bus.publish"), in_->publish(ch, m);
+  }
   std::unique_ptr<subscription> subscribe(std::string ch, handler h) override {
     c_->add("bus.subscribe");
     return in_->subscribe(std::move(ch), [c = c_, h = std::move(h)](std::string_view m) {

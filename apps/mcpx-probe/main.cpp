@@ -115,10 +115,8 @@ int connect_to(const endpoint& e, std::int64_t deadline, char* why, std::size_t 
     if (err == EINPROGRESS) {
       const int r = wait_for(fd, POLLOUT, deadline);
       socklen_t len = sizeof err;
-      if (r == 0)
-        err = ETIMEDOUT;
-      else if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-        err = errno;
+      if (r == 0) err = ETIMEDOUT;
+      else if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) err = errno;
     }
   }
   if (err == 0) return fd;
@@ -141,7 +139,8 @@ void printable(std::string_view s, char* out, std::size_t out_size) {
 int parse_status(std::string_view line) {
   auto digit = [](char c) { return c >= '0' && c <= '9'; };
   if (line.size() < 12 || !line.starts_with("HTTP/") || !digit(line[5]) || line[6] != '.' || !digit(line[7]) ||
-      line[8] != ' ' || !digit(line[9]) || !digit(line[10]) || !digit(line[11]) || (line.size() > 12 && line[12] != ' '))
+      line[8] != ' ' || !digit(line[9]) || !digit(line[10]) || !digit(line[11]) ||
+      (line.size() > 12 && line[12] != ' '))
     return -1;
   return (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
 }
@@ -223,10 +222,11 @@ int main(int argc, char** argv) {
   // Send the request.
   char request[mcpx::probe::max_url_length + 512];
   const bool needs_slash = url.target.empty() || url.target.front() != '/';
-  const int request_len =
-      std::snprintf(request, sizeof request, "GET %s%.*s HTTP/1.1\r\nHost: %.*s\r\nUser-Agent: mcpx-probe\r\n"
-                    "Accept: */*\r\nConnection: close\r\n\r\n", needs_slash ? "/" : "", int(url.target.size()),
-                    url.target.data(), int(url.authority.size()), url.authority.data());
+  const int request_len = std::snprintf(request, sizeof request,
+                                        "GET %s%.*s HTTP/1.1\r\nHost: %.*s\r\nUser-Agent: mcpx-probe\r\n"
+                                        "Accept: */*\r\nConnection: close\r\n\r\n",
+                                        needs_slash ? "/" : "", int(url.target.size()), url.target.data(),
+                                        int(url.authority.size()), url.authority.data());
   for (int sent = 0; sent < request_len;) {
     const ssize_t n = send(fd, request + sent, static_cast<std::size_t>(request_len - sent), MSG_NOSIGNAL);
     if (n > 0) {

@@ -63,14 +63,16 @@ inline const char* parse_url(std::string_view s, url& out) {
   out = url{};
   if (s.size() > max_url_length) return "URL is too long";
   constexpr std::string_view scheme = "http://";
-  if (s.size() >= 8 && detail::iequals(detail::sub(s, 0, 8), "https://")) return "https is not supported (plain http only)";
+  if (s.size() >= 8 && detail::iequals(detail::sub(s, 0, 8), "https://"))
+    return "https is not supported (plain http only)";
   if (s.size() < scheme.size() || !detail::iequals(detail::sub(s, 0, scheme.size()), scheme))
     return "URL must start with http://";
   s.remove_prefix(scheme.size());
 
   const std::size_t end_of_authority = s.find_first_of("/?#");
   std::string_view authority = detail::sub(s, 0, end_of_authority);
-  std::string_view rest = end_of_authority == std::string_view::npos ? std::string_view{} : detail::sub(s, end_of_authority);
+  std::string_view rest = end_of_authority == std::string_view::npos ? std::string_view{}
+                                                                     : detail::sub(s, end_of_authority);
   if (const auto hash = rest.find('#'); hash != std::string_view::npos) rest = detail::sub(rest, 0, hash);
   for (const char c : rest)
     if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f)

@@ -10,9 +10,9 @@ namespace mcpx::bench {
 
 class histogram {
  public:
-  static constexpr int sub_bits = 7;                        // 2^7 = 128 exact values
-  static constexpr std::uint64_t exact = 1u << sub_bits;    // values [0, 128) have their own bucket
-  static constexpr std::uint64_t half = exact / 2;          // buckets per power of two above that
+  static constexpr int sub_bits = 7;                      // 2^7 = 128 exact values
+  static constexpr std::uint64_t exact = 1u << sub_bits;  // values [0, 128) have their own bucket
+  static constexpr std::uint64_t half = exact / 2;        // buckets per power of two above that
   static constexpr std::size_t buckets = exact + (64 - sub_bits + 1) * half;
 
   void record(std::uint64_t v) {

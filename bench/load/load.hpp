@@ -12,10 +12,10 @@
 namespace mcpx::bench {
 
 enum class protocol {
-  modern,   ///< 2026-07-28 stateless tools/call (no initialize)
-  session,  ///< 2025-11-25: initialize once per connection, then tools/call with Mcp-Session-Id
+  modern,       ///< 2026-07-28 stateless tools/call (no initialize)
+  session,      ///< 2025-11-25: initialize once per connection, then tools/call with Mcp-Session-Id
   sessionless,  ///< 2025-11-25 tools/call with no initialize and no session (TS SDK 1.x stateless)
-  fixed,    ///< the same bytes as `modern`, to an HTTP server answering a fixed body (nginx)
+  fixed,        ///< the same bytes as `modern`, to an HTTP server answering a fixed body (nginx)
 };
 
 protocol parse_protocol(const std::string& s);  // throws std::invalid_argument
@@ -27,22 +27,22 @@ struct load_config {
   std::string path = "/mcp";
   protocol proto = protocol::modern;
   std::string tool = "echo";
-  std::string bearer;          ///< sent as Authorization: Bearer when not empty
+  std::string bearer;  ///< sent as Authorization: Bearer when not empty
   unsigned connections = 64;
   unsigned threads = 1;
   std::chrono::milliseconds warmup{1000};
   std::chrono::milliseconds duration{5000};
-  double rate = 0;             ///< total requests/s for open loop; 0: closed loop
-  std::string fixed_body;      ///< protocol::fixed: the body every answer must equal
+  double rate = 0;         ///< total requests/s for open loop; 0: closed loop
+  std::string fixed_body;  ///< protocol::fixed: the body every answer must equal
 };
 
 struct load_result {
   std::uint64_t ok = 0;      ///< answers completed and checked inside the measured window
   std::uint64_t errors = 0;  ///< wrong, failed or late answers (any time after warm-up)
   std::map<std::string, std::uint64_t> error_kinds;
-  std::string first_error;   ///< one example, with the offending bytes
-  histogram latency;         ///< nanoseconds, successful answers in the window
-  double seconds = 0;        ///< length of the measured window
+  std::string first_error;  ///< one example, with the offending bytes
+  histogram latency;        ///< nanoseconds, successful answers in the window
+  double seconds = 0;       ///< length of the measured window
   double rps() const { return seconds > 0 ? static_cast<double>(ok) / seconds : 0; }
 };
 

@@ -70,7 +70,8 @@ parse_status parse_response(std::string_view in, response_view& out, std::string
   auto head = in.substr(0, head_end + 2);
   auto eol = head.find("\r\n");
   auto status_line = head.substr(0, eol);
-  if (status_line.size() < 12 || status_line.substr(0, 5) != "HTTP/" || !to_number(status_line.substr(9, 3), out.status))
+  if (status_line.size() < 12 || status_line.substr(0, 5) != "HTTP/" ||
+      !to_number(status_line.substr(9, 3), out.status))
     return parse_status::bad;
   bool chunked = false;
   std::size_t length = 0;

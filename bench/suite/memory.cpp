@@ -59,8 +59,8 @@ class blocking_client {
  private:
   bool send(const std::string& headers, const std::string& body) {
     std::string req = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) +
-                      "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n" + headers +
-                      "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+                      "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n" +
+                      headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
     boost::system::error_code ec;
     net::write(sock_, net::buffer(req), ec);
     return !ec;
@@ -79,8 +79,9 @@ bool echo_works(blocking_client& c, const std::string& session) {
   std::string headers = session.empty()
                             ? "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: echo\r\n"
                             : "MCP-Protocol-Version: 2025-11-25\r\nMcp-Session-Id: " + session + "\r\n";
-  std::string body = R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"text":"still-here"})" +
-                     (session.empty() ? "," + modern_meta : std::string()) + "}}";
+  std::string body =
+      R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"text":"still-here"})" +
+      (session.empty() ? "," + modern_meta : std::string()) + "}}";
   response_view r;
   return c.post(headers, body, r) && r.status == 200 && r.body.find("still-here") != std::string_view::npos;
 }

@@ -9,17 +9,17 @@
 namespace mcpx::bench {
 
 struct memory_point {
-  unsigned count = 0;          ///< sessions or streams held at this point
-  double kib_each = 0;         ///< (RSS now - RSS before any) / count
+  unsigned count = 0;   ///< sessions or streams held at this point
+  double kib_each = 0;  ///< (RSS now - RSS before any) / count
   long rss_kib = 0;
 };
 
 struct memory_result {
-  std::string what;            ///< "idle sessions" or "listen streams"
+  std::string what;  ///< "idle sessions" or "listen streams"
   long baseline_rss_kib = 0;
   std::vector<memory_point> points;
-  bool held = false;           ///< the first and last still work at the end
-  std::string error;           ///< why the measurement stopped early
+  bool held = false;  ///< the first and last still work at the end
+  std::string error;  ///< why the measurement stopped early
 };
 
 /// Opens sessions (initialize + notifications/initialized, nothing else) up to each count in

@@ -72,7 +72,7 @@ double median_of(const std::vector<sample>& s, F f) {
 }
 
 bool exists(const std::string& p) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(p.c_str(), &st) == 0;
 }
 
@@ -82,7 +82,8 @@ std::string read_file(const std::string& p) {
 }
 
 void replace_all(std::string& s, const std::string& from, const std::string& to) {
-  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
 }
 
 // The body nginx answers with is whatever its config returns: read it from there.
@@ -100,9 +101,15 @@ std::vector<server_def> define_servers(const suite_config& cfg) {
   auto mcpx = [&](std::string mode, protocol p, bool pool = false) {
     server_def d{pool ? "mcpx-pool" : "mcpx", std::move(mode), p, nullptr, {}, {}};
     d.argv = [&cfg, pool](unsigned short port) {
-      return std::vector<std::string>{cfg.echo_server, "--port", std::to_string(port), "--io-threads",
-                                      std::to_string(cfg.mcpx_io_threads), "--workers", std::to_string(cfg.mcpx_workers),
-                                      "--echo-on", pool ? "worker" : "io"};
+      return std::vector<std::string>{cfg.echo_server,
+                                      "--port",
+                                      std::to_string(port),
+                                      "--io-threads",
+                                      std::to_string(cfg.mcpx_io_threads),
+                                      "--workers",
+                                      std::to_string(cfg.mcpx_workers),
+                                      "--echo-on",
+                                      pool ? "worker" : "io"};
     };
     if (!exists(cfg.echo_server)) d.skip = "mcpx-bench-echo not found at " + cfg.echo_server;
     return d;
@@ -137,8 +144,8 @@ std::vector<server_def> define_servers(const suite_config& cfg) {
       replace_all(conf, "@PORT@", std::to_string(port));
       replace_all(conf, "@PREFIX@", prefix);
       std::ofstream(prefix + "/nginx.conf") << conf;
-      return std::vector<std::string>{cfg.nginx, "-p", prefix + "/", "-c", prefix + "/nginx.conf", "-e",
-                                      prefix + "/error.log"};
+      return std::vector<std::string>{
+          cfg.nginx, "-p", prefix + "/", "-c", prefix + "/nginx.conf", "-e", prefix + "/error.log"};
     };
   }
   defs.push_back(ng);
@@ -230,9 +237,8 @@ std::vector<series> run_group(const suite_config& cfg, unsigned connections, con
       std::size_t i = round % 2 ? live.size() - 1 - k : k;
       if (!live[i]) continue;
       auto s = alone(i, false);
-      std::cerr << "  round " << round + 1 << "/" << cfg.runs << "  " << out[i].def.name << " " << out[i].def.mode << " x"
-                << connections << ": "
-                << static_cast<long>(s.rps) << " req/s, " << s.errors << " errors\n";
+      std::cerr << "  round " << round + 1 << "/" << cfg.runs << "  " << out[i].def.name << " " << out[i].def.mode
+                << " x" << connections << ": " << static_cast<long>(s.rps) << " req/s, " << s.errors << " errors\n";
       if (s.errors > 0 || s.ok == 0) {
         all_ok = false;
         std::cerr << "    first error: " << s.first_error << "\n";
@@ -280,7 +286,8 @@ void print_group(const std::string& title, const std::vector<series>& g) {
     for (auto& x : s.samples) errors += x.errors;
     std::printf("  %-9s %-10s %10s %8.3f %8.3f %9.3f %10.3f %9.1f %7llu\n", s.def.name.c_str(), s.def.mode.c_str(),
                 thousands(median_of(s.samples, [](auto& x) { return x.rps; })).c_str(),
-                median_of(s.samples, [](auto& x) { return x.p50_ms; }), median_of(s.samples, [](auto& x) { return x.p99_ms; }),
+                median_of(s.samples, [](auto& x) { return x.p50_ms; }),
+                median_of(s.samples, [](auto& x) { return x.p99_ms; }),
                 median_of(s.samples, [](auto& x) { return x.p999_ms; }),
                 median_of(s.samples, [](auto& x) { return x.cpu_per_10k; }), static_cast<double>(s.peak_rss_kib) / 1024,
                 static_cast<unsigned long long>(errors));
@@ -292,12 +299,20 @@ json::object to_json(const series& s) {
   for (auto& x : s.samples) {
     json::object kinds;
     for (auto& [k, n] : x.error_kinds) kinds[k] = n;
-    samples.push_back(json::object{{"rps", x.rps}, {"p50_ms", x.p50_ms}, {"p99_ms", x.p99_ms}, {"p999_ms", x.p999_ms},
-                                   {"cpu_s_per_10k", x.cpu_per_10k}, {"ok", x.ok}, {"errors", x.errors},
-                                   {"error_kinds", kinds}, {"first_error", x.first_error}});
+    samples.push_back(json::object{{"rps", x.rps},
+                                   {"p50_ms", x.p50_ms},
+                                   {"p99_ms", x.p99_ms},
+                                   {"p999_ms", x.p999_ms},
+                                   {"cpu_s_per_10k", x.cpu_per_10k},
+                                   {"ok", x.ok},
+                                   {"errors", x.errors},
+                                   {"error_kinds", kinds},
+                                   {"first_error", x.first_error}});
   }
-  json::object o{{"server", s.def.name},   {"mode", s.def.mode},
-                 {"connections", s.connections}, {"samples", samples},
+  json::object o{{"server", s.def.name},
+                 {"mode", s.def.mode},
+                 {"connections", s.connections},
+                 {"samples", samples},
                  {"peak_rss_kib", s.peak_rss_kib}};
   if (!s.failure.empty()) o["failure"] = s.failure;
   if (!s.samples.empty())
@@ -311,7 +326,8 @@ json::object to_json(const series& s) {
 
 json::object to_json(const memory_result& m) {
   json::array pts;
-  for (auto& p : m.points) pts.push_back(json::object{{"count", p.count}, {"kib_each", p.kib_each}, {"rss_kib", p.rss_kib}});
+  for (auto& p : m.points)
+    pts.push_back(json::object{{"count", p.count}, {"kib_each", p.kib_each}, {"rss_kib", p.rss_kib}});
   json::object o{{"what", m.what}, {"baseline_rss_kib", m.baseline_rss_kib}, {"points", pts}, {"held", m.held}};
   if (!m.error.empty()) o["error"] = m.error;
   return o;
@@ -366,7 +382,8 @@ int run_suite(suite_config cfg) {
   for (auto& d : defs)
     if (wanted(d)) (d.proto == protocol::session ? session : stateless).push_back(d);
 
-  std::printf("mcpx-bench suite  %s  %ld CPUs (%s)\n", utc_stamp("%Y-%m-%dT%H:%M:%SZ").c_str(), cpus, cpu_model().c_str());
+  std::printf("mcpx-bench suite  %s  %ld CPUs (%s)\n", utc_stamp("%Y-%m-%dT%H:%M:%SZ").c_str(), cpus,
+              cpu_model().c_str());
   std::string counts;
   for (auto n : cfg.connection_counts) counts += (counts.empty() ? "" : ", ") + std::to_string(n);
   std::printf("%u alternating rounds of %.1f s (+%.1f s warm-up) per server at %s connections, closed loop; %s\n",
@@ -411,8 +428,13 @@ int run_suite(suite_config cfg) {
       open->p999_ms = median_of(runs, [](auto& x) { return x.p999_ms; });
       for (auto& x : runs) open->errors += x.errors;
       if (open->errors) all_ok = false;
-      open_loop = json::object{{"connections", target->connections}, {"target_rps", half}, {"rps", open->rps}, {"p50_ms", open->p50_ms},
-                               {"p99_ms", open->p99_ms}, {"p999_ms", open->p999_ms}, {"errors", open->errors}};
+      open_loop = json::object{{"connections", target->connections},
+                               {"target_rps", half},
+                               {"rps", open->rps},
+                               {"p50_ms", open->p50_ms},
+                               {"p99_ms", open->p99_ms},
+                               {"p999_ms", open->p999_ms},
+                               {"errors", open->errors}};
     } else {
       all_ok = false;
     }
@@ -421,14 +443,20 @@ int run_suite(suite_config cfg) {
   // Memory, each on a fresh server so one measurement's garbage is not the next one's baseline.
   std::vector<memory_result> memory;
   if (wanted(server_def{"mcpx", "", protocol::modern, nullptr, {}, {}}) && exists(cfg.echo_server)) {
-    unsigned most = cfg.memory_counts.empty() ? 0 : *std::max_element(cfg.memory_counts.begin(), cfg.memory_counts.end());
+    unsigned most = cfg.memory_counts.empty() ? 0
+                                              : *std::max_element(cfg.memory_counts.begin(), cfg.memory_counts.end());
     if (fds < static_cast<long>(most) + 100)
       std::cerr << "mcpx-bench: the open-file limit (" << fds << ") is below " << most << " streams\n";
     for (int which = 0; which < 2 && most > 0; ++which) {
       server_def d{"mcpx", which ? "listen" : "sessions", protocol::modern, nullptr, {}, {}};
       d.argv = [&cfg, most](unsigned short port) {
-        return std::vector<std::string>{cfg.echo_server, "--port", std::to_string(port), "--max-connections",
-                                        std::to_string(most + 100), "--max-sessions", std::to_string(most + 100)};
+        return std::vector<std::string>{cfg.echo_server,
+                                        "--port",
+                                        std::to_string(port),
+                                        "--max-connections",
+                                        std::to_string(most + 100),
+                                        "--max-sessions",
+                                        std::to_string(most + 100)};
       };
       std::string failure;
       auto r = start(cfg, d, failure);
@@ -447,8 +475,10 @@ int run_suite(suite_config cfg) {
   // The report.
   for (auto& m : measured) {
     auto at = ", " + std::to_string(m.connections) + " connections";
-    print_group("tools/call echo, stateless: 2026-07-28 (ts-sdk-1: 2025-11-25 without a session; nginx: a fixed 200 answer)" + at,
-                m.stateless);
+    print_group(
+        "tools/call echo, stateless: 2026-07-28 (ts-sdk-1: 2025-11-25 without a session; nginx: a fixed 200 answer)" +
+            at,
+        m.stateless);
     print_group("tools/call echo, 2025-11-25 session (initialize once per connection)" + at, m.session);
   }
   json::array ratios;
@@ -479,21 +509,23 @@ int run_suite(suite_config cfg) {
       if (targeted)
         std::printf("  x%-4u %-28s %7.2fx   target >= %.2fx  %s\n", m.connections, t.label, *r, t.goal,
                     *r >= t.goal ? "met" : "MISSED");
-      else
-        std::printf("  x%-4u %-28s %7.2fx\n", m.connections, t.label, *r);
+      else std::printf("  x%-4u %-28s %7.2fx\n", m.connections, t.label, *r);
     }
   if (open)
-    std::printf("\nopen loop at half of mcpx's peak (%s req/s, %u connections): p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms   "
-                "target p99 <= 2 ms  %s\n",
-                thousands(half).c_str(), target->connections, open->p50_ms, open->p99_ms, open->p999_ms,
-                open->p99_ms <= 2.0 ? "met" : "MISSED");
+    std::printf(
+        "\nopen loop at half of mcpx's peak (%s req/s, %u connections): p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms   "
+        "target p99 <= 2 ms  %s\n",
+        thousands(half).c_str(), target->connections, open->p50_ms, open->p99_ms, open->p999_ms,
+        open->p99_ms <= 2.0 ? "met" : "MISSED");
   json::array memory_json;
   for (auto& m : memory) {
     memory_json.push_back(to_json(m));
     std::printf("\nmemory, %s (mcpx, RSS growth over a fresh server's %ld KiB)\n", m.what.c_str(), m.baseline_rss_kib);
     for (auto& p : m.points)
       std::printf("  %6u held: %8.2f KiB each (RSS %ld KiB)%s\n", p.count, p.kib_each, p.rss_kib,
-                  m.what == "idle sessions" ? (p.kib_each <= 4.0 ? "   target <= 4 KiB  met" : "   target <= 4 KiB  MISSED") : "");
+                  m.what == "idle sessions"
+                      ? (p.kib_each <= 4.0 ? "   target <= 4 KiB  met" : "   target <= 4 KiB  MISSED")
+                      : "");
     if (!m.error.empty()) std::printf("  stopped: %s\n", m.error.c_str());
     std::printf("  all still served at the end: %s\n", m.held ? "yes" : "NO");
   }
@@ -505,15 +537,23 @@ int run_suite(suite_config cfg) {
   utsname u{};
   ::uname(&u);
   const char* git = std::getenv("MCPX_BENCH_GIT");
-  json::object doc{{"when", utc_stamp("%Y-%m-%dT%H:%M:%SZ")}, {"git", git ? git : ""}, {"smoke", cfg.smoke},
+  json::object doc{{"when", utc_stamp("%Y-%m-%dT%H:%M:%SZ")},
+                   {"git", git ? git : ""},
+                   {"smoke", cfg.smoke},
                    {"machine", json::object{{"cpus", cpus}, {"cpu", cpu_model()}, {"kernel", u.release}}},
-                   {"config", json::object{{"runs", cfg.runs}, {"duration_s", cfg.duration.count() / 1000.0},
-                                           {"warmup_s", cfg.warmup.count() / 1000.0}, {"prime_s", cfg.prime.count() / 1000.0},
+                   {"config", json::object{{"runs", cfg.runs},
+                                           {"duration_s", cfg.duration.count() / 1000.0},
+                                           {"warmup_s", cfg.warmup.count() / 1000.0},
+                                           {"prime_s", cfg.prime.count() / 1000.0},
                                            {"connections", json::value_from(cfg.connection_counts)},
                                            {"target_connections", cfg.target_connections},
-                                           {"pinned", cfg.pin}, {"mcpx_io_threads", cfg.mcpx_io_threads},
+                                           {"pinned", cfg.pin},
+                                           {"mcpx_io_threads", cfg.mcpx_io_threads},
                                            {"mcpx_workers", cfg.mcpx_workers}}},
-                   {"servers", groups}, {"ratios", ratios}, {"open_loop", open_loop}, {"memory", memory_json}};
+                   {"servers", groups},
+                   {"ratios", ratios},
+                   {"open_loop", open_loop},
+                   {"memory", memory_json}};
   ::mkdir(cfg.results_dir.c_str(), 0755);
   std::string out = cfg.results_dir + "/" + utc_stamp("%Y%m%dT%H%M%SZ") + (cfg.smoke ? "-smoke" : "") + ".json";
   std::ofstream(out) << json::serialize(doc) << "\n";

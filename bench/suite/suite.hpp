@@ -17,19 +17,19 @@ struct suite_config {
   /// round 1 (the TS SDK answered at half its later rate), which flattered every ratio of that round.
   std::chrono::milliseconds prime{3000};
   std::vector<unsigned> connection_counts{1, 64, 256};  ///< every server is measured at each
-  unsigned target_connections = 64;     ///< the count the issue's ratio targets are stated at
-  bool pin = true;                      ///< servers on CPU 0, the load generator on CPU 1
-  bool smoke = false;                   ///< seconds, for CI: checks every peer answers correctly
+  unsigned target_connections = 64;                     ///< the count the issue's ratio targets are stated at
+  bool pin = true;                                      ///< servers on CPU 0, the load generator on CPU 1
+  bool smoke = false;                                   ///< seconds, for CI: checks every peer answers correctly
   std::vector<unsigned> memory_counts{1000, 10000};
-  std::set<std::string> only;           ///< server names to run; empty: all
-  std::string echo_server;              ///< path of mcpx-bench-echo
+  std::set<std::string> only;  ///< server names to run; empty: all
+  std::string echo_server;     ///< path of mcpx-bench-echo
   unsigned mcpx_io_threads = 1;
   unsigned mcpx_workers = 4;
-  std::string peers_dir;                ///< bench/peers
-  std::string node;                     ///< node binary for the TS SDK peers
+  std::string peers_dir;  ///< bench/peers
+  std::string node;       ///< node binary for the TS SDK peers
   std::string nginx = "/usr/sbin/nginx";
-  std::string results_dir;              ///< where the JSON goes; empty: the work dir
-  std::string work_dir;                 ///< logs and nginx's prefix; empty: a new /tmp dir
+  std::string results_dir;  ///< where the JSON goes; empty: the work dir
+  std::string work_dir;     ///< logs and nginx's prefix; empty: a new /tmp dir
 };
 
 /// 0 when every server ran and every answer was right; 1 otherwise. Targets are reported, not enforced.

@@ -108,7 +108,8 @@ TEST(response_parser, garbage_is_bad_not_a_crash) {
   EXPECT_EQ(parse_response("SMTP ready\r\n\r\n", r, scratch), parse_status::bad);
   EXPECT_EQ(parse_response("HTTP/1.1 2x0 OK\r\n\r\n", r, scratch), parse_status::bad);
   EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", r, scratch), parse_status::bad);
-  EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", r, scratch), parse_status::bad);
+  EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", r, scratch),
+            parse_status::bad);
   EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\nno colon here\r\n\r\n", r, scratch), parse_status::bad);
   // 200 without a length or chunking could only be read until close: not measurable, so bad.
   EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\n\r\n", r, scratch), parse_status::bad);

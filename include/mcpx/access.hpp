@@ -14,7 +14,7 @@ struct principal {
   std::string subject;    ///< `sub`: the end user or service the token speaks for
   std::string client_id;  ///< the OAuth client that holds the token
   std::vector<std::string> scopes;
-  std::string tier;       ///< rate-limit tier ("development", "production", "enterprise", ...)
+  std::string tier;  ///< rate-limit tier ("development", "production", "enterprise", ...)
 
   bool has_scope(std::string_view s) const noexcept {
     for (const auto& mine : scopes)

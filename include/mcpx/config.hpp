@@ -92,7 +92,7 @@ using app_value = std::variant<std::uint64_t, bool, std::string, std::vector<std
 /// The C++ types an app key can be read as (see settings::get()).
 template <class T>
 concept app_value_type = std::same_as<T, std::uint64_t> || std::same_as<T, bool> || std::same_as<T, std::string> ||
-                         std::same_as<T, std::vector<std::string>> || std::same_as<T, std::chrono::milliseconds>;
+    std::same_as<T, std::vector<std::string>> || std::same_as<T, std::chrono::milliseconds>;
 
 struct settings {
   /// The library options, filled from the file + env. Its log_level, shutdown_grace and
@@ -143,8 +143,7 @@ class schema {
   schema& text(std::string name, std::string fallback, std::string expected, validator valid = nullptr);
   /// A list of strings (YAML sequence; env: comma-separated, empty for an empty list), each item
   /// checked by `valid` (null: as for text); read as std::vector<std::string>.
-  schema& list(std::string name, std::vector<std::string> fallback, std::string expected,
-               validator valid = nullptr);
+  schema& list(std::string name, std::vector<std::string> fallback, std::string expected, validator valid = nullptr);
   /// A whole number of the unit the name ends with, "_ms" (milliseconds) or "_seconds", in
   /// [min, max] (at most 365 days, so deadline arithmetic cannot overflow); read as
   /// std::chrono::milliseconds. min, max and fallback must be whole numbers of that unit.

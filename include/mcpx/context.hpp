@@ -52,8 +52,7 @@ class context {
   /// Sent only when the client asked for this level or more severe.
   virtual void log(log_level level, json::value data, std::string_view logger = {}) = 0;
   /// Sent only when the request carried a progress token.
-  virtual void progress(double progress, std::optional<double> total = std::nullopt,
-                        std::string_view message = {}) = 0;
+  virtual void progress(double progress, std::optional<double> total = std::nullopt, std::string_view message = {}) = 0;
   /// True once the client gave up on this request (closed the stream or cancelled it).
   virtual bool cancelled() const noexcept = 0;
 

@@ -51,8 +51,8 @@ struct options {
   std::chrono::milliseconds list_ttl{60'000};
   /// A task_mode::optional call still running after this becomes a task (clients with the extension).
   std::chrono::milliseconds task_after{100};
-  std::chrono::milliseconds task_ttl{600'000};           ///< how long a task's record stays readable
-  std::chrono::milliseconds task_poll_interval{500};     ///< suggested to clients polling tasks/get
+  std::chrono::milliseconds task_ttl{600'000};        ///< how long a task's record stays readable
+  std::chrono::milliseconds task_poll_interval{500};  ///< suggested to clients polling tasks/get
   /// Serve /metrics (and the health endpoints) on this separate port instead of the main one; 0:
   /// on the main port. Lets a NetworkPolicy expose metrics only to the monitoring namespace.
   unsigned short metrics_port = 0;

@@ -16,8 +16,8 @@ namespace mcpx::config::detail {
 /// Where one secret_file key's secret comes from; resolved only at the end, once both sources
 /// are known (a plain environment variable wins over a path from the file).
 struct secret_source {
-  std::string file;                  ///< the path, from the file or the environment
-  std::string origin;                ///< where the path came from, for messages
+  std::string file;    ///< the path, from the file or the environment
+  std::string origin;  ///< where the path came from, for messages
   bool file_from_env = false;
   std::optional<std::string> plain;  ///< from the plain variable (env only)
 };
@@ -38,9 +38,9 @@ enum class kind {
 };
 
 struct key_def {
-  std::string name;      ///< dotted, e.g. "limits.body_bytes"
+  std::string name;  ///< dotted, e.g. "limits.body_bytes"
   kind k;
-  std::string expected;  ///< e.g. "an integer 1-64", used in messages
+  std::string expected;   ///< e.g. "an integer 1-64", used in messages
   std::uint64_t min = 0;  ///< number and duration (in the key's unit)
   std::uint64_t max = 0;
   schema::validator valid{};  ///< text, list items, secret_file paths

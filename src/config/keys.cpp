@@ -126,8 +126,8 @@ auto make_table() {
              [](draft& d, std::uint64_t v) { d.s.server.max_connections = v; }),
       list("security.allowed_origins", "a list of origins like https://app.example.com (scheme://host[:port])",
            valid_origin, [](draft& d, std::vector<std::string> v) { d.s.server.allowed_origins = std::move(v); }),
-      list("security.allowed_hosts", "a list of host names without port (e.g. localhost, 10.0.0.5, [::1])",
-           valid_host, [](draft& d, std::vector<std::string> v) { d.s.server.allowed_hosts = std::move(v); }),
+      list("security.allowed_hosts", "a list of host names without port (e.g. localhost, 10.0.0.5, [::1])", valid_host,
+           [](draft& d, std::vector<std::string> v) { d.s.server.allowed_hosts = std::move(v); }),
       number("sessions.idle_timeout_seconds", "an integer 1-31536000 (seconds)", 1, year_s,
              [](draft& d, std::uint64_t v) { d.s.server.session_idle_timeout = seconds(v); }),
       number("sessions.max_sessions", "an integer >= 1", 1, size_max,
@@ -160,9 +160,15 @@ auto make_table() {
 }
 
 constexpr std::array<std::string_view, 9> ignored{
-    "MCPX_TEST_",        "MCPX_JOBS", "MCPX_SANITIZE", "MCPX_APT_", "MCPX_INSTALL_DEPS", "MCPX_CONFORMANCE",
-    "MCPX_PORT",         "MCPX_E2E_",  // tests/e2e/run.sh
-    "MCPX_SERVER_START_TIMEOUT",         // tests/conformance/run.sh, tests/e2e/run.sh
+    "MCPX_TEST_",
+    "MCPX_JOBS",
+    "MCPX_SANITIZE",
+    "MCPX_APT_",
+    "MCPX_INSTALL_DEPS",
+    "MCPX_CONFORMANCE",
+    "MCPX_PORT",
+    "MCPX_E2E_",                  // tests/e2e/run.sh
+    "MCPX_SERVER_START_TIMEOUT",  // tests/conformance/run.sh, tests/e2e/run.sh
 };
 
 }  // namespace

@@ -147,8 +147,7 @@ std::optional<std::string> apply_scalar(const key_def& k, const std::string& tex
       src.plain.reset();
       return std::nullopt;
     }
-    case kind::list:
-      break;
+    case kind::list: break;
   }
   return "internal error: unhandled key kind";
 }

@@ -33,8 +33,7 @@ struct yaml_walker {
     for (const auto& kv : node) {  // yaml-cpp iterators yield values: copy, never refer into them
       const YAML::Node key = kv.first;
       const YAML::Node value = kv.second;
-      if (!key.IsScalar())
-        return fail(prefix, key.Mark(), "keys must be plain names");
+      if (!key.IsScalar()) return fail(prefix, key.Mark(), "keys must be plain names");
       std::string dotted = prefix.empty() ? key.Scalar() : prefix + "." + key.Scalar();
       if (key.Scalar().empty() || key.Scalar().find('.') != std::string::npos)
         return fail(dotted, key.Mark(), "keys are nested maps (server:\n  port: 8000), not dotted names");
@@ -53,8 +52,7 @@ struct yaml_walker {
                       env_name(k->name) + ") to its path");
     if (t.is_section(dotted)) {
       if (value.IsNull()) return std::nullopt;  // an empty section
-      if (!value.IsMap())
-        return fail(dotted, value.Mark(), "expected a map with the keys " + t.section_keys(dotted));
+      if (!value.IsMap()) return fail(dotted, value.Mark(), "expected a map with the keys " + t.section_keys(dotted));
       return map(value, dotted);
     }
     std::string known = dotted.find('.') == std::string::npos
@@ -114,9 +112,9 @@ struct yaml_walker {
           return fail(name + ".cost", v.Mark(), "expected a cost class: read, write, external, heavy or a custom name");
         o.cost = v.Scalar();
       } else {
-        return fail(name + "." + field, k.Mark(), field == "scopes" || field == "cost"
-                                                      ? "duplicate key"
-                                                      : "unknown key (known keys here: scopes, cost)");
+        return fail(name + "." + field, k.Mark(),
+                    field == "scopes" || field == "cost" ? "duplicate key"
+                                                         : "unknown key (known keys here: scopes, cost)");
       }
     }
     return o;
@@ -166,7 +164,7 @@ std::optional<error> apply_yaml_file(const std::string& path, const key_table& t
     return error{"", w.where(e.mark) + ": malformed YAML: " + e.msg};
   }
   if (docs.empty()) return std::nullopt;  // an empty file: defaults
-  if (docs.size() > 1)  // a second document would be ignored silently
+  if (docs.size() > 1)                    // a second document would be ignored silently
     return w.fail("", docs[1].Mark(), "expected one YAML document, found " + std::to_string(docs.size()));
   const YAML::Node& root = docs[0];
   if (root.IsNull()) return std::nullopt;  // an empty file: defaults

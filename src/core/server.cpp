@@ -2,8 +2,8 @@
 #include "mcpx/server.hpp"
 
 #include <csignal>
-#include <thread>
 #include <iostream>
+#include <thread>
 
 #include "http/server.hpp"
 #include "ops/health.hpp"
@@ -100,24 +100,27 @@ void schedule_expiry(net::steady_timer& t, std::weak_ptr<transport::streamable_h
   });
 }
 
-void register_readings(ops::metrics& m, transport::streamable_http& tr, http::server& hs, const protocol::registry& reg) {
+void register_readings(ops::metrics& m, transport::streamable_http& tr, http::server& hs,
+                       const protocol::registry& reg) {
   m.set_known_tools([&reg](std::string_view name) { return reg.find_tool(name) != nullptr; });
   auto started = std::chrono::steady_clock::now();
   m.add_reading("mcpx_uptime_seconds", "Seconds since the server started.", "gauge", [started] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   });
   m.add_family("mcpx_stage_refusals_total", "Requests a stage of the request path refused, by stage and reason.",
-                "counter", [&tr] {
-                  std::vector<ops::metrics::sample> out;
-                  for (const auto& st : tr.stages().stages())
-                    for (auto [reason, n] : st->refusals())
-                      out.push_back({{{"stage", st->name()}, {"reason", reason}}, static_cast<double>(n)});
-                  return out;
-                });
-  m.add_reading("mcpx_sessions_active", "Open 2025-xx sessions.", "gauge", [&tr] { return double(tr.session_count()); });
+               "counter", [&tr] {
+                 std::vector<ops::metrics::sample> out;
+                 for (const auto& st : tr.stages().stages())
+                   for (auto [reason, n] : st->refusals())
+                     out.push_back({{{"stage", st->name()}, {"reason", reason}}, static_cast<double>(n)});
+                 return out;
+               });
+  m.add_reading("mcpx_sessions_active", "Open 2025-xx sessions.", "gauge",
+                [&tr] { return double(tr.session_count()); });
   m.add_reading("mcpx_subscription_streams_open", "Open subscriptions/listen streams.", "gauge",
                 [&tr] { return double(tr.listen_streams()); });
-  m.add_reading("mcpx_http_connections_open", "Open HTTP connections.", "gauge", [&hs] { return double(hs.open_connections()); });
+  m.add_reading("mcpx_http_connections_open", "Open HTTP connections.", "gauge",
+                [&hs] { return double(hs.open_connections()); });
   m.add_reading("mcpx_http_requests_in_flight", "Requests being handled or streamed.", "gauge",
                 [&hs] { return double(hs.active_requests()); });
   m.add_reading("mcpx_worker_queue_depth", "Handler calls queued or running on the worker pool.", "gauge",
@@ -156,7 +159,7 @@ void server::start() {
                    ",\"correlation_id\":" + json::serialize(json::string(id)));
   };
   impl_->transport = std::make_shared<transport::streamable_http>(impl_->reg, impl_->info, std::move(tc),
-                                                                 with_memory_defaults(impl_->state, o));
+                                                                  with_memory_defaults(impl_->state, o));
   auto* tr = impl_->transport.get();
   impl_->health->add_local_check("workers", [tr](std::string& detail) {
     auto& pool = tr->workers();
@@ -192,8 +195,8 @@ void server::start() {
       log->request(static_cast<const ops::access_record&>(r), &ex);
     };
     mc.on_event = event_sink(impl_->log);
-    impl_->metrics_http = std::make_unique<http::server>(
-        mc, std::make_shared<ops::router>(nullptr, *impl_->health, impl_->metrics.get()));
+    impl_->metrics_http = std::make_unique<http::server>(mc, std::make_shared<ops::router>(nullptr, *impl_->health,
+                                                                                           impl_->metrics.get()));
     impl_->metrics_http->start();
   }
   impl_->log->write(ops::level::info, "listening",
@@ -259,7 +262,7 @@ void server::stop() {
   impl_->http->stop();           // I/O threads joined; io_contexts still alive
   impl_->transport->shutdown();  // workers joined; sessions and streams released
   impl_->expiry_timer.reset();
-  impl_->http.reset();           // io_contexts, and the connection coroutines they hold
+  impl_->http.reset();  // io_contexts, and the connection coroutines they hold
   impl_->metrics_http.reset();
   impl_->transport.reset();
 }
@@ -273,9 +276,7 @@ void server::notify_resource_updated(const std::string& uri) {
 
 void server::notify_list_changed(list which) {
   if (!impl_->transport) return;
-  impl_->transport->list_changed(which == list::tools     ? "tools"
-                                 : which == list::prompts ? "prompts"
-                                                          : "resources");
+  impl_->transport->list_changed(which == list::tools ? "tools" : which == list::prompts ? "prompts" : "resources");
 }
 
 }  // namespace mcpx

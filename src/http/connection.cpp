@@ -89,7 +89,7 @@ net::awaitable<bool> write_stream(std::shared_ptr<conn_state> c, reply& r, const
     frame = item->keepalive ? std::string(":\n\n") : sse_event(item->id, item->data, item->retry_ms);
     c->timeout.expires_after(lim.write_timeout);
     auto [wec, wn] = co_await net::async_write(c->sock, bhttp::make_chunk(net::buffer(frame)),
-                                              net::as_tuple(net::use_awaitable));
+                                               net::as_tuple(net::use_awaitable));
     if (wec) {
       r.stream->cancel();
       co_return false;
@@ -215,7 +215,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
   counted connection_guard(counters.open);
 
   auto c = std::make_shared<conn_state>(std::move(sock),
-                                       std::min({lim.read_timeout, lim.idle_timeout, lim.write_timeout}));
+                                        std::min({lim.read_timeout, lim.idle_timeout, lim.write_timeout}));
   net::co_spawn(c->sock.get_executor(), watch_deadline(c), net::detached);
   // The watch holds the connection: it must end however this coroutine does (an exception
   // too), or the socket would stay open for good.
@@ -293,8 +293,8 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     }
     if (peer.record) {
       peer.record->status = r.head.result_int();
-      peer.record->latency = std::chrono::duration_cast<std::chrono::microseconds>(
-          std::chrono::steady_clock::now() - peer.record->start);
+      peer.record->latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() -
+                                                                                   peer.record->start);
       cfg.on_done(*peer.record, c->sock.get_executor());
     }
     if (!written) break;

@@ -69,14 +69,11 @@ void event_stream::cancel() {
   wake();
 }
 
-net::awaitable<std::optional<stream_item>> event_stream::next() {
-  return next_for(std::chrono::milliseconds::max());
-}
+net::awaitable<std::optional<stream_item>> event_stream::next() { return next_for(std::chrono::milliseconds::max()); }
 
 net::awaitable<std::optional<stream_item>> event_stream::next_for(std::chrono::milliseconds d) {
-  const auto deadline = d == std::chrono::milliseconds::max()
-                            ? net::steady_timer::time_point::max()
-                            : net::steady_timer::clock_type::now() + d;
+  const auto deadline = d == std::chrono::milliseconds::max() ? net::steady_timer::time_point::max()
+                                                              : net::steady_timer::clock_type::now() + d;
   for (;;) {
     {
       std::lock_guard lock(mu_);

@@ -17,10 +17,8 @@ namespace {
 
 std::shared_ptr<request_record> begin(std::shared_ptr<request_record>& mine, const std::string& remote,
                                       const server_config& cfg) {
-  if (!mine || mine.use_count() > 1)
-    mine = cfg.make_record ? cfg.make_record() : std::make_shared<request_record>();
-  else
-    mine->clear();
+  if (!mine || mine.use_count() > 1) mine = cfg.make_record ? cfg.make_record() : std::make_shared<request_record>();
+  else mine->clear();
   mine->start = std::chrono::steady_clock::now();
   mine->time = std::chrono::system_clock::now();
   mine->remote = remote;
@@ -41,8 +39,7 @@ std::shared_ptr<request_record> start_record(std::shared_ptr<request_record>& mi
   auto rec = begin(mine, remote, cfg);
   if (auto it = req.find("X-Request-Id"); it != req.end() && it->value().size() <= 128)
     rec->request_id.assign(it->value());
-  else
-    random_id(rec->request_id);
+  else random_id(rec->request_id);
   if (auto it = req.find("traceparent"); it != req.end()) rec->trace_id = trace_id_of(it->value());
   rec->http_method.assign(req.method_string());
   rec->target.assign(req.target().substr(0, 256));

@@ -26,8 +26,7 @@ constexpr refusal_row refusals[refusal_count] = {
     {"out_of_descriptors", bhttp::status::service_unavailable, "Server busy; retry later"},
 };
 
-constexpr std::string_view accept_error_names[accept_error_count] = {"emfile", "enfile", "enobufs", "enomem",
-                                                                     "other"};
+constexpr std::string_view accept_error_names[accept_error_count] = {"emfile", "enfile", "enobufs", "enomem", "other"};
 
 const refusal_row& row(refusal r) noexcept {
   const auto i = static_cast<std::size_t>(r);

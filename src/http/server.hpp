@@ -13,8 +13,8 @@
 namespace mcpx::http {
 
 struct connection_counters {
-  std::atomic<std::size_t> open{0};    ///< connections
-  std::atomic<std::size_t> active{0};  ///< requests being handled or streamed
+  std::atomic<std::size_t> open{0};                                            ///< connections
+  std::atomic<std::size_t> active{0};                                          ///< requests being handled or streamed
   std::array<std::atomic<std::uint64_t>, accept_error_count> accept_errors{};  ///< by accept_error
 };
 
@@ -65,6 +65,7 @@ class server {
   net::any_io_executor executor(unsigned i = 0);
 
   struct shard;
+
  private:
   server_config cfg_;
   std::shared_ptr<handler> handler_;

@@ -1,14 +1,14 @@
 #pragma once
 // The HTTP layer's vocabulary: requests, replies, limits. No MCP knowledge here.
+#include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <functional>
+#include <memory>
 #include <memory_resource>
 #include <string>
 #include <string_view>
@@ -36,13 +36,13 @@ struct reply {
 
 /// Named limits, each enforced where the connection reads or writes.
 struct limits {
-  std::size_t header_limit = 16 * 1024;          ///< whole header block; beyond: 431
-  std::size_t body_limit = 4 * 1024 * 1024;      ///< request body; beyond: 413
-  std::chrono::milliseconds read_timeout{30'000};  ///< to receive one whole request once started
-  std::chrono::milliseconds idle_timeout{60'000};  ///< keep-alive wait for the next request
-  std::chrono::milliseconds write_timeout{30'000}; ///< one write to a slow reader
-  std::size_t max_connections = 10'000;          ///< beyond: accepted, answered 503 and closed at once
-  std::chrono::milliseconds sse_keepalive{15'000}; ///< comment line on quiet streams
+  std::size_t header_limit = 16 * 1024;             ///< whole header block; beyond: 431
+  std::size_t body_limit = 4 * 1024 * 1024;         ///< request body; beyond: 413
+  std::chrono::milliseconds read_timeout{30'000};   ///< to receive one whole request once started
+  std::chrono::milliseconds idle_timeout{60'000};   ///< keep-alive wait for the next request
+  std::chrono::milliseconds write_timeout{30'000};  ///< one write to a slow reader
+  std::size_t max_connections = 10'000;             ///< beyond: accepted, answered 503 and closed at once
+  std::chrono::milliseconds sse_keepalive{15'000};  ///< comment line on quiet streams
 };
 
 /// Why the HTTP layer answered instead of the handler, or turned a connection away. The names
@@ -79,8 +79,8 @@ struct request_record {
   virtual ~request_record() = default;
   std::chrono::steady_clock::time_point start;
   std::chrono::system_clock::time_point time;
-  std::string request_id;   ///< X-Request-Id, or generated
-  std::string trace_id;     ///< from a W3C traceparent (header, or set by an upper layer)
+  std::string request_id;  ///< X-Request-Id, or generated
+  std::string trace_id;    ///< from a W3C traceparent (header, or set by an upper layer)
   std::string http_method, target, remote;
   unsigned status = 0;
   std::chrono::microseconds latency{0};

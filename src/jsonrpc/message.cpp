@@ -18,7 +18,8 @@ decode_error fail(int c, std::string m, json::value id = nullptr) {
 }  // namespace
 
 std::optional<decode_error> decode(json::value&& v, message& out) {
-  if (v.is_array()) return fail(code::invalid_request, "Batch requests are not supported: send one JSON-RPC message per POST");
+  if (v.is_array())
+    return fail(code::invalid_request, "Batch requests are not supported: send one JSON-RPC message per POST");
   auto* obj = v.if_object();
   if (!obj) return fail(code::invalid_request, "Body must be a JSON-RPC object");
   json::value id(nullptr, out.storage());
@@ -27,8 +28,7 @@ std::optional<decode_error> decode(json::value&& v, message& out) {
   if (!ver || !ver->is_string() || ver->get_string() != "2.0")
     return fail(code::invalid_request, "Missing or invalid \"jsonrpc\": must be \"2.0\"", valid_id(id) ? id : nullptr);
   const bool has_id = obj->contains("id");
-  if (has_id && !valid_id(id))
-    return fail(code::invalid_request, "Invalid \"id\": must be a string or an integer");
+  if (has_id && !valid_id(id)) return fail(code::invalid_request, "Invalid \"id\": must be a string or an integer");
   if (auto* m = obj->if_contains("method")) {
     if (!m->is_string() || m->get_string().empty())
       return fail(code::invalid_request, "Invalid \"method\": must be a non-empty string", id);

@@ -16,7 +16,7 @@ struct code {
   static constexpr int method_not_found = -32601;
   static constexpr int invalid_params = -32602;
   static constexpr int internal_error = -32603;
-  static constexpr int legacy_resource_not_found = -32002;   // 2025-11-25 and earlier
+  static constexpr int legacy_resource_not_found = -32002;  // 2025-11-25 and earlier
   static constexpr int legacy_url_elicitation_required = -32042;
   static constexpr int header_mismatch = -32020;
   static constexpr int missing_required_client_capability = -32021;
@@ -33,11 +33,11 @@ struct message {
   const json::storage_ptr& storage() const noexcept { return params.storage(); }
 
   kind type = kind::request;
-  json::value id;                  ///< request id (string or int64), null when absent
+  json::value id;  ///< request id (string or int64), null when absent
   std::string method;
-  json::value params;              ///< object or null
-  json::value result;              ///< for responses
-  json::value error;               ///< for error responses
+  json::value params;  ///< object or null
+  json::value result;  ///< for responses
+  json::value error;   ///< for error responses
 };
 
 struct decode_error {
@@ -58,10 +58,8 @@ std::optional<decode_error> parse(std::string_view text, message& out);
 /// {"jsonrpc":"2.0","id":..,"result":..}
 std::string encode_result(const json::value& id, const json::value& result);
 /// {"jsonrpc":"2.0","id":..,"error":{"code":..,"message":..,"data":..}}; data omitted when null.
-std::string encode_error(const json::value& id, int code, std::string_view message,
-                         const json::value& data = nullptr);
-json::object make_error(const json::value& id, int code, std::string_view message,
-                        const json::value& data = nullptr);
+std::string encode_error(const json::value& id, int code, std::string_view message, const json::value& data = nullptr);
+json::object make_error(const json::value& id, int code, std::string_view message, const json::value& data = nullptr);
 /// {"jsonrpc":"2.0","method":..,"params":..}
 std::string encode_notification(std::string_view method, const json::value& params);
 /// {"jsonrpc":"2.0","id":..,"method":..,"params":..}

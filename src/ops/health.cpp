@@ -99,7 +99,8 @@ http::response health::readiness() const {
     std::lock_guard lock(mu_);
     for (auto& r : results_) add(r.name, r.ok, r.detail);
   }
-  return json_response(ready ? 200 : 503, json::object{{"status", ready ? "ready" : "not_ready"}, {"checks", std::move(checks)}});
+  return json_response(ready ? 200 : 503,
+                       json::object{{"status", ready ? "ready" : "not_ready"}, {"checks", std::move(checks)}});
 }
 
 }  // namespace mcpx::ops

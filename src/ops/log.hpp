@@ -4,10 +4,10 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
 #include <mutex>
-#include <vector>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ops/access_record.hpp"
 

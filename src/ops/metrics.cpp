@@ -9,12 +9,29 @@ namespace {
 
 std::atomic<std::size_t> next_id{0};
 
-constexpr std::string_view known_methods[] = {
-    "initialize", "ping", "server/discover", "tools/list", "tools/call", "resources/list",
-    "resources/templates/list", "resources/read", "resources/subscribe", "resources/unsubscribe",
-    "prompts/list", "prompts/get", "completion/complete", "logging/setLevel", "subscriptions/listen",
-    "tasks/get", "tasks/update", "tasks/cancel", "notifications/initialized", "notifications/cancelled",
-    "GET", "POST", "DELETE"};
+constexpr std::string_view known_methods[] = {"initialize",
+                                              "ping",
+                                              "server/discover",
+                                              "tools/list",
+                                              "tools/call",
+                                              "resources/list",
+                                              "resources/templates/list",
+                                              "resources/read",
+                                              "resources/subscribe",
+                                              "resources/unsubscribe",
+                                              "prompts/list",
+                                              "prompts/get",
+                                              "completion/complete",
+                                              "logging/setLevel",
+                                              "subscriptions/listen",
+                                              "tasks/get",
+                                              "tasks/update",
+                                              "tasks/cancel",
+                                              "notifications/initialized",
+                                              "notifications/cancelled",
+                                              "GET",
+                                              "POST",
+                                              "DELETE"};
 
 std::string_view method_label(std::string_view m) {
   for (auto k : known_methods)
@@ -111,16 +128,18 @@ void metrics::add_family(std::string name, std::string help, std::string type,
 void metrics::render_http_counters(std::string& out) const {
   // Every reason is listed, zeros too: a series that appears only on the first refusal hides
   // that first increase from rate() and increase().
-  out += "# HELP mcpx_http_refusals_total Requests the HTTP layer answered itself and connections it turned away, "
-         "by reason.\n# TYPE mcpx_http_refusals_total counter\n";
+  out +=
+      "# HELP mcpx_http_refusals_total Requests the HTTP layer answered itself and connections it turned away, "
+      "by reason.\n# TYPE mcpx_http_refusals_total counter\n";
   for (std::size_t i = 1; i < http::refusal_count; ++i) {
     out += "mcpx_http_refusals_total{reason=\"";
     append_label_value(out, http::to_string(static_cast<http::refusal>(i)));  // a fixed name
     out += "\"} " + std::to_string(refusals_[i].load(std::memory_order_relaxed)) + "\n";
   }
   if (!accept_errors_) return;
-  out += "# HELP mcpx_http_accept_errors_total Failed accepts, by errno; all but other pause accepting.\n"
-         "# TYPE mcpx_http_accept_errors_total counter\n";
+  out +=
+      "# HELP mcpx_http_accept_errors_total Failed accepts, by errno; all but other pause accepting.\n"
+      "# TYPE mcpx_http_accept_errors_total counter\n";
   for (std::size_t i = 0; i < http::accept_error_count; ++i) {
     const auto e = static_cast<http::accept_error>(i);
     out += "mcpx_http_accept_errors_total{reason=\"";

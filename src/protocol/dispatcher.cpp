@@ -165,15 +165,18 @@ outcome dispatcher::set_level(call& c) const {
   auto level = lv && lv->is_string() ? parse_log_level(lv->get_string()) : std::nullopt;
   if (!level)
     return error(c.msg.id, code::invalid_params,
-                 "Invalid params: \"level\" must be one of debug, info, notice, warning, error, critical, alert, emergency");
+                 "Invalid params: \"level\" must be one of debug, info, notice, warning, error, critical, alert, "
+                 "emergency");
   if (c.session) c.session->set_log_level(*level);
   return ok(c, json::object{});
 }
 
 outcome dispatcher::subscribe(call& c, bool on) const {
   auto* uri = c.msg.params.is_object() ? c.msg.params.get_object().if_contains("uri") : nullptr;
-  if (!uri || !uri->is_string()) return error(c.msg.id, code::invalid_params, "Invalid params: \"uri\" must be a string");
-  if (!c.session) return error(c.msg.id, code::method_not_found, "Method not found: resources/subscribe needs a session");
+  if (!uri || !uri->is_string())
+    return error(c.msg.id, code::invalid_params, "Invalid params: \"uri\" must be a string");
+  if (!c.session)
+    return error(c.msg.id, code::method_not_found, "Method not found: resources/subscribe needs a session");
   std::string u(uri->get_string());
   on ? c.session->subscribe(u) : c.session->unsubscribe(u);
   return ok(c, json::object{});

@@ -30,9 +30,9 @@ outcome_kind kind_of_error(int code) noexcept;
 
 /// The protocol's own settings, read once at start.
 struct dispatcher_config {
-  std::size_t page_size = 50;  ///< items per page of the list methods
+  std::size_t page_size = 50;                  ///< items per page of the list methods
   std::chrono::milliseconds list_ttl{60'000};  ///< cache hint on list results (2026-07-28)
-  std::string state_secret;  ///< signs requestState; empty: random per process
+  std::string state_secret;                    ///< signs requestState; empty: random per process
   std::chrono::seconds request_state_ttl{600};
   std::chrono::milliseconds task_ttl{600'000};
   std::chrono::milliseconds task_poll_interval{500};
@@ -50,8 +50,7 @@ class outbound {
   virtual void notify(json::object notification) = 0;
   /// Legacy revisions only: sends a request to the client and waits for its answer.
   /// Returns the result, or nullopt with `*error` set (timeout, cancelled, client error).
-  virtual std::optional<json::value> call_client(std::string_view method, json::object params,
-                                                 std::string* error) = 0;
+  virtual std::optional<json::value> call_client(std::string_view method, json::object params, std::string* error) = 0;
   virtual bool cancelled() const noexcept = 0;
   /// Answers the request now, before the handler returns (a call that became a task).
   virtual void respond(const json::value& message, outcome_kind kind) = 0;
@@ -81,8 +80,7 @@ const json::object& empty_object() noexcept;
 struct call {
   call() = default;
   /// Takes `m` with its storage; the objects below are built in the same one.
-  explicit call(jsonrpc::message m)
-      : msg(std::move(m)) {}
+  explicit call(jsonrpc::message m) : msg(std::move(m)) {}
   /// Where this call's JSON (and its response's) is allocated.
   const json::storage_ptr& storage() const noexcept { return msg.storage(); }
   /// A deep copy on the heap, for a worker: it may outlive the request's arena (tasks,
@@ -97,7 +95,7 @@ struct call {
   std::optional<log_level> min_log_level;  ///< nullopt: send no log messages
   std::string session_id;
   object_ref meta = view_of(empty_object());  ///< params._meta
-  principal_ptr who;  ///< the authenticated caller; null without authentication
+  principal_ptr who;                          ///< the authenticated caller; null without authentication
   session_hooks* session = nullptr;
   std::shared_ptr<task_slot> task;  ///< set when this tools/call may become a task
   /// Runs on an I/O thread (see runs_on_io_thread): whatever would wait must fail instead.

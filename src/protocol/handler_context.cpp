@@ -24,7 +24,8 @@ bool valid_answer(std::string_view method, const json::value& a) {
 
 // Whole numbers go out as integers ("50", not "5E1"): friendlier to every client.
 json::value number(double d) {
-  if (d == static_cast<double>(static_cast<std::int64_t>(d)) && d > -9e15 && d < 9e15) return static_cast<std::int64_t>(d);
+  if (d == static_cast<double>(static_cast<std::int64_t>(d)) && d > -9e15 && d < 9e15)
+    return static_cast<std::int64_t>(d);
   return d;
 }
 
@@ -77,10 +78,10 @@ void handler_context::progress(double progress, std::optional<double> total, std
 }
 
 void handler_context::check_capability(const input_request& r) const {
-  std::string_view cap = r.method == "elicitation/create"        ? "elicitation"
+  std::string_view cap = r.method == "elicitation/create"       ? "elicitation"
                          : r.method == "sampling/createMessage" ? "sampling"
                          : r.method == "roots/list"             ? "roots"
-                                                                 : "";
+                                                                : "";
   if (cap.empty()) throw protocol_error(jsonrpc::code::internal_error, "Unsupported input request: " + r.method);
   if (!c_.client_capabilities->contains(cap)) throw missing_capability{json::object{{cap, json::object{}}}};
 }
@@ -138,7 +139,9 @@ std::map<std::string, json::value> handler_context::input_legacy(
   for (auto& [key, r] : requests) {
     std::string err;
     auto res = out_.call_client(r.method, std::move(r.params), &err);
-    if (!res) throw tool_error(error_class::client, "CLIENT_REQUEST_FAILED", "The client did not answer " + r.method + ": " + err, true);
+    if (!res)
+      throw tool_error(error_class::client, "CLIENT_REQUEST_FAILED",
+                       "The client did not answer " + r.method + ": " + err, true);
     answers[key] = std::move(*res);
   }
   return answers;

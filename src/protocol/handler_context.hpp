@@ -24,8 +24,8 @@ struct missing_capability {
 
 class handler_context final : public context {
  public:
-  handler_context(const call& c, outbound& out, std::chrono::milliseconds client_timeout,
-                  const dispatcher* d = nullptr, task_registry* tasks = nullptr);
+  handler_context(const call& c, outbound& out, std::chrono::milliseconds client_timeout, const dispatcher* d = nullptr,
+                  task_registry* tasks = nullptr);
 
   /// Modern MRTR: answers carried by the retry and by the verified requestState.
   void set_round(json::object prior_answers, json::value state, const json::value* input_responses);

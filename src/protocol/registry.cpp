@@ -6,12 +6,30 @@
 namespace mcpx {
 
 // Builders: thin setters over the definitions owned by the registry.
-tool_builder& tool_builder::title(std::string t) { d_->title = std::move(t); return *this; }
-tool_builder& tool_builder::description(std::string d) { d_->description = std::move(d); return *this; }
-tool_builder& tool_builder::input_schema(json::value s) { d_->input_schema = std::move(s); return *this; }
-tool_builder& tool_builder::output_schema(json::value s) { d_->output_schema = std::move(s); return *this; }
-tool_builder& tool_builder::annotations(json::object a) { d_->annotations = std::move(a); return *this; }
-tool_builder& tool_builder::meta(json::object m) { d_->meta = std::move(m); return *this; }
+tool_builder& tool_builder::title(std::string t) {
+  d_->title = std::move(t);
+  return *this;
+}
+tool_builder& tool_builder::description(std::string d) {
+  d_->description = std::move(d);
+  return *this;
+}
+tool_builder& tool_builder::input_schema(json::value s) {
+  d_->input_schema = std::move(s);
+  return *this;
+}
+tool_builder& tool_builder::output_schema(json::value s) {
+  d_->output_schema = std::move(s);
+  return *this;
+}
+tool_builder& tool_builder::annotations(json::object a) {
+  d_->annotations = std::move(a);
+  return *this;
+}
+tool_builder& tool_builder::meta(json::object m) {
+  d_->meta = std::move(m);
+  return *this;
+}
 tool_builder& tool_builder::requires_capability(std::string c) {
   d_->required_capabilities.push_back(std::move(c));
   return *this;
@@ -32,12 +50,27 @@ tool_builder& tool_builder::cost(cost_class c) {
   d_->access.cost = std::move(c);
   return *this;
 }
-tool_builder& tool_builder::handle(tool_handler h) { d_->handler = std::move(h); return *this; }
+tool_builder& tool_builder::handle(tool_handler h) {
+  d_->handler = std::move(h);
+  return *this;
+}
 
-resource_builder& resource_builder::title(std::string t) { d_->title = std::move(t); return *this; }
-resource_builder& resource_builder::description(std::string d) { d_->description = std::move(d); return *this; }
-resource_builder& resource_builder::mime_type(std::string m) { d_->mime_type = std::move(m); return *this; }
-resource_builder& resource_builder::meta(json::object m) { d_->meta = std::move(m); return *this; }
+resource_builder& resource_builder::title(std::string t) {
+  d_->title = std::move(t);
+  return *this;
+}
+resource_builder& resource_builder::description(std::string d) {
+  d_->description = std::move(d);
+  return *this;
+}
+resource_builder& resource_builder::mime_type(std::string m) {
+  d_->mime_type = std::move(m);
+  return *this;
+}
+resource_builder& resource_builder::meta(json::object m) {
+  d_->meta = std::move(m);
+  return *this;
+}
 resource_builder& resource_builder::scopes(std::vector<std::string> s) {
   d_->access.scopes = std::move(s);
   return *this;
@@ -46,14 +79,23 @@ resource_builder& resource_builder::cost(cost_class c) {
   d_->access.cost = std::move(c);
   return *this;
 }
-resource_builder& resource_builder::handle(resource_handler h) { d_->handler = std::move(h); return *this; }
+resource_builder& resource_builder::handle(resource_handler h) {
+  d_->handler = std::move(h);
+  return *this;
+}
 resource_builder& resource_builder::complete(std::string var, completion_handler h) {
   d_->completions[std::move(var)] = std::move(h);
   return *this;
 }
 
-prompt_builder& prompt_builder::title(std::string t) { d_->title = std::move(t); return *this; }
-prompt_builder& prompt_builder::description(std::string d) { d_->description = std::move(d); return *this; }
+prompt_builder& prompt_builder::title(std::string t) {
+  d_->title = std::move(t);
+  return *this;
+}
+prompt_builder& prompt_builder::description(std::string d) {
+  d_->description = std::move(d);
+  return *this;
+}
 prompt_builder& prompt_builder::argument(std::string name, std::string description, bool required) {
   d_->arguments.push_back({std::move(name), std::move(description), required});
   return *this;
@@ -70,7 +112,10 @@ prompt_builder& prompt_builder::cost(cost_class c) {
   d_->access.cost = std::move(c);
   return *this;
 }
-prompt_builder& prompt_builder::handle(prompt_handler h) { d_->handler = std::move(h); return *this; }
+prompt_builder& prompt_builder::handle(prompt_handler h) {
+  d_->handler = std::move(h);
+  return *this;
+}
 
 namespace protocol {
 
@@ -104,7 +149,8 @@ std::optional<std::string> registry::override_access(const std::map<std::string,
   // A URI names a resource or a template.
   std::map<std::string, access_override> left;
   for (const auto& [uri, o] : resources)
-    if (apply_all(std::map<std::string, access_override>{{uri, o}}, resources_, [](const resource_def& d) { return d.uri; }))
+    if (apply_all(std::map<std::string, access_override>{{uri, o}}, resources_,
+                  [](const resource_def& d) { return d.uri; }))
       left.emplace(uri, o);
   if (auto n = apply_all(left, templates_, [](const resource_def& d) { return d.uri; }))
     return "config overrides the access of resource '" + *n + "', which is not registered";
@@ -170,7 +216,8 @@ std::optional<std::string> freeze_tool(tool_def& t) {
   if (t.name.empty()) return "a tool has an empty name";
   if (!t.handler) return "tool '" + t.name + "' has no handler";
   if (t.runs_on == execution::io_thread && t.tasks != task_mode::never)
-    return "tool '" + t.name + "': run_on(execution::io_thread) cannot be combined with tasks(); tasks are for slow work";
+    return "tool '" + t.name +
+           "': run_on(execution::io_thread) cannot be combined with tasks(); tasks are for slow work";
   std::string err;
   if (!t.input_schema.is_object()) return "tool '" + t.name + "': input schema must be a JSON object";
   t.input_validator = schema::validator::compile(t.input_schema, &err);
@@ -237,9 +284,15 @@ std::optional<std::string> freeze_prompt(prompt_def& p) {
 
 std::optional<std::string> registry::freeze() {
   if (frozen_) return std::nullopt;
-  if (auto e = check_unique(tools_, [](auto& d) { return d.name; }, "tool")) return e;
-  if (auto e = check_unique(prompts_, [](auto& d) { return d.name; }, "prompt")) return e;
-  if (auto e = check_unique(resources_, [](auto& d) { return d.uri; }, "resource")) return e;
+  if (auto e = check_unique(
+          tools_, [](auto& d) { return d.name; }, "tool"))
+    return e;
+  if (auto e = check_unique(
+          prompts_, [](auto& d) { return d.name; }, "prompt"))
+    return e;
+  if (auto e = check_unique(
+          resources_, [](auto& d) { return d.uri; }, "resource"))
+    return e;
   for (auto& t : tools_)
     if (auto e = freeze_tool(*t)) return e;
   for (auto& r : resources_)
@@ -264,7 +317,8 @@ static auto find_by(const V& v, P pred) {
 }
 
 const tool_def* registry::find_tool(std::string_view name) const {
-  auto it = std::lower_bound(tools_.begin(), tools_.end(), name, [](auto& d, std::string_view n) { return d->name < n; });
+  auto it = std::lower_bound(tools_.begin(), tools_.end(), name,
+                             [](auto& d, std::string_view n) { return d->name < n; });
   return it != tools_.end() && (*it)->name == name ? it->get() : nullptr;
 }
 

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "mcpx/schema/validator.hpp"
 #include "mcpx/builders.hpp"
 #include "mcpx/options.hpp"
+#include "mcpx/schema/validator.hpp"
 
 namespace mcpx::protocol {
 

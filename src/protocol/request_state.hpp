@@ -29,5 +29,4 @@ class request_state_codec {
   std::chrono::seconds ttl_;
 };
 
-
 }  // namespace mcpx::protocol

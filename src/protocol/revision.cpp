@@ -5,7 +5,8 @@
 namespace mcpx {
 
 namespace {
-constexpr std::string_view level_names[] = {"debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"};
+constexpr std::string_view level_names[] = {"debug", "info",     "notice", "warning",
+                                            "error", "critical", "alert",  "emergency"};
 }
 
 std::string_view to_string(log_level l) noexcept { return level_names[static_cast<int>(l)]; }

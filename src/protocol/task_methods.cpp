@@ -54,7 +54,8 @@ outcome dispatcher::task_method(call& c) const {
   }
   if (c.msg.method == "tasks/update") {
     auto* r = p.if_contains("inputResponses");
-    if (!r || !r->is_object()) return error(c.msg.id, code::invalid_params, "Invalid params: \"inputResponses\" must be an object");
+    if (!r || !r->is_object())
+      return error(c.msg.id, code::invalid_params, "Invalid params: \"inputResponses\" must be an object");
     if (!tasks_->update(task_id, r->get_object())) return unknown();
   } else if (!tasks_->cancel(task_id)) {
     return unknown();

@@ -2,7 +2,6 @@
 
 #include "util/random.hpp"
 
-
 #include <ctime>
 
 namespace mcpx::protocol {
@@ -50,9 +49,8 @@ bool task_registry::detach(task_slot& slot) {
     std::lock_guard tl(t->mu);
     if (!store_->put({t->id, t->status, json::serialize(detailed_locked(*t)), t->created + ttl_})) return false;
   }
-  t->inbox = bus_->subscribe(task_channel(t->id), [this, w = std::weak_ptr<task>(t)](std::string_view m) {
-    on_message(w, m);
-  });
+  t->inbox = bus_->subscribe(task_channel(t->id),
+                             [this, w = std::weak_ptr<task>(t)](std::string_view m) { on_message(w, m); });
   {
     std::lock_guard lock(mu_);
     tasks_[t->id] = t;
@@ -104,8 +102,7 @@ bool task_registry::cancel(std::string_view id) {
 
 void task_registry::mirror(const task& t) {
   // A full store refuses only new records; this one exists, so the put cannot fail for room.
-  store_->put({t.id, t.status, json::serialize(detailed_locked(t)),
-               t.updated + ttl_});
+  store_->put({t.id, t.status, json::serialize(detailed_locked(t)), t.updated + ttl_});
 }
 
 std::shared_ptr<task> task_registry::find(const std::string& id) {
@@ -121,9 +118,12 @@ std::shared_ptr<task> task_registry::find(const std::string& id) {
 
 json::object task_registry::created_result(const task& t) const {
   std::lock_guard lock(t.mu);
-  return {{"resultType", "task"},        {"taskId", t.id},
-          {"status", t.status},          {"createdAt", iso8601(t.created)},
-          {"lastUpdatedAt", iso8601(t.updated)}, {"ttlMs", ttl_.count()},
+  return {{"resultType", "task"},
+          {"taskId", t.id},
+          {"status", t.status},
+          {"createdAt", iso8601(t.created)},
+          {"lastUpdatedAt", iso8601(t.updated)},
+          {"ttlMs", ttl_.count()},
           {"pollIntervalMs", poll_interval_.count()}};
 }
 

@@ -4,8 +4,6 @@
 
 #include "util/random.hpp"
 
-
-
 namespace mcpx {
 
 std::string_view to_string(error_class c) noexcept {

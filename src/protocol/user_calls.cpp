@@ -63,8 +63,7 @@ static outcome with_input(const call& c, outbound& out, const dispatcher_config&
   } catch (missing_capability& mc) {
     std::string names;
     for (auto& [k, v] : mc.required) names += (names.empty() ? "" : ", ") + std::string(k);
-    return fail(code::missing_required_client_capability,
-                "Missing required client capability: " + names,
+    return fail(code::missing_required_client_capability, "Missing required client capability: " + names,
                 json::object{{"requiredCapabilities", std::move(mc.required)}});
   } catch (const protocol_error& e) {
     return fail(e.code(), e.what(), e.data());
@@ -82,12 +81,12 @@ outcome dispatcher::call_tool(call& c, outbound& out) const {
   if (!name) return fail(code::invalid_params, "Invalid params: \"name\" must be a string");
   const auto* tool = reg_.find_tool(*name);
   if (!tool)
-    return fail(code::invalid_params, "Unknown tool: '" + std::string(*name) + "'. Call tools/list for the available tools.");
+    return fail(code::invalid_params,
+                "Unknown tool: '" + std::string(*name) + "'. Call tools/list for the available tools.");
   static const json::value empty_args = json::object{};
   const json::value* args = params_of(c).if_contains("arguments");
   if (!args || args->is_null()) args = &empty_args;
-  if (!args->is_object())
-    return okf(client_error_result("INVALID_ARGUMENT", "\"arguments\" must be an object"));
+  if (!args->is_object()) return okf(client_error_result("INVALID_ARGUMENT", "\"arguments\" must be an object"));
   if (tool->tasks == task_mode::required && !c.task)
     return fail(code::missing_required_client_capability,
                 "Missing required client capability: tool '" + tool->name + "' runs only as a task (" +
@@ -100,30 +99,35 @@ outcome dispatcher::call_tool(call& c, outbound& out) const {
                   "Missing required client capability: tool '" + tool->name + "' needs " + cap,
                   json::object{{"requiredCapabilities", json::object{{cap, json::object{}}}}});
   if (auto v = tool->input_validator->validate(*args))
-    return okf(client_error_result("INVALID_ARGUMENT", "Invalid arguments for tool '" + tool->name + "': " + v->message));
-  auto o = with_input(c, out, cfg_, state_codec_, [&](handler_context& ctx) -> outcome {
-    if (tool->tasks == task_mode::required) ctx.run_as_task();
-    tool_result r;
-    try {
-      r = tool->handler(args->get_object(), ctx);
-    } catch (const tool_error& e) {
-      return okf(tool_error_result(e));
-    } catch (const protocol_error&) {
-      throw;
-    } catch (const task_abandoned&) {
-      throw;
-    } catch (const std::exception& e) {
-      return okf(unexpected_error_result(tool->name, e.what(), cfg_.report_failure));
-    }
-    if (tool->output_validator && !r.is_error) {
-      if (r.structured.is_null())
-        return okf(unexpected_error_result(tool->name, "tool returned no structured content but declares an output schema", cfg_.report_failure));
-      if (auto v = tool->output_validator->validate(r.structured))
-        return okf(unexpected_error_result(tool->name, "structured content violates the output schema: " + v->message,
-                                           cfg_.report_failure));
-    }
-    return okf(encode_tool_result(std::move(r), c.storage()));
-  }, okf, fail, this, tasks_.get());
+    return okf(client_error_result("INVALID_ARGUMENT",
+                                   "Invalid arguments for tool '" + tool->name + "': " + v->message));
+  auto o = with_input(
+      c, out, cfg_, state_codec_,
+      [&](handler_context& ctx) -> outcome {
+        if (tool->tasks == task_mode::required) ctx.run_as_task();
+        tool_result r;
+        try {
+          r = tool->handler(args->get_object(), ctx);
+        } catch (const tool_error& e) {
+          return okf(tool_error_result(e));
+        } catch (const protocol_error&) {
+          throw;
+        } catch (const task_abandoned&) {
+          throw;
+        } catch (const std::exception& e) {
+          return okf(unexpected_error_result(tool->name, e.what(), cfg_.report_failure));
+        }
+        if (tool->output_validator && !r.is_error) {
+          if (r.structured.is_null())
+            return okf(unexpected_error_result(
+                tool->name, "tool returned no structured content but declares an output schema", cfg_.report_failure));
+          if (auto v = tool->output_validator->validate(r.structured))
+            return okf(unexpected_error_result(
+                tool->name, "structured content violates the output schema: " + v->message, cfg_.report_failure));
+        }
+        return okf(encode_tool_result(std::move(r), c.storage()));
+      },
+      okf, fail, this, tasks_.get());
   // A call that became a task answered already; its outcome goes to the task record.
   if (c.task && !c.task->try_finish() && c.task->is_detached() && o.message.is_object())
     tasks_->finish(*c.task->t, o.message.get_object());
@@ -145,19 +149,22 @@ outcome dispatcher::read_resource(call& c, outbound& out) const {
     return fail(modern ? code::invalid_params : code::legacy_resource_not_found,
                 "Resource not found: " + std::string(*uri), json::object{{"uri", *uri}});
   }
-  return with_input(c, out, cfg_, state_codec_, [&](handler_context& ctx) -> outcome {
-    resource_contents rc;
-    try {
-      rc = def->handler(*uri, vars, ctx);
-    } catch (const protocol_error&) {
-      throw;
-    } catch (const tool_error& e) {
-      return fail(code::internal_error, e.what());
-    } catch (const std::exception& e) {
-      return fail(code::internal_error, "Internal error reading " + std::string(*uri));
-    }
-    return ok(c, json::object{{"contents", std::move(rc.contents)}}, true);
-  }, [&](json::object r) { return ok(c, std::move(r)); }, fail);
+  return with_input(
+      c, out, cfg_, state_codec_,
+      [&](handler_context& ctx) -> outcome {
+        resource_contents rc;
+        try {
+          rc = def->handler(*uri, vars, ctx);
+        } catch (const protocol_error&) {
+          throw;
+        } catch (const tool_error& e) {
+          return fail(code::internal_error, e.what());
+        } catch (const std::exception& e) {
+          return fail(code::internal_error, "Internal error reading " + std::string(*uri));
+        }
+        return ok(c, json::object{{"contents", std::move(rc.contents)}}, true);
+      },
+      [&](json::object r) { return ok(c, std::move(r)); }, fail);
 }
 
 outcome dispatcher::get_prompt(call& c, outbound& out) const {
@@ -177,20 +184,23 @@ outcome dispatcher::get_prompt(call& c, outbound& out) const {
     if (spec.required && !args.contains(spec.name))
       return fail(code::invalid_params, "Invalid params: missing required argument '" + spec.name + "'");
   }
-  return with_input(c, out, cfg_, state_codec_, [&](handler_context& ctx) -> outcome {
-    prompt_result pr;
-    try {
-      pr = p->handler(args, ctx);
-    } catch (const protocol_error&) {
-      throw;
-    } catch (const std::exception&) {
-      return fail(code::internal_error, "Internal error rendering prompt '" + p->name + "'");
-    }
-    json::object r;
-    if (!pr.description.empty()) r["description"] = pr.description;
-    r["messages"] = std::move(pr.messages);
-    return ok(c, std::move(r));
-  }, [&](json::object r) { return ok(c, std::move(r)); }, fail);
+  return with_input(
+      c, out, cfg_, state_codec_,
+      [&](handler_context& ctx) -> outcome {
+        prompt_result pr;
+        try {
+          pr = p->handler(args, ctx);
+        } catch (const protocol_error&) {
+          throw;
+        } catch (const std::exception&) {
+          return fail(code::internal_error, "Internal error rendering prompt '" + p->name + "'");
+        }
+        json::object r;
+        if (!pr.description.empty()) r["description"] = pr.description;
+        r["messages"] = std::move(pr.messages);
+        return ok(c, std::move(r));
+      },
+      [&](json::object r) { return ok(c, std::move(r)); }, fail);
 }
 
 outcome dispatcher::complete(call& c) const {
@@ -235,7 +245,9 @@ outcome dispatcher::complete(call& c) const {
   constexpr std::size_t max_values = 100;  // the spec's cap per response
   json::array arr;
   for (std::size_t i = 0; i < values.size() && i < max_values; ++i) arr.emplace_back(values[i]);
-  json::object completion{{"values", std::move(arr)}, {"total", values.size()}, {"hasMore", values.size() > max_values}};
+  json::object completion{{"values", std::move(arr)},
+                          {"total", values.size()},
+                          {"hasMore", values.size() > max_values}};
   return ok(c, json::object{{"completion", std::move(completion)}});
 }
 

@@ -89,7 +89,8 @@ violation explain_alternatives(eval_ctx& c, const json::value& inst, const std::
       bits |= t;
     }
     if (known)
-      return {here, "type", subject(c) + " must be of type " + type_names(bits) + ", got " + std::string(type_name_of(inst))};
+      return {here, "type",
+              subject(c) + " must be of type " + type_names(bits) + ", got " + std::string(type_name_of(inst))};
   }
   const auto discriminating = [&](const violation& e) {
     return e.keyword == "const" || e.keyword == "enum" || (e.keyword == "type" && e.instance_path == here);

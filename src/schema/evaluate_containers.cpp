@@ -74,14 +74,17 @@ bool eval_object(const node& n, const json::value& inst, eval_ctx& c, evaluated*
       if (o.contains(name)) continue;
       const std::string because = member_subject(c, dr.property);
       path_guard g(c, name);
-      return fail(c, "dependentRequired",
-                  [&] { return subject(c) + " is required when " + because + " is present"; });
+      return fail(c, "dependentRequired", [&] { return subject(c) + " is required when " + because + " is present"; });
     }
   }
   if (n.max_properties && o.size() > *n.max_properties)
-    return fail(c, "maxProperties", [&] { return subject(c) + " must have at most " + plural(*n.max_properties, "property", "properties"); });
+    return fail(c, "maxProperties", [&] {
+      return subject(c) + " must have at most " + plural(*n.max_properties, "property", "properties");
+    });
   if (n.min_properties && o.size() < *n.min_properties)
-    return fail(c, "minProperties", [&] { return subject(c) + " must have at least " + plural(*n.min_properties, "property", "properties"); });
+    return fail(c, "minProperties", [&] {
+      return subject(c) + " must have at least " + plural(*n.min_properties, "property", "properties");
+    });
 
   for (const auto& p : n.properties) {
     const auto it = o.find(p.name);
@@ -165,8 +168,8 @@ bool eval_array(const node& n, const json::value& inst, eval_ctx& c, evaluated* 
       });
     if (n.max_contains && count > *n.max_contains)
       return fail(c, "maxContains", [&] {
-        return subject(c) + " must contain at most " + plural(*n.max_contains, "item") + " matching 'contains', found " +
-               std::to_string(count);
+        return subject(c) + " must contain at most " + plural(*n.max_contains, "item") +
+               " matching 'contains', found " + std::to_string(count);
       });
   }
   return true;

@@ -23,15 +23,18 @@ std::string enum_list(const json::array& values) {
 
 bool eval_number(const node& n, const json::value& inst, eval_ctx& c) {
   if (n.multiple_of && !is_multiple_of(inst, *n.multiple_of))
-    return fail(c, "multipleOf", [&] { return subject(c) + " must be a multiple of " + format_number(*n.multiple_of); });
+    return fail(c, "multipleOf",
+                [&] { return subject(c) + " must be a multiple of " + format_number(*n.multiple_of); });
   if (n.maximum && compare_numbers(inst, *n.maximum) > 0)
     return fail(c, "maximum", [&] { return subject(c) + " must be <= " + format_number(*n.maximum); });
   if (n.exclusive_maximum && compare_numbers(inst, *n.exclusive_maximum) >= 0)
-    return fail(c, "exclusiveMaximum", [&] { return subject(c) + " must be < " + format_number(*n.exclusive_maximum); });
+    return fail(c, "exclusiveMaximum",
+                [&] { return subject(c) + " must be < " + format_number(*n.exclusive_maximum); });
   if (n.minimum && compare_numbers(inst, *n.minimum) < 0)
     return fail(c, "minimum", [&] { return subject(c) + " must be >= " + format_number(*n.minimum); });
   if (n.exclusive_minimum && compare_numbers(inst, *n.exclusive_minimum) <= 0)
-    return fail(c, "exclusiveMinimum", [&] { return subject(c) + " must be > " + format_number(*n.exclusive_minimum); });
+    return fail(c, "exclusiveMinimum",
+                [&] { return subject(c) + " must be > " + format_number(*n.exclusive_minimum); });
   return true;
 }
 
@@ -51,9 +54,8 @@ bool eval_string(const node& n, std::string_view s, eval_ctx& c) {
       });
   }
   if (n.pat && !pattern_search(*n.pat, utf8_to_wide(s)))
-    return fail(c, "pattern", [&] {
-      return subject(c) + " must match the pattern " + short_json(json::value(n.pat->source), 100);
-    });
+    return fail(c, "pattern",
+                [&] { return subject(c) + " must match the pattern " + short_json(json::value(n.pat->source), 100); });
   return true;
 }
 

@@ -29,10 +29,10 @@ struct eval_ctx {
   explicit eval_ctx(const validator::impl& v) : self(v) {}
   const validator::impl& self;
   std::size_t depth = 0;
-  std::vector<path_seg> path;                 // instance location being evaluated
-  std::vector<std::uint32_t> scope;           // dynamic scope: resources entered, outermost first
-  std::optional<violation>* out = nullptr;    // receives the first violation; null = silent
-  bool aborted = false;                       // a limit was hit: validation fails as a whole
+  std::vector<path_seg> path;               // instance location being evaluated
+  std::vector<std::uint32_t> scope;         // dynamic scope: resources entered, outermost first
+  std::optional<violation>* out = nullptr;  // receives the first violation; null = silent
+  bool aborted = false;                     // a limit was hit: validation fails as a whole
   std::optional<violation> abort_reason;
 };
 

@@ -89,7 +89,7 @@ struct node {
   std::optional<std::uint64_t> max_items, min_items, max_contains, min_contains;
   bool unique_items = false;
   std::vector<node_id> prefix_items;
-  node_id items = no_node;  // items past prefix_items (draft-07: additionalItems)
+  node_id items = no_node;                   // items past prefix_items (draft-07: additionalItems)
   std::string_view items_keyword = "items";  // for messages when it is `false`
   node_id contains = no_node;
   node_id unevaluated_items = no_node;

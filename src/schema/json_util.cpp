@@ -29,9 +29,7 @@ double as_double(const json::value& v) {
   return v.get_double();
 }
 
-std::size_t mix(std::size_t h, std::size_t v) {
-  return h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2));
-}
+std::size_t mix(std::size_t h, std::size_t v) { return h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2)); }
 
 std::size_t hash_number(const json::value& v) {
   if (v.is_int64()) {
@@ -95,13 +93,19 @@ void append_short(std::string& out, const json::value& v, std::size_t budget, in
     }
     case json::kind::array: {
       const auto& a = v.get_array();
-      if (depth <= 0 && !a.empty()) { out += "[...]"; return; }
+      if (depth <= 0 && !a.empty()) {
+        out += "[...]";
+        return;
+      }
       out += '[';
       bool first = true;
       for (const auto& e : a) {
         if (!first) out += ',';
         first = false;
-        if (out.size() > budget) { out += "..."; break; }
+        if (out.size() > budget) {
+          out += "...";
+          break;
+        }
         append_short(out, e, budget, depth - 1);
       }
       out += ']';
@@ -109,13 +113,19 @@ void append_short(std::string& out, const json::value& v, std::size_t budget, in
     }
     case json::kind::object: {
       const auto& o = v.get_object();
-      if (depth <= 0 && !o.empty()) { out += "{...}"; return; }
+      if (depth <= 0 && !o.empty()) {
+        out += "{...}";
+        return;
+      }
       out += '{';
       bool first = true;
       for (const auto& kv : o) {
         if (!first) out += ',';
         first = false;
-        if (out.size() > budget) { out += "..."; break; }
+        if (out.size() > budget) {
+          out += "...";
+          break;
+        }
         out += json::serialize(kv.key());
         out += ':';
         append_short(out, kv.value(), budget, depth - 1);
@@ -287,11 +297,23 @@ std::wstring utf8_to_wide(std::string_view s) {
     const auto c = static_cast<unsigned char>(s[i]);
     char32_t cp;
     std::size_t len;
-    if (c < 0x80) { cp = c; len = 1; }
-    else if ((c & 0xE0) == 0xC0) { cp = c & 0x1F; len = 2; }
-    else if ((c & 0xF0) == 0xE0) { cp = c & 0x0F; len = 3; }
-    else if ((c & 0xF8) == 0xF0) { cp = c & 0x07; len = 4; }
-    else { put_wide(out, 0xFFFD); ++i; continue; }
+    if (c < 0x80) {
+      cp = c;
+      len = 1;
+    } else if ((c & 0xE0) == 0xC0) {
+      cp = c & 0x1F;
+      len = 2;
+    } else if ((c & 0xF0) == 0xE0) {
+      cp = c & 0x0F;
+      len = 3;
+    } else if ((c & 0xF8) == 0xF0) {
+      cp = c & 0x07;
+      len = 4;
+    } else {
+      put_wide(out, 0xFFFD);
+      ++i;
+      continue;
+    }
     bool ok = i + len <= s.size();
     for (std::size_t k = 1; ok && k < len; ++k) {
       const auto cc = static_cast<unsigned char>(s[i + k]);
@@ -335,7 +357,10 @@ std::string short_json(const json::value& v, std::size_t max_chars) {
 }
 
 bool read_count(const json::value& v, std::uint64_t& out) {
-  if (v.is_uint64()) { out = v.get_uint64(); return true; }
+  if (v.is_uint64()) {
+    out = v.get_uint64();
+    return true;
+  }
   if (v.is_int64()) {
     if (v.get_int64() < 0) return false;
     out = static_cast<std::uint64_t>(v.get_int64());

@@ -206,12 +206,11 @@ bool keyword_compiler::objects() {
         n.dependent_req.push_back(std::move(dr));
       } else if (allow_schemas && (kv.value().is_object() || kv.value().is_bool())) {
         node_id child_id;
-        if (!child(kv.value(), pointer_suffix(keyword, kv.key(), true), child_id))
-          return false;
+        if (!child(kv.value(), pointer_suffix(keyword, kv.key(), true), child_id)) return false;
         n.dependent_schemas.push_back({kv.key(), child_id});
       } else {
-        return bad(keyword, allow_schemas ? (allow_names ? "schemas or arrays of strings" : "schemas")
-                                          : "arrays of strings");
+        return bad(keyword,
+                   allow_schemas ? (allow_names ? "schemas or arrays of strings" : "schemas") : "arrays of strings");
       }
     }
     return true;
@@ -240,8 +239,7 @@ bool keyword_compiler::applicators() {
     return false;
   if (!single("not", n.not_)) return false;
   // then/else without if have no effect (and need no compiling).
-  if (o.contains("if") && (!single("if", n.if_) || !single("then", n.then_) || !single("else", n.else_)))
-    return false;
+  if (o.contains("if") && (!single("if", n.if_) || !single("then", n.then_) || !single("else", n.else_))) return false;
   return true;
 }
 

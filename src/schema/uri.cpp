@@ -16,7 +16,8 @@ uri_parts parse_uri(std::string_view s) {
   std::size_t i = 0;
   if (!s.empty() && std::isalpha(static_cast<unsigned char>(s[0]))) {
     std::size_t j = 1;
-    while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '+' || s[j] == '-' || s[j] == '.'))
+    while (j < s.size() &&
+           (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '+' || s[j] == '-' || s[j] == '.'))
       ++j;
     if (j < s.size() && s[j] == ':') {
       p.scheme = s.substr(0, j);

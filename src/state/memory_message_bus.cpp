@@ -38,8 +38,7 @@ class memory_message_bus final : public message_bus {
   // A subscription may outlive the bus (owners are destroyed in any order): it holds the state.
   struct sub final : subscription {
     using iterator = std::multimap<std::string, std::shared_ptr<handler>, std::less<>>::iterator;
-    sub(std::shared_ptr<shared_state> s, iterator i)
-        : state(std::move(s)), it(i) {}
+    sub(std::shared_ptr<shared_state> s, iterator i) : state(std::move(s)), it(i) {}
     ~sub() override {
       std::lock_guard lock(state->mu);
       state->subs.erase(it);

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "util/base64.hpp"
 #include "protocol/revision.hpp"
+#include "util/base64.hpp"
 
 namespace mcpx::transport {
 
@@ -92,7 +92,8 @@ std::optional<std::string_view> header_value(const http::request& req, std::stri
 std::optional<std::string> decode_header_value(std::string_view v) {
   if (!header_safe(v)) return std::nullopt;
   constexpr std::string_view pre = "=?base64?", post = "?=";
-  if (v.size() >= pre.size() + post.size() && v.substr(0, pre.size()) == pre && v.substr(v.size() - post.size()) == post)
+  if (v.size() >= pre.size() + post.size() && v.substr(0, pre.size()) == pre &&
+      v.substr(v.size() - post.size()) == post)
     return util::base64_decode(v.substr(pre.size(), v.size() - pre.size() - post.size()));
   return std::string(v);
 }
@@ -107,20 +108,23 @@ std::optional<rule_violation> check_modern_request(const http::request& req, con
   auto* pv = meta ? meta->if_contains("io.modelcontextprotocol/protocolVersion") : nullptr;
   auto* caps = meta ? meta->if_contains("io.modelcontextprotocol/clientCapabilities") : nullptr;
   if (!pv || !pv->is_string())
-    return rule_violation{code::invalid_params, "Invalid params: _meta[\"io.modelcontextprotocol/protocolVersion\"] is required"};
+    return rule_violation{code::invalid_params,
+                          "Invalid params: _meta[\"io.modelcontextprotocol/protocolVersion\"] is required"};
   if (!caps || !caps->is_object())
     return rule_violation{code::invalid_params,
-                          "Invalid params: _meta[\"io.modelcontextprotocol/clientCapabilities\"] is required (an object)"};
+                          "Invalid params: _meta[\"io.modelcontextprotocol/clientCapabilities\"] is required (an "
+                          "object)"};
   auto version_h = header_value(req, "MCP-Protocol-Version");
   if (!version_h) return mismatch("missing MCP-Protocol-Version header");
   if (*version_h != pv->get_string())
-    return mismatch("MCP-Protocol-Version header '" + std::string(*version_h) + "' does not match _meta protocolVersion '" +
-                    std::string(pv->get_string()) + "'");
+    return mismatch("MCP-Protocol-Version header '" + std::string(*version_h) +
+                    "' does not match _meta protocolVersion '" + std::string(pv->get_string()) + "'");
   auto method_h = header_value(req, "Mcp-Method");
   if (!method_h) return mismatch("missing Mcp-Method header");
-  if (*method_h != msg.method) return mismatch("Mcp-Method header '" + std::string(*method_h) + "' does not match method '" + msg.method + "'");
+  if (*method_h != msg.method)
+    return mismatch("Mcp-Method header '" + std::string(*method_h) + "' does not match method '" + msg.method + "'");
   std::string_view name_key = msg.method == "tools/call" || msg.method == "prompts/get" ? "name"
-                              : msg.method == "resources/read"                       ? "uri"
+                              : msg.method == "resources/read"                          ? "uri"
                               : msg.method == "tasks/get" || msg.method == "tasks/update" ||
                                       msg.method == "tasks/cancel"
                                   ? "taskId"
@@ -147,7 +151,8 @@ std::optional<rule_violation> check_modern_request(const http::request& req, con
     return rule_violation{code::unsupported_protocol_version,
                           "Unsupported protocol version '" + std::string(pv->get_string()) +
                               "': this request format needs 2026-07-28 (2025-xx clients: send initialize)",
-                          json::object{{"supported", json::array{protocol::latest_modern}}, {"requested", pv->get_string()}}};
+                          json::object{{"supported", json::array{protocol::latest_modern}},
+                                       {"requested", pv->get_string()}}};
   return std::nullopt;
 }
 

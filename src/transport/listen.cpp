@@ -8,8 +8,9 @@ namespace mcpx::transport {
 
 namespace {
 
-constexpr std::pair<std::string_view, std::string_view> list_filters[] = {
-    {"toolsListChanged", "tools"}, {"promptsListChanged", "prompts"}, {"resourcesListChanged", "resources"}};
+constexpr std::pair<std::string_view, std::string_view> list_filters[] = {{"toolsListChanged", "tools"},
+                                                                          {"promptsListChanged", "prompts"},
+                                                                          {"resourcesListChanged", "resources"}};
 
 json::object tagged(const json::value& subscription_id) {
   return json::object{{"_meta", json::object{{"io.modelcontextprotocol/subscriptionId", subscription_id}}}};
@@ -23,7 +24,8 @@ http::reply streamable_http::listen(protocol::call c, const net::any_io_executor
   json::object granted;
   const json::object* filter = nullptr;
   if (c.msg.params.is_object())
-    if (auto* n = c.msg.params.get_object().if_contains("notifications"); n && n->is_object()) filter = &n->get_object();
+    if (auto* n = c.msg.params.get_object().if_contains("notifications"); n && n->is_object())
+      filter = &n->get_object();
   if (filter) {
     for (auto [key, kind] : list_filters)
       if (auto* v = filter->if_contains(key); v && v->is_bool() && v->get_bool()) {

@@ -119,17 +119,11 @@ const live_session::client_decl& live_session::client(const state::session_recor
   return client_;
 }
 
-void session_hooks_impl::set_log_level(log_level l) {
-  store_.set_log_level(id_, to_string(l));
-}
+void session_hooks_impl::set_log_level(log_level l) { store_.set_log_level(id_, to_string(l)); }
 
-void session_hooks_impl::subscribe(const std::string& uri) {
-  store_.subscribe(id_, uri);
-}
+void session_hooks_impl::subscribe(const std::string& uri) { store_.subscribe(id_, uri); }
 
-void session_hooks_impl::unsubscribe(const std::string& uri) {
-  store_.unsubscribe(id_, uri);
-}
+void session_hooks_impl::unsubscribe(const std::string& uri) { store_.unsubscribe(id_, uri); }
 
 std::shared_ptr<live_session> live_sessions::get(std::string_view id) {
   auto& sh = shard_for(id);

@@ -12,10 +12,8 @@ namespace {
 void describe(ops::access_record& rec, const jsonrpc::message& msg, const json::object* meta,
               std::optional<std::string_view> sid) {
   rec.rpc_method = msg.method;
-  if (msg.id.is_int64())
-    rec.rpc_id = std::to_string(msg.id.get_int64());  // fits the string's own buffer
-  else if (!msg.id.is_null())
-    rec.rpc_id = json::serialize(msg.id);
+  if (msg.id.is_int64()) rec.rpc_id = std::to_string(msg.id.get_int64());  // fits the string's own buffer
+  else if (!msg.id.is_null()) rec.rpc_id = json::serialize(msg.id);
   if (sid) rec.session = *sid;
   if (!msg.params.is_object()) return;
   const auto& p = msg.params.get_object();
@@ -87,9 +85,9 @@ std::optional<refusal> revision_stage::check(exchange& x) const {
     return refusal{refusal_kind::bad_request, "response_not_allowed", code::invalid_request,
                    "Bad Request: 2026-07-28 clients must not send JSON-RPC responses"};
   if (auto v = check_modern_request(x.req, x.msg, reg_)) {
-    std::string_view why = v->code == code::header_mismatch          ? "header_mismatch"
+    std::string_view why = v->code == code::header_mismatch                ? "header_mismatch"
                            : v->code == code::unsupported_protocol_version ? "unsupported_version"
-                                                                          : "invalid_meta";
+                                                                           : "invalid_meta";
     return refusal{refusal_kind::bad_request, why, v->code, std::move(v->message), std::move(v->data)};
   }
   return std::nullopt;

@@ -18,19 +18,14 @@ rpc_error rpc_error_of(http::refusal why, const http::limits& lim) {
     return std::string(what) + " too large: limit is " + std::to_string(n) + " bytes";
   };
   switch (why) {
-    case http::refusal::malformed:
-      return {code::invalid_request, "Malformed HTTP request"};
-    case http::refusal::header_too_large:
-      return {code::invalid_request, limit("Request headers", lim.header_limit)};
-    case http::refusal::body_too_large:
-      return {code::invalid_request, limit("Request body", lim.body_limit)};
+    case http::refusal::malformed: return {code::invalid_request, "Malformed HTTP request"};
+    case http::refusal::header_too_large: return {code::invalid_request, limit("Request headers", lim.header_limit)};
+    case http::refusal::body_too_large: return {code::invalid_request, limit("Request body", lim.body_limit)};
     case http::refusal::too_many_connections:
       return {code::internal_error, "Server busy: too many connections; retry later"};
-    case http::refusal::out_of_descriptors:
-      return {code::internal_error, "Server busy; retry later"};
+    case http::refusal::out_of_descriptors: return {code::internal_error, "Server busy; retry later"};
     case http::refusal::internal_error:
-    case http::refusal::none:
-      break;
+    case http::refusal::none: break;
   }
   return {code::internal_error, "Internal error"};
 }

@@ -18,15 +18,14 @@ std::string_view text_of(const json::object& o, std::string_view key) {
 
 void streamable_http::forward_answer(std::string_view sid, const std::string& rid, const jsonrpc::message& msg) {
   json::object m{{"op", "answer"}, {"session", sid}, {"id", rid}};
-  if (msg.type == jsonrpc::kind::response)
-    m["result"] = msg.result;
-  else
-    m["error"] = msg.error;
+  if (msg.type == jsonrpc::kind::response) m["result"] = msg.result;
+  else m["error"] = msg.error;
   bus_->publish(bus_channel, json::serialize(m));
 }
 
 void streamable_http::forward_cancel(std::string_view sid, const std::string& request_key) {
-  bus_->publish(bus_channel, json::serialize(json::object{{"op", "cancel"}, {"session", sid}, {"request", request_key}}));
+  bus_->publish(bus_channel,
+                json::serialize(json::object{{"op", "cancel"}, {"session", sid}, {"request", request_key}}));
 }
 
 void streamable_http::resource_updated(const std::string& uri) {
@@ -55,10 +54,8 @@ void streamable_http::on_bus_message(std::string_view message) {
     live->cancel_request(std::string(text_of(m, "request")));
   } else if (op == "answer") {
     std::string rid(text_of(m, "id"));
-    if (auto* r = m.if_contains("result"))
-      live->resolve(rid, std::move(*r), {});
-    else
-      live->resolve(rid, std::nullopt, client_error_message(m.contains("error") ? m.at("error") : json::value()));
+    if (auto* r = m.if_contains("result")) live->resolve(rid, std::move(*r), {});
+    else live->resolve(rid, std::nullopt, client_error_message(m.contains("error") ? m.at("error") : json::value()));
   }
 }
 

@@ -49,7 +49,7 @@ class request_outbound final : public protocol::outbound {
   void push(std::string data, bool final);
 
   std::shared_ptr<std::atomic<bool>> peer_gone_;  ///< the requesting connection hung up
-  mutable std::mutex mu_;  // guards stream_ and the order of store appends and pushes
+  mutable std::mutex mu_;                         // guards stream_ and the order of store appends and pushes
   std::shared_ptr<http::event_stream> stream_;
   bool released_ = false;  ///< the client's stream was let go and not yet resumed
   std::shared_ptr<live_session> session_;

@@ -80,7 +80,7 @@ struct exchange {
   bool decoded = false;
   const json::object* meta = nullptr;  ///< params._meta when it is an object (decode stage)
   era how = era::unknown;
-  std::optional<std::string_view> session_id;          ///< the Mcp-Session-Id header
+  std::optional<std::string_view> session_id;            ///< the Mcp-Session-Id header
   std::shared_ptr<const state::session_record> session;  ///< session stage (legacy)
 };
 

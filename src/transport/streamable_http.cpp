@@ -32,7 +32,7 @@ streamable_http::streamable_http(const protocol::registry& reg, server_info info
 streamable_http::~streamable_http() { shutdown(); }
 
 void streamable_http::shutdown() {
-  inbox_.reset();  // nothing arrives from other replicas while this one winds down
+  inbox_.reset();              // nothing arrives from other replicas while this one winds down
   dispatcher_.cancel_tasks();  // lets handlers of running tasks see cancelled() and return
   live_.clear();               // wakes handlers waiting for a legacy client's answer
   pool_.stop();
@@ -69,10 +69,8 @@ net::awaitable<http::reply> streamable_http::handle(http::request& req, const ht
       if (auto* w = std::get_if<on_worker>(&next)) co_return co_await await_worker(std::move(*w));
       co_return std::move(std::get<http::reply>(next));
     }
-    case http::bhttp::verb::get:
-      co_return co_await get(x);
-    case http::bhttp::verb::delete_:
-      co_return del(x);
+    case http::bhttp::verb::get: co_return co_await get(x);
+    case http::bhttp::verb::delete_: co_return del(x);
     default: {
       refusal r{refusal_kind::method_not_allowed, "method_not_allowed", code::invalid_request, "Method not allowed"};
       r.headers.emplace_back("Allow", "GET, POST, DELETE");
@@ -119,13 +117,15 @@ http::reply streamable_http::initialize(exchange& x) {
   }
   if (requested.empty())
     return refusal_reply({refusal_kind::bad_request, "no_protocol_version", code::invalid_params,
-                          "Invalid params: \"protocolVersion\" is required"}, &x);
+                          "Invalid params: \"protocolVersion\" is required"},
+                         &x);
   // Negotiation: echo a legacy version we speak, else offer our latest legacy one.
   auto rev = protocol::parse_revision(requested);
   std::string version = rev && !protocol::is_modern(*rev) ? requested : std::string(protocol::latest_legacy);
   auto id = util::random_hex_id(16);
   if (!id) {
-    refusal r{refusal_kind::unavailable, "no_randomness", code::internal_error, "Cannot create a session now; retry later"};
+    refusal r{refusal_kind::unavailable, "no_randomness", code::internal_error,
+              "Cannot create a session now; retry later"};
     r.retry_after_s = 1;
     return refusal_reply(r, &x);
   }

@@ -13,7 +13,6 @@ using code = jsonrpc::code;
 
 namespace {
 
-
 http::reply outcome_reply(const protocol::outcome& o, protocol::revision rev) {
   if (o.message.is_null()) return empty_reply(202);
   return json_reply(status_for(o.kind, rev), o.message);
@@ -30,8 +29,8 @@ std::string client_error_message(const json::value& error) {
 }
 
 http::reply streamable_http::run_here(protocol::call& c, const std::shared_ptr<live_session>& s,
-                                     std::string stream_name, const http::peer_info& peer,
-                                     const net::any_io_executor& ex) {
+                                      std::string stream_name, const http::peer_info& peer,
+                                      const net::any_io_executor& ex) {
   c.on_io_thread = true;
   inline_outbound out;
   // Initialized, not assigned: assigning would copy the response out of the call's storage.
@@ -46,7 +45,8 @@ http::reply streamable_http::run_here(protocol::call& c, const std::shared_ptr<l
   if (out.notifications().empty()) return outcome_reply(o, c.rev);
   // Notifications came first: the same SSE reply (event ids, priming) as from a worker.
   auto stream = std::make_shared<http::event_stream>(ex);
-  request_outbound sse(stream, s, s ? events_.get() : nullptr, std::move(stream_name), cfg_.protocol.client_request_timeout);
+  request_outbound sse(stream, s, s ? events_.get() : nullptr, std::move(stream_name),
+                       cfg_.protocol.client_request_timeout);
   for (auto& n : out.notifications()) sse.notify(std::move(n));
   sse.finish(o.message, o.kind);
   if (c.rev == protocol::revision::v2025_11_25) sse.prime(static_cast<unsigned>(cfg_.sse_retry.count()));
@@ -58,9 +58,14 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
   // Methods without user code, and tools registered for the I/O thread, skip the worker hop.
   if (dispatcher_.runs_on_io_thread(c)) return run_here(c, s, std::move(stream_name), peer, ex);
   if (!pool_.try_acquire()) {
-    refusal r{refusal_kind::unavailable, "server_busy", code::internal_error, "Server busy: retry in 1 second",
-              json::object{{"type", "SERVER_ERROR"}, {"code", "SERVER_BUSY"}, {"recoverable", true}, {"retry_after", 1}},
-              c.msg.id, 1};
+    refusal r{
+        refusal_kind::unavailable,
+        "server_busy",
+        code::internal_error,
+        "Server busy: retry in 1 second",
+        json::object{{"type", "SERVER_ERROR"}, {"code", "SERVER_BUSY"}, {"recoverable", true}, {"retry_after", 1}},
+        c.msg.id,
+        1};
     return refusal_reply(r, nullptr, ops::access_record::of(peer));
   }
   auto stream = std::make_shared<http::event_stream>(ex);
@@ -83,7 +88,8 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
     }
     // Written before the response is queued: the I/O thread logs the record only after that.
     // A call that became a task, or whose stream was released, was logged already.
-    if (!(cp->task && cp->task->is_detached()) && !out->released()) annotate_outcome(log, o.message);  // `rec` keeps it alive
+    if (!(cp->task && cp->task->is_detached()) && !out->released())
+      annotate_outcome(log, o.message);  // `rec` keeps it alive
     out->finish(o.message, o.kind);
     if (s) s->untrack(key, out->stream_name());
   });
@@ -137,7 +143,8 @@ streamable_http::step streamable_http::post_legacy(exchange& x, const net::any_i
   }
   if (msg.method == "initialize")
     return refusal_reply({refusal_kind::bad_request, "already_initialized", code::invalid_request,
-                          "Bad Request: session already initialized"}, &x);
+                          "Bad Request: session already initialized"},
+                         &x);
   // Capabilities and client info never change after initialize: parsed once per session.
   const auto& client = live->client(*rec);
   if (auto* r = x.log) {
@@ -154,7 +161,8 @@ streamable_http::step streamable_http::post_legacy(exchange& x, const net::any_i
   c.min_log_level = rec->log_level.empty() ? std::optional(log_level::debug) : parse_log_level(rec->log_level);
   c.session_id = std::string(sid);
   if (c.msg.params.is_object())
-    if (auto* m = c.msg.params.get_object().if_contains("_meta"); m && m->is_object()) c.meta = protocol::view_of(m->get_object());
+    if (auto* m = c.msg.params.get_object().if_contains("_meta"); m && m->is_object())
+      c.meta = protocol::view_of(m->get_object());
   session_hooks_impl hooks(*sessions_, rec->id);  // `rec` outlives the hooks
   c.session = &hooks;
   return run(c, live, live->next_stream_name(), x.peer, ex);
@@ -173,7 +181,8 @@ net::awaitable<http::reply> streamable_http::get(exchange& x) {
   auto a = header_value(req, "Accept");
   if (a && a->find("text/event-stream") == std::string_view::npos && a->find("*/*") == std::string_view::npos)
     co_return refusal_reply({refusal_kind::not_acceptable, "not_acceptable", code::invalid_request,
-                             "Not Acceptable: Accept must include text/event-stream"}, &x);
+                             "Not Acceptable: Accept must include text/event-stream"},
+                            &x);
   auto live = live_.get(*sid);
   auto ex = co_await net::this_coro::executor;
   auto stream = std::make_shared<http::event_stream>(ex);
@@ -195,7 +204,8 @@ net::awaitable<http::reply> streamable_http::get(exchange& x) {
   }
   if (!live->open_get_stream(stream))
     co_return refusal_reply({refusal_kind::conflict, "get_stream_open", code::invalid_request,
-                             "Conflict: this session already has an open GET stream"}, &x);
+                             "Conflict: this session already has an open GET stream"},
+                            &x);
   co_return sse_reply(stream);
 }
 
@@ -203,7 +213,8 @@ http::reply streamable_http::del(exchange& x) {
   auto sid = header_value(x.req, "Mcp-Session-Id");
   if (!sid)
     return refusal_reply({refusal_kind::bad_request, "no_session_id", code::invalid_request,
-                          "Bad Request: Mcp-Session-Id header is required"}, &x);
+                          "Bad Request: Mcp-Session-Id header is required"},
+                         &x);
   if (!sessions_->erase(*sid))
     return refusal_reply({refusal_kind::not_found, "unknown_session", -32001, "Session not found"}, &x);
   live_.erase(*sid);

@@ -64,8 +64,9 @@ TEST_F(hostile, a_json_array_body_is_an_invalid_request) {
 
 TEST_F(hostile, a_50_mb_body_is_refused_before_it_is_read) {
   auto s = connect(port());
-  std::string head = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                     "Content-Length: 52428800\r\n\r\n";
+  std::string head =
+      "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      "Content-Length: 52428800\r\n\r\n";
   net::write(s, net::buffer(head));
   std::string chunk(64 * 1024, ' ');
   boost::system::error_code ec;
@@ -161,7 +162,8 @@ TEST_F(hostile, initialize_with_an_unknown_version_negotiates_ours) {
 }
 
 TEST_F(hostile, a_foreign_origin_is_forbidden) {
-  auto r = roundtrip(port(), post(modern_body(1, "tools/list"), modern_headers("tools/list") + "Origin: https://evil.example\r\n"));
+  auto r = roundtrip(port(), post(modern_body(1, "tools/list"),
+                                  modern_headers("tools/list") + "Origin: https://evil.example\r\n"));
   EXPECT_EQ(r.status, 403);
 }
 
@@ -172,7 +174,8 @@ TEST_F(hostile, a_foreign_host_is_forbidden_on_loopback) {
 }
 
 TEST_F(hostile, bad_tool_arguments_are_a_tool_error_naming_the_field) {
-  auto r = roundtrip(port(), post(modern_body(5, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "hi"}, {"count", "x"}}}}),
+  auto r = roundtrip(port(), post(modern_body(5, "tools/call",
+                                              {{"name", "echo"}, {"arguments", {{"text", "hi"}, {"count", "x"}}}}),
                                   modern_headers("tools/call", "echo")));
   ASSERT_EQ(r.status, 200);
   auto res = json_body(r).at("result");

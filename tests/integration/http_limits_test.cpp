@@ -115,10 +115,13 @@ TEST(refusals, each_refused_request_reaches_on_done_with_what_is_known) {
 // The names label metrics and appear in access logs: dashboards and alerts depend on them.
 TEST(refusals, have_stable_names_and_statuses) {
   using http::refusal;
-  const std::pair<refusal, std::string_view> names[] = {
-      {refusal::none, ""}, {refusal::malformed, "malformed"}, {refusal::header_too_large, "header_too_large"},
-      {refusal::body_too_large, "body_too_large"}, {refusal::internal_error, "internal_error"},
-      {refusal::too_many_connections, "too_many_connections"}, {refusal::out_of_descriptors, "out_of_descriptors"}};
+  const std::pair<refusal, std::string_view> names[] = {{refusal::none, ""},
+                                                        {refusal::malformed, "malformed"},
+                                                        {refusal::header_too_large, "header_too_large"},
+                                                        {refusal::body_too_large, "body_too_large"},
+                                                        {refusal::internal_error, "internal_error"},
+                                                        {refusal::too_many_connections, "too_many_connections"},
+                                                        {refusal::out_of_descriptors, "out_of_descriptors"}};
   static_assert(std::size(names) == http::refusal_count);
   for (auto [r, name] : names) EXPECT_EQ(http::to_string(r), name);
   EXPECT_EQ(http::status_of(refusal::malformed), http::bhttp::status::bad_request);
@@ -249,8 +252,7 @@ TEST(write_timeout, a_client_that_never_reads_a_large_reply_is_disconnected) {
   net::write(s, net::buffer(request("/")));
   for (int i = 0; i < 200 && srv.open_connections() == 0; ++i) std::this_thread::sleep_for(5ms);
   const auto start = std::chrono::steady_clock::now();
-  while (srv.open_connections() > 0 && std::chrono::steady_clock::now() - start < 5s)
-    std::this_thread::sleep_for(10ms);
+  while (srv.open_connections() > 0 && std::chrono::steady_clock::now() - start < 5s) std::this_thread::sleep_for(10ms);
   const auto waited = std::chrono::steady_clock::now() - start;
   EXPECT_EQ(srv.open_connections(), 0u) << "still writing to a client that does not read";
   EXPECT_GE(waited, 250ms);

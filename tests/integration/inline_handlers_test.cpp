@@ -48,19 +48,15 @@ class inline_handlers : public ::testing::Test {
           for (std::size_t i = 0; i < text.size(); i += 4096) text[i] = static_cast<char>('a' + (i / 4096) % 26);
           return mcpx::tool_result::text(std::move(text));
         });
-    srv_->tool("count")
-        .run_on(mcpx::execution::io_thread)
-        .handle([](const mcpx::args&, mcpx::context& ctx) {
-          ctx.progress(1, 2, "half");
-          ctx.progress(2, 2);
-          return mcpx::tool_result::text("counted");
-        });
-    srv_->tool("ask")
-        .run_on(mcpx::execution::io_thread)
-        .handle([](const mcpx::args&, mcpx::context& ctx) {
-          auto answer = ctx.elicit({{"message", "Name?"}, {"requestedSchema", json::object{{"type", "object"}}}});
-          return mcpx::tool_result::text(json::serialize(answer));
-        });
+    srv_->tool("count").run_on(mcpx::execution::io_thread).handle([](const mcpx::args&, mcpx::context& ctx) {
+      ctx.progress(1, 2, "half");
+      ctx.progress(2, 2);
+      return mcpx::tool_result::text("counted");
+    });
+    srv_->tool("ask").run_on(mcpx::execution::io_thread).handle([](const mcpx::args&, mcpx::context& ctx) {
+      auto answer = ctx.elicit({{"message", "Name?"}, {"requestedSchema", json::object{{"type", "object"}}}});
+      return mcpx::tool_result::text(json::serialize(answer));
+    });
     for (auto where : {mcpx::execution::io_thread, mcpx::execution::worker_pool})
       srv_->tool(where == mcpx::execution::io_thread ? "whoami" : "whoami_pool")
           .run_on(where)
@@ -90,10 +86,12 @@ class inline_handlers : public ::testing::Test {
     return roundtrip(port(), post(json::serialize(j), modern_headers("tools/call", tool)));
   }
   static std::string initialize(json::object caps = {}) {
-    json::object p{{"protocolVersion", "2025-11-25"}, {"capabilities", std::move(caps)},
+    json::object p{{"protocolVersion", "2025-11-25"},
+                   {"capabilities", std::move(caps)},
                    {"clientInfo", {{"name", "t"}, {"version", "1"}}}};
-    auto r = roundtrip(port(), post(json::serialize(json::object{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"},
-                                                                 {"params", std::move(p)}})));
+    auto r = roundtrip(
+        port(), post(json::serialize(
+                    json::object{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"}, {"params", std::move(p)}})));
     return session_of(r);
   }
   static std::string legacy(const std::string& sid) {
@@ -212,7 +210,8 @@ TEST_F(inline_handlers, progress_in_a_legacy_session_is_resumable_sse) {
   auto sid = initialize();
   ASSERT_FALSE(sid.empty());
   auto r = roundtrip(port(), post(R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"count",
-      "_meta":{"progressToken":3}}})", legacy(sid)));
+      "_meta":{"progressToken":3}}})",
+                                  legacy(sid)));
   ASSERT_EQ(r.status, 200);
   EXPECT_NE(r.head.find("text/event-stream"), std::string::npos);
   EXPECT_NE(r.body.find("retry: "), std::string::npos) << r.body;  // the priming event
@@ -226,7 +225,8 @@ TEST_F(inline_handlers, progress_in_a_legacy_session_is_resumable_sse) {
 TEST_F(inline_handlers, waiting_for_a_legacy_client_fails_instead_of_blocking) {
   auto sid = initialize({{"elicitation", json::object{}}});
   auto started = std::chrono::steady_clock::now();
-  auto r = roundtrip(port(), post(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"ask"}})", legacy(sid)));
+  auto r = roundtrip(port(),
+                     post(R"({"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"ask"}})", legacy(sid)));
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
   ASSERT_EQ(r.status, 200);
   auto v = json_body(r);
@@ -246,23 +246,27 @@ TEST_F(inline_handlers, session_calls_see_the_declared_client) {
   auto sid = initialize({{"elicitation", json::object{}}});
   for (auto tool : {"whoami", "whoami_pool", "whoami", "whoami_pool"}) {
     auto v = json_body(roundtrip(port(), post(R"({"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":")" +
-                                                  std::string(tool) + R"("}})", legacy(sid))));
+                                                  std::string(tool) + R"("}})",
+                                              legacy(sid))));
     EXPECT_EQ(v.at("result").at("content").at(0).at("text").as_string(), "t+e") << tool << " " << v;
   }
   auto other = initialize();
-  auto v = json_body(roundtrip(port(), post(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"whoami"}})", legacy(other))));
+  auto v = json_body(roundtrip(
+      port(), post(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"whoami"}})", legacy(other))));
   EXPECT_EQ(v.at("result").at("content").at(0).at("text").as_string(), "t") << v;
 }
 
 TEST_F(inline_handlers, a_legacy_client_without_the_capability_gets_the_usual_error) {
   auto sid = initialize();
-  auto v = json_body(roundtrip(port(), post(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"ask"}})", legacy(sid))));
+  auto v = json_body(roundtrip(port(), post(R"({"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"ask"}})",
+                                            legacy(sid))));
   EXPECT_EQ(v.at("error").at("code").as_int64(), -32021) << v;
 }
 
 // 2026-07-28 input is a multi round-trip result: nothing waits, so it works on the I/O thread.
 TEST_F(inline_handlers, modern_input_is_an_input_required_round) {
-  auto v = json_body(call("ask", {}, {{"io.modelcontextprotocol/clientCapabilities", {{"elicitation", json::object{}}}}}));
+  auto v = json_body(call("ask", {},
+                          {{"io.modelcontextprotocol/clientCapabilities", {{"elicitation", json::object{}}}}}));
   ASSERT_EQ(v.at("result").at("resultType").as_string(), "input_required") << v;
   EXPECT_TRUE(v.at("result").at("inputRequests").as_object().size() == 1);
   EXPECT_TRUE(v.at("result").at("requestState").is_string());
@@ -272,9 +276,10 @@ TEST(inline_registration, cannot_be_combined_with_tasks) {
   mcpx::options o;
   o.port = 0;
   mcpx::server s({"t", "1"}, o);
-  s.tool("slow").run_on(mcpx::execution::io_thread).tasks(mcpx::task_mode::optional).handle([](const mcpx::args&, mcpx::context&) {
-    return mcpx::tool_result::text("x");
-  });
+  s.tool("slow")
+      .run_on(mcpx::execution::io_thread)
+      .tasks(mcpx::task_mode::optional)
+      .handle([](const mcpx::args&, mcpx::context&) { return mcpx::tool_result::text("x"); });
   try {
     s.start();
     FAIL() << "start() accepted an I/O-thread tool that may become a task";

@@ -68,7 +68,8 @@ TEST(health, readiness_reports_a_saturated_worker_pool) {
   });
   s.start();
   auto busy = connect(s.port());
-  net::write(busy, net::buffer(post(modern_body(1, "tools/call", {{"name", "block"}}), modern_headers("tools/call", "block"))));
+  net::write(busy, net::buffer(post(modern_body(1, "tools/call", {{"name", "block"}}),
+                                    modern_headers("tools/call", "block"))));
   http_result r;
   for (int i = 0; i < 50; ++i) {
     r = roundtrip(s.port(), get("/health/ready"));
@@ -93,7 +94,8 @@ TEST(health, draining_flips_readiness_and_finishes_work_in_flight) {
   });
   s.start();
   auto call = connect(s.port());
-  net::write(call, net::buffer(post(modern_body(1, "tools/call", {{"name", "slow"}}), modern_headers("tools/call", "slow"))));
+  net::write(call,
+             net::buffer(post(modern_body(1, "tools/call", {{"name", "slow"}}), modern_headers("tools/call", "slow"))));
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   std::thread drainer([&] { s.drain(std::chrono::seconds(5)); });
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -134,7 +136,8 @@ TEST(drain, sigterm_during_50_slow_calls_completes_them_all) {
   std::vector<tcp::socket> calls;
   for (int i = 0; i < 50; ++i) {
     calls.push_back(connect(static_cast<unsigned short>(port)));
-    net::write(calls.back(), net::buffer(post(modern_body(i, "tools/call", {{"name", "slow_compute"}, {"arguments", {{"seconds", 1}}}}),
+    net::write(calls.back(), net::buffer(post(modern_body(i, "tools/call",
+                                                          {{"name", "slow_compute"}, {"arguments", {{"seconds", 1}}}}),
                                               modern_headers("tools/call", "slow_compute"))));
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
@@ -245,8 +248,10 @@ TEST(metrics, exposition_counts_requests_by_method_tool_status_and_class) {
   auto m = roundtrip(s.port(), get("/metrics"));
   ASSERT_EQ(m.status, 200);
   EXPECT_NE(m.head.find("text/plain; version=0.0.4"), std::string::npos);
-  EXPECT_NE(m.body.find(R"(mcpx_requests_total{method="tools/call",tool="boom",status="200",error_class="EXTERNAL_ERROR"} 1)"),
-            std::string::npos) << m.body;
+  EXPECT_NE(m.body.find(
+                R"(mcpx_requests_total{method="tools/call",tool="boom",status="200",error_class="EXTERNAL_ERROR"} 1)"),
+            std::string::npos)
+      << m.body;
   // An unknown tool's name does not become a label.
   EXPECT_EQ(m.body.find("made-up-"), std::string::npos);
   EXPECT_NE(m.body.find("mcpx_request_duration_ms_bucket{"), std::string::npos);
@@ -267,15 +272,19 @@ TEST(metrics, alternating_kinds_of_request_are_each_counted_in_their_own_series)
     return mcpx::tool_result::text("ok");
   });
   s.start();
-  auto call = [&] { roundtrip(s.port(), post(modern_body(1, "tools/call", {{"name", "ok"}}), modern_headers("tools/call", "ok"))); };
+  auto call = [&] {
+    roundtrip(s.port(), post(modern_body(1, "tools/call", {{"name", "ok"}}), modern_headers("tools/call", "ok")));
+  };
   auto list = [&] { roundtrip(s.port(), post(modern_body(2, "tools/list"), modern_headers("tools/list"))); };
   call(), call(), list(), call(), list(), list(), call();
   auto m = roundtrip(s.port(), get("/metrics"));
   ASSERT_EQ(m.status, 200);
   EXPECT_NE(m.body.find(R"(mcpx_requests_total{method="tools/call",tool="ok",status="200",error_class=""} 4)"),
-            std::string::npos) << m.body;
+            std::string::npos)
+      << m.body;
   EXPECT_NE(m.body.find(R"(mcpx_requests_total{method="tools/list",tool="",status="200",error_class=""} 3)"),
-            std::string::npos) << m.body;
+            std::string::npos)
+      << m.body;
   s.stop();
 }
 
@@ -286,7 +295,9 @@ TEST(metrics, a_real_prometheus_scrapes_them) {
   o.port = 0;
   o.log_level = "warning";
   mcpx::server s({"metrics-test", "1"}, o);
-  s.tool("ok").description("ok").handle([](const mcpx::args&, mcpx::context&) { return mcpx::tool_result::text("ok"); });
+  s.tool("ok").description("ok").handle([](const mcpx::args&, mcpx::context&) {
+    return mcpx::tool_result::text("ok");
+  });
   s.start();
   for (int i = 0; i < 3; ++i)
     roundtrip(s.port(), post(modern_body(i, "tools/call", {{"name", "ok"}}), modern_headers("tools/call", "ok")));
@@ -313,7 +324,9 @@ TEST(metrics, a_real_prometheus_scrapes_them) {
   for (int i = 0; i < 60; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     try {
-      auto r = roundtrip(prom_port, "GET /api/v1/query?query=mcpx_requests_total%7Btool%3D%22ok%22%7D HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+      auto r = roundtrip(prom_port,
+                         "GET /api/v1/query?query=mcpx_requests_total%7Btool%3D%22ok%22%7D HTTP/1.1\r\nHost: "
+                         "127.0.0.1\r\n\r\n");
       if (r.status == 200 && r.body.find("\"tool\":\"ok\"") != std::string::npos) {
         answer = r.body;
         break;
@@ -339,7 +352,9 @@ TEST(metrics, can_be_served_on_a_separate_port) {
   o.log_level = "warning";
   o.metrics_port = free_port();
   mcpx::server s({"metrics-test", "1"}, o);
-  s.tool("ok").description("ok").handle([](const mcpx::args&, mcpx::context&) { return mcpx::tool_result::text("ok"); });
+  s.tool("ok").description("ok").handle([](const mcpx::args&, mcpx::context&) {
+    return mcpx::tool_result::text("ok");
+  });
   s.start();
   EXPECT_EQ(s.metrics_port(), o.metrics_port);
   EXPECT_EQ(roundtrip(s.metrics_port(), get("/metrics")).status, 200);
@@ -391,8 +406,8 @@ TEST(config, the_binary_reads_file_env_and_secret_files) {
   { std::ofstream(dir + "/secret") << "0123456789abcdef0123456789abcdef\n"; }
   unsigned short port = free_port();
   {
-    std::ofstream(dir + "/config.yaml") << "server:\n  address: 127.0.0.1\n  port: 1\nmrtr:\n  state_secret_file: " << dir
-                                        << "/secret\nlog:\n  level: info\n";
+    std::ofstream(dir + "/config.yaml") << "server:\n  address: 127.0.0.1\n  port: 1\nmrtr:\n  state_secret_file: "
+                                        << dir << "/secret\nlog:\n  level: info\n";
   }
   // The environment overrides the file's port.
   auto [rc, log] = run_fixture({"--config", dir + "/config.yaml"}, {"MCPX_SERVER_PORT=" + std::to_string(port)},
@@ -415,7 +430,8 @@ TEST(config, a_typo_stops_the_binary_with_the_key_named) {
 TEST(config, a_secret_in_a_plain_env_var_is_accepted_with_a_warning) {
   unsigned short port = free_port();
   auto [rc, log] = run_fixture({"--listen", "127.0.0.1:" + std::to_string(port)},
-                               {"MCPX_MRTR_STATE_SECRET=plain-secret-value-0123456789abcdef"}, std::chrono::milliseconds(800));
+                               {"MCPX_MRTR_STATE_SECRET=plain-secret-value-0123456789abcdef"},
+                               std::chrono::milliseconds(800));
   EXPECT_EQ(rc, 0) << log;
   EXPECT_NE(log.find("MCPX_MRTR_STATE_SECRET_FILE"), std::string::npos) << log;
   EXPECT_EQ(log.find("plain-secret-value"), std::string::npos);

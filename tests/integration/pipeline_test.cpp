@@ -29,7 +29,9 @@ TEST(pipeline, stage_refusals_are_counted_by_stage_and_reason) {
   const std::string media = R"(mcpx_stage_refusals_total{stage="media_type",reason="unsupported_media_type"})";
   auto before = scrape();
   EXPECT_EQ(metric_line(before, origin), origin + " 0");  // listed before the first refusal
-  EXPECT_EQ(roundtrip(s.port(), post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Origin: http://evil.example\r\n")).status, 403);
+  EXPECT_EQ(roundtrip(s.port(), post(R"({"jsonrpc":"2.0","id":1,"method":"ping"})", "Origin: http://evil.example\r\n"))
+                .status,
+            403);
   EXPECT_EQ(roundtrip(s.port(), post("{not json")).status, 400);
   EXPECT_EQ(roundtrip(s.port(), post("{not json")).status, 400);
   auto text = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}";

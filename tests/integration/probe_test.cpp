@@ -88,10 +88,8 @@ class test_server {
         request_ = head;
       }
       if (!response_.empty()) (void)!send(c, response_.data(), response_.size(), MSG_NOSIGNAL);
-      if (mode_ == after::hang)
-        held_.push_back(c);
-      else
-        close(c);
+      if (mode_ == after::hang) held_.push_back(c);
+      else close(c);
     }
   }
   std::string read_head(int c) {
@@ -157,7 +155,8 @@ std::string v4_url(int port, const std::string& path = "/health") {
   return "http://127.0.0.1:" + std::to_string(port) + path;
 }
 
-const std::string ok_200 = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 18\r\n\r\n{\"status\":\"alive\"}";
+const std::string ok_200 =
+    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 18\r\n\r\n{\"status\":\"alive\"}";
 
 TEST(probe, healthcheck_command_line_exits_0_on_200_and_prints_nothing) {
   // The exact HEALTHCHECK form: mcpx-probe http://127.0.0.1:PORT/health
@@ -215,7 +214,8 @@ TEST(probe, non_2xx_exits_1_with_one_line_naming_the_status) {
 }
 
 TEST(probe, malformed_or_missing_response_exits_1) {
-  for (const char* response : {"SSH-2.0-OpenSSH_9.2\r\n", "HTTP/1.1 2000 OK\r\n", "HTTP/1.1 OK\r\n", "HTTP/1.1 200", ""}) {
+  for (const char* response :
+       {"SSH-2.0-OpenSSH_9.2\r\n", "HTTP/1.1 2000 OK\r\n", "HTTP/1.1 OK\r\n", "HTTP/1.1 200", ""}) {
     test_server server(AF_INET, response);
     ASSERT_TRUE(server.ok());
     const auto r = run_probe({"--timeout", "2", v4_url(server.port())});

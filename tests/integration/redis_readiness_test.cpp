@@ -96,8 +96,9 @@ TEST(readiness, killing_the_real_redis_flips_readiness_and_not_liveness) {
   EXPECT_EQ(live.status, 200);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(50));
   // The server still serves what does not need the dependency.
-  auto call = roundtrip(s.port(), post(modern_body(1, "tools/call", {{"name", "t"}, {"arguments", boost::json::object{}}}),
-                                       modern_headers("tools/call", "t")));
+  auto call = roundtrip(s.port(),
+                        post(modern_body(1, "tools/call", {{"name", "t"}, {"arguments", boost::json::object{}}}),
+                             modern_headers("tools/call", "t")));
   EXPECT_EQ(call.status, 200) << call.body;
 
   redis = start_redis(redis_port);

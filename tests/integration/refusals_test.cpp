@@ -29,10 +29,12 @@ TEST(refusal_replies, are_the_json_rpc_errors_clients_always_got) {
   auto body = [&](http::refusal r) { return mcpx::transport::refusal_reply(r, lim).body(); };
   EXPECT_EQ(body(http::refusal::malformed),
             R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Malformed HTTP request"}})");
-  EXPECT_EQ(body(http::refusal::header_too_large),
-            R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Request headers too large: limit is 16384 bytes"}})");
-  EXPECT_EQ(body(http::refusal::body_too_large),
-            R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Request body too large: limit is 1048576 bytes"}})");
+  EXPECT_EQ(
+      body(http::refusal::header_too_large),
+      R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Request headers too large: limit is 16384 bytes"}})");
+  EXPECT_EQ(
+      body(http::refusal::body_too_large),
+      R"({"jsonrpc":"2.0","id":null,"error":{"code":-32600,"message":"Request body too large: limit is 1048576 bytes"}})");
   EXPECT_EQ(body(http::refusal::internal_error),
             R"({"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Internal error"}})");
   EXPECT_EQ(json::parse(body(http::refusal::too_many_connections)).at("error").at("code").as_int64(), -32603);
@@ -95,7 +97,8 @@ TEST(refusals, are_counted_by_reason_in_metrics) {
   EXPECT_NE(m.body.find("mcpx_http_accept_errors_total{reason=\"emfile\"} 0\n"), std::string::npos) << m.body;
   // A refused request is a request answered; a refused connection is not one.
   EXPECT_NE(m.body.find(R"(mcpx_requests_total{method="POST",tool="",status="413",error_class=""} 1)"),
-            std::string::npos) << m.body;
+            std::string::npos)
+      << m.body;
   EXPECT_EQ(m.body.find(R"(status="503")"), std::string::npos) << m.body;
   s.stop();
 }

@@ -20,7 +20,8 @@ std::atomic<bool> task_cancel_seen{false};
 void define(mcpx::server& s) {
   s.tool("ask").description("asks the client for a name").handle([](const mcpx::args&, mcpx::context& ctx) {
     auto r = ctx.elicit(json::object{{"message", "Your name?"},
-                                     {"requestedSchema", json::object{{"type", "object"}, {"properties", json::object{}}}}});
+                                     {"requestedSchema",
+                                      json::object{{"type", "object"}, {"properties", json::object{}}}}});
     auto* content = r.is_object() ? r.as_object().if_contains("content") : nullptr;
     auto* name = content && content->is_object() ? content->as_object().if_contains("name") : nullptr;
     return mcpx::tool_result::text(name && name->is_string() ? "hello " + std::string(name->as_string()) : "no name");
@@ -28,20 +29,26 @@ void define(mcpx::server& s) {
   s.tool("wait_for_cancel").description("runs until cancelled").handle([](const mcpx::args&, mcpx::context& ctx) {
     ctx.progress(0, 1, "started");
     auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!ctx.cancelled() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    while (!ctx.cancelled() && std::chrono::steady_clock::now() < end)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     cancel_seen = ctx.cancelled();
     return mcpx::tool_result::text("done");
   });
-  s.tool("slow_task").description("a task until cancelled").tasks(mcpx::task_mode::optional).handle(
-      [](const mcpx::args&, mcpx::context& ctx) {
+  s.tool("slow_task")
+      .description("a task until cancelled")
+      .tasks(mcpx::task_mode::optional)
+      .handle([](const mcpx::args&, mcpx::context& ctx) {
         auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-        while (!ctx.cancelled() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        while (!ctx.cancelled() && std::chrono::steady_clock::now() < end)
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
         task_cancel_seen = ctx.cancelled();
         return mcpx::tool_result::text("finished");
       });
-  s.resource("test://r", "r").description("a resource").handle([](std::string_view uri, const json::object&, mcpx::context&) {
-    return mcpx::resource_contents{}.text(uri, "text/plain", "r");
-  });
+  s.resource("test://r", "r")
+      .description("a resource")
+      .handle([](std::string_view uri, const json::object&, mcpx::context&) {
+        return mcpx::resource_contents{}.text(uri, "text/plain", "r");
+      });
 }
 
 mcpx::options opts(std::chrono::seconds idle = std::chrono::seconds(30)) {
@@ -55,12 +62,16 @@ mcpx::options opts(std::chrono::seconds idle = std::chrono::seconds(30)) {
 }
 
 std::string initialize(unsigned short port, const std::string& caps = "{}") {
-  auto r = roundtrip(port, post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
-      "capabilities":)" + caps + R"(,"clientInfo":{"name":"t","version":"1"}}})"));
+  auto r = roundtrip(port,
+                     post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
+      "capabilities":)" + caps +
+                          R"(,"clientInfo":{"name":"t","version":"1"}}})"));
   return session_of(r);
 }
 
-std::string legacy(const std::string& sid) { return "Mcp-Session-Id: " + sid + "\r\nMCP-Protocol-Version: 2025-11-25\r\n"; }
+std::string legacy(const std::string& sid) {
+  return "Mcp-Session-Id: " + sid + "\r\nMCP-Protocol-Version: 2025-11-25\r\n";
+}
 
 // The id of the server-to-client request in an SSE event ("id":"mcpx-N").
 std::string request_id_in(const std::string& sse) {
@@ -69,10 +80,12 @@ std::string request_id_in(const std::string& sse) {
 }
 
 std::string task_body(int id, const std::string& method, json::object params) {
-  params["_meta"] = json::object{{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
-                                 {"io.modelcontextprotocol/clientCapabilities",
-                                  json::object{{"extensions", json::object{{"io.modelcontextprotocol/tasks", json::object{}}}}}}};
-  return json::serialize(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}});
+  params["_meta"] = json::object{
+      {"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+      {"io.modelcontextprotocol/clientCapabilities",
+       json::object{{"extensions", json::object{{"io.modelcontextprotocol/tasks", json::object{}}}}}}};
+  return json::serialize(
+      json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}});
 }
 
 class replicas : public ::testing::Test {
@@ -110,7 +123,8 @@ TEST_F(replicas, a_session_made_on_one_is_served_by_the_other) {
 TEST_F(replicas, an_answer_posted_to_the_other_reaches_the_waiting_handler) {
   auto sid = initialize(a_->port(), R"({"elicitation":{}})");
   auto call = connect(a_->port());
-  net::write(call, net::buffer(post(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"ask"}})", legacy(sid))));
+  net::write(call, net::buffer(post(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"ask"}})",
+                                    legacy(sid))));
   auto asked = read_until(call, "elicitation/create", std::chrono::milliseconds(2000));
   auto rid = request_id_in(asked);
   ASSERT_FALSE(rid.empty()) << asked;
@@ -125,31 +139,39 @@ TEST_F(replicas, a_cancellation_sent_to_the_other_stops_the_handler) {
   cancel_seen = false;
   auto sid = initialize(a_->port());
   auto call = connect(a_->port());
-  net::write(call, net::buffer(post(R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"wait_for_cancel","_meta":{"progressToken":"p"}}})", legacy(sid))));
+  net::write(
+      call,
+      net::buffer(post(
+          R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"wait_for_cancel","_meta":{"progressToken":"p"}}})",
+          legacy(sid))));
   ASSERT_NE(read_until(call, "started", std::chrono::milliseconds(2000)).find("started"), std::string::npos);
   auto cancel = R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}})";
   EXPECT_EQ(roundtrip(b_->port(), post(cancel, legacy(sid))).status, 202);
   auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (!cancel_seen && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  while (!cancel_seen && std::chrono::steady_clock::now() < end)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_TRUE(cancel_seen);
 }
 
 TEST_F(replicas, a_task_started_on_one_is_read_and_cancelled_on_the_other) {
   task_cancel_seen = false;
   auto created = json_body(roundtrip(a_->port(), post(task_body(5, "tools/call", {{"name", "slow_task"}}),
-                                                       modern_headers("tools/call", "slow_task"))));
+                                                      modern_headers("tools/call", "slow_task"))));
   ASSERT_TRUE(created.is_object()) << json::serialize(created);
   auto task_id = std::string(created.at("result").at("taskId").as_string());
   auto get = [&](unsigned short port) {
-    return json_body(roundtrip(port, post(task_body(6, "tasks/get", {{"taskId", task_id}}), modern_headers("tasks/get", task_id))));
+    return json_body(roundtrip(port, post(task_body(6, "tasks/get", {{"taskId", task_id}}),
+                                          modern_headers("tasks/get", task_id))));
   };
   auto seen = get(b_->port());
   ASSERT_TRUE(seen.as_object().contains("result")) << json::serialize(seen);
   EXPECT_EQ(seen.at("result").at("status").as_string(), "working");
-  auto cancelled = roundtrip(b_->port(), post(task_body(7, "tasks/cancel", {{"taskId", task_id}}), modern_headers("tasks/cancel", task_id)));
+  auto cancelled = roundtrip(b_->port(), post(task_body(7, "tasks/cancel", {{"taskId", task_id}}),
+                                              modern_headers("tasks/cancel", task_id)));
   EXPECT_EQ(cancelled.status, 200) << cancelled.body;
   auto end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-  while (!task_cancel_seen && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  while (!task_cancel_seen && std::chrono::steady_clock::now() < end)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_TRUE(task_cancel_seen);
   EXPECT_EQ(get(a_->port()).at("result").at("status").as_string(), "cancelled");
   EXPECT_EQ(get(b_->port()).at("result").at("status").as_string(), "cancelled");
@@ -163,19 +185,22 @@ TEST(state, a_task_polled_on_its_creating_connection_keeps_running) {
   define(s);
   s.start();
   auto conn = connect(s.port());
-  net::write(conn, net::buffer(post(task_body(5, "tools/call", {{"name", "slow_task"}}), modern_headers("tools/call", "slow_task"))));
+  net::write(conn, net::buffer(post(task_body(5, "tools/call", {{"name", "slow_task"}}),
+                                    modern_headers("tools/call", "slow_task"))));
   auto created = json_body(read_response(conn));
   ASSERT_TRUE(created.is_object());
   auto task_id = std::string(created.at("result").at("taskId").as_string());
   for (int i = 0; i < 5; ++i) {
-    net::write(conn, net::buffer(post(task_body(6 + i, "tasks/get", {{"taskId", task_id}}), modern_headers("tasks/get", task_id))));
+    net::write(conn, net::buffer(post(task_body(6 + i, "tasks/get", {{"taskId", task_id}}),
+                                      modern_headers("tasks/get", task_id))));
     auto got = json_body(read_response(conn));
     ASSERT_EQ(got.at("result").at("status").as_string(), "working") << "poll " << i;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   conn.close();
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  auto after = json_body(roundtrip(s.port(), post(task_body(20, "tasks/get", {{"taskId", task_id}}), modern_headers("tasks/get", task_id))));
+  auto after = json_body(roundtrip(s.port(), post(task_body(20, "tasks/get", {{"taskId", task_id}}),
+                                                  modern_headers("tasks/get", task_id))));
   EXPECT_EQ(after.at("result").at("status").as_string(), "working") << "the creating connection closed";
   EXPECT_FALSE(task_cancel_seen);
 }
@@ -185,7 +210,9 @@ TEST(state, a_changing_resource_does_not_keep_a_session_alive) {
   define(s);
   s.start();
   auto sid = initialize(s.port());
-  auto sub = roundtrip(s.port(), post(R"({"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":"test://r"}})", legacy(sid)));
+  auto sub = roundtrip(s.port(),
+                       post(R"({"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":"test://r"}})",
+                            legacy(sid)));
   ASSERT_EQ(sub.status, 200);
   // Updates every 100 ms for 1.5 s: the session is idle all along and must expire after 1 s.
   for (int i = 0; i < 15; ++i) {
@@ -201,7 +228,8 @@ TEST(state, a_client_error_whose_message_is_not_a_string_reaches_the_handler) {
   s.start();
   auto sid = initialize(s.port(), R"({"elicitation":{}})");
   auto call = connect(s.port());
-  net::write(call, net::buffer(post(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"ask"}})", legacy(sid))));
+  net::write(call, net::buffer(post(R"({"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"ask"}})",
+                                    legacy(sid))));
   auto rid = request_id_in(read_until(call, "elicitation/create", std::chrono::milliseconds(2000)));
   ASSERT_FALSE(rid.empty());
   auto answer = R"({"jsonrpc":"2.0","id":")" + rid + R"(","error":{"code":-1,"message":5}})";

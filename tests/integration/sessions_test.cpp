@@ -26,18 +26,24 @@ class sessions : public ::testing::Test {
     o.task_after = std::chrono::milliseconds(50);
     srv_ = new mcpx::server({"sessions-test", "1.0.0"}, o);
     for (auto name : {"a_tool", "b_tool", "c_tool"})
-      srv_->tool(name).description("lists").handle([](const mcpx::args&, mcpx::context&) { return mcpx::tool_result::text("ok"); });
+      srv_->tool(name).description("lists").handle([](const mcpx::args&, mcpx::context&) {
+        return mcpx::tool_result::text("ok");
+      });
     srv_->tool("wait_for_cancel").description("runs until cancelled").handle([](const mcpx::args&, mcpx::context& ctx) {
       ctx.progress(0, 1, "started");
       auto end = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-      while (!ctx.cancelled() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      while (!ctx.cancelled() && std::chrono::steady_clock::now() < end)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
       cancelled_seen_ = ctx.cancelled();
       return mcpx::tool_result::text("done");
     });
-    srv_->tool("sleep").description("sleeps 300 ms").tasks(mcpx::task_mode::optional).handle([](const mcpx::args&, mcpx::context&) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(300));
-      return mcpx::tool_result::text("slept");
-    });
+    srv_->tool("sleep")
+        .description("sleeps 300 ms")
+        .tasks(mcpx::task_mode::optional)
+        .handle([](const mcpx::args&, mcpx::context&) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(300));
+          return mcpx::tool_result::text("slept");
+        });
     srv_->tool("bad_output")
         .description("violates its output schema")
         .output_schema(json::parse(R"({"type":"object","properties":{"n":{"type":"integer"}},"required":["n"]})"))
@@ -46,12 +52,16 @@ class sessions : public ::testing::Test {
           r.structured = json::object{{"n", "not a number"}};
           return r;
         });
-    srv_->tool("throws").description("throws a plain exception").handle([](const mcpx::args&, mcpx::context&) -> mcpx::tool_result {
-      throw std::runtime_error("db password is hunter2");
-    });
-    srv_->resource("test://r", "r").description("a resource").handle([](std::string_view uri, const json::object&, mcpx::context&) {
-      return mcpx::resource_contents{}.text(uri, "text/plain", "r");
-    });
+    srv_->tool("throws")
+        .description("throws a plain exception")
+        .handle([](const mcpx::args&, mcpx::context&) -> mcpx::tool_result {
+          throw std::runtime_error("db password is hunter2");
+        });
+    srv_->resource("test://r", "r")
+        .description("a resource")
+        .handle([](std::string_view uri, const json::object&, mcpx::context&) {
+          return mcpx::resource_contents{}.text(uri, "text/plain", "r");
+        });
     srv_->start();
   }
   static void TearDownTestSuite() {
@@ -60,7 +70,8 @@ class sessions : public ::testing::Test {
   }
   static unsigned short port() { return srv_->port(); }
   static std::string initialize() {
-    auto r = roundtrip(port(), post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
+    auto r = roundtrip(port(),
+                       post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
         "capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"));
     return session_of(r);
   }
@@ -88,7 +99,8 @@ TEST_F(sessions, tools_list_pages_in_a_stable_order) {
   }
   ASSERT_EQ(names.size(), 7u);
   EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
-  auto bad = json_body(roundtrip(port(), post(modern_body(2, "tools/list", {{"cursor", "garbage"}}), modern_headers("tools/list"))));
+  auto bad = json_body(roundtrip(port(), post(modern_body(2, "tools/list", {{"cursor", "garbage"}}),
+                                              modern_headers("tools/list"))));
   EXPECT_EQ(bad.at("error").at("code").as_int64(), -32602);
 }
 
@@ -96,7 +108,8 @@ TEST_F(sessions, delete_ends_a_session) {
   auto sid = initialize();
   ASSERT_FALSE(sid.empty());
   EXPECT_EQ(roundtrip(port(), post(R"({"jsonrpc":"2.0","id":2,"method":"ping"})", legacy(sid))).status, 200);
-  auto d = roundtrip(port(), "DELETE /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nMcp-Session-Id: " + sid + "\r\nContent-Length: 0\r\n\r\n");
+  auto d = roundtrip(port(), "DELETE /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nMcp-Session-Id: " + sid +
+                                 "\r\nContent-Length: 0\r\n\r\n");
   EXPECT_EQ(d.status, 200);
   EXPECT_EQ(roundtrip(port(), post(R"({"jsonrpc":"2.0","id":3,"method":"ping"})", legacy(sid))).status, 404);
 }
@@ -109,10 +122,13 @@ TEST_F(sessions, idle_sessions_expire) {
 
 TEST_F(sessions, get_stream_delivers_resource_updates_and_resumes) {
   auto sid = initialize();
-  auto sub = roundtrip(port(), post(R"({"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":"test://r"}})", legacy(sid)));
+  auto sub = roundtrip(port(),
+                       post(R"({"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":"test://r"}})",
+                            legacy(sid)));
   ASSERT_EQ(sub.status, 200);
   auto get = connect(port());
-  net::write(get, net::buffer("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n" + legacy(sid) + "\r\n"));
+  net::write(get, net::buffer("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n" + legacy(sid) +
+                              "\r\n"));
   read_until(get, "text/event-stream", std::chrono::milliseconds(2000));
   srv_->notify_resource_updated("test://r");
   auto first = read_until(get, "resources/updated", std::chrono::milliseconds(2000));
@@ -135,10 +151,13 @@ TEST_F(sessions, notifications_cancelled_reaches_the_handler) {
   auto sid = initialize();
   cancelled_seen_ = false;
   auto call = connect(port());
-  net::write(call, net::buffer(post(R"({"jsonrpc":"2.0","id":"c1","method":"tools/call","params":{"name":"wait_for_cancel",
-      "_meta":{"progressToken":"p"}}})", legacy(sid))));
+  net::write(call,
+             net::buffer(post(R"({"jsonrpc":"2.0","id":"c1","method":"tools/call","params":{"name":"wait_for_cancel",
+      "_meta":{"progressToken":"p"}}})",
+                              legacy(sid))));
   read_until(call, "started", std::chrono::milliseconds(2000));
-  auto n = roundtrip(port(), post(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"c1"}})", legacy(sid)));
+  auto n = roundtrip(port(), post(R"({"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"c1"}})",
+                                  legacy(sid)));
   EXPECT_EQ(n.status, 202);
   read_until(call, "done", std::chrono::milliseconds(3000));
   EXPECT_TRUE(cancelled_seen_.load());
@@ -183,24 +202,30 @@ TEST_F(sessions, a_full_worker_pool_answers_503_with_retry_after) {
       ASSERT_NE(read_until(busy.back(), "started", std::chrono::milliseconds(2000)).find("started"), std::string::npos);
     }
   }
-  auto r = roundtrip(port(), post(modern_body(20, "tools/call", {{"name", "a_tool"}}), modern_headers("tools/call", "a_tool")));
+  auto r = roundtrip(port(),
+                     post(modern_body(20, "tools/call", {{"name", "a_tool"}}), modern_headers("tools/call", "a_tool")));
   EXPECT_EQ(r.status, 503);
   EXPECT_NE(r.head.find("Retry-After: 1"), std::string::npos);
   EXPECT_EQ(json_body(r).at("error").at("data").at("code").as_string(), "SERVER_BUSY");
   for (auto& s : busy) s.close();  // cancels the three calls
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  EXPECT_EQ(roundtrip(port(), post(modern_body(21, "tools/call", {{"name", "a_tool"}}), modern_headers("tools/call", "a_tool"))).status, 200);
+  EXPECT_EQ(roundtrip(port(),
+                      post(modern_body(21, "tools/call", {{"name", "a_tool"}}), modern_headers("tools/call", "a_tool")))
+                .status,
+            200);
 }
 
 TEST_F(sessions, structured_output_is_checked_against_the_output_schema) {
-  auto v = json_body(roundtrip(port(), post(modern_body(1, "tools/call", {{"name", "bad_output"}}), modern_headers("tools/call", "bad_output"))));
+  auto v = json_body(roundtrip(port(), post(modern_body(1, "tools/call", {{"name", "bad_output"}}),
+                                            modern_headers("tools/call", "bad_output"))));
   auto& res = v.at("result");
   EXPECT_TRUE(res.at("isError").as_bool());
   EXPECT_EQ(res.at("structuredContent").at("error").at("type").as_string(), "SERVER_ERROR");
 }
 
 TEST_F(sessions, unexpected_exceptions_do_not_leak_their_message) {
-  auto v = json_body(roundtrip(port(), post(modern_body(1, "tools/call", {{"name", "throws"}}), modern_headers("tools/call", "throws"))));
+  auto v = json_body(roundtrip(port(), post(modern_body(1, "tools/call", {{"name", "throws"}}),
+                                            modern_headers("tools/call", "throws"))));
   std::string text = json::serialize(v);
   EXPECT_EQ(text.find("hunter2"), std::string::npos);
   EXPECT_NE(text.find("correlation"), std::string::npos);
@@ -210,16 +235,16 @@ TEST_F(sessions, unexpected_exceptions_do_not_leak_their_message) {
 TEST_F(sessions, a_slow_task_capable_call_becomes_a_task) {
   auto body = modern_body(1, "tools/call", {{"name", "sleep"}});
   auto j = json::parse(body);
-  j.at("params").at("_meta").as_object()["io.modelcontextprotocol/clientCapabilities"] =
-      json::object{{"extensions", {{"io.modelcontextprotocol/tasks", json::object{}}}}};
+  j.at("params").at("_meta").as_object()["io.modelcontextprotocol/clientCapabilities"] = json::object{
+      {"extensions", {{"io.modelcontextprotocol/tasks", json::object{}}}}};
   auto created = json_body(roundtrip(port(), post(json::serialize(j), modern_headers("tools/call", "sleep"))));
   ASSERT_EQ(created.at("result").at("resultType").as_string(), "task") << created;
   std::string id(created.at("result").at("taskId").as_string());
   json::value done;
   for (int i = 0; i < 50; ++i) {
     auto g = json::parse(modern_body(2, "tasks/get", {{"taskId", id}}));
-    g.at("params").at("_meta").as_object()["io.modelcontextprotocol/clientCapabilities"] =
-        json::object{{"extensions", {{"io.modelcontextprotocol/tasks", json::object{}}}}};
+    g.at("params").at("_meta").as_object()["io.modelcontextprotocol/clientCapabilities"] = json::object{
+        {"extensions", {{"io.modelcontextprotocol/tasks", json::object{}}}}};
     done = json_body(roundtrip(port(), post(json::serialize(g), modern_headers("tasks/get", id))));
     if (done.at("result").at("status").as_string() == "completed") break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));

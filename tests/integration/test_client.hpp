@@ -64,8 +64,7 @@ inline std::size_t read_exactly(tcp::socket& s, std::string& out, std::size_t wa
 }
 
 /// Reads up to and including the next CRLF, one byte at a time (heads and chunk sizes are short).
-inline bool read_line(tcp::socket& s, std::string& out, std::chrono::steady_clock::time_point deadline,
-                      bool& closed) {
+inline bool read_line(tcp::socket& s, std::string& out, std::chrono::steady_clock::time_point deadline, bool& closed) {
   std::size_t start = out.size();
   while (read_exactly(s, out, 1, deadline, closed) == 1)
     if (out.size() - start >= 2 && out.compare(out.size() - 2, 2, "\r\n") == 0) return true;

@@ -12,7 +12,6 @@
 
 #include "config_fixture.hpp"
 
-
 TEST_F(config, defaults_with_no_file) {
   auto s = ok(load("", {}));
   mcpx::options d;
@@ -122,7 +121,8 @@ TEST_F(config, env_overrides_scalars_and_wins_over_the_file) {
 }
 
 TEST_F(config, env_overrides_lists_comma_separated) {
-  auto path = write("mcpx.yaml", "security:\n  allowed_origins: [https://old.example.com]\n  allowed_hosts: [a.example]\n");
+  auto path = write("mcpx.yaml",
+                    "security:\n  allowed_origins: [https://old.example.com]\n  allowed_hosts: [a.example]\n");
   auto s = ok(load(path, {{"MCPX_SECURITY_ALLOWED_ORIGINS", "https://a.example.com, https://b.example.com:8443"},
                           {"MCPX_SECURITY_ALLOWED_HOSTS", ""}}));
   EXPECT_EQ(s.server.allowed_origins,
@@ -177,11 +177,10 @@ TEST_F(config, unknown_variable_in_env_is_an_error) {
 }
 
 TEST_F(config, tooling_variables_are_ignored) {
-  env_map env{{"MCPX_TEST_REDIS_URL", "redis://x"}, {"MCPX_JOBS", "2"},
-              {"MCPX_SANITIZE_BUILD", "1"},          {"MCPX_SANITIZE_CONFORMANCE", "0"},
-              {"MCPX_APT_LOG", "/tmp/x"},            {"MCPX_INSTALL_DEPS_DRY_RUN", "1"},
-              {"MCPX_CONFORMANCE_OUT", "/tmp/o"},    {"MCPX_PORT", "1234"},
-              {"MCPX_E2E_OUT", "/tmp/e"},            {"MCPX_SERVER_START_TIMEOUT", "60"}};
+  env_map env{{"MCPX_TEST_REDIS_URL", "redis://x"}, {"MCPX_JOBS", "2"},         {"MCPX_SANITIZE_BUILD", "1"},
+              {"MCPX_SANITIZE_CONFORMANCE", "0"},   {"MCPX_APT_LOG", "/tmp/x"}, {"MCPX_INSTALL_DEPS_DRY_RUN", "1"},
+              {"MCPX_CONFORMANCE_OUT", "/tmp/o"},   {"MCPX_PORT", "1234"},      {"MCPX_E2E_OUT", "/tmp/e"},
+              {"MCPX_SERVER_START_TIMEOUT", "60"}};
   auto s = ok(load("", env));
   EXPECT_EQ(s.server.port, 8000);
 }
@@ -403,9 +402,11 @@ using strings = std::vector<std::string>;
 
 TEST_F(config, app_keys_of_every_type_from_yaml) {
   auto db = write("db", "postgres://crm:pw@db/crm\n");
-  auto path = write("crm.yaml", "server:\n  port: 9000\ncrm:\n  page_size: 100\n  read_only: true\n  region: us-east\n"
-                                "  admin_emails: [a@example.com, b@example.com]\n  query_timeout_ms: 1500\n"
-                                "  cache_ttl_seconds: 60\n  database_url_file: " + db + "\n");
+  auto path = write("crm.yaml",
+                    "server:\n  port: 9000\ncrm:\n  page_size: 100\n  read_only: true\n  region: us-east\n"
+                    "  admin_emails: [a@example.com, b@example.com]\n  query_timeout_ms: 1500\n"
+                    "  cache_ttl_seconds: 60\n  database_url_file: " +
+                        db + "\n");
   auto s = ok(load(path, {}, crm_schema()));
   EXPECT_EQ(s.server.port, 9000);  // built-in keys still load beside the app's
   EXPECT_EQ(s.get<std::uint64_t>("crm.page_size"), 100u);
@@ -419,9 +420,10 @@ TEST_F(config, app_keys_of_every_type_from_yaml) {
 }
 
 TEST_F(config, app_keys_from_env_win_over_the_file) {
-  auto path = write("crm.yaml", "crm:\n  page_size: 100\n  read_only: true\n  region: us-east\n"
-                                "  admin_emails: [a@example.com]\n  query_timeout_ms: 1500\n  cache_ttl_seconds: 60\n"
-                                "  database_url_file: /nonexistent\n");
+  auto path = write("crm.yaml",
+                    "crm:\n  page_size: 100\n  read_only: true\n  region: us-east\n"
+                    "  admin_emails: [a@example.com]\n  query_timeout_ms: 1500\n  cache_ttl_seconds: 60\n"
+                    "  database_url_file: /nonexistent\n");
   auto s = ok(load(path,
                    {{"MCPX_CRM_PAGE_SIZE", "7"},
                     {"MCPX_CRM_READ_ONLY", "false"},
@@ -544,8 +546,9 @@ TEST_F(config, app_secret_follows_the_secret_rules) {
 }
 
 TEST_F(config, app_and_builtin_secrets_resolve_independently) {
-  auto s = ok(load("", {{"MCPX_MRTR_STATE_SECRET_FILE", write("state", "0123456789abcdef0123456789abcdef")},
-                        {"MCPX_CRM_DATABASE_URL", "postgres://plain"}},
+  auto s = ok(load("",
+                   {{"MCPX_MRTR_STATE_SECRET_FILE", write("state", "0123456789abcdef0123456789abcdef")},
+                    {"MCPX_CRM_DATABASE_URL", "postgres://plain"}},
                    crm_schema()));
   EXPECT_EQ(s.server.state_secret, "0123456789abcdef0123456789abcdef");
   EXPECT_EQ(s.get<std::string>("crm.database_url"), "postgres://plain");
@@ -555,17 +558,17 @@ TEST_F(config, app_and_builtin_secrets_resolve_independently) {
 TEST_F(config, app_key_clashing_with_a_builtin_or_registered_twice_is_refused) {
   schema s;
   EXPECT_THROW(s.number("server.port", 0, 65535, 80, "a port"), std::invalid_argument);
-  EXPECT_THROW(s.text("mrtr.state_secret", "", "a secret"), std::invalid_argument);     // a built-in's plain form
-  EXPECT_THROW(s.secret("mrtr.state", "a path"), std::invalid_argument);                // built-in section
+  EXPECT_THROW(s.text("mrtr.state_secret", "", "a secret"), std::invalid_argument);       // a built-in's plain form
+  EXPECT_THROW(s.secret("mrtr.state", "a path"), std::invalid_argument);                  // built-in section
   EXPECT_THROW(s.flag("server.verbose", false, "true or false"), std::invalid_argument);  // built-in section
-  EXPECT_THROW(s.number("server_io.threads", 1, 2, 1, "1-2"), std::invalid_argument);   // MCPX_SERVER_IO_THREADS
+  EXPECT_THROW(s.number("server_io.threads", 1, 2, 1, "1-2"), std::invalid_argument);     // MCPX_SERVER_IO_THREADS
   s.number("crm.page_size", 1, 500, 50, "an integer 1-500");
   EXPECT_THROW(s.number("crm.page_size", 1, 500, 50, "an integer 1-500"), std::invalid_argument);
   EXPECT_THROW(s.flag("crm_page.size", false, "true or false"), std::invalid_argument);  // MCPX_CRM_PAGE_SIZE
   s.secret("crm.token", "a path");
   EXPECT_THROW(s.text("crm.token_file", "", "a path"), std::invalid_argument);
   EXPECT_THROW(s.text("crm.token", "", "a token"), std::invalid_argument);
-  EXPECT_THROW(s.number("test.x", 0, 1, 0, "0-1"), std::invalid_argument);  // MCPX_TEST_X is ignored
+  EXPECT_THROW(s.number("test.x", 0, 1, 0, "0-1"), std::invalid_argument);    // MCPX_TEST_X is ignored
   EXPECT_THROW(s.number("portal.x", 0, 1, 0, "0-1"), std::invalid_argument);  // MCPX_PORTAL_X: prefix MCPX_PORT
   try {
     s.number("server.port", 0, 65535, 80, "a port");

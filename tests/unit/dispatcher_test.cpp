@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "fakes.hpp"
-#include "util/base64.hpp"
 #include "mcpx/errors.hpp"
 #include "protocol/request_state.hpp"
+#include "util/base64.hpp"
 
 using namespace mcpx;
 using namespace mcpx::test;
@@ -95,12 +95,10 @@ TEST(dispatcher, tools_call_returns_content_and_structured_content) {
 TEST(dispatcher, input_schema_violation_is_a_client_error_result_and_skips_the_handler) {
   harness h;
   int calls = 0;
-  h.tool("add")
-      .input_schema(object_schema({{"a", {{"type", "integer"}}}}, {"a"}))
-      .handle([&](const args&, context&) {
-        ++calls;
-        return tool_result::text("ran");
-      });
+  h.tool("add").input_schema(object_schema({{"a", {{"type", "integer"}}}}, {"a"})).handle([&](const args&, context&) {
+    ++calls;
+    return tool_result::text("ran");
+  });
   h.start();
   auto c = modern_call("tools/call", {{"name", "add"}, {"arguments", {{"a", "seven"}}}});
   auto o = h.run(c);
@@ -232,7 +230,9 @@ TEST(dispatcher, legacy_results_have_none_of_the_modern_fields) {
 
 TEST(dispatcher, missing_required_client_capability_is_invalid_and_names_it) {
   harness h;
-  h.tool("summarize").requires_capability("sampling").handle([](const args&, context&) { return tool_result::text("ok"); });
+  h.tool("summarize").requires_capability("sampling").handle([](const args&, context&) {
+    return tool_result::text("ok");
+  });
   h.start();
   auto without = modern_call("tools/call", {{"name", "summarize"}});
   auto o = h.run(without);
@@ -391,7 +391,8 @@ TEST(dispatcher, progress_and_log_notifications_go_to_the_outbound) {
   ASSERT_EQ(notes.size(), 3u);
   EXPECT_EQ(str(notes[0].at("method")), "notifications/progress");
   // Whole numbers go out as integers.
-  EXPECT_EQ(notes[0].at("params"), (json::value{{"progressToken", "p-1"}, {"progress", 50}, {"total", 100}, {"message", "half"}}));
+  EXPECT_EQ(notes[0].at("params"),
+            (json::value{{"progressToken", "p-1"}, {"progress", 50}, {"total", 100}, {"message", "half"}}));
   EXPECT_EQ(str(notes[1].at("method")), "notifications/message");
   EXPECT_EQ(notes[1].at("params"), (json::value{{"level", "error"}, {"logger", "storage"}, {"data", "disk full"}}));
   EXPECT_EQ(notes[2].at("params").at("progress"), json::value(1e20));

@@ -12,7 +12,8 @@
 using namespace mcpx;
 
 TEST(trace_id, is_read_from_a_w3c_traceparent) {
-  EXPECT_EQ(http::trace_id_of("00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01"), "0af7651916cd43dd8448eb211c80319c");
+  EXPECT_EQ(http::trace_id_of("00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01"),
+            "0af7651916cd43dd8448eb211c80319c");
   EXPECT_EQ(http::trace_id_of("00-00000000000000000000000000000000-00f067aa0ba902b7-01"), "");  // all zero: invalid
   EXPECT_EQ(http::trace_id_of("00-0AF7651916CD43DD8448EB211C80319C-00f067aa0ba902b7-01"), "");  // uppercase: invalid
   EXPECT_EQ(http::trace_id_of("garbage"), "");

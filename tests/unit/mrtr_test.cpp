@@ -4,9 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "fakes.hpp"
-#include "util/base64.hpp"
 #include "mcpx/errors.hpp"
 #include "protocol/request_state.hpp"
+#include "util/base64.hpp"
 
 using namespace mcpx;
 using namespace mcpx::test;
@@ -75,7 +75,8 @@ TEST(mrtr, retry_with_the_answer_and_its_state_completes) {
   h.start();
   auto first = modern_call("tools/call", {{"name", "book"}, {"arguments", {{"room", "A"}}}}, elicitation_caps());
   auto st = state_of(h.run(first));
-  auto retry = modern_call("tools/call", retry_params("A", st, {{"input_1", accepted("2026-08-01")}}), elicitation_caps());
+  auto retry = modern_call("tools/call", retry_params("A", st, {{"input_1", accepted("2026-08-01")}}),
+                           elicitation_caps());
   auto o = h.run(retry);
   ASSERT_EQ(o.kind, outcome_kind::ok);
   EXPECT_EQ(str(result_of(o).at("resultType")), "complete");
@@ -111,7 +112,8 @@ TEST(mrtr, request_state_bound_to_other_arguments_is_invalid) {
   auto first = modern_call("tools/call", {{"name", "book"}, {"arguments", {{"room", "A"}}}}, elicitation_caps());
   auto st = state_of(h.run(first));
   // Replaying room A's state on a call for room B must not carry A's answers over.
-  auto other = modern_call("tools/call", retry_params("B", st, {{"input_1", accepted("2026-08-01")}}), elicitation_caps());
+  auto other = modern_call("tools/call", retry_params("B", st, {{"input_1", accepted("2026-08-01")}}),
+                           elicitation_caps());
   auto o = h.run(other);
   EXPECT_EQ(o.kind, outcome_kind::invalid);
   EXPECT_NE(str(error_of(o).at("message")).find("different request"), std::string::npos);
@@ -129,7 +131,8 @@ TEST(mrtr, expired_request_state_is_invalid) {
   h.start(cfg);
   auto first = modern_call("tools/call", {{"name", "book"}, {"arguments", {{"room", "A"}}}}, elicitation_caps());
   auto st = state_of(h.run(first));
-  auto retry = modern_call("tools/call", retry_params("A", st, {{"input_1", accepted("2026-08-01")}}), elicitation_caps());
+  auto retry = modern_call("tools/call", retry_params("A", st, {{"input_1", accepted("2026-08-01")}}),
+                           elicitation_caps());
   auto o = h.run(retry);
   EXPECT_EQ(o.kind, outcome_kind::invalid);
   EXPECT_NE(str(error_of(o).at("message")).find("expired"), std::string::npos);
@@ -157,9 +160,10 @@ TEST(mrtr, handler_state_and_earlier_answers_survive_rounds) {
   EXPECT_EQ(runs_seen, 1);
   EXPECT_TRUE(result_of(o1).at("inputRequests").as_object().contains("input_1"));
 
-  auto r2 = modern_call("tools/call",
-                        {{"name", "wizard"}, {"requestState", state_of(o1)}, {"inputResponses", {{"input_1", answer("Ada")}}}},
-                        elicitation_caps());
+  auto r2 = modern_call(
+      "tools/call",
+      {{"name", "wizard"}, {"requestState", state_of(o1)}, {"inputResponses", {{"input_1", answer("Ada")}}}},
+      elicitation_caps());
   auto o2 = h.run(r2);
   EXPECT_EQ(runs_seen, 2);
   ASSERT_EQ(str(result_of(o2).at("resultType")), "input_required");
@@ -167,9 +171,10 @@ TEST(mrtr, handler_state_and_earlier_answers_survive_rounds) {
   EXPECT_TRUE(result_of(o2).at("inputRequests").as_object().contains("input_2"));
 
   // The third round sends only the new answer: the first comes back from the signed state.
-  auto r3 = modern_call("tools/call",
-                        {{"name", "wizard"}, {"requestState", state_of(o2)}, {"inputResponses", {{"input_2", answer("Oslo")}}}},
-                        elicitation_caps());
+  auto r3 = modern_call(
+      "tools/call",
+      {{"name", "wizard"}, {"requestState", state_of(o2)}, {"inputResponses", {{"input_2", answer("Oslo")}}}},
+      elicitation_caps());
   auto o3 = h.run(r3);
   ASSERT_EQ(o3.kind, outcome_kind::ok);
   EXPECT_EQ(str(result_of(o3).at("resultType")), "complete");

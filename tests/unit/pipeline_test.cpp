@@ -94,9 +94,9 @@ TEST(stage_statuses, outcome_kinds_map_to_statuses_per_era) {
     unsigned modern, legacy;
   };
   // Legacy clients expect 200 for every JSON-RPC answer; 2026-07-28 tells intermediaries.
-  for (auto [kind, modern, legacy] : {row{outcome_kind::ok, 200, 200}, row{outcome_kind::accepted, 202, 202},
-                                      row{outcome_kind::invalid, 400, 200}, row{outcome_kind::not_found, 404, 200},
-                                      row{outcome_kind::failed, 200, 200}}) {
+  for (auto [kind, modern, legacy] :
+       {row{outcome_kind::ok, 200, 200}, row{outcome_kind::accepted, 202, 202}, row{outcome_kind::invalid, 400, 200},
+        row{outcome_kind::not_found, 404, 200}, row{outcome_kind::failed, 200, 200}}) {
     EXPECT_EQ(status_for(kind, revision::v2026_07_28), modern) << int(kind);
     for (auto rev : {revision::v2025_11_25, revision::v2025_06_18, revision::v2025_03_26})
       EXPECT_EQ(status_for(kind, rev), legacy) << int(kind) << " " << protocol::to_string(rev);
@@ -119,8 +119,14 @@ TEST(stage_statuses, every_refusal_kind_has_its_status_and_error_class) {
 
 TEST(stage_statuses, refusal_reply_carries_retry_after_headers_id_and_error_class) {
   incoming in(verb::post, {});
-  refusal r{refusal_kind::unavailable, "server_busy", jsonrpc::code::internal_error, "Server busy",
-            json::object{{"retry_after", 3}}, json::value(17), 3u, {{"X-Extra", "yes"}}};
+  refusal r{refusal_kind::unavailable,
+            "server_busy",
+            jsonrpc::code::internal_error,
+            "Server busy",
+            json::object{{"retry_after", 3}},
+            json::value(17),
+            3u,
+            {{"X-Extra", "yes"}}};
   auto reply = refusal_reply(r, &in.x);
   EXPECT_EQ(reply.head.result_int(), 503u);
   EXPECT_EQ(reply.head[http::bhttp::field::retry_after], "3");

@@ -40,8 +40,10 @@ TEST(request_state, is_bound_to_its_request) {
 
 TEST(request_state, binding_ignores_per_round_fields) {
   auto a = request_state_codec::binding_for("tools/call", json::object{{"name", "a"}});
-  auto b = request_state_codec::binding_for(
-      "tools/call", json::object{{"name", "a"}, {"inputResponses", json::object{}}, {"requestState", "x"}, {"_meta", json::object{}}});
+  auto b = request_state_codec::binding_for("tools/call", json::object{{"name", "a"},
+                                                                       {"inputResponses", json::object{}},
+                                                                       {"requestState", "x"},
+                                                                       {"_meta", json::object{}}});
   EXPECT_EQ(a, b);
 }
 
@@ -60,7 +62,7 @@ TEST(request_state, another_key_cannot_open_it) {
 
 TEST(base64, standard_decoding_is_strict) {
   EXPECT_EQ(mcpx::util::base64_decode("SGVsbG8="), "Hello");
-  EXPECT_FALSE(mcpx::util::base64_decode("SGVsbG8"));       // missing padding
-  EXPECT_FALSE(mcpx::util::base64_decode("SGVs!!!bG8="));   // outside the alphabet
+  EXPECT_FALSE(mcpx::util::base64_decode("SGVsbG8"));      // missing padding
+  EXPECT_FALSE(mcpx::util::base64_decode("SGVs!!!bG8="));  // outside the alphabet
   EXPECT_EQ(mcpx::util::base64_encode("Hello, 世界"), "SGVsbG8sIOS4lueVjA==");
 }

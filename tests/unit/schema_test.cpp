@@ -2,8 +2,8 @@
 // resolution, annotations for unevaluated*, limits and the wording of violations.
 #include "mcpx/schema/validator.hpp"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+#include <boost/json.hpp>
 
 #include <atomic>
 #include <stdexcept>
@@ -170,8 +170,8 @@ TEST(SchemaNumber, Draft04BooleanExclusiveBoundsAreHonoured) {
 
 TEST(SchemaString, LengthCountsCodePoints) {
   auto v = must_compile(R"({"minLength":3,"maxLength":4})");
-  EXPECT_FALSE(ok(v, R"("日本")"));   // 6 bytes, 2 code points
-  EXPECT_TRUE(ok(v, R"("日本語")"));  // 9 bytes, 3 code points
+  EXPECT_FALSE(ok(v, R"("日本")"));                                            // 6 bytes, 2 code points
+  EXPECT_TRUE(ok(v, R"("日本語")"));                                           // 9 bytes, 3 code points
   EXPECT_TRUE(ok(v, "\"\xF0\x9F\x98\x80\xF0\x9F\x98\x80\xF0\x9F\x98\x80\""));  // 3 emoji, 12 bytes
   EXPECT_FALSE(ok(v, R"("abcde")"));
   EXPECT_EQ(bad(v, R"("ab")").message, "the root value must be at least 3 characters long, got 2");
@@ -191,7 +191,7 @@ TEST(SchemaString, PatternIsAnUnanchoredSearch) {
   EXPECT_EQ(e.keyword, "pattern");
   EXPECT_EQ(e.instance_path, "/code");
   EXPECT_EQ(e.message, R"('code' must match the pattern "^[A-Z]{3}-\\d+$")");
-  EXPECT_TRUE(ok(anchored, R"({"code":5})"));  // pattern only applies to strings
+  EXPECT_TRUE(ok(anchored, R"({"code":5})"));                 // pattern only applies to strings
   auto alternation = must_compile(R"({"pattern":"^a|b$"})");  // ^ binds to the first alternative only
   EXPECT_TRUE(ok(alternation, R"("xxb")"));
   EXPECT_TRUE(ok(alternation, R"("axx")"));
@@ -512,7 +512,8 @@ TEST(SchemaRef, DynamicRefExtendsARecursiveSchema) {
   EXPECT_TRUE(ok(plain, R"({"children":[{"daat":1}]})"));
   EXPECT_FALSE(ok(plain, R"({"children":[5]})"));
   auto strict = must_compile(R"({"$id":"https://example.com/strict-tree","$dynamicAnchor":"node",
-      "$ref":"tree","unevaluatedProperties":false,"$defs":{"tree":)" + tree + "}}");
+      "$ref":"tree","unevaluatedProperties":false,"$defs":{"tree":)" +
+                             tree + "}}");
   EXPECT_TRUE(ok(strict, R"({"children":[{"data":1}]})"));
   auto e = bad(strict, R"({"children":[{"daat":1}]})");
   EXPECT_EQ(e.instance_path, "/children/0/daat");
@@ -619,7 +620,8 @@ TEST(SchemaDialect, DependenciesAreAcceptedIn2020ForCompatibility) {
 }
 
 TEST(SchemaDialect, Explicit2020AndUnsupportedDialects) {
-  auto v = must_compile(R"({"$schema":"https://json-schema.org/draft/2020-12/schema","prefixItems":[{"type":"integer"}]})");
+  auto v = must_compile(
+      R"({"$schema":"https://json-schema.org/draft/2020-12/schema","prefixItems":[{"type":"integer"}]})");
   EXPECT_FALSE(ok(v, R"(["x"])"));
   EXPECT_EQ(compile_error(R"({"$schema":"http://json-schema.org/draft-04/schema#"})"),
             "unsupported JSON Schema dialect: http://json-schema.org/draft-04/schema#");

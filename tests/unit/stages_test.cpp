@@ -90,10 +90,11 @@ TEST(media_type_stage, wants_json_in_and_json_or_an_event_stream_out) {
   media_type_stage s;
   EXPECT_TRUE(s.applies_to(verb::post));
   EXPECT_FALSE(s.applies_to(verb::get));
-  for (header_list h : {header_list{{"Content-Type", "application/json"}, {"Accept", "application/json, text/event-stream"}},
-                        header_list{{"Content-Type", "application/json; charset=utf-8"}},
-                        header_list{{"Content-Type", "application/json"}, {"Accept", "text/event-stream"}},
-                        header_list{{"Content-Type", "application/json"}, {"Accept", "*/*"}}}) {
+  for (header_list h :
+       {header_list{{"Content-Type", "application/json"}, {"Accept", "application/json, text/event-stream"}},
+        header_list{{"Content-Type", "application/json; charset=utf-8"}},
+        header_list{{"Content-Type", "application/json"}, {"Accept", "text/event-stream"}},
+        header_list{{"Content-Type", "application/json"}, {"Accept", "*/*"}}}) {
     incoming in(verb::post, h);
     EXPECT_FALSE(s.check(in.x));
   }
@@ -144,10 +145,11 @@ TEST(decode_stage, invalid_message_keeps_its_readable_id) {
 
 TEST(decode_stage, decodes_and_describes_the_message_for_the_access_log) {
   decode_stage s;
-  incoming in(verb::post, {{"Mcp-Session-Id", "abc"}},
-              R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","_meta":{)"
-              R"("io.modelcontextprotocol/clientInfo":{"name":"cli"},"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
-              R"("traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}}})");
+  incoming in(
+      verb::post, {{"Mcp-Session-Id", "abc"}},
+      R"({"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"echo","_meta":{)"
+      R"("io.modelcontextprotocol/clientInfo":{"name":"cli"},"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+      R"("traceparent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}}})");
   ASSERT_FALSE(s.check(in.x));
   EXPECT_TRUE(in.x.decoded);
   EXPECT_EQ(in.x.msg.method, "tools/call");

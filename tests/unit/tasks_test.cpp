@@ -316,7 +316,9 @@ TEST(tasks, run_as_task_responds_early_and_input_travels_through_tasks_update) {
   auto [created, kind] = h.out.responses().front();
   EXPECT_EQ(kind, outcome_kind::ok);
   auto id = str(created.at("result").at("taskId"));
-  ASSERT_TRUE(eventually([&] { return str(result_of(task_call(h, "tasks/get", {{"taskId", id}})).at("status")) == "input_required"; }));
+  ASSERT_TRUE(eventually([&] {
+    return str(result_of(task_call(h, "tasks/get", {{"taskId", id}})).at("status")) == "input_required";
+  }));
   auto pending = task_call(h, "tasks/get", {{"taskId", id}});
   EXPECT_EQ(str(result_of(pending).at("inputRequests").at("input_1").at("method")), "elicitation/create");
 
@@ -360,8 +362,12 @@ TEST(tasks, tasks_methods_need_the_extension) {
     auto o = h.run(c);
     EXPECT_EQ(o.kind, outcome_kind::invalid) << m;
     EXPECT_EQ(error_code(o), jsonrpc::code::missing_required_client_capability) << m;
-    EXPECT_TRUE(error_of(o).at("data").at("requiredCapabilities").at("extensions").as_object().contains(
-        protocol::tasks_extension));
+    EXPECT_TRUE(error_of(o)
+                    .at("data")
+                    .at("requiredCapabilities")
+                    .at("extensions")
+                    .as_object()
+                    .contains(protocol::tasks_extension));
   }
 }
 

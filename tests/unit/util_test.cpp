@@ -44,14 +44,15 @@ TEST(util_random, a_failing_generator_is_reported_not_turned_into_zeros) {
 
 TEST(util_base64, round_trips_and_refuses_what_is_not_base64) {
   using namespace mcpx::util;
-  for (std::string s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff\xfe", 3)}) {
+  for (std::string s :
+       std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\0\xff\xfe", 3)}) {
     EXPECT_EQ(base64_decode(base64_encode(s)), s);
     EXPECT_EQ(base64url_decode(base64url_encode(s)), s);
   }
   EXPECT_EQ(base64_encode("foob"), "Zm9vYg==");
   EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");
-  EXPECT_FALSE(base64_decode("Zm9vYg="));   // not whole quads
-  EXPECT_FALSE(base64_decode("Zm9v-_8="));  // url alphabet in standard base64
+  EXPECT_FALSE(base64_decode("Zm9vYg="));      // not whole quads
+  EXPECT_FALSE(base64_decode("Zm9v-_8="));     // url alphabet in standard base64
   EXPECT_FALSE(base64url_decode("Zm9vYg=="));  // padding in base64url
   EXPECT_FALSE(base64url_decode("Zm9v+/8"));
 }

@@ -36,8 +36,7 @@ class validator {
  public:
   /// Compiles `schema`. On failure returns nullopt and sets `*error` (unsupported dialect,
   /// unresolvable or remote `$ref`, malformed keyword, limits exceeded).
-  static std::optional<validator> compile(const boost::json::value& schema, std::string* error,
-                                          limits lim = {});
+  static std::optional<validator> compile(const boost::json::value& schema, std::string* error, limits lim = {});
   /// Returns the first violation, or nullopt when `instance` is valid. For anyOf/oneOf
   /// the violation of the closest alternative is reported. Never throws.
   std::optional<violation> validate(const boost::json::value& instance) const;
@@ -47,6 +46,7 @@ class validator {
   ~validator();
 
   struct impl;
+
  private:
   explicit validator(std::unique_ptr<impl> p);
   std::unique_ptr<impl> impl_;

@@ -3,8 +3,8 @@
 /// bus between replicas. The memory implementations serve one process (or several servers in
 /// one process sharing them); a shared implementation (Redis) lets any replica serve any
 /// session or task. All methods are thread-safe. Hand them to mcpx::server::use_state().
-#include <functional>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -119,7 +119,8 @@ struct backends {
 
 std::unique_ptr<session_store> make_memory_session_store(std::chrono::seconds idle_timeout, std::size_t max_sessions);
 /// Keeps at most `per_stream` events per stream and the `streams_per_session` newest streams.
-std::unique_ptr<event_store> make_memory_event_store(std::size_t per_stream = 256, std::size_t streams_per_session = 64);
+std::unique_ptr<event_store> make_memory_event_store(std::size_t per_stream = 256,
+                                                     std::size_t streams_per_session = 64);
 std::unique_ptr<task_store> make_memory_task_store(std::size_t max_tasks = 100'000);
 /// Delivers in this process only, synchronously on the publisher's thread.
 std::unique_ptr<message_bus> make_memory_message_bus();
