@@ -1,5 +1,7 @@
 #include "protocol/handler_context.hpp"
 
+#include <cmath>
+
 #include "mcpx/errors.hpp"
 
 namespace mcpx::protocol {
@@ -24,8 +26,8 @@ bool valid_answer(std::string_view method, const json::value& a) {
 
 // Whole numbers go out as integers ("50", not "5E1"): friendlier to every client.
 json::value number(double d) {
-  if (d == static_cast<double>(static_cast<std::int64_t>(d)) && d > -9e15 && d < 9e15)
-    return static_cast<std::int64_t>(d);
+  // Range first: converting a double outside int64 (1e20, NaN) is undefined behaviour.
+  if (d > -9e15 && d < 9e15 && d == std::trunc(d)) return static_cast<std::int64_t>(d);
   return d;
 }
 
@@ -71,8 +73,10 @@ void handler_context::progress(double progress, std::optional<double> total, std
   if (!token || !(token->is_string() || token->is_int64() || token->is_uint64())) return;
   json::object params;
   params["progressToken"] = *token;
+  // JSON has no NaN or infinity: a handler's non-finite value is not sent.
+  if (!std::isfinite(progress)) return;
   params["progress"] = number(progress);
-  if (total) params["total"] = number(*total);
+  if (total && std::isfinite(*total)) params["total"] = number(*total);
   if (!message.empty()) params["message"] = message;
   out_.notify(json::object{{"jsonrpc", "2.0"}, {"method", "notifications/progress"}, {"params", std::move(params)}});
 }

@@ -3,6 +3,9 @@
 // legacy session methods and the principal slot.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+
 #include "fakes.hpp"
 #include "mcpx/errors.hpp"
 #include "protocol/request_state.hpp"
@@ -378,7 +381,9 @@ TEST(dispatcher, progress_and_log_notifications_go_to_the_outbound) {
     ctx.progress(50, 100, "half");
     ctx.log(log_level::debug, "too chatty");  // below the client's level: dropped
     ctx.log(log_level::error, "disk full", "storage");
-    ctx.progress(1e20);  // beyond int64: must stay a double
+    ctx.progress(1e20);          // beyond int64: must stay a double (the cast was undefined behaviour)
+    ctx.progress(std::nan(""));  // JSON has no NaN: not sent
+    ctx.progress(3, std::numeric_limits<double>::infinity());  // sent without the total
     return tool_result::text("done");
   });
   h.start();
@@ -388,7 +393,7 @@ TEST(dispatcher, progress_and_log_notifications_go_to_the_outbound) {
   auto c = modern_call("tools/call", {{"name", "slow"}, {"_meta", meta}});
   h.run(c);
   auto notes = h.out.notes();
-  ASSERT_EQ(notes.size(), 3u);
+  ASSERT_EQ(notes.size(), 4u);
   EXPECT_EQ(str(notes[0].at("method")), "notifications/progress");
   // Whole numbers go out as integers.
   EXPECT_EQ(notes[0].at("params"),
@@ -396,4 +401,5 @@ TEST(dispatcher, progress_and_log_notifications_go_to_the_outbound) {
   EXPECT_EQ(str(notes[1].at("method")), "notifications/message");
   EXPECT_EQ(notes[1].at("params"), (json::value{{"level", "error"}, {"logger", "storage"}, {"data", "disk full"}}));
   EXPECT_EQ(notes[2].at("params").at("progress"), json::value(1e20));
+  EXPECT_EQ(notes[3].at("params"), (json::value{{"progressToken", "p-1"}, {"progress", 3}}));
 }
