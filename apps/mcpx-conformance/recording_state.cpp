@@ -35,14 +35,15 @@ class recording_sessions final : public session_store {
   void set_log_level(std::string_view id, std::string_view l) override {
     c_->add("sessions.set_log_level"), in_->set_log_level(id, l);
   }
-  void subscribe(std::string_view id, const std::string& u) override {
-    c_->add("sessions.subscribe"), in_->subscribe(id, u);
+  bool subscribe(std::string_view id, const std::string& u) override {
+    return c_->add("sessions.subscribe"), in_->subscribe(id, u);
   }
   void unsubscribe(std::string_view id, const std::string& u) override {
     c_->add("sessions.unsubscribe"), in_->unsubscribe(id, u);
   }
   bool erase(std::string_view id) override { return c_->add("sessions.erase"), in_->erase(id); }
   std::size_t size() const override { return in_->size(); }
+  std::size_t bytes() const override { return in_->bytes(); }
   std::vector<std::string> expire() override { return c_->add("sessions.expire"), in_->expire(); }
 
  private:
@@ -73,6 +74,7 @@ class recording_tasks final : public task_store {
   std::shared_ptr<const task_record> get(std::string_view id) override { return c_->add("tasks.get"), in_->get(id); }
   bool erase(std::string_view id) override { return c_->add("tasks.erase"), in_->erase(id); }
   std::size_t size() const override { return in_->size(); }
+  std::size_t bytes() const override { return in_->bytes(); }
   std::size_t expire() override { return c_->add("tasks.expire"), in_->expire(); }
 
  private:

@@ -21,11 +21,17 @@
 ///   security.allowed_hosts         MCPX_SECURITY_ALLOWED_HOSTS         list (env: comma-separated)
 ///   sessions.idle_timeout_seconds  MCPX_SESSIONS_IDLE_TIMEOUT_SECONDS  1 s - 365 days
 ///   sessions.max_sessions          MCPX_SESSIONS_MAX_SESSIONS          >= 1
+///   sessions.max_record_bytes      MCPX_SESSIONS_MAX_RECORD_BYTES      >= 1024
+///   sessions.max_total_bytes       MCPX_SESSIONS_MAX_TOTAL_BYTES       >= 65536
+///   sessions.max_subscriptions     MCPX_SESSIONS_MAX_SUBSCRIPTIONS     >= 0
 ///   mrtr.state_secret_file         MCPX_MRTR_STATE_SECRET_FILE         path of the secret
 ///   mrtr.request_state_ttl_seconds MCPX_MRTR_REQUEST_STATE_TTL_SECONDS 1 s - 365 days
 ///   tasks.after_ms                 MCPX_TASKS_AFTER_MS                 0 ms - 365 days
 ///   tasks.ttl_ms                   MCPX_TASKS_TTL_MS                   1 ms - 365 days
 ///   tasks.poll_interval_ms         MCPX_TASKS_POLL_INTERVAL_MS         1 ms - 365 days
+///   tasks.max_tasks                MCPX_TASKS_MAX_TASKS                >= 1
+///   tasks.max_record_bytes         MCPX_TASKS_MAX_RECORD_BYTES         >= 1024
+///   tasks.max_total_bytes          MCPX_TASKS_MAX_TOTAL_BYTES          >= 65536
 ///   log.level                      MCPX_LOG_LEVEL                      debug|info|warning|error
 ///   shutdown.grace_seconds         MCPX_SHUTDOWN_GRACE_SECONDS         0 s - 365 days
 ///   metrics.port                   MCPX_METRICS_PORT                   0-65535, != server.port

@@ -38,6 +38,11 @@ struct options {
   /// Legacy (2025-xx) sessions expire after this much inactivity.
   std::chrono::seconds session_idle_timeout{1800};
   std::size_t max_sessions = 100'000;
+  /// What one session may make the server keep (capabilities, client info, subscriptions),
+  /// and all sessions together; beyond, initialize gets 400 / 503 and a subscription -32602.
+  std::size_t session_record_bytes = 64 * 1024;
+  std::size_t sessions_total_bytes = 256 * 1024 * 1024;
+  std::size_t max_subscriptions = 256;  ///< resources one session may subscribe to
   /// Key that signs requestState for multi round-trip requests. Empty: random per process
   /// (then replicas cannot verify each other's state: set it when running more than one).
   std::string state_secret;
@@ -51,7 +56,12 @@ struct options {
   std::chrono::milliseconds list_ttl{60'000};
   /// A task_mode::optional call still running after this becomes a task (clients with the extension).
   std::chrono::milliseconds task_after{100};
-  std::chrono::milliseconds task_ttl{600'000};        ///< how long a task's record stays readable
+  std::chrono::milliseconds task_ttl{600'000};  ///< how long a task's record stays readable
+  /// Tasks kept at once, one task record's bytes (its result included: a bigger one fails the
+  /// task) and all records' bytes.
+  std::size_t max_tasks = 10'000;
+  std::size_t task_record_bytes = 1024 * 1024;
+  std::size_t tasks_total_bytes = 256 * 1024 * 1024;
   std::chrono::milliseconds task_poll_interval{500};  ///< suggested to clients polling tasks/get
   /// Serve /metrics (and the health endpoints) on this separate port instead of the main one; 0:
   /// on the main port. Lets a NetworkPolicy expose metrics only to the monitoring namespace.

@@ -55,7 +55,7 @@ transport::transport_config transport_config_of(const options& o) {
   transport::transport_config t;
   t.endpoint = o.endpoint;
   t.origin = {o.allowed_hosts, o.allowed_origins};
-  t.sessions = {o.session_idle_timeout, o.max_sessions};
+  t.sessions = {o.session_idle_timeout, o.max_sessions, o.session_record_bytes};
   t.workers = {o.worker_threads, o.worker_queue_limit};
   t.sse_retry = o.sse_retry;
   t.task_after = o.task_after;
@@ -71,9 +71,11 @@ transport::transport_config transport_config_of(const options& o) {
 }
 
 state::backends with_memory_defaults(state::backends b, const options& o) {
-  if (!b.sessions) b.sessions = state::make_memory_session_store(o.session_idle_timeout, o.max_sessions);
+  if (!b.sessions)
+    b.sessions = state::make_memory_session_store(
+        o.session_idle_timeout, {o.max_sessions, o.session_record_bytes, o.sessions_total_bytes, o.max_subscriptions});
   if (!b.events) b.events = state::make_memory_event_store();
-  if (!b.tasks) b.tasks = state::make_memory_task_store();
+  if (!b.tasks) b.tasks = state::make_memory_task_store({o.max_tasks, o.task_record_bytes, o.tasks_total_bytes});
   if (!b.bus) b.bus = state::make_memory_message_bus();
   return b;
 }
@@ -158,8 +160,15 @@ void server::start() {
                "\"tool\":" + json::serialize(json::string(tool)) + ",\"error\":" + json::serialize(json::string(what)) +
                    ",\"correlation_id\":" + json::serialize(json::string(id)));
   };
-  impl_->transport = std::make_shared<transport::streamable_http>(impl_->reg, impl_->info, std::move(tc),
-                                                                  with_memory_defaults(impl_->state, o));
+  impl_->state = with_memory_defaults(impl_->state, o);
+  impl_->transport = std::make_shared<transport::streamable_http>(impl_->reg, impl_->info, std::move(tc), impl_->state);
+  // What clients make the server keep, against its budgets (sessions.*, tasks.* keys).
+  impl_->metrics->add_reading("mcpx_session_store_bytes", "Bytes of session records kept.", "gauge",
+                              [st = impl_->state.sessions] { return double(st->bytes()); });
+  impl_->metrics->add_reading("mcpx_task_store_bytes", "Bytes of task records kept.", "gauge",
+                              [st = impl_->state.tasks] { return double(st->bytes()); });
+  impl_->metrics->add_reading("mcpx_tasks_kept", "Task records kept.", "gauge",
+                              [st = impl_->state.tasks] { return double(st->size()); });
   auto* tr = impl_->transport.get();
   impl_->health->add_local_check("workers", [tr](std::string& detail) {
     auto& pool = tr->workers();

@@ -178,7 +178,10 @@ outcome dispatcher::subscribe(call& c, bool on) const {
   if (!c.session)
     return error(c.msg.id, code::method_not_found, "Method not found: resources/subscribe needs a session");
   std::string u(uri->get_string());
-  on ? c.session->subscribe(u) : c.session->unsubscribe(u);
+  if (!on) c.session->unsubscribe(u);
+  else if (!c.session->subscribe(u))
+    return error(c.msg.id, code::invalid_params,
+                 "Invalid params: this session has too many subscriptions; unsubscribe from some first");
   return ok(c, json::object{});
 }
 

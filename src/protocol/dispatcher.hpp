@@ -64,7 +64,8 @@ class session_hooks {
  public:
   virtual ~session_hooks() = default;
   virtual void set_log_level(log_level l) = 0;
-  virtual void subscribe(const std::string& uri) = 0;
+  /// False when the session's subscription budget refuses it.
+  virtual bool subscribe(const std::string& uri) = 0;
   virtual void unsubscribe(const std::string& uri) = 0;
 };
 

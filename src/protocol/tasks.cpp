@@ -100,8 +100,17 @@ bool task_registry::cancel(std::string_view id) {
   return true;
 }
 
-void task_registry::mirror(const task& t) {
-  // A full store refuses only new records; this one exists, so the put cannot fail for room.
+void task_registry::mirror(task& t) {
+  if (store_->put({t.id, t.status, json::serialize(detailed_locked(t)), t.updated + ttl_})) return;
+  // Over the store's budget (a result too big to keep for the TTL): the task fails visibly
+  // and keeps nothing big here either, rather than hold what the store refused.
+  t.result = {};
+  t.input_requests = {};
+  t.status = "failed";
+  t.error = json::object{{"code", -32603},
+                         {"message",
+                          "The task's result is larger than the server keeps for tasks; "
+                          "call the tool without a task, or ask for less"}};
   store_->put({t.id, t.status, json::serialize(detailed_locked(t)), t.updated + ttl_});
 }
 

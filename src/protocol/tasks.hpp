@@ -101,7 +101,7 @@ class task_registry {
  private:
   void touch(task& t);
   /// Writes `t`'s visible state to the store; `t.mu` held.
-  void mirror(const task& t);
+  void mirror(task& t);
   json::object detailed_locked(const task& t) const;
   void on_message(const std::weak_ptr<task>& t, std::string_view message);
   std::chrono::milliseconds ttl_, poll_interval_;

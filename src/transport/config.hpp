@@ -22,6 +22,7 @@ struct origin_config {
 struct session_config {
   std::chrono::seconds idle_timeout{1800};
   std::size_t max_sessions = 100'000;
+  std::size_t max_record_bytes = 64 * 1024;  ///< capabilities + client info at initialize, and more
 };
 
 struct worker_config {

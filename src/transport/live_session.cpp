@@ -121,7 +121,7 @@ const live_session::client_decl& live_session::client(const state::session_recor
 
 void session_hooks_impl::set_log_level(log_level l) { store_.set_log_level(id_, to_string(l)); }
 
-void session_hooks_impl::subscribe(const std::string& uri) { store_.subscribe(id_, uri); }
+bool session_hooks_impl::subscribe(const std::string& uri) { return store_.subscribe(id_, uri); }
 
 void session_hooks_impl::unsubscribe(const std::string& uri) { store_.unsubscribe(id_, uri); }
 

@@ -91,7 +91,7 @@ class session_hooks_impl final : public protocol::session_hooks {
  public:
   session_hooks_impl(state::session_store& store, std::string_view session_id) : store_(store), id_(session_id) {}
   void set_log_level(log_level l) override;
-  void subscribe(const std::string& uri) override;
+  bool subscribe(const std::string& uri) override;
   void unsubscribe(const std::string& uri) override;
 
  private:

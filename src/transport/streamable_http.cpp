@@ -134,6 +134,12 @@ http::reply streamable_http::initialize(exchange& x) {
   rec.protocol_version = version;
   rec.client_capabilities_json = json::serialize(caps);
   rec.client_info_json = json::serialize(info);
+  // A client chooses what it declares, and the session keeps it for the idle timeout.
+  if (rec.bytes() > cfg_.sessions.max_record_bytes)
+    return refusal_reply({refusal_kind::bad_request, "declaration_too_large", code::invalid_params,
+                          "Invalid params: capabilities and clientInfo take more than " +
+                              std::to_string(cfg_.sessions.max_record_bytes) + " bytes"},
+                         &x);
   if (!sessions_->create(rec)) {
     refusal r{refusal_kind::unavailable, "too_many_sessions", code::internal_error, "Too many sessions; retry later"};
     r.retry_after_s = 5;

@@ -44,6 +44,13 @@ void define(mcpx::server& s) {
         task_cancel_seen = ctx.cancelled();
         return mcpx::tool_result::text("finished");
       });
+  s.tool("big_task")
+      .description("a task with a 2 MB result")
+      .tasks(mcpx::task_mode::optional)
+      .handle([](const mcpx::args&, mcpx::context&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        return mcpx::tool_result::text(std::string(2'000'000, 'x'));
+      });
   s.resource("test://r", "r")
       .description("a resource")
       .handle([](std::string_view uri, const json::object&, mcpx::context&) {
@@ -237,6 +244,60 @@ TEST(state, a_client_error_whose_message_is_not_a_string_reaches_the_handler) {
   // Before the fix: a 500 here, and the handler waited for its 4 s timeout.
   auto rest = read_until(call, "CLIENT_REQUEST_FAILED", std::chrono::milliseconds(2000));
   EXPECT_NE(rest.find("CLIENT_REQUEST_FAILED"), std::string::npos) << rest;
+}
+
+TEST(budgets, an_oversized_client_declaration_is_refused_and_not_kept) {
+  mcpx::server s({"state", "1.0.0"}, opts());
+  define(s);
+  s.start();
+  // Before: a 3 MB clientInfo was kept for the session's idle timeout (30 min by default).
+  auto r = roundtrip(s.port(),
+                     post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
+      "capabilities":{},"clientInfo":{"name":")" +
+                          std::string(100'000, 'n') + R"(","version":"1"}}})"));
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_NE(r.body.find("-32602"), std::string::npos);
+  EXPECT_EQ(session_of(r), "");
+}
+
+TEST(budgets, subscriptions_beyond_the_budget_are_refused) {
+  auto o = opts();
+  o.max_subscriptions = 2;
+  mcpx::server s({"state", "1.0.0"}, o);
+  define(s);
+  s.start();
+  auto sid = initialize(s.port());
+  auto sub = [&](int i) {
+    auto body = R"({"jsonrpc":"2.0","id":)" + std::to_string(10 + i) +
+                R"(,"method":"resources/subscribe","params":{"uri":"test://r)" + std::to_string(i) + R"("}})";
+    return json_body(roundtrip(s.port(), post(body, legacy(sid))));
+  };
+  EXPECT_TRUE(sub(1).as_object().contains("result"));
+  EXPECT_TRUE(sub(2).as_object().contains("result"));
+  auto third = sub(3);
+  ASSERT_TRUE(third.as_object().contains("error")) << json::serialize(third);
+  EXPECT_EQ(third.at("error").at("code").as_int64(), -32602);
+}
+
+TEST(budgets, a_task_result_over_the_record_budget_fails_the_task) {
+  auto o = opts();
+  o.task_record_bytes = 64 * 1024;
+  mcpx::server s({"state", "1.0.0"}, o);
+  define(s);
+  s.start();
+  auto created = json_body(roundtrip(s.port(), post(task_body(5, "tools/call", {{"name", "big_task"}}),
+                                                    modern_headers("tools/call", "big_task"))));
+  auto task_id = std::string(created.at("result").at("taskId").as_string());
+  json::value got;
+  for (int i = 0; i < 40; ++i) {
+    got = json_body(roundtrip(s.port(), post(task_body(6, "tasks/get", {{"taskId", task_id}}),
+                                             modern_headers("tasks/get", task_id))));
+    if (got.at("result").at("status").as_string() != "working") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // Before: the 2 MB result was kept for the task TTL whatever its size.
+  EXPECT_EQ(got.at("result").at("status").as_string(), "failed") << json::serialize(got).substr(0, 300);
+  EXPECT_NE(json::serialize(got).find("larger than the server keeps"), std::string::npos);
 }
 
 }  // namespace

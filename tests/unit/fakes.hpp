@@ -84,7 +84,7 @@ class fake_outbound final : public protocol::outbound {
 class fake_session final : public protocol::session_hooks {
  public:
   void set_log_level(log_level l) override { level = l; }
-  void subscribe(const std::string& uri) override { subscriptions.insert(uri); }
+  bool subscribe(const std::string& uri) override { return subscriptions.insert(uri), true; }
   void unsubscribe(const std::string& uri) override { subscriptions.erase(uri); }
   std::optional<log_level> level;
   std::set<std::string> subscriptions;

@@ -22,12 +22,31 @@ struct session_record {
   std::string client_info_json = "{}";
   std::string log_level;  ///< empty: not set by logging/setLevel
   std::set<std::string> subscriptions;
+
+  /// What the record costs to keep, in bytes (its strings plus a fixed overhead per entry):
+  /// the measure of the stores' byte budgets.
+  std::size_t bytes() const noexcept {
+    std::size_t n = 128 + id.size() + protocol_version.size() + client_capabilities_json.size() +
+                    client_info_json.size() + log_level.size();
+    for (const auto& s : subscriptions) n += 64 + s.size();
+    return n;
+  }
+};
+
+/// What a session store may hold. A client makes the server keep its session record (its
+/// declared capabilities and client info, its subscriptions) for the idle timeout: each of
+/// these is bounded, per record and in total.
+struct session_limits {
+  std::size_t max_sessions = 100'000;
+  std::size_t max_record_bytes = 64 * 1024;  ///< one record, subscriptions included
+  std::size_t max_total_bytes = 256 * 1024 * 1024;
+  std::size_t max_subscriptions = 256;  ///< resources one session may subscribe to
 };
 
 class session_store {
  public:
   virtual ~session_store() = default;
-  /// False when the store is full.
+  /// False when the store is full (sessions or bytes) or `r` is over the record budget.
   virtual bool create(const session_record& r) = 0;
   /// Returns the record and extends its idle lifetime; null when unknown or expired. The
   /// record is a snapshot: later field changes make a new one (copy on write), so every
@@ -40,11 +59,15 @@ class session_store {
   /// change different fields at once must both stick, which writing back a whole record
   /// read earlier would not guarantee.
   virtual void set_log_level(std::string_view id, std::string_view level) = 0;
-  virtual void subscribe(std::string_view id, const std::string& uri) = 0;
+  /// False when the session is unknown or the subscription would exceed its budget
+  /// (count or bytes); the record is then unchanged.
+  virtual bool subscribe(std::string_view id, const std::string& uri) = 0;
   virtual void unsubscribe(std::string_view id, const std::string& uri) = 0;
   /// False when there was no such session.
   virtual bool erase(std::string_view id) = 0;
   virtual std::size_t size() const = 0;
+  /// Bytes of all records kept (session_record::bytes()).
+  virtual std::size_t bytes() const = 0;
   /// Drops sessions idle for longer than the store's timeout; returns their ids.
   virtual std::vector<std::string> expire() = 0;
 };
@@ -76,16 +99,27 @@ struct task_record {
   std::chrono::system_clock::time_point expires;
 };
 
+/// What a task store may hold: a client makes the server keep each task's record (its result
+/// included) for the task TTL.
+struct task_limits {
+  std::size_t max_tasks = 10'000;
+  std::size_t max_record_bytes = 1024 * 1024;  ///< one record (detail_json)
+  std::size_t max_total_bytes = 256 * 1024 * 1024;
+};
+
 class task_store {
  public:
   virtual ~task_store() = default;
   /// Creates or replaces the record (the process running the task writes each change).
-  /// False when the store is full and `r` would be a new record.
+  /// False, and nothing changes, when `r` is over the record budget or the store is full
+  /// (tasks or bytes).
   virtual bool put(const task_record& r) = 0;
   /// Null when unknown or expired.
   virtual std::shared_ptr<const task_record> get(std::string_view id) = 0;
   virtual bool erase(std::string_view id) = 0;
   virtual std::size_t size() const = 0;
+  /// Bytes of all records kept (their detail_json).
+  virtual std::size_t bytes() const = 0;
   /// Drops expired records; returns how many.
   virtual std::size_t expire() = 0;
 };
@@ -117,11 +151,17 @@ struct backends {
   std::shared_ptr<message_bus> bus;
 };
 
-std::unique_ptr<session_store> make_memory_session_store(std::chrono::seconds idle_timeout, std::size_t max_sessions);
+std::unique_ptr<session_store> make_memory_session_store(std::chrono::seconds idle_timeout, session_limits limits);
+inline std::unique_ptr<session_store> make_memory_session_store(std::chrono::seconds idle_timeout,
+                                                                std::size_t max_sessions) {
+  session_limits l;
+  l.max_sessions = max_sessions;
+  return make_memory_session_store(idle_timeout, l);
+}
 /// Keeps at most `per_stream` events per stream and the `streams_per_session` newest streams.
 std::unique_ptr<event_store> make_memory_event_store(std::size_t per_stream = 256,
                                                      std::size_t streams_per_session = 64);
-std::unique_ptr<task_store> make_memory_task_store(std::size_t max_tasks = 100'000);
+std::unique_ptr<task_store> make_memory_task_store(task_limits limits = {});
 /// Delivers in this process only, synchronously on the publisher's thread.
 std::unique_ptr<message_bus> make_memory_message_bus();
 
