@@ -88,6 +88,7 @@ http::server_config http_config_of(const options& o) {
   hc.limits.read_timeout = o.read_timeout;
   hc.limits.idle_timeout = o.idle_timeout;
   hc.limits.max_connections = o.max_connections;
+  hc.limits.max_connections_per_address = o.max_connections_per_address;
   return hc;
 }
 

@@ -14,7 +14,8 @@ struct refusal_row {
   refusal worded_as;      // what server_config::refusal_reply is asked to word
 };
 
-static_assert(refusal_count == static_cast<std::size_t>(refusal::bad_host) + 1, "one row per refusal");
+static_assert(refusal_count == static_cast<std::size_t>(refusal::too_many_connections_from_address) + 1,
+              "one row per refusal");
 static_assert(accept_error_count == static_cast<std::size_t>(accept_error::other) + 1, "one name per accept_error");
 
 using enum refusal;
@@ -29,6 +30,8 @@ constexpr refusal_row refusals[refusal_count] = {
     {"out_of_descriptors", bhttp::status::service_unavailable, "Server busy; retry later", out_of_descriptors},
     {"bad_framing", bhttp::status::bad_request, "Malformed HTTP request: ambiguous message framing", malformed},
     {"bad_host", bhttp::status::bad_request, "Malformed HTTP request: one Host header is required", malformed},
+    {"too_many_connections_from_address", bhttp::status::service_unavailable,
+     "Too many connections from this address; retry later", too_many_connections},
 };
 
 constexpr std::string_view accept_error_names[accept_error_count] = {"emfile", "enfile", "enobufs", "enomem", "other"};
