@@ -131,6 +131,20 @@ void register_readings(ops::metrics& m, transport::streamable_http& tr, http::se
   m.read_accept_errors([&hs](http::accept_error e) { return hs.accept_errors(e); });
 }
 
+// A tool's unexpected failure into the log. The members are escaped by the access log's rule:
+// exception texts may quote client input, invalid UTF-8 included.
+auto failure_reporter(std::shared_ptr<ops::logger> log) {
+  return [log = std::move(log)](std::string_view tool, std::string_view what, std::string_view id) {
+    std::string extra = "\"tool\":";
+    ops::append_json_string(extra, tool, ops::max_field_bytes);
+    extra += ",\"error\":";
+    ops::append_json_string(extra, what, ops::max_detail_bytes);
+    extra += ",\"correlation_id\":";
+    ops::append_json_string(extra, id, ops::max_field_bytes);
+    log->write(ops::level::error, "tool failed", extra);
+  };
+}
+
 // The listener's events (accepting paused, an exception escaping an I/O thread) into the log.
 auto event_sink(std::shared_ptr<ops::logger> log) {
   return [log = std::move(log)](std::string_view lvl, std::string_view msg, std::string_view detail) {
@@ -153,12 +167,7 @@ void server::start() {
   if (o.allowed_hosts.empty() && net::ip::make_address(o.address).is_loopback())
     o.allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
   auto tc = transport_config_of(o);
-  tc.protocol.report_failure = [log = impl_->log](std::string_view tool, std::string_view what, std::string_view id) {
-    // Members built by Boost.JSON: tool names and exception texts may hold anything.
-    log->write(ops::level::error, "tool failed",
-               "\"tool\":" + json::serialize(json::string(tool)) + ",\"error\":" + json::serialize(json::string(what)) +
-                   ",\"correlation_id\":" + json::serialize(json::string(id)));
-  };
+  tc.protocol.report_failure = failure_reporter(impl_->log);
   impl_->transport = std::make_shared<transport::streamable_http>(impl_->reg, impl_->info, std::move(tc),
                                                                   with_memory_defaults(impl_->state, o));
   auto* tr = impl_->transport.get();
