@@ -145,6 +145,22 @@ auto failure_reporter(std::shared_ptr<ops::logger> log) {
   };
 }
 
+// The MCP endpoint's host_origin stage, asked about /metrics on the main port too, through an
+// exchange of its own (a stage sees requests only so); its refusals are counted as the
+// endpoint's are. Only /metrics requests pay for it.
+ops::router::request_guard host_origin_guard(transport::streamable_http& tr) {
+  for (const auto& st : tr.stages().stages()) {
+    if (st->name() != "host_origin") continue;
+    return [st = st.get()](http::request& req, const http::peer_info& peer) {
+      transport::exchange x(req, peer);
+      auto refused = st->check(x);
+      if (refused) st->count(refused->reason);
+      return !refused;
+    };
+  }
+  throw std::logic_error("mcpx: the request path has no host_origin stage to guard /metrics with");
+}
+
 // The listener's events (accepting paused, an exception escaping an I/O thread) into the log.
 auto event_sink(std::shared_ptr<ops::logger> log) {
   return [log = std::move(log)](std::string_view lvl, std::string_view msg, std::string_view detail) {
@@ -179,7 +195,8 @@ void server::start() {
   impl_->health->start();
   const bool separate_metrics = impl_->opts.metrics_port != 0;
   auto handler = std::make_shared<ops::router>(impl_->transport, *impl_->health,
-                                               separate_metrics ? nullptr : impl_->metrics.get());
+                                               separate_metrics ? nullptr : impl_->metrics.get(),
+                                               host_origin_guard(*tr));
   http::server_config hc = http_config_of(o);
   hc.make_record = [] { return std::make_shared<ops::access_record>(); };
   hc.on_done = [log = impl_->log, m = impl_->metrics](const http::request_record& r, const net::any_io_executor& ex) {

@@ -1,5 +1,5 @@
 // The operational side of the edge: access-log lines stay valid, bounded JSON whatever clients
-// send.
+// send, and /metrics answers only requests addressed to this server.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -96,6 +96,42 @@ TEST(access_log, lines_stay_valid_bounded_json_whatever_clients_send) {
     EXPECT_LT(line.size(), 3000u) << line;
   }
   EXPECT_EQ(requests, 7) << all;
+}
+
+class metrics_guard : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    mcpx::options o;
+    o.port = 0;
+    o.log_level = "off";
+    srv_ = std::make_unique<mcpx::server>(mcpx::server_info{"metrics-guard-test", "1"}, o);
+    srv_->start();
+  }
+  void TearDown() override { srv_->stop(); }
+  std::unique_ptr<mcpx::server> srv_;
+};
+
+// A DNS-rebinding page (its own origin, resolving to 127.0.0.1) must not read the metrics.
+TEST_F(metrics_guard, metrics_with_a_foreign_origin_or_host_are_forbidden) {
+  EXPECT_EQ(roundtrip(srv_->port(), get("/metrics", "Origin: https://evil.example\r\n")).status, 403);
+  std::string foreign_host = get("/metrics");
+  foreign_host.replace(foreign_host.find("Host: 127.0.0.1"), 15, "Host: evil.example");
+  EXPECT_EQ(roundtrip(srv_->port(), foreign_host).status, 403);
+  EXPECT_EQ(roundtrip(srv_->port(), get("/metrics")).status, 200);
+  EXPECT_EQ(roundtrip(srv_->port(), get("/metrics", "Origin: http://localhost:3000\r\n")).status, 200);
+  // Counted with the MCP endpoint's own host/origin refusals.
+  auto m = roundtrip(srv_->port(), get("/metrics"));
+  EXPECT_NE(m.body.find(R"(mcpx_stage_refusals_total{stage="host_origin",reason="forbidden_origin"} 1)"),
+            std::string::npos)
+      << m.body;
+}
+
+// Orchestrator probes address pods by IP, with any Host: health stays open.
+TEST_F(metrics_guard, health_with_a_foreign_origin_or_host_is_served) {
+  EXPECT_EQ(roundtrip(srv_->port(), get("/health", "Origin: https://evil.example\r\n")).status, 200);
+  std::string foreign_host = get("/health/ready");
+  foreign_host.replace(foreign_host.find("Host: 127.0.0.1"), 15, "Host: 10.1.2.3:8000");
+  EXPECT_EQ(roundtrip(srv_->port(), foreign_host).status, 200);
 }
 
 }  // namespace
