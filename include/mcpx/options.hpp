@@ -29,6 +29,9 @@ struct options {
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::size_t max_connections = 10'000;
+  /// Open connections one client address may hold (IPv6: one /64); beyond, a new one gets 503
+  /// and is closed. 0: no limit. Clients behind one NAT or proxy share it.
+  std::size_t max_connections_per_address = 256;
   /// Origins allowed besides loopback ones (e.g. "https://app.example.com"). A request with
   /// any other Origin gets 403.
   std::vector<std::string> allowed_origins;

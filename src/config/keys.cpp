@@ -124,6 +124,8 @@ auto make_table() {
              [](draft& d, std::uint64_t v) { d.s.server.idle_timeout = milliseconds(v); }),
       number("limits.max_connections", "an integer >= 1", 1, size_max,
              [](draft& d, std::uint64_t v) { d.s.server.max_connections = v; }),
+      number("limits.max_connections_per_address", "an integer >= 0 (0: no limit)", 0, size_max,
+             [](draft& d, std::uint64_t v) { d.s.server.max_connections_per_address = v; }),
       list("security.allowed_origins", "a list of origins like https://app.example.com (scheme://host[:port])",
            valid_origin, [](draft& d, std::vector<std::string> v) { d.s.server.allowed_origins = std::move(v); }),
       list("security.allowed_hosts", "a list of host names without port (e.g. localhost, 10.0.0.5, [::1])", valid_host,

@@ -90,6 +90,7 @@ http::server_config http_config_of(const options& o) {
   hc.limits.read_timeout = o.read_timeout;
   hc.limits.idle_timeout = o.idle_timeout;
   hc.limits.max_connections = o.max_connections;
+  hc.limits.max_connections_per_address = o.max_connections_per_address;
   return hc;
 }
 
@@ -132,6 +133,36 @@ void register_readings(ops::metrics& m, transport::streamable_http& tr, http::se
   m.read_accept_errors([&hs](http::accept_error e) { return hs.accept_errors(e); });
 }
 
+// A tool's unexpected failure into the log. The members are escaped by the access log's rule:
+// exception texts may quote client input, invalid UTF-8 included.
+auto failure_reporter(std::shared_ptr<ops::logger> log) {
+  return [log = std::move(log)](std::string_view tool, std::string_view what, std::string_view id) {
+    std::string extra = "\"tool\":";
+    ops::append_json_string(extra, tool, ops::max_field_bytes);
+    extra += ",\"error\":";
+    ops::append_json_string(extra, what, ops::max_detail_bytes);
+    extra += ",\"correlation_id\":";
+    ops::append_json_string(extra, id, ops::max_field_bytes);
+    log->write(ops::level::error, "tool failed", extra);
+  };
+}
+
+// The MCP endpoint's host_origin stage, asked about /metrics on the main port too, through an
+// exchange of its own (a stage sees requests only so); its refusals are counted as the
+// endpoint's are. Only /metrics requests pay for it.
+ops::router::request_guard host_origin_guard(transport::streamable_http& tr) {
+  for (const auto& st : tr.stages().stages()) {
+    if (st->name() != "host_origin") continue;
+    return [st = st.get()](http::request& req, const http::peer_info& peer) {
+      transport::exchange x(req, peer);
+      auto refused = st->check(x);
+      if (refused) st->count(refused->reason);
+      return !refused;
+    };
+  }
+  throw std::logic_error("mcpx: the request path has no host_origin stage to guard /metrics with");
+}
+
 // The listener's events (accepting paused, an exception escaping an I/O thread) into the log.
 auto event_sink(std::shared_ptr<ops::logger> log) {
   return [log = std::move(log)](std::string_view lvl, std::string_view msg, std::string_view detail) {
@@ -154,12 +185,7 @@ void server::start() {
   if (o.allowed_hosts.empty() && net::ip::make_address(o.address).is_loopback())
     o.allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
   auto tc = transport_config_of(o);
-  tc.protocol.report_failure = [log = impl_->log](std::string_view tool, std::string_view what, std::string_view id) {
-    // Members built by Boost.JSON: tool names and exception texts may hold anything.
-    log->write(ops::level::error, "tool failed",
-               "\"tool\":" + json::serialize(json::string(tool)) + ",\"error\":" + json::serialize(json::string(what)) +
-                   ",\"correlation_id\":" + json::serialize(json::string(id)));
-  };
+  tc.protocol.report_failure = failure_reporter(impl_->log);
   impl_->state = with_memory_defaults(impl_->state, o);
   impl_->transport = std::make_shared<transport::streamable_http>(impl_->reg, impl_->info, std::move(tc), impl_->state);
   // What clients make the server keep, against its budgets (sessions.*, tasks.* keys).
@@ -178,7 +204,8 @@ void server::start() {
   impl_->health->start();
   const bool separate_metrics = impl_->opts.metrics_port != 0;
   auto handler = std::make_shared<ops::router>(impl_->transport, *impl_->health,
-                                               separate_metrics ? nullptr : impl_->metrics.get());
+                                               separate_metrics ? nullptr : impl_->metrics.get(),
+                                               host_origin_guard(*tr));
   http::server_config hc = http_config_of(o);
   hc.make_record = [] { return std::make_shared<ops::access_record>(); };
   hc.on_done = [log = impl_->log, m = impl_->metrics](const http::request_record& r, const net::any_io_executor& ex) {

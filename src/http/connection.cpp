@@ -8,19 +8,21 @@
 #include "http/event_stream.hpp"
 #include "http/record.hpp"
 #include "http/refusal.hpp"
+#include "http/request_reader.hpp"
 #include "http/server.hpp"
 
 namespace mcpx::http {
 
 namespace {
 
-using request_parser = bhttp::request_parser<request_body, request_allocator>;
-
 struct conn_state {
-  conn_state(tcp::socket s, std::chrono::milliseconds tick) : sock(std::move(s)), timeout(sock.get_executor(), tick) {}
+  conn_state(tcp::socket s, const limits& lim)
+      : sock(std::move(s)),
+        timeout(sock.get_executor(), std::min({lim.read_timeout, lim.idle_timeout, lim.write_timeout})),
+        buffer(read_buffer_limit(lim)) {}
   tcp::socket sock;
   http::deadline timeout;
-  beast::flat_buffer buffer;
+  beast::flat_buffer buffer;                ///< bounded by read_buffer_limit
   std::shared_ptr<std::atomic<bool>> gone;  ///< the current request's hang-up flag, once watched
   std::shared_ptr<request_record> record;   ///< reused while nobody else holds it
   std::string head;                         ///< a plain response's head, formatted here
@@ -182,23 +184,6 @@ net::awaitable<bool> await_first_byte(conn_state& c, const limits& lim) {
   co_return true;
 }
 
-// Parses what the connection has already read. Usually the first read brought the whole
-// request: then no asynchronous read (an operation frame, a timer, a posted completion) is
-// needed. Returns false when more bytes are needed; `ec` is set for a request to refuse.
-bool parse_buffered(conn_state& c, request_parser& parser, boost::system::error_code& ec) {
-  parser.eager(true);  // the body in the same pass as the header, as bhttp::async_read does
-  while (c.buffer.size() > 0 && !parser.is_done()) {
-    auto used = parser.put(c.buffer.data(), ec);
-    c.buffer.consume(used);
-    if (ec == bhttp::error::need_more) {
-      ec = {};
-      return false;
-    }
-    if (ec) return true;
-  }
-  return parser.is_done();
-}
-
 }  // namespace
 
 namespace {
@@ -214,8 +199,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
   const limits& lim = cfg.limits;
   counted connection_guard(counters.open);
 
-  auto c = std::make_shared<conn_state>(std::move(sock),
-                                        std::min({lim.read_timeout, lim.idle_timeout, lim.write_timeout}));
+  auto c = std::make_shared<conn_state>(std::move(sock), lim);
   net::co_spawn(c->sock.get_executor(), watch_deadline(c), net::detached);
   // The watch holds the connection: it must end however this coroutine does (an exception
   // too), or the socket would stay open for good.
@@ -246,14 +230,11 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     parser.emplace(std::piecewise_construct, std::make_tuple(alloc), std::make_tuple(alloc));
     parser->header_limit(static_cast<std::uint32_t>(lim.header_limit));
     parser->body_limit(lim.body_limit);
-    boost::system::error_code rec;
-    if (!parse_buffered(*c, *parser, rec)) {
-      c->timeout.expires_after(lim.read_timeout);
-      auto [aec, rn] = co_await bhttp::async_read(c->sock, c->buffer, *parser, net::as_tuple(net::use_awaitable));
-      rec = aec;
-    }
-    if (rec) {
-      if (auto why = refusal_of(rec)) co_await refuse(*c, *why, *parser, remote_text, cfg);
+    request_reader reader(*parser, lim);
+    auto got = reader.parse(c->buffer);
+    if (!got) got = co_await reader.read(c->sock, c->buffer, c->timeout);
+    if (!got->complete) {
+      if (got->refused != refusal::none) co_await refuse(*c, got->refused, *parser, remote_text, cfg);
       break;  // end_of_stream, timeout, reset, or a refused request: close
     }
     c->timeout.expires_never();  // the handler's time is bounded by its own limits, not the socket's

@@ -39,8 +39,10 @@ struct listener {
   std::shared_ptr<handler> h;
   const server_config& cfg;
   connection_counters& counters;
+  address_counts& per_address;
   const std::string& too_many_connections_reply;  // formatted once at start()
   const std::string& out_of_descriptors_reply;
+  const std::string& too_many_from_address_reply;
 };
 
 // Accepting paused after a resource error: the wait doubles from `first` to `longest`.
@@ -91,12 +93,17 @@ void turn_away(int fd, std::string_view reply) {
   }
 }
 
-void refuse_connection(const listener& l, tcp::socket& sock) {
+void refuse_connection(const listener& l, tcp::socket& sock, const tcp::endpoint& remote, refusal why) {
+  turn_away(sock.native_handle(), why == refusal::too_many_connections_from_address ? l.too_many_from_address_reply
+                                                                                    : l.too_many_connections_reply);
   boost::system::error_code ec;
-  const auto remote = sock.remote_endpoint(ec);
-  turn_away(sock.native_handle(), l.too_many_connections_reply);
   sock.close(ec);
-  record_refusal(l, refusal::too_many_connections, remote);
+  record_refusal(l, why, remote);
+}
+
+// Holds the connection's place in the per-address count while it runs.
+net::awaitable<void> run_counted(tcp::socket sock, listener l, address_counts::slot slot) {
+  co_await run_connection(std::move(sock), l.h, l.cfg, l.counters);
 }
 
 // Out of descriptors, the pending connections could only wait in the backlog until their
@@ -159,8 +166,10 @@ net::awaitable<void> accept_loop(listener l) {
   auto& acc = l.shard.acceptor;
   net::steady_timer timer(acc.get_executor());
   accept_pause pause;
+  const std::size_t per_address = l.cfg.limits.max_connections_per_address;
+  tcp::endpoint remote;
   for (;;) {
-    auto [ec, sock] = co_await acc.async_accept(net::as_tuple(net::use_awaitable));
+    auto [ec, sock] = co_await acc.async_accept(remote, net::as_tuple(net::use_awaitable));
     if (ec == net::error::operation_aborted || !acc.is_open()) co_return;
     if (ec) {
       const auto why = accept_error_of(ec);
@@ -170,11 +179,17 @@ net::awaitable<void> accept_loop(listener l) {
     }
     if (pause.wait.count() != 0) resume_accepting(l, pause);
     if (l.counters.open.load(std::memory_order_relaxed) >= l.cfg.limits.max_connections) {
-      refuse_connection(l, sock);
+      refuse_connection(l, sock, remote, refusal::too_many_connections);
+      continue;
+    }
+    auto slot = per_address == 0 ? std::nullopt : l.per_address.try_take(remote.address(), per_address);
+    if (per_address != 0 && !slot) {
+      refuse_connection(l, sock, remote, refusal::too_many_connections_from_address);
       continue;
     }
     sock.set_option(tcp::no_delay(true), ec);
-    net::co_spawn(acc.get_executor(), run_connection(std::move(sock), l.h, l.cfg, l.counters), net::detached);
+    if (slot) net::co_spawn(acc.get_executor(), run_counted(std::move(sock), l, std::move(*slot)), net::detached);
+    else net::co_spawn(acc.get_executor(), run_connection(std::move(sock), l.h, l.cfg, l.counters), net::detached);
   }
 }
 
@@ -187,6 +202,7 @@ void server::start() {
   // Formatted once: a refusal at accept writes these bytes and awaits nothing.
   too_many_connections_reply_ = refusal_wire(refusal::too_many_connections, cfg_);
   out_of_descriptors_reply_ = refusal_wire(refusal::out_of_descriptors, cfg_);
+  too_many_from_address_reply_ = refusal_wire(refusal::too_many_connections_from_address, cfg_);
   for (unsigned i = 0; i < cfg_.io_threads; ++i) {
     auto s = std::make_unique<shard>();
     tcp::endpoint ep(addr, port);
@@ -205,7 +221,14 @@ void server::start() {
   }
   bound_port_ = port;
   for (auto& s : shards_) {
-    listener l{*s, handler_, cfg_, counters_, too_many_connections_reply_, out_of_descriptors_reply_};
+    listener l{*s,
+               handler_,
+               cfg_,
+               counters_,
+               per_address_,
+               too_many_connections_reply_,
+               out_of_descriptors_reply_,
+               too_many_from_address_reply_};
     net::co_spawn(s->ioc, accept_loop(l), net::detached);
   }
   for (auto& s : shards_) {

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "http/address_counts.hpp"
 #include "http/types.hpp"
 
 namespace mcpx::http {
@@ -56,6 +57,9 @@ class server {
   void stop_accepting();
   unsigned short port() const noexcept { return bound_port_; }
   std::size_t open_connections() const noexcept { return counters_.open.load(); }
+  /// Client addresses (IPv6: /64s) with a connection open; counted only when
+  /// limits::max_connections_per_address is set.
+  std::size_t open_addresses() const { return per_address_.addresses(); }
   /// Requests read and not yet fully answered (an open SSE response counts until it ends).
   std::size_t active_requests() const noexcept { return counters_.active.load(); }
   /// Failed accepts so far, of one kind (see accept_error).
@@ -69,11 +73,15 @@ class server {
  private:
   server_config cfg_;
   std::shared_ptr<handler> handler_;
+  // Declared before shards_: connection coroutines still suspended when the io_contexts go
+  // (in ~shard) count themselves out of these.
+  connection_counters counters_;
+  address_counts per_address_;
   std::vector<std::unique_ptr<shard>> shards_;
   std::vector<std::thread> threads_;
   unsigned short bound_port_ = 0;
-  connection_counters counters_;
-  std::string too_many_connections_reply_, out_of_descriptors_reply_;  ///< formatted at start()
+  /// Formatted at start().
+  std::string too_many_connections_reply_, out_of_descriptors_reply_, too_many_from_address_reply_;
   bool started_ = false;
 };
 

@@ -42,6 +42,7 @@ struct limits {
   std::chrono::milliseconds idle_timeout{60'000};   ///< keep-alive wait for the next request
   std::chrono::milliseconds write_timeout{30'000};  ///< one write to a slow reader
   std::size_t max_connections = 10'000;             ///< beyond: accepted, answered 503 and closed at once
+  std::size_t max_connections_per_address = 256;    ///< the same, per remote address (IPv6: /64); 0: none
   std::chrono::milliseconds sse_keepalive{15'000};  ///< comment line on quiet streams
 };
 
@@ -55,16 +56,26 @@ enum class refusal : std::uint8_t {
   internal_error,        ///< 500: the handler threw
   too_many_connections,  ///< 503 at accept, beyond limits::max_connections; nothing is read
   out_of_descriptors,    ///< 503 at accept, shed while the process has no descriptor left
+  /// 400: a Transfer-Encoding other than "chunked" alone, or beside a Content-Length: where
+  /// the body ends is in doubt (RFC 9112 6.3), so what follows could be taken for a request
+  bad_framing,
+  bad_host,  ///< 400: no Host in an HTTP/1.1 request, or more than one (RFC 9112 3.2)
+  /// 503 at accept, beyond limits::max_connections_per_address; nothing is read
+  too_many_connections_from_address,
 };
-inline constexpr std::size_t refusal_count = 7;
+inline constexpr std::size_t refusal_count = 10;
 /// "malformed", "header_too_large", ...; "" for none.
 std::string_view to_string(refusal r) noexcept;
 /// The status a refusal answers with (one table: src/http/refusal.cpp).
 bhttp::status status_of(refusal r) noexcept;
 /// True for the refusals made at accept, before any request: the record is a connection's.
 constexpr bool refuses_connection(refusal r) noexcept {
-  return r == refusal::too_many_connections || r == refusal::out_of_descriptors;
+  return r == refusal::too_many_connections || r == refusal::out_of_descriptors ||
+         r == refusal::too_many_connections_from_address;
 }
+/// The older refusal a newer one is worded as by server_config::refusal_reply (a finer reason
+/// for logs and metrics, the same answer), so an upper layer written before it words it right.
+refusal worded_as(refusal r) noexcept;
 
 /// Why an accept failed. The first four mean the process or the system is out of a resource:
 /// the listener pauses; `other` is one peer's trouble (it reset before we took it).

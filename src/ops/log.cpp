@@ -42,36 +42,89 @@ std::optional<level> parse_level(std::string_view s) {
 
 namespace {
 
-void append_json_string(std::string& out, std::string_view v) {
+// The length of the valid UTF-8 sequence `s` starts with (2-4), or 0 when it starts none
+// (RFC 3629: no overlong forms, no surrogates, nothing beyond U+10FFFF). `s[0]` is >= 0x80.
+std::size_t utf8_sequence(std::string_view s) noexcept {
+  const auto at = [s](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = at(0);
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+  if (c >= 0xC2 && c < 0xE0) n = 2;
+  else if (c >= 0xE0 && c < 0xF0) n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+  else if (c >= 0xF0 && c < 0xF5) n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+  if (n == 0 || s.size() < n || at(1) < lo || at(1) > hi) return 0;
+  for (std::size_t i = 2; i < n; ++i)
+    if (at(i) < 0x80 || at(i) > 0xBF) return 0;
+  return n;
+}
+
+// Bytes that go into a JSON string as they are.
+constexpr bool plain(char ch) noexcept {
+  const auto c = static_cast<unsigned char>(ch);
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
+void append_escape(std::string& out, unsigned char c) {
   static constexpr char hex[] = "0123456789abcdef";
+  switch (c) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    case '\t': out += "\\t"; break;
+    default:
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 15];
+  }
+}
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view v, std::size_t max_bytes) {
+  static constexpr std::string_view replacement = "\xef\xbf\xbd", ellipsis = "\xe2\x80\xa6";  // U+FFFD, U+2026
   out += '"';
-  for (unsigned char c : v) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 15];
-        } else {
-          out += static_cast<char>(c);
-        }
+  std::size_t taken = 0;  // bytes of the value as a reader decodes it
+  for (std::size_t i = 0; i < v.size();) {
+    // A run that goes out as it is, in one append: most values are nothing else.
+    std::size_t j = i;
+    for (const std::size_t end = i + std::min(v.size() - i, max_bytes - taken); j < end && plain(v[j]);) ++j;
+    out.append(v.data() + i, j - i);
+    taken += j - i;
+    if ((i = j) == v.size()) break;
+    const auto c = static_cast<unsigned char>(v[i]);
+    std::size_t n = c < 0x80 ? 1 : utf8_sequence(v.substr(i));
+    if (taken + (n == 0 ? replacement.size() : n) > max_bytes) {
+      out += ellipsis;  // cut on a character boundary, and said so
+      break;
     }
+    if (n == 0) {
+      out += replacement;  // one per byte that starts nothing valid
+      taken += replacement.size();
+      n = 1;
+    } else if (n > 1) {
+      out.append(v.data() + i, n);
+      taken += n;
+    } else {
+      append_escape(out, c);
+      ++taken;
+    }
+    i += n;
   }
   out += '"';
 }
 
+namespace {
+
 // ,"key":"value" — skipped when the value is empty, like the fields a request did not have.
+// Values are bounded: most come from clients (headers, the message), and one line must not
+// grow with what a client sends.
 void member(std::string& out, std::string_view key, std::string_view value, bool always = false) {
   if (value.empty() && !always) return;
   out += ",\"";
   out += key;
   out += "\":";
-  append_json_string(out, value);
+  append_json_string(out, value, max_field_bytes);
 }
 
 void number_member(std::string& out, std::string_view key, std::int64_t n) {
@@ -198,7 +251,7 @@ void logger::event(level l, std::string_view msg, std::string_view detail) {
   std::string extra;
   if (!detail.empty()) {
     extra = "\"detail\":";
-    append_json_string(extra, detail);
+    append_json_string(extra, detail, max_detail_bytes);
   }
   write(l, msg, extra);
 }

@@ -2,6 +2,7 @@
 // Structured JSON logs: one line per event, one line per request (the access log).
 // Lines never carry tokens, secrets or bodies: only the fields named here.
 #include <boost/asio/any_io_executor.hpp>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -51,6 +52,16 @@ class logger : public std::enable_shared_from_this<logger> {
   std::size_t id_ = next_id();
   static std::size_t next_id();
 };
+
+/// Bytes each value of an access line may take (the decoded value; beyond, it is cut with "…").
+inline constexpr std::size_t max_field_bytes = 256;
+/// Bytes an event's detail may take.
+inline constexpr std::size_t max_detail_bytes = 4096;
+
+/// Appends `v` as a JSON string that is always valid UTF-8: control characters escaped, each
+/// byte that starts no valid UTF-8 sequence replaced by U+FFFD, and, beyond `max_bytes` of
+/// the decoded value, cut on a character boundary and ended with U+2026 ("…").
+void append_json_string(std::string& out, std::string_view v, std::size_t max_bytes = SIZE_MAX);
 
 /// The access-log line (exposed for tests).
 std::string access_line(const access_record& r);

@@ -33,6 +33,12 @@ net::awaitable<http::reply> router::handle_ops(http::request& req, const http::p
   }
   if (target == "/metrics" && metrics_ && req.method() == http::bhttp::verb::get) {
     http::reply r;
+    if (metrics_guard_ && !metrics_guard_(req, peer)) {
+      r.head.result(http::bhttp::status::forbidden);
+      r.head.set(http::bhttp::field::content_type, "text/plain");
+      r.head.body() = "Forbidden: Host or Origin not allowed\n";
+      co_return r;
+    }
     r.head.result(http::bhttp::status::ok);
     r.head.set(http::bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     r.head.body() = metrics_->render();

@@ -1,6 +1,8 @@
 #pragma once
 // The first stage after the connection: operational endpoints, then the MCP endpoint.
 // Health endpoints skip the Host/Origin checks: orchestrator probes address the pod by IP.
+// /metrics does not: a DNS-rebinding page could read them otherwise.
+#include <functional>
 #include <memory>
 
 #include "http/types.hpp"
@@ -13,9 +15,14 @@ namespace net = boost::asio;
 
 class router final : public http::handler {
  public:
-  /// `m` may be null (metrics served elsewhere, or off).
-  router(std::shared_ptr<http::handler> mcp, health& h, const metrics* m)
-      : mcp_(std::move(mcp)), health_(h), metrics_(m) {}
+  /// Whether a request may be served; called on the I/O thread, must not block.
+  using request_guard = std::function<bool(http::request&, const http::peer_info&)>;
+
+  /// `m` may be null (metrics served elsewhere, or off). `metrics_guard`, when set, must allow
+  /// a /metrics request before it is served (403 otherwise): the MCP endpoint's Host/Origin
+  /// rule, which this module cannot include. Asked of /metrics requests only.
+  router(std::shared_ptr<http::handler> mcp, health& h, const metrics* m, request_guard metrics_guard = {})
+      : mcp_(std::move(mcp)), health_(h), metrics_(m), metrics_guard_(std::move(metrics_guard)) {}
   net::awaitable<http::reply> handle(http::request& req, const http::peer_info& peer) override;
 
  private:
@@ -23,6 +30,7 @@ class router final : public http::handler {
   std::shared_ptr<http::handler> mcp_;
   health& health_;
   const metrics* metrics_;
+  const request_guard metrics_guard_;
 };
 
 }  // namespace mcpx::ops

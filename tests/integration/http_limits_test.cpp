@@ -121,7 +121,11 @@ TEST(refusals, have_stable_names_and_statuses) {
                                                         {refusal::body_too_large, "body_too_large"},
                                                         {refusal::internal_error, "internal_error"},
                                                         {refusal::too_many_connections, "too_many_connections"},
-                                                        {refusal::out_of_descriptors, "out_of_descriptors"}};
+                                                        {refusal::out_of_descriptors, "out_of_descriptors"},
+                                                        {refusal::bad_framing, "bad_framing"},
+                                                        {refusal::bad_host, "bad_host"},
+                                                        {refusal::too_many_connections_from_address,
+                                                         "too_many_connections_from_address"}};
   static_assert(std::size(names) == http::refusal_count);
   for (auto [r, name] : names) EXPECT_EQ(http::to_string(r), name);
   EXPECT_EQ(http::status_of(refusal::malformed), http::bhttp::status::bad_request);
@@ -129,6 +133,15 @@ TEST(refusals, have_stable_names_and_statuses) {
   EXPECT_EQ(http::status_of(refusal::body_too_large), http::bhttp::status::payload_too_large);
   EXPECT_EQ(http::status_of(refusal::internal_error), http::bhttp::status::internal_server_error);
   EXPECT_EQ(http::status_of(refusal::too_many_connections), http::bhttp::status::service_unavailable);
+  EXPECT_EQ(http::status_of(refusal::bad_framing), http::bhttp::status::bad_request);
+  EXPECT_EQ(http::status_of(refusal::bad_host), http::bhttp::status::bad_request);
+  EXPECT_EQ(http::status_of(refusal::too_many_connections_from_address), http::bhttp::status::service_unavailable);
+  // A finer reason is worded as the refusal it refines, so upper layers need no new wording.
+  EXPECT_EQ(http::worded_as(refusal::bad_framing), refusal::malformed);
+  EXPECT_EQ(http::worded_as(refusal::bad_host), refusal::malformed);
+  EXPECT_EQ(http::worded_as(refusal::too_many_connections_from_address), refusal::too_many_connections);
+  EXPECT_EQ(http::worded_as(refusal::body_too_large), refusal::body_too_large);
+  EXPECT_TRUE(http::refuses_connection(refusal::too_many_connections_from_address));
   EXPECT_EQ(http::to_string(http::accept_error::emfile), "emfile");
   EXPECT_EQ(http::to_string(http::accept_error::other), "other");
 }

@@ -193,7 +193,7 @@ TEST_F(config, no_key_is_shadowed_by_an_ignored_prefix_and_env_names_are_unique)
     for (auto p : mcpx::config::detail::ignored_env_prefixes()) EXPECT_FALSE(n.starts_with(p)) << n << " vs " << p;
   }
   EXPECT_EQ(mcpx::config::detail::env_name("limits.body_bytes"), "MCPX_LIMITS_BODY_BYTES");
-  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 29u);
+  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 30u);
 }
 
 TEST_F(config, wrong_type_names_the_key_and_the_expected_form) {
@@ -620,4 +620,14 @@ TEST_F(config, typed_get_with_the_wrong_type_or_an_unregistered_key_throws) {
   }
   auto copy = s;  // settings stay a plain value: copies read the same
   EXPECT_EQ(copy.get<std::uint64_t>("crm.page_size"), 50u);
+}
+
+TEST_F(config, max_connections_per_address_from_yaml_and_env_zero_turns_it_off) {
+  EXPECT_EQ(ok(load("", {})).server.max_connections_per_address, mcpx::options{}.max_connections_per_address);
+  EXPECT_EQ(mcpx::options{}.max_connections_per_address, 256u);
+  auto path = write("mcpx.yaml", "limits:\n  max_connections_per_address: 32\n");
+  EXPECT_EQ(ok(load(path, {})).server.max_connections_per_address, 32u);
+  EXPECT_EQ(ok(load(path, {{"MCPX_LIMITS_MAX_CONNECTIONS_PER_ADDRESS", "0"}})).server.max_connections_per_address, 0u);
+  auto e = err(load("", {{"MCPX_LIMITS_MAX_CONNECTIONS_PER_ADDRESS", "-1"}}));
+  EXPECT_EQ(e.key, "limits.max_connections_per_address");
 }

@@ -161,3 +161,50 @@ TEST(event_log, escapes_the_detail) {
   auto second = boost::json::parse(out.substr(out.find('\n') + 1)).as_object();
   EXPECT_FALSE(second.contains("detail"));
 }
+
+// Header values may carry any byte but CR, LF and NUL: a line must stay valid UTF-8 JSON (a
+// parser or a log shipper rejects the whole line otherwise), with each field bounded.
+TEST(access_log, replaces_invalid_utf8_and_bounds_every_client_field) {
+  ops::access_record r;
+  r.status = 200;
+  r.session = "\xff\xfe\x80-abc";                            // lone bytes
+  r.request_id = "\xc3\x28 \xe2\x82 \xed\xa0\x80 \xc0\xaf";  // bad continuation, cut, surrogate, overlong
+  r.target = "/mcp?\xf4\x90\x80\x80\x7f\x1b";                // beyond U+10FFFF, DEL, ESC
+  r.client = std::string(300, 'c');
+  r.name = std::string(255, 'n') + "\xe2\x82\xac";    // a 3-byte character across the bound
+  r.rpc_method = "ok \xe2\x82\xac \xf0\x9f\x98\x80";  // valid: kept as it is
+  r.http_method = std::string(10'000, 'M');
+  auto line = ops::access_line(r);
+  boost::system::error_code ec;
+  auto v = boost::json::parse(line, ec);  // strict: invalid UTF-8 is an error
+  ASSERT_FALSE(ec) << ec.message() << ": " << line;
+  auto& o = v.as_object();
+  const std::string fffd = "\xef\xbf\xbd";  // U+FFFD, once per byte that starts no valid sequence
+  EXPECT_EQ(o.at("session").as_string(), fffd + fffd + fffd + "-abc");
+  EXPECT_EQ(o.at("request_id").as_string().find("\xc3\x28"), std::string::npos);
+  EXPECT_EQ(o.at("path").as_string(), "/mcp?" + fffd + fffd + fffd + fffd + "\x7f\x1b");
+  EXPECT_NE(line.find("\\u001b"), std::string::npos) << line;
+  EXPECT_EQ(o.at("method").as_string(), r.rpc_method);
+  // Truncated to 256 bytes on a character boundary, marked with an ellipsis.
+  EXPECT_EQ(o.at("client").as_string(), std::string(256, 'c') + "\xe2\x80\xa6");
+  EXPECT_EQ(o.at("name").as_string(), std::string(255, 'n') + "\xe2\x80\xa6");
+  EXPECT_EQ(o.at("http_method").as_string().size(), 256u + 3u);
+  EXPECT_LT(line.size(), 2000u);
+}
+
+// Detail texts carry exception messages (which may quote client input): valid UTF-8 too.
+TEST(event_log, detail_is_valid_utf8) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_NONBLOCK), 0);
+  {
+    ops::logger log(ops::level::info, fds[1]);
+    log.event(ops::level::error, "failed", "bad byte \xff here");
+  }
+  auto out = drain(fds[0]);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  boost::system::error_code ec;
+  auto v = boost::json::parse(out, ec);
+  ASSERT_FALSE(ec) << out;
+  EXPECT_EQ(v.at("detail").as_string(), "bad byte \xef\xbf\xbd here");
+}

@@ -1,0 +1,120 @@
+// Reading one request: its head, checked, then its body; chunk metadata within a budget.
+#include "http/request_reader.hpp"
+
+#include <boost/beast/http/rfc7230.hpp>
+
+#include "http/refusal.hpp"
+
+namespace mcpx::http {
+
+namespace {
+
+// Only "chunked", alone, frames a body this server reads. Anything else (another coding, a
+// second "chunked") leaves the body's end to a guess that another hop may make differently.
+bool only_chunked(beast::string_view te) {
+  int codings = 0;
+  for (auto coding : bhttp::token_list{te})
+    if (++codings > 1 || !beast::iequals(coding, "chunked")) return false;
+  return codings == 1;
+}
+
+// Parses what the connection has read already: usually the first read brought the whole
+// request, and then no asynchronous read (an operation frame, a posted completion) is needed.
+// Up to the end of the head when the parser is not eager, else to the end of the request.
+// False when more bytes are needed; `ec` is set for a request to refuse.
+bool parse_buffered(beast::flat_buffer& buf, request_parser& p, boost::system::error_code& ec) {
+  auto done = [&p] { return p.eager() ? p.is_done() : p.is_header_done(); };
+  while (buf.size() > 0 && !done()) {
+    auto used = p.put(buf.data(), ec);
+    buf.consume(used);
+    if (ec == bhttp::error::need_more) {
+      ec = {};
+      return false;
+    }
+    if (ec) return true;
+  }
+  return done();
+}
+
+read_result ended(const boost::system::error_code& ec) { return {false, refusal_of(ec).value_or(refusal::none)}; }
+
+}  // namespace
+
+refusal check_head(const request& req, bool chunked) noexcept {
+  if (auto te = req.count(bhttp::field::transfer_encoding); te > 0) {
+    // RFC 9112 6.1: TE in HTTP/1.0 is faulty framing; TE beside a Content-Length may be refused.
+    if (te > 1 || !chunked || req.version() < 11 || req.count(bhttp::field::content_length) > 0)
+      return refusal::bad_framing;
+    if (!only_chunked(req[bhttp::field::transfer_encoding])) return refusal::bad_framing;
+  }
+  const auto hosts = req.count(bhttp::field::host);
+  if (hosts > 1 || (hosts == 0 && req.version() >= 11)) return refusal::bad_host;
+  return refusal::none;
+}
+
+void request_reader::chunk_metadata::operator()(std::uint64_t, beast::string_view ext, boost::system::error_code& ec) {
+  take(ext.size(), ec);
+}
+
+void request_reader::chunk_metadata::take(std::size_t n, boost::system::error_code& ec) {
+  if (n > left) ec = bhttp::error::header_limit;
+  else left -= n;
+}
+
+refusal request_reader::after_head() {
+  const bool chunked = p_.chunked();
+  if (auto why = check_head(p_.get(), chunked); why != refusal::none) return why;
+  if (chunked) {
+    // Only chunked requests pay for the callback (a std::function call per chunk) and the count.
+    p_.on_chunk_header(meta_);
+    head_fields_ = static_cast<std::size_t>(std::distance(p_.get().begin(), p_.get().end()));
+  }
+  return refusal::none;
+}
+
+// Beast adds trailer fields to the header's (RFC 9110 6.5.1 forbids merging them): they are
+// counted with the chunk extensions, then dropped, so no check made on the head is undone.
+refusal request_reader::after_body() {
+  if (!p_.chunked()) return refusal::none;
+  auto& req = p_.get();
+  auto it = req.begin();
+  std::advance(it, static_cast<std::ptrdiff_t>(head_fields_));
+  boost::system::error_code ec;
+  while (it != req.end()) {
+    meta_.take(it->name_string().size() + it->value().size() + 4, ec);  // "name: value\r\n"
+    it = req.erase(it);
+  }
+  return ec ? refusal::header_too_large : refusal::none;
+}
+
+std::optional<read_result> request_reader::parse(beast::flat_buffer& buf) {
+  boost::system::error_code ec;
+  if (!p_.is_header_done()) {
+    p_.eager(false);  // the head alone: its framing is checked before any byte after it is used
+    if (!parse_buffered(buf, p_, ec)) return std::nullopt;
+    if (ec) return ended(ec);
+    if (auto why = after_head(); why != refusal::none) return read_result{false, why};
+  }
+  p_.eager(true);
+  if (!parse_buffered(buf, p_, ec)) return std::nullopt;
+  if (ec) return ended(ec);
+  if (auto why = after_body(); why != refusal::none) return read_result{false, why};
+  return read_result{true, refusal::none};
+}
+
+net::awaitable<read_result> request_reader::read(tcp::socket& sock, beast::flat_buffer& buf, deadline& timeout) {
+  timeout.expires_after(lim_.read_timeout);  // for the whole request, head and body
+  if (!p_.is_header_done()) {
+    auto [ec, n] = co_await bhttp::async_read_header(sock, buf, p_, net::as_tuple(net::use_awaitable));
+    if (ec) co_return ended(ec);
+    if (auto why = after_head(); why != refusal::none) co_return read_result{false, why};
+  }
+  if (!p_.is_done()) {
+    auto [ec, n] = co_await bhttp::async_read(sock, buf, p_, net::as_tuple(net::use_awaitable));
+    if (ec) co_return ended(ec);
+  }
+  if (auto why = after_body(); why != refusal::none) co_return read_result{false, why};
+  co_return read_result{true, refusal::none};
+}
+
+}  // namespace mcpx::http

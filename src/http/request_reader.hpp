@@ -1,0 +1,61 @@
+#pragma once
+// Reading one request off a connection: its head, whose framing is checked before any byte
+// after it is taken as body or as the next request, then its body.
+#include <optional>
+
+#include "http/deadline.hpp"
+#include "http/server.hpp"
+
+namespace mcpx::http {
+
+using request_parser = bhttp::request_parser<request_body, request_allocator>;
+
+/// The most a connection's read buffer holds. What must be in it whole is a header block
+/// (header_limit), a chunk-size line or a trailer block; a body passes through it. The
+/// 64 KiB are the read size Beast asks for, so a large body needs no more reads than before.
+constexpr std::size_t read_buffer_limit(const limits& lim) noexcept { return lim.header_limit + 64 * 1024; }
+
+/// Why a request's head cannot be served safely (RFC 9112 3.2, 6.1, 6.3), or refusal::none:
+/// a Transfer-Encoding other than exactly "chunked", one with a Content-Length or in an
+/// HTTP/1.0 request (bad_framing); no Host in HTTP/1.1, or more than one (bad_host).
+refusal check_head(const request& req, bool chunked) noexcept;
+
+/// How reading a request ended.
+struct read_result {
+  bool complete = false;            ///< a whole request is in the parser
+  refusal refused = refusal::none;  ///< when not complete: the answer owed (none: close silently)
+};
+
+/// Reads one request into a parser (fresh, with its limits set): what the connection has
+/// buffered first, then, when that is not all of it, from the socket. Chunk extensions and
+/// trailers together may take `limits::header_limit` bytes (Beast bounds neither); trailer
+/// fields are dropped, not merged into the header (RFC 9110 6.5.1). Lives in the connection's
+/// frame while the request is read: the parser calls back into it.
+class request_reader {
+ public:
+  request_reader(request_parser& p, const limits& lim) : p_(p), lim_(lim), meta_{lim.header_limit} {}
+  request_reader(const request_reader&) = delete;
+  request_reader& operator=(const request_reader&) = delete;
+
+  /// Parses what `buf` holds: the result, or nullopt when more bytes are needed (then read()).
+  std::optional<read_result> parse(beast::flat_buffer& buf);
+  /// Reads the rest of the request under `lim.read_timeout`.
+  net::awaitable<read_result> read(tcp::socket& sock, beast::flat_buffer& buf, deadline& timeout);
+
+ private:
+  // What chunk extensions and trailers may still take; the parser's on_chunk_header callback.
+  struct chunk_metadata {
+    std::size_t left;
+    void operator()(std::uint64_t size, beast::string_view ext, boost::system::error_code& ec);
+    void take(std::size_t n, boost::system::error_code& ec);
+  };
+  refusal after_head();
+  refusal after_body();
+
+  request_parser& p_;
+  const limits& lim_;
+  chunk_metadata meta_;
+  std::size_t head_fields_ = 0;  ///< fields of the head; those after them are trailers
+};
+
+}  // namespace mcpx::http
