@@ -42,6 +42,15 @@ class stream_lifetime : public ::testing::Test {
           finished = true;
           return mcpx::tool_result::text("chatted");
         });
+    // Two steps before a gate, two after it, then the result.
+    srv_->tool("steps").description("four steps around a gate").handle([](const mcpx::args&, mcpx::context& ctx) {
+      ctx.progress(1, 4, "step 1");
+      ctx.progress(2, 4, "step 2");
+      wait_for(release);
+      ctx.progress(3, 4, "step 3");
+      ctx.progress(4, 4, "step 4");
+      return mcpx::tool_result::text("all steps done");
+    });
     events_ = mcpx::state::make_memory_event_store();
     srv_->use_state({nullptr, events_, nullptr, nullptr});  // so a test can look into the store
     srv_->start();
@@ -84,6 +93,26 @@ std::string id_of_event_with(const std::string& sse, const std::string& needle) 
   return id == std::string::npos ? "" : sse.substr(id + 4, sse.find('\n', id) - id - 4);
 }
 
+// Reads from `s` into `seen` until `seen` holds `needle` or `timeout` passes.
+bool read_into(tcp::socket& s, std::string& seen, const std::string& needle, std::chrono::milliseconds timeout) {
+  char buf[4096];
+  auto end = std::chrono::steady_clock::now() + timeout;
+  while (seen.find(needle) == std::string::npos && std::chrono::steady_clock::now() < end) {
+    long n = read_for(s, buf, sizeof buf, std::chrono::milliseconds(50));
+    if (n < 0) break;
+    seen.append(buf, static_cast<std::size_t>(n));
+  }
+  return seen.find(needle) != std::string::npos;
+}
+
+constexpr const char* last_chunk = "\r\n0\r\n\r\n";  // the end of a chunked response
+
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto p = text.find(needle); p != std::string::npos; p = text.find(needle, p + 1)) ++n;
+  return n;
+}
+
 // Before the fix, every event appended after DELETE recreated the session's entry in the event
 // store for good (with a 1 MiB progressToken, megabytes per call).
 TEST_F(stream_lifetime, nothing_is_kept_for_a_session_deleted_while_a_call_streams) {
@@ -105,6 +134,38 @@ TEST_F(stream_lifetime, nothing_is_kept_for_a_session_deleted_while_a_call_strea
   ASSERT_TRUE(wait_for(finished));
   read_until(c, "chatted", std::chrono::milliseconds(3000));  // the result is appended before it is sent
   EXPECT_FALSE(events_->after(sid, stream_start, &name)) << "events of a deleted session were kept";
+}
+
+// A client resuming a running request with Last-Event-ID moves its stream to the GET: the POST's
+// response ends (freeing its connection) and every later event goes to the GET, once.
+TEST_F(stream_lifetime, a_get_resuming_a_running_request_takes_over_its_stream) {
+  auto sid = initialize();
+  ASSERT_FALSE(sid.empty());
+  auto p = connect(port());
+  net::write(p, net::buffer(post(call("steps"), legacy(sid))));
+  std::string on_post;
+  ASSERT_TRUE(read_into(p, on_post, "step 2", std::chrono::milliseconds(3000))) << on_post;
+  auto step1 = id_of_event_with(on_post, "step 1");
+  ASSERT_FALSE(step1.empty()) << on_post;
+  auto g = connect(port());
+  net::write(g, net::buffer("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n" + legacy(sid) +
+                            "Last-Event-ID: " + step1 + "\r\n\r\n"));
+  std::string on_get;
+  ASSERT_TRUE(read_into(g, on_get, "step 2", std::chrono::milliseconds(3000))) << on_get;  // replayed from the store
+  // The POST's stream ends now (its last chunk), not when the request does.
+  std::size_t post_before = on_post.size();
+  EXPECT_TRUE(read_into(p, on_post, last_chunk, std::chrono::milliseconds(1000)))
+      << "the POST stream stayed open: " << on_post.substr(post_before);
+  release = true;
+  EXPECT_TRUE(read_into(g, on_get, "all steps done", std::chrono::milliseconds(3000))) << on_get;
+  EXPECT_TRUE(read_into(g, on_get, last_chunk, std::chrono::milliseconds(1000))) << "the GET did not end: " << on_get;
+  for (auto* once : {"step 2", "step 3", "step 4", "all steps done"})
+    EXPECT_EQ(occurrences(on_get, once), 1u) << once << " in " << on_get;
+  EXPECT_EQ(occurrences(on_get, "step 1"), 0u) << on_get;
+  read_into(p, on_post, "all steps done", std::chrono::milliseconds(300));
+  auto after_takeover = on_post.substr(post_before);
+  EXPECT_EQ(occurrences(after_takeover, "step 3") + occurrences(after_takeover, "all steps done"), 0u)
+      << after_takeover;
 }
 
 }  // namespace
