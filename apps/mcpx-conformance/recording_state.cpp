@@ -54,6 +54,7 @@ class recording_sessions final : public session_store {
 class recording_events final : public event_store {
  public:
   recording_events(std::shared_ptr<event_store> in, std::shared_ptr<counts> c) : in_(std::move(in)), c_(std::move(c)) {}
+  void open_session(std::string_view s) override { c_->add("events.open_session"), in_->open_session(s); }
   std::string append(std::string_view s, std::string_view st, std::string_view d) override {
     return c_->add("events.append"), in_->append(s, st, d);
   }

@@ -24,6 +24,14 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<char*>(md), len);
 }
 
+// The first 128 bits of SHA-256, base64url: a binding, not a secret (the HMAC protects it).
+std::string digest_of(const json::value& v) {
+  std::string text = json::serialize(v);
+  unsigned char md[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), md);
+  return util::base64url_encode(std::string_view(reinterpret_cast<char*>(md), 16));
+}
+
 std::int64_t now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -47,21 +55,27 @@ std::string request_state_codec::binding_for(std::string_view method, const json
     if (k == "inputResponses" || k == "requestState" || k == "_meta") continue;
     salient[k] = v;
   }
-  std::string text = json::serialize(salient);
-  unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), md);
-  return util::base64url_encode(std::string_view(reinterpret_cast<char*>(md), 16));
+  return digest_of(salient);
 }
 
-std::string request_state_codec::seal(json::object payload, std::string_view binding) const {
+std::string request_state_codec::client_binding_for(const principal* who, std::string_view client_name,
+                                                    std::string_view session_id) {
+  // An array, so no two different callers serialize alike (a null principal is not ["", ""]).
+  json::value p = who ? json::value(json::array{json::string(who->subject), json::string(who->client_id)})
+                      : json::value(nullptr);
+  return digest_of(json::array{std::move(p), json::string(client_name), json::string(session_id)});
+}
+
+std::string request_state_codec::seal(json::object payload, std::string_view binding, std::string_view client) const {
   payload["b"] = binding;
+  if (!client.empty()) payload["c"] = client;
   payload["exp"] = now_s() + ttl_.count();
   std::string body = util::base64url_encode(json::serialize(payload));
   return body + "." + util::base64url_encode(hmac_sha256(key_, body));
 }
 
 std::optional<json::object> request_state_codec::open(std::string_view state, std::string_view binding,
-                                                      std::string* why) const {
+                                                      std::string_view client, std::string* why) const {
   auto fail = [&](const char* m) -> std::optional<json::object> {
     if (why) *why = m;
     return std::nullopt;
@@ -81,6 +95,10 @@ std::optional<json::object> request_state_codec::open(std::string_view state, st
   auto& o = v.as_object();
   auto* b = o.if_contains("b");
   if (!b || !b->is_string() || b->get_string() != binding) return fail("requestState belongs to a different request");
+  // Sealed without a client binding: "c" absent, which only an empty `client` matches.
+  auto* c = o.if_contains("c");
+  std::string_view sealed_for = c && c->is_string() ? std::string_view(c->get_string()) : std::string_view();
+  if ((c && !c->is_string()) || sealed_for != client) return fail("requestState belongs to a different client");
   auto* exp = o.if_contains("exp");
   if (!exp || !exp->is_int64() || exp->get_int64() < now_s()) return fail("requestState has expired");
   return std::move(o);

@@ -20,6 +20,14 @@ const json::string* string_param(const call& c, std::string_view key) {
   return v && v->is_string() ? &v->get_string() : nullptr;
 }
 
+// Who a requestState is issued to: anyone else who obtains it (a log, a proxy, another tenant)
+// must not replay its answers. Without authentication, the declared client name is all there is.
+std::string client_binding(const call& c) {
+  auto* name = c.client_info->if_contains("name");
+  std::string_view client_name = name && name->is_string() ? std::string_view(name->get_string()) : "";
+  return request_state_codec::client_binding_for(c.who.get(), client_name, c.session_id);
+}
+
 }  // namespace
 
 // Runs `body` with a context prepared for this revision's way of asking the client for input,
@@ -29,12 +37,17 @@ static outcome with_input(const call& c, outbound& out, const dispatcher_config&
                           Body&& body, auto&& ok, auto&& fail, const dispatcher* d = nullptr,
                           task_registry* tasks = nullptr) {
   handler_context ctx(c, out, cfg.client_request_timeout, d, tasks);
-  // The digest binding a requestState to this request is needed only when a state comes in or
-  // goes out; most calls have neither, and it costs a serialization and a SHA-256.
-  std::optional<std::string> bound;
+  // The digests binding a requestState to this request and to who sent it are needed only when
+  // a state comes in or goes out; most calls have neither, and each costs a serialization and a
+  // SHA-256.
+  std::optional<std::string> bound, bound_client;
   auto binding = [&]() -> const std::string& {
     if (!bound) bound = request_state_codec::binding_for(c.msg.method, params_of(c));
     return *bound;
+  };
+  auto client = [&]() -> const std::string& {
+    if (!bound_client) bound_client = client_binding(c);
+    return *bound_client;
   };
   if (is_modern(c.rev)) {
     const auto& p = params_of(c);
@@ -43,7 +56,7 @@ static outcome with_input(const call& c, outbound& out, const dispatcher_config&
     if (auto* rs = p.if_contains("requestState")) {
       if (!rs->is_string()) return fail(code::invalid_params, "Invalid params: \"requestState\" must be a string");
       std::string why;
-      auto payload = codec.open(rs->get_string(), binding(), &why);
+      auto payload = codec.open(rs->get_string(), binding(), client(), &why);
       if (!payload) return fail(code::invalid_params, "Invalid params: " + why);
       if (auto* a = payload->if_contains("a"); a && a->is_object()) prior = std::move(a->get_object());
       if (auto* s = payload->if_contains("s")) st = std::move(*s);
@@ -58,7 +71,7 @@ static outcome with_input(const call& c, outbound& out, const dispatcher_config&
     json::object r;
     r["resultType"] = "input_required";
     r["inputRequests"] = std::move(ir.requests);
-    r["requestState"] = codec.seal(ctx.state_payload(), binding());
+    r["requestState"] = codec.seal(ctx.state_payload(), binding(), client());
     return ok(std::move(r));
   } catch (missing_capability& mc) {
     std::string names;

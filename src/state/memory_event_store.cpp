@@ -14,9 +14,16 @@ class memory_event_store final : public event_store {
  public:
   memory_event_store(std::size_t per_stream, std::size_t streams) : per_stream_(per_stream), streams_(streams) {}
 
+  void open_session(std::string_view session) override {
+    std::lock_guard lock(mu_);
+    if (sessions_.find(session) == sessions_.end()) sessions_.emplace(std::string(session), session_events{});
+  }
+
   std::string append(std::string_view session, std::string_view stream, std::string_view data) override {
     std::lock_guard lock(mu_);
-    auto& sess = sessions_[std::string(session)];
+    auto s = sessions_.find(session);
+    if (s == sessions_.end()) return {};  // not open, or dropped: see event_store
+    auto& sess = s->second;
     auto [it, created] = sess.streams.try_emplace(std::string(stream));
     if (created) {
       sess.order.push_back(it->first);
@@ -44,7 +51,7 @@ class memory_event_store final : public event_store {
     if (us == std::string_view::npos) return std::nullopt;
     std::string sname(last.substr(0, us));
     std::lock_guard lock(mu_);
-    auto s = sessions_.find(std::string(session));
+    auto s = sessions_.find(session);
     if (s == sessions_.end()) return std::nullopt;
     auto st = s->second.streams.find(sname);
     if (st == s->second.streams.end()) return std::nullopt;
@@ -65,7 +72,7 @@ class memory_event_store final : public event_store {
 
   void drop_session(std::string_view session) override {
     std::lock_guard lock(mu_);
-    sessions_.erase(std::string(session));
+    if (auto s = sessions_.find(session); s != sessions_.end()) sessions_.erase(s);
   }
 
  private:
@@ -79,7 +86,7 @@ class memory_event_store final : public event_store {
   };
   std::size_t per_stream_, streams_;
   std::mutex mu_;
-  std::map<std::string, session_events> sessions_;
+  std::map<std::string, session_events, std::less<>> sessions_;
 };
 
 }  // namespace

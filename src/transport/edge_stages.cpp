@@ -1,6 +1,5 @@
 // The stages that look only at the request's head: host/origin, media types.
-#include <boost/url/parse.hpp>
-
+#include "transport/edge_rules.hpp"
 #include "transport/header_rules.hpp"
 #include "transport/stages.hpp"
 
@@ -10,8 +9,9 @@ using code = jsonrpc::code;
 
 namespace {
 
+// Only these exact names: "127.0.0.1.evil.example" or "localhost.evil.example" are not loopback.
 bool loopback_host(std::string_view host) {
-  return host == "localhost" || host == "127.0.0.1" || host == "[::1]" || host == "::1";
+  return iequals(host, "localhost") || host == "127.0.0.1" || host == "[::1]";
 }
 
 // "name:port" -> "name"; "[v6]:port" -> "[v6]"; a bare name or "[v6]" as it is.
@@ -23,49 +23,62 @@ std::string_view host_name(std::string_view host) {
   return bracket < colon ? host.substr(0, colon) : host;
 }
 
-bool accepts(const http::request& req, std::string_view type) {
-  auto a = header_value(req, "Accept");
-  if (!a) return true;  // no Accept header: anything goes (RFC 9110)
-  return a->find(type) != std::string_view::npos || a->find("*/*") != std::string_view::npos;
-}
-
 }  // namespace
 
 host_origin_stage::host_origin_stage(origin_config cfg)
-    : stage("host_origin", on_any, {"forbidden_host", "forbidden_origin"}), cfg_(std::move(cfg)) {}
+    : stage("host_origin", on_any, {"forbidden_host", "forbidden_origin"}), cfg_(std::move(cfg)) {
+  // Parsed once; a configured origin that does not parse could never match one that does.
+  for (const auto& o : cfg_.allowed_origins)
+    if (auto p = parse_origin(o))
+      origins_.push_back({std::string(p->scheme), std::string(p->host), std::string(p->port)});
+}
 
 bool host_origin_stage::host_allowed(std::string_view host) const {
   if (cfg_.allowed_hosts.empty()) return true;
   auto name = host_name(host);
   for (auto& h : cfg_.allowed_hosts)
-    if (h == name) return true;
+    if (iequals(h, name)) return true;  // host names have no case
   return false;
 }
 
 bool host_origin_stage::origin_allowed(std::string_view origin) const {
-  for (auto& o : cfg_.allowed_origins)
-    if (o == origin) return true;
-  auto u = boost::urls::parse_uri(origin);
+  // A serialized origin, compared part by part: anything else ("null", a path, userinfo) is refused.
+  auto o = parse_origin(origin);
+  if (!o) return false;
   // DNS rebinding: a page on a foreign origin that resolves to us must not reach us.
-  return u && loopback_host(u->host());
+  if (loopback_host(o->host)) return true;
+  for (const auto& a : origins_)
+    if (iequals(o->scheme, a.scheme) && iequals(o->host, a.host) && o->port == a.port) return true;
+  return false;
 }
 
-std::optional<refusal> host_origin_stage::check(exchange& x) const {
+std::string_view host_origin_stage::refusal_reason(const http::request& req) const {
   // DNS rebinding: a server on loopback answers only requests addressed to a loopback name.
-  if (auto host = header_value(x.req, "Host"); host && !host_allowed(*host))
-    return refusal{refusal_kind::forbidden, "forbidden_host", code::invalid_request, "Forbidden: Origin not allowed"};
-  if (auto origin = header_value(x.req, "Origin"); origin && !origin_allowed(*origin))
-    return refusal{refusal_kind::forbidden, "forbidden_origin", code::invalid_request, "Forbidden: Origin not allowed"};
-  return std::nullopt;  // non-browser clients send no Origin
+  if (auto host = header_value(req, "Host"); host && !host_allowed(*host)) return "forbidden_host";
+  // Non-browser clients send no Origin.
+  if (auto origin = header_value(req, "Origin"); origin && !origin_allowed(*origin)) return "forbidden_origin";
+  return {};
+}
+
+bool host_origin_stage::allows(const http::request& req) const { return refusal_reason(req).empty(); }
+
+std::optional<refusal> host_origin_stage::check(exchange& x) const {
+  auto why = refusal_reason(x.req);
+  if (why.empty()) return std::nullopt;
+  return refusal{refusal_kind::forbidden, why, code::invalid_request, "Forbidden: Origin not allowed"};
 }
 
 media_type_stage::media_type_stage() : stage("media_type", on_post, {"unsupported_media_type", "not_acceptable"}) {}
 
 std::optional<refusal> media_type_stage::check(exchange& x) const {
-  if (auto ct = header_value(x.req, "Content-Type"); !ct || ct->find("application/json") == std::string_view::npos)
+  // Parsed, not searched: "text/plain; charset=application/json" is text/plain, which a browser
+  // may send cross-origin without a CORS preflight.
+  if (auto ct = header_value(x.req, "Content-Type"); !ct || !media_type_is(*ct, "application", "json"))
     return refusal{refusal_kind::unsupported_media_type, "unsupported_media_type", code::invalid_request,
                    "Unsupported Media Type: Content-Type must be application/json"};
-  if (!accepts(x.req, "application/json") && !accepts(x.req, "text/event-stream"))
+  // No Accept header: anything goes (RFC 9110).
+  if (auto a = header_value(x.req, "Accept");
+      a && !accept_allows(*a, "application", "json") && !accept_allows(*a, "text", "event-stream"))
     return refusal{refusal_kind::not_acceptable, "not_acceptable", code::invalid_request,
                    "Not Acceptable: Accept must include application/json and text/event-stream"};
   return std::nullopt;

@@ -11,6 +11,7 @@ void request_outbound::push(std::string data, bool final) {
   // comes alone is sent as plain JSON and is never resumed, so it is not kept.
   if (!final) streamed_.store(true);
   if (session_ && events_ && streamed_.load()) item.id = events_->append(session_->id(), stream_name_, data);
+  if (final) finished_ = true;
   if (released_) return;  // kept in the store until the client comes back
   item.data = std::move(data);
   final ? stream_->push_final(std::move(item)) : stream_->push(std::move(item));
@@ -56,9 +57,14 @@ bool request_outbound::resume(std::shared_ptr<http::event_stream> s, const std::
   if (!events) return false;
   for (auto& e : *events)
     if (!e.data.empty()) s->push({e.id, e.data});
+  // The client reads this stream now: the one it left (the POST's, or an earlier GET's) ends
+  // here, which frees its connection; later events go to the new stream only.
+  if (stream_ != s) stream_->close();
   stream_ = std::move(s);
   released_ = false;
   peer_gone_.reset();  // the resuming GET's own stream now tells whether the client is there
+  // The response was among the replayed events: nothing follows it.
+  if (finished_) stream_->close();
   return true;
 }
 

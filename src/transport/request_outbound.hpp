@@ -37,7 +37,7 @@ class request_outbound final : public protocol::outbound {
   /// notifications/cancelled from the client.
   void cancel() noexcept { cancelled_.store(true); }
   /// A GET with Last-Event-ID takes over: replays what came after `last_event_id`, then
-  /// carries the rest. False when the events are gone.
+  /// carries the rest; the stream it replaces ends. False when the events are gone.
   bool resume(std::shared_ptr<http::event_stream> s, const std::string& last_event_id);
   /// Puts a priming event (an id, no data) first, so the client can reconnect from it.
   void prime(unsigned retry_ms);
@@ -52,6 +52,7 @@ class request_outbound final : public protocol::outbound {
   mutable std::mutex mu_;                         // guards stream_ and the order of store appends and pushes
   std::shared_ptr<http::event_stream> stream_;
   bool released_ = false;  ///< the client's stream was let go and not yet resumed
+  bool finished_ = false;  ///< the response was pushed (guarded by mu_)
   std::shared_ptr<live_session> session_;
   state::event_store* events_;
   std::string stream_name_;

@@ -9,15 +9,27 @@ namespace mcpx::transport {
 
 /// DNS-rebinding protection: the Host must be an allowed name, a browser's Origin an allowed
 /// or loopback one. Every method.
+/// An Origin is compared whole (scheme, host, port; RFC 6454 §6.2): loopback hosts
+/// (localhost, 127.0.0.1, [::1]) on any port, or one of the configured origins; "null" and
+/// anything malformed are refused.
 class host_origin_stage final : public stage {
  public:
   explicit host_origin_stage(origin_config cfg);
   std::optional<refusal> check(exchange& x) const override;
+  /// The same rule for any request (e.g. a router's other endpoints): true when its Host and
+  /// Origin are allowed. Counts nothing. Thread-safe.
+  bool allows(const http::request& req) const;
 
  private:
+  /// "forbidden_host" or "forbidden_origin"; empty when `req` is allowed.
+  std::string_view refusal_reason(const http::request& req) const;
   bool host_allowed(std::string_view host) const;
   bool origin_allowed(std::string_view origin) const;
+  struct allowed_origin {
+    std::string scheme, host, port;
+  };
   const origin_config cfg_;
+  std::vector<allowed_origin> origins_;  ///< cfg_.allowed_origins, parsed
 };
 
 /// A POST must carry JSON and accept JSON or an event stream.

@@ -145,6 +145,8 @@ http::reply streamable_http::initialize(exchange& x) {
     r.retry_after_s = 5;
     return refusal_reply(r, &x);
   }
+  // Until DELETE or expiry drops it: events appended after that are not kept.
+  events_->open_session(rec.id);
   json::object res{{"jsonrpc", "2.0"}, {"id", msg.id}, {"result", dispatcher_.initialize_result(version)}};
   auto r = json_reply(200, res);
   r.head.set("Mcp-Session-Id", rec.id);

@@ -1,5 +1,6 @@
 // Running one request, and the legacy session paths (POST with a session, GET, DELETE).
 #include "jsonrpc/message.hpp"
+#include "transport/edge_rules.hpp"
 #include "transport/header_rules.hpp"
 #include "transport/inline_outbound.hpp"
 #include "transport/replies.hpp"
@@ -179,7 +180,7 @@ net::awaitable<http::reply> streamable_http::get(exchange& x) {
   }
   const http::request& req = x.req;
   auto a = header_value(req, "Accept");
-  if (a && a->find("text/event-stream") == std::string_view::npos && a->find("*/*") == std::string_view::npos)
+  if (a && !accept_allows(*a, "text", "event-stream"))
     co_return refusal_reply({refusal_kind::not_acceptable, "not_acceptable", code::invalid_request,
                              "Not Acceptable: Accept must include text/event-stream"},
                             &x);

@@ -120,6 +120,76 @@ TEST(mrtr, request_state_bound_to_other_arguments_is_invalid) {
   EXPECT_TRUE(seen.is_null());
 }
 
+namespace {
+
+principal_ptr caller(std::string subject, std::string client_id) {
+  return std::make_shared<const principal>(principal{std::move(subject), std::move(client_id), {}, {}});
+}
+
+// A call for room A whose _meta declares the client named `client_name`.
+protocol::call room_a_call(std::string_view client_name, std::string_view state = {}) {
+  json::object params{{"name", "book"}, {"arguments", {{"room", "A"}}}};
+  if (!state.empty()) {
+    params = retry_params("A", state, {{"input_1", accepted("2026-08-01")}});
+  }
+  auto meta = modern_meta(elicitation_caps());
+  meta["io.modelcontextprotocol/clientInfo"] = json::object{{"name", client_name}, {"version", "1"}};
+  params["_meta"] = std::move(meta);
+  return modern_call("tools/call", std::move(params));
+}
+
+// Runs `retry` and tells whether the state it carries was refused as another client's.
+bool refused_as_another_clients(harness& h, protocol::call& retry) {
+  auto o = h.run(retry);
+  if (o.kind != outcome_kind::invalid) return false;
+  EXPECT_EQ(error_code(o), jsonrpc::code::invalid_params);
+  return str(error_of(o).at("message")).find("requestState belongs to a different client") != std::string::npos;
+}
+
+}  // namespace
+
+// A requestState is bound to who received it, not only to the request: anyone else who obtains
+// it (a log, a proxy, another tenant) cannot replay its answers until it expires.
+TEST(mrtr, request_state_sealed_for_one_principal_is_invalid_for_another) {
+  harness h;
+  json::value seen;
+  add_booking_tool(h, seen);
+  h.start();
+  auto first = room_a_call("app");
+  first.who = caller("alice", "app-client");
+  auto st = state_of(h.run(first));
+  for (auto other : {caller("bob", "app-client"), caller("alice", "other-client"), principal_ptr()}) {
+    auto replay = room_a_call("app", st);
+    replay.who = other;
+    EXPECT_TRUE(refused_as_another_clients(h, replay))
+        << (other ? other->subject + "/" + other->client_id : "anonymous");
+  }
+  EXPECT_TRUE(seen.is_null());
+  auto same = room_a_call("app", st);
+  same.who = caller("alice", "app-client");
+  auto o = h.run(same);
+  ASSERT_EQ(o.kind, outcome_kind::ok) << json::serialize(o.message);
+  EXPECT_EQ(str(result_of(o).at("content").at(0).at("text")), "booked A on 2026-08-01");
+}
+
+TEST(mrtr, request_state_is_bound_to_the_declared_client_name) {
+  harness h;
+  json::value seen;
+  add_booking_tool(h, seen);
+  h.start();
+  // Without authentication the client's declared name is all there is to bind to.
+  auto first = room_a_call("app");
+  auto st = state_of(h.run(first));
+  auto other = room_a_call("another-app", st);
+  EXPECT_TRUE(refused_as_another_clients(h, other));
+  auto same = room_a_call("app", st);
+  EXPECT_EQ(h.run(same).kind, outcome_kind::ok);
+  // A principal presenting an anonymous caller's state is another client too.
+  auto with_principal = room_a_call("app", st);
+  with_principal.who = caller("alice", "app-client");
+  EXPECT_TRUE(refused_as_another_clients(h, with_principal));
+}
+
 TEST(mrtr, expired_request_state_is_invalid) {
   harness h;
   json::value seen;

@@ -73,6 +73,64 @@ TEST(host_origin_stage, refuses_foreign_origins_but_not_loopback_or_configured_o
   EXPECT_FALSE(s.check(cli.x));
 }
 
+// Origins are compared whole, not by what a URL parser makes of them: Boost.URL 1.81 read
+// "http://127.0.0.1.evil.example:8080" as host 127.0.0.1, so a foreign page passed as loopback.
+TEST(host_origin_stage, compares_origins_exactly) {
+  origin_config cfg;
+  cfg.allowed_origins = {"https://app.example.com", "http://Tools.Example:8443"};
+  host_origin_stage s(cfg);
+  for (auto origin : {"HTTP://LOCALHOST:3000", "http://localhost", "https://127.0.0.1:8443", "http://[::1]",
+                      "https://APP.example.com", "http://tools.example:8443"}) {
+    incoming in(verb::post, {{"Origin", origin}});
+    EXPECT_FALSE(s.check(in.x)) << origin;
+    EXPECT_TRUE(s.allows(in.req)) << origin;
+  }
+  for (auto origin : {"http://127.0.0.1.evil.example:8080",
+                      "http://localhost.evil.example",
+                      "http://localhost@evil.example",
+                      "http://evil.example@localhost",
+                      "http://[::1].evil",
+                      "http://[::1]evil",
+                      "null",
+                      "",
+                      "localhost",
+                      "//localhost",
+                      "ftp://localhost",
+                      "http://localhost/",
+                      "http://localhost:3000/path",
+                      "http://localhost?x",
+                      "http://localhost#x",
+                      "http://localhost:",
+                      "http://localhost:80x",
+                      "http://localhost:123456",
+                      "http:/localhost",
+                      "http://",
+                      "http://local host",
+                      "http://localhost%2e",
+                      "https://app.example.com:443",
+                      "https://app.example.com.",
+                      "http://tools.example",
+                      "http://tools.example:8444",
+                      "file://",
+                      "http://127.0.0.1:8080 http://evil.example"}) {
+    incoming in(verb::post, {{"Origin", origin}});
+    auto r = s.check(in.x);
+    ASSERT_TRUE(r) << origin;
+    EXPECT_EQ(r->reason, "forbidden_origin") << origin;
+    EXPECT_FALSE(s.allows(in.req)) << origin;
+  }
+}
+
+TEST(host_origin_stage, host_names_compare_without_case) {
+  host_origin_stage s(hosts({"localhost", "[::1]"}));
+  for (auto host : {"LOCALHOST:8080", "LocalHost", "[::1]:80"}) {
+    incoming in(verb::post, {{"Host", host}});
+    EXPECT_FALSE(s.check(in.x)) << host;
+  }
+  incoming evil(verb::post, {{"Host", "localhost.evil.example"}});
+  EXPECT_FALSE(s.allows(evil.req));
+}
+
 TEST(host_origin_stage, counts_each_refusal_under_its_reason) {
   host_origin_stage s(hosts({"localhost"}));
   incoming host(verb::post, {{"Host", "evil.example"}});
@@ -111,6 +169,46 @@ TEST(media_type_stage, wants_json_in_and_json_or_an_event_stream_out) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->reason, "not_acceptable");
   EXPECT_EQ(status_for(r->kind), 406u);
+}
+
+// A browser sends text/plain without a CORS preflight ("simple" request): a page must not be
+// able to pass it off as JSON through a parameter, nor any other type containing the words.
+TEST(media_type_stage, parses_the_content_type_instead_of_searching_it) {
+  media_type_stage s;
+  for (auto ct : {"application/json", "Application/JSON", "application/json;charset=utf-8",
+                  "application/json ; charset=\"utf-8\"", "  application/json  ", "application/json;"}) {
+    incoming in(verb::post, {{"Content-Type", ct}});
+    EXPECT_FALSE(s.check(in.x)) << ct;
+  }
+  for (auto ct : {"text/plain; charset=application/json", "text/plain;application/json", "application/jsonx",
+                  "application/json-seq", "application/x-application/json", "xapplication/json", "application/json/x",
+                  "application/json x", "application /json", "application/ json",
+                  "multipart/form-data; boundary=application/json", "application/x-www-form-urlencoded", "", "/",
+                  "application/", "text/plain, application/json"}) {
+    incoming in(verb::post, {{"Content-Type", ct}});
+    auto r = s.check(in.x);
+    ASSERT_TRUE(r) << ct;
+    EXPECT_EQ(r->reason, "unsupported_media_type") << ct;
+  }
+}
+
+TEST(media_type_stage, parses_the_accept_list) {
+  media_type_stage s;
+  for (auto accept : {"application/json", "text/event-stream", "*/*", "application/*", "text/*",
+                      "text/html, application/json;q=0.9", "TEXT/EVENT-STREAM", "text/html,*/*;q=0.1",
+                      "application/json;q=1, text/event-stream;q=0", "text/html;x=\"a,b\", application/json"}) {
+    incoming in(verb::post, {{"Content-Type", "application/json"}, {"Accept", accept}});
+    EXPECT_FALSE(s.check(in.x)) << accept;
+  }
+  for (auto accept : {"text/html; charset=application/json", "text/html;x=\"application/json\"", "text/html;x=\"*/*\"",
+                      "application/jsonx", "text/event-streams", "application/json;q=0",
+                      "application/json;q=0.000, text/event-stream;q=0", "*/*;q=0", "image/*", "text/html",
+                      "application/json;q=0, */*;q=0.5, text/event-stream;q=0"}) {
+    incoming in(verb::post, {{"Content-Type", "application/json"}, {"Accept", accept}});
+    auto r = s.check(in.x);
+    ASSERT_TRUE(r) << accept;
+    EXPECT_EQ(r->reason, "not_acceptable") << accept;
+  }
 }
 
 TEST(decode_stage, unparsable_body_is_a_parse_error) {

@@ -128,8 +128,29 @@ TEST(memory_session_store, expires_idle_sessions) {
   EXPECT_EQ(s->size(), 0u);
 }
 
+// A request still streaming after its session was deleted must not bring the session's events
+// back: nothing would drop them again (with a 1 MiB progressToken, megabytes per call).
+TEST(memory_event_store, keeps_events_only_for_open_sessions) {
+  auto e = make_memory_event_store();
+  std::string stream;
+  EXPECT_EQ(e->append("never-opened", "r1", "x"), "");
+  EXPECT_FALSE(e->after("never-opened", "r1_0", &stream));
+  e->open_session("s");
+  EXPECT_EQ(e->append("s", "r1", "one"), "r1_1");
+  e->open_session("s");  // again: changes nothing
+  auto kept = e->after("s", "r1_0", &stream);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->size(), 1u);
+  e->drop_session("s");
+  EXPECT_EQ(e->append("s", "r1", std::string(1 << 20, 'x')), "");
+  EXPECT_EQ(e->append("s", "g", "y"), "");
+  EXPECT_FALSE(e->after("s", "r1_0", &stream));
+  EXPECT_FALSE(e->after("s", "g_0", &stream));
+}
+
 TEST(memory_event_store, replays_after_an_id_on_the_same_stream) {
   auto e = make_memory_event_store(3);
+  e->open_session("s");
   auto a = e->append("s", "r1", "one");
   e->append("s", "r2", "other stream");
   e->append("s", "r1", "two");
@@ -152,6 +173,7 @@ TEST(memory_event_store, replays_after_an_id_on_the_same_stream) {
 
 TEST(memory_event_store, keeps_only_the_newest_streams_of_a_session) {
   auto e = make_memory_event_store(8, 2);
+  e->open_session("s");
   auto first = e->append("s", "r1", "a");
   e->append("s", "r2", "b");
   e->append("s", "r3", "c");  // r1 is forgotten

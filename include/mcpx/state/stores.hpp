@@ -78,16 +78,24 @@ struct stored_event {
   std::string data;
 };
 
+/// Events are kept only for sessions opened explicitly, from open_session() to drop_session():
+/// a request still streaming after its session was deleted or expired must not bring the
+/// session's events back (they would be kept for good, nothing would drop them again).
 class event_store {
  public:
   virtual ~event_store() = default;
-  /// Stores `data` on stream `stream` of session `session`; returns the event id.
+  /// Starts keeping events for `session` (the server calls it when the session is created).
+  /// Opening an open session changes nothing.
+  virtual void open_session(std::string_view session) = 0;
+  /// Stores `data` on stream `stream` of session `session` and returns the event id; keeps
+  /// nothing and returns "" when the session is not open (never opened, or dropped).
   virtual std::string append(std::string_view session, std::string_view stream, std::string_view data) = 0;
   /// Events after `last_event_id` on the same stream; nullopt when the id is unknown or events
   /// after it are gone. Ids are "<stream>_<seq>"; "<stream>_0" means from the start.
   /// `*stream` receives the stream the id belongs to.
   virtual std::optional<std::vector<stored_event>> after(std::string_view session, std::string_view last_event_id,
                                                          std::string* stream) = 0;
+  /// Forgets the session's events and closes it: later appends for it keep nothing.
   virtual void drop_session(std::string_view session) = 0;
 };
 
