@@ -15,6 +15,25 @@ decode_error fail(int c, std::string m, json::value id = nullptr) {
   return decode_error{c, std::move(m), std::move(id)};
 }
 
+// Boost.JSON reads a number beyond the range of a double (1e400) as an infinity, and writes
+// an infinity out as the bare word Infinity, which is not JSON: echoed in a result, stored
+// in a requestState, an event or a message to another replica, it would make that text
+// unparsable. JSON has no infinity, so such a message is refused where it comes in.
+bool finite_numbers(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::double_: return std::isfinite(v.get_double());
+    case json::kind::array:
+      for (const auto& e : v.get_array())
+        if (!finite_numbers(e)) return false;
+      return true;
+    case json::kind::object:
+      for (const auto& e : v.get_object())
+        if (!finite_numbers(e.value())) return false;
+      return true;
+    default: return true;
+  }
+}
+
 }  // namespace
 
 std::optional<decode_error> decode(json::value&& v, message& out) {
@@ -71,6 +90,11 @@ std::optional<decode_error> parse(std::string_view text, message& out) {
   if (ec) return fail(code::parse_error, "Parse error: body is not valid JSON (" + ec.message() + ")");
   // Constructed, not assigned: assignment would copy the tree into the target's storage.
   json::value v = p.release();
+  if (!finite_numbers(v)) {
+    const json::value* id = v.is_object() ? v.get_object().if_contains("id") : nullptr;
+    return fail(code::parse_error, "Parse error: a number is beyond the range of a double (JSON has no infinity)",
+                id && valid_id(*id) ? *id : json::value(nullptr));
+  }
   return decode(std::move(v), out);
 }
 

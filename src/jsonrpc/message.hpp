@@ -52,7 +52,8 @@ struct decode_error {
 std::optional<decode_error> decode(json::value&& v, message& out);
 
 /// Parses `text` as JSON (bounded depth) into `out.storage()`, then decodes it. Parse failures
-/// give -32700.
+/// give -32700, and so does a number beyond the range of a double (it would read as an
+/// infinity, which JSON cannot carry back out); that error has the id when it could be read.
 std::optional<decode_error> parse(std::string_view text, message& out);
 
 /// {"jsonrpc":"2.0","id":..,"result":..}

@@ -1,0 +1,58 @@
+// Regressions found by the fuzzers in fuzz/ (scripts/fuzz): each test starts from the
+// minimized input the fuzzer saved, quoted in its comment.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <limits>
+#include <string>
+
+#include "jsonrpc/message.hpp"
+#include "protocol/request_state.hpp"
+
+namespace json = boost::json;
+using namespace mcpx::jsonrpc;
+
+// fuzz_jsonrpc, minimized: {"jsonrpc":"2.0","method":"n","params":{"":1e401}}
+// Boost.JSON read 1e401 as an infinity and the message decoded; encode_notification then wrote
+// params {"":Infinity}, which is not JSON (so would a result echoing it, a requestState, an
+// event kept for replay, a message to another replica). Now a parse error where it comes in.
+TEST(fuzz_regressions, a_number_beyond_the_double_range_is_a_parse_error) {
+  message m;
+  auto e = parse(R"({"jsonrpc":"2.0","method":"n","params":{"":1e401}})", m);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code, code::parse_error);
+  EXPECT_TRUE(e->id.is_null());
+
+  // Anywhere in the message, either sign; the error keeps a readable id for the answer.
+  e = parse(R"({"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"arguments":{"x":[1,-1e309]}}})", m);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code, code::parse_error);
+  EXPECT_EQ(e->id, json::value("a"));
+  e = parse(R"({"jsonrpc":"2.0","id":3,"result":{"v":123e999}})", m);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->code, code::parse_error);
+  EXPECT_EQ(e->id, json::value(3));
+}
+
+TEST(fuzz_regressions, numbers_within_the_double_range_still_decode_and_encode_back) {
+  message m;
+  // The largest double, and an underflow (read as 0): both finite.
+  ASSERT_FALSE(parse(R"({"jsonrpc":"2.0","id":1,"method":"n","params":{"max":-1.7976931348623157e308,"tiny":1e-400}})",
+                     m));
+  const std::string wire = encode_request(m.id, m.method, m.params);
+  message back;
+  ASSERT_FALSE(parse(wire, back)) << wire;
+  EXPECT_EQ(back.params, m.params);
+}
+
+// fuzz_request_state, minimized: {"":1e3000} (the fuzzer seals the object it parses).
+// NOT FIXED (src/protocol/request_state.cpp is not the fuzzing work's to change): seal()
+// writes an infinite number as the bare word Infinity, and open() then refuses the state as
+// malformed. Clients can no longer send one (the test above); a handler's state() can. Enable
+// this test with the fix (refuse or drop non-finite numbers in seal(), say).
+TEST(fuzz_regressions, DISABLED_a_sealed_state_with_an_infinite_number_opens_again) {
+  mcpx::protocol::request_state_codec codec("fuzz-regression-key", std::chrono::seconds(60));
+  json::object payload{{"s", std::numeric_limits<double>::infinity()}};
+  std::string why;
+  EXPECT_TRUE(codec.open(codec.seal(payload, "binding"), "binding", &why)) << why;
+}
