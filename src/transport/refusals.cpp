@@ -24,6 +24,12 @@ rpc_error rpc_error_of(http::refusal why, const http::limits& lim) {
     case http::refusal::too_many_connections:
       return {code::internal_error, "Server busy: too many connections; retry later"};
     case http::refusal::out_of_descriptors: return {code::internal_error, "Server busy; retry later"};
+    case http::refusal::bad_framing:
+      return {code::invalid_request, "Malformed HTTP request: ambiguous message framing (Transfer-Encoding)"};
+    case http::refusal::bad_host:
+      return {code::invalid_request, "Malformed HTTP request: exactly one Host header is required"};
+    case http::refusal::too_many_connections_from_address:
+      return {code::internal_error, "Server busy: too many connections from this address; retry later"};
     case http::refusal::internal_error:
     case http::refusal::none: break;
   }
