@@ -13,11 +13,10 @@ namespace {
 constexpr std::size_t max_subject_bytes = 80;
 
 bool abort_depth(eval_ctx& c) {
-  c.aborted = true;
-  c.abort_reason = violation{instance_pointer(c), "depth",
-                             subject(c) + " is nested too deeply (evaluation depth limit " +
-                                 std::to_string(c.self.lim.max_depth) + " exceeded)"};
-  return false;
+  return abort_limit(c, "depth", [&] {
+    return subject(c) + " is nested too deeply (evaluation depth limit " + std::to_string(c.self.lim.max_depth) +
+           " exceeded)";
+  });
 }
 
 node_id dynamic_target(const node& n, const eval_ctx& c) {

@@ -1,9 +1,9 @@
 // Object and array keywords, and unevaluatedProperties / unevaluatedItems.
 #include "evaluator.hpp"
 #include "json_util.hpp"
+#include "unique_items.hpp"
 
 #include <algorithm>
-#include <unordered_map>
 
 namespace mcpx::schema::detail {
 
@@ -40,23 +40,17 @@ bool eval_property_names(const node& n, const json::object& o, eval_ctx& c) {
   return true;
 }
 
-// First pair of equal items, by the later index; false when all are distinct.
-bool find_duplicate(const json::array& a, std::size_t& first, std::size_t& second) {
-  std::unordered_multimap<std::size_t, std::size_t> seen;
-  seen.reserve(a.size());
-  for (std::size_t j = 0; j < a.size(); ++j) {
-    const std::size_t h = json_hash(a[j]);
-    const auto [begin, end] = seen.equal_range(h);
-    for (auto it = begin; it != end; ++it) {
-      if (json_equal(a[it->second], a[j])) {
-        first = it->second;
-        second = j;
-        return true;
-      }
-    }
-    seen.emplace(h, j);
-  }
-  return false;
+bool eval_unique(const json::array& a, eval_ctx& c) {
+  const duplicate_search d = find_duplicate(a);
+  if (d.gave_up)
+    return abort_limit(c, "uniqueItems", [&] {
+      return subject(c) + " could not be checked for duplicate items (items crafted to collide in the hash)";
+    });
+  if (!d.found) return true;
+  return fail(c, "uniqueItems", [&] {
+    return subject(c) + " must not contain duplicate items (items " + std::to_string(d.first) + " and " +
+           std::to_string(d.second) + " are equal)";
+  });
 }
 
 }  // namespace
@@ -124,14 +118,7 @@ bool eval_array(const node& n, const json::value& inst, eval_ctx& c, evaluated* 
     return fail(c, "maxItems", [&] { return subject(c) + " must have at most " + plural(*n.max_items, "item"); });
   if (n.min_items && a.size() < *n.min_items)
     return fail(c, "minItems", [&] { return subject(c) + " must have at least " + plural(*n.min_items, "item"); });
-  if (n.unique_items && a.size() > 1) {
-    std::size_t first = a.size(), second = 0;
-    if (find_duplicate(a, first, second))
-      return fail(c, "uniqueItems", [&] {
-        return subject(c) + " must not contain duplicate items (items " + std::to_string(first) + " and " +
-               std::to_string(second) + " are equal)";
-      });
-  }
+  if (n.unique_items && a.size() > 1 && !eval_unique(a, c)) return false;
   const std::size_t prefix = std::min(n.prefix_items.size(), a.size());
   for (std::size_t i = 0; i < prefix; ++i) {
     if (ann) ann->items[i] = true;

@@ -82,6 +82,15 @@ std::string instance_pointer(const eval_ctx& c);
 /// "1 item", "3 items"; `many` overrides the "s" suffix ("properties").
 std::string plural(std::uint64_t n, std::string_view one, std::string_view many = {});
 
+/// Stops the whole validation: a limit was hit, so no keyword may pass or fail on a guess
+/// (inside `not`, a guessed failure would turn into a pass). Reported even when silent.
+template <class F>
+bool abort_limit(eval_ctx& c, std::string_view keyword, F&& message) {
+  if (!c.aborted) c.abort_reason = violation{instance_pointer(c), std::string(keyword), message()};
+  c.aborted = true;
+  return false;
+}
+
 /// Records a violation at the current path unless silent or one is already recorded.
 /// `message` is a callable, so silent evaluation never formats text.
 template <class F>
