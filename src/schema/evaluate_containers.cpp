@@ -21,6 +21,30 @@ bool reject_item(eval_ctx& c, std::size_t index, std::string_view keyword) {
   return fail(c, keyword, [&] { return subject(c) + " is not allowed (" + std::string(keyword) + " is false)"; });
 }
 
+bool search_member_pattern(const pattern& p, std::string_view key, eval_ctx& c, bool& hit) {
+  path_guard g(c, key);
+  return search_pattern(p, key, "patternProperties", c, hit);
+}
+
+// patternProperties and additionalProperties for member `kv` (number `index`).
+bool eval_unnamed_member(const node& n, const json::key_value_pair& kv, std::size_t index, eval_ctx& c,
+                         evaluated* ann) {
+  const std::string_view key = kv.key();
+  bool matched = std::binary_search(n.property_set.begin(), n.property_set.end(), key);
+  for (const auto& pp : n.pattern_properties) {
+    bool hit;
+    if (!search_member_pattern(pp.re, key, c, hit)) return false;
+    if (!hit) continue;
+    matched = true;
+    if (ann) ann->props[index] = true;
+    if (!eval_at(pp.id, kv.value(), key, c)) return false;
+  }
+  if (matched || n.additional_properties == no_node) return true;
+  if (ann) ann->props[index] = true;
+  if (is_false(c, n.additional_properties)) return reject_member(c, key, "additionalProperties");
+  return eval_at(n.additional_properties, kv.value(), key, c);
+}
+
 bool eval_property_names(const node& n, const json::object& o, eval_ctx& c) {
   auto* const saved = c.out;
   for (const auto& kv : o) {
@@ -88,23 +112,8 @@ bool eval_object(const node& n, const json::value& inst, eval_ctx& c, evaluated*
   }
   if (!n.pattern_properties.empty() || n.additional_properties != no_node) {
     std::size_t index = 0;
-    for (auto it = o.begin(); it != o.end(); ++it, ++index) {
-      const std::string_view key = it->key();
-      bool matched = std::binary_search(n.property_set.begin(), n.property_set.end(), key);
-      if (!n.pattern_properties.empty()) {
-        const std::wstring wide_key = utf8_to_wide(key);
-        for (const auto& pp : n.pattern_properties) {
-          if (!pattern_search(pp.re, wide_key)) continue;
-          matched = true;
-          if (ann) ann->props[index] = true;
-          if (!eval_at(pp.id, it->value(), key, c)) return false;
-        }
-      }
-      if (matched || n.additional_properties == no_node) continue;
-      if (ann) ann->props[index] = true;
-      if (is_false(c, n.additional_properties)) return reject_member(c, key, "additionalProperties");
-      if (!eval_at(n.additional_properties, it->value(), key, c)) return false;
-    }
+    for (auto it = o.begin(); it != o.end(); ++it, ++index)
+      if (!eval_unnamed_member(n, *it, index, c, ann)) return false;
   }
   if (n.property_names != no_node && !eval_property_names(n, o, c)) return false;
   for (const auto& ds : n.dependent_schemas)

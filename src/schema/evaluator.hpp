@@ -33,6 +33,7 @@ struct eval_ctx {
   std::vector<std::uint32_t> scope;         // dynamic scope: resources entered, outermost first
   std::optional<violation>* out = nullptr;  // receives the first violation; null = silent
   bool aborted = false;                     // a limit was hit: validation fails as a whole
+  std::uint64_t pattern_cost = 0;           // regex work charged so far (limits::max_pattern_cost)
   std::optional<violation> abort_reason;
 };
 
@@ -72,6 +73,11 @@ bool eval_values(const node& n, const json::value& inst, eval_ctx& c);
 bool eval_object(const node& n, const json::value& inst, eval_ctx& c, evaluated* ann);
 bool eval_array(const node& n, const json::value& inst, eval_ctx& c, evaluated* ann);
 bool eval_unevaluated(const node& n, const json::value& inst, eval_ctx& c, evaluated& ann);
+
+/// Searches `p` in `text` (a value or a member name at the current path) and sets
+/// `matched`. Charges the search to the validation's pattern budget first; a search that
+/// would exceed it aborts the validation under `keyword` and returns false.
+bool search_pattern(const pattern& p, std::string_view text, std::string_view keyword, eval_ctx& c, bool& matched);
 
 /// "'customer.age'" (quoted, dotted, [i] for items) or "the root value".
 std::string subject(const eval_ctx& c);

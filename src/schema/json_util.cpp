@@ -91,21 +91,6 @@ void append_short(std::string& out, const json::value& v, std::size_t budget, in
   }
 }
 
-void put_wide(std::wstring& out, char32_t cp) {
-  if constexpr (sizeof(wchar_t) >= 4) {
-    out += static_cast<wchar_t>(cp);
-  } else {
-    // 16-bit wchar_t platforms: encode as UTF-16.
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      out += static_cast<wchar_t>(0xD800 + (cp >> 10));
-      out += static_cast<wchar_t>(0xDC00 + (cp & 0x3FF));
-    } else {
-      out += static_cast<wchar_t>(cp);
-    }
-  }
-}
-
 }  // namespace
 
 bool is_integral(const json::value& v) {
@@ -236,48 +221,6 @@ std::size_t utf8_length(std::string_view s) {
   for (const unsigned char c : s)
     if ((c & 0xC0) != 0x80) ++n;
   return n;
-}
-
-std::wstring utf8_to_wide(std::string_view s) {
-  std::wstring out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    char32_t cp;
-    std::size_t len;
-    if (c < 0x80) {
-      cp = c;
-      len = 1;
-    } else if ((c & 0xE0) == 0xC0) {
-      cp = c & 0x1F;
-      len = 2;
-    } else if ((c & 0xF0) == 0xE0) {
-      cp = c & 0x0F;
-      len = 3;
-    } else if ((c & 0xF8) == 0xF0) {
-      cp = c & 0x07;
-      len = 4;
-    } else {
-      put_wide(out, 0xFFFD);
-      ++i;
-      continue;
-    }
-    bool ok = i + len <= s.size();
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) ok = false;
-      else cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (!ok || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      put_wide(out, 0xFFFD);
-      ++i;
-      continue;
-    }
-    put_wide(out, cp);
-    i += len;
-  }
-  return out;
 }
 
 std::string truncate_utf8(std::string_view s, std::size_t max_bytes) {

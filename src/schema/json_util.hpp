@@ -35,9 +35,6 @@ bool json_equal(const boost::json::value& a, const boost::json::value& b);
 /// Number of Unicode code points in UTF-8 text.
 std::size_t utf8_length(std::string_view s);
 
-/// UTF-8 to wide text for std::wregex; invalid bytes become U+FFFD.
-std::wstring utf8_to_wide(std::string_view s);
-
 /// Compact JSON text for messages, cut to about `max_chars` with "...".
 std::string short_json(const boost::json::value& v, std::size_t max_chars = 60);
 
