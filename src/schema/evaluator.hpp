@@ -34,6 +34,10 @@ struct eval_ctx {
   std::optional<violation>* out = nullptr;  // receives the first violation; null = silent
   bool aborted = false;                     // a limit was hit: validation fails as a whole
   std::uint64_t pattern_cost = 0;           // regex work charged so far (limits::max_pattern_cost)
+  const json::value* root = nullptr;        // the whole instance
+  std::uint64_t evaluations = 0;            // eval() calls so far
+  std::uint64_t max_evaluations = 0;        // limits::base_evaluations, widened once by the instance size
+  bool evaluations_widened = false;
   std::optional<violation> abort_reason;
 };
 

@@ -32,6 +32,11 @@ struct limits {
   /// instance depth it accepts) and reports a violation with keyword "depth".
   std::size_t max_depth = 64;
   std::size_t max_subschemas = 10'000;  ///< subschemas compiled from one schema (booleans included)
+  /// Subschema evaluations of one validate() call: this many, plus (compiled subschemas) x
+  /// (values in the instance). Beyond, validation fails with keyword "evaluations". Keeps the
+  /// work polynomial where oneOf/anyOf branches that descend the same recursive $ref would
+  /// make it exponential in the depth of the instance.
+  std::uint64_t base_evaluations = 100'000;
   /// Regex work of one validate() call: each `pattern`/`patternProperties` search costs
   /// (bytes of the string + 1) x (size of the compiled pattern), an upper bound of RE2's
   /// steps. A search that would go past this is not run: validation fails with the keyword
