@@ -13,11 +13,41 @@ namespace {
 constexpr std::size_t max_subject_bytes = 80;
 
 bool abort_depth(eval_ctx& c) {
-  c.aborted = true;
-  c.abort_reason = violation{instance_pointer(c), "depth",
-                             subject(c) + " is nested too deeply (evaluation depth limit " +
-                                 std::to_string(c.self.lim.max_depth) + " exceeded)"};
-  return false;
+  return abort_limit(c, "depth", [&] {
+    return subject(c) + " is nested too deeply (evaluation depth limit " + std::to_string(c.self.lim.max_depth) +
+           " exceeded)";
+  });
+}
+
+// Number of values in `root`, counted iteratively (the instance may be deep).
+std::uint64_t count_values(const json::value& root) {
+  std::uint64_t n = 0;
+  std::vector<const json::value*> todo{&root};
+  while (!todo.empty()) {
+    const json::value* v = todo.back();
+    todo.pop_back();
+    ++n;
+    if (v->is_array())
+      for (const auto& e : v->get_array()) todo.push_back(&e);
+    else if (v->is_object())
+      for (const auto& kv : v->get_object()) todo.push_back(&kv.value());
+  }
+  return n;
+}
+
+// Counts one evaluation. Small validations never count the instance: the budget is widened
+// by subschemas x values only when the base is spent, so honest work stays linear in both.
+bool within_evaluations(eval_ctx& c) {
+  if (++c.evaluations <= c.max_evaluations) return true;
+  if (!c.evaluations_widened) {
+    c.evaluations_widened = true;
+    c.max_evaluations += static_cast<std::uint64_t>(c.self.nodes.size()) * count_values(*c.root);
+    if (c.evaluations <= c.max_evaluations) return true;
+  }
+  return abort_limit(c, "evaluations", [&] {
+    return "validating " + subject(c) + " needs more than " + std::to_string(c.max_evaluations) +
+           " subschema evaluations (alternatives of the schema re-check the same values)";
+  });
 }
 
 node_id dynamic_target(const node& n, const eval_ctx& c) {
@@ -235,6 +265,7 @@ bool eval(node_id id, const json::value& inst, eval_ctx& c, evaluated* ann) {
   if (n.k == node::kind::never) return fail(c, "false", [&] { return subject(c) + " is not allowed"; });
   // Bounds the recursion whatever the instance or $ref cycles look like.
   if (c.depth >= c.self.lim.max_depth) return abort_depth(c);
+  if (!within_evaluations(c)) return false;
   const bool new_scope = c.scope.empty() || c.scope.back() != n.resource;
   ++c.depth;
   if (new_scope) c.scope.push_back(n.resource);
@@ -321,6 +352,8 @@ std::optional<violation> evaluate_document(const validator::impl& v, const json:
   } restore{c};
   std::optional<violation> first;
   c.out = &first;
+  c.root = &instance;
+  c.max_evaluations = v.lim.base_evaluations;
   const bool ok = eval(v.root, instance, c, nullptr);
   if (c.aborted) return c.abort_reason;
   if (ok) return std::nullopt;

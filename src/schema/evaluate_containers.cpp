@@ -1,9 +1,9 @@
 // Object and array keywords, and unevaluatedProperties / unevaluatedItems.
 #include "evaluator.hpp"
 #include "json_util.hpp"
+#include "unique_items.hpp"
 
 #include <algorithm>
-#include <unordered_map>
 
 namespace mcpx::schema::detail {
 
@@ -19,6 +19,30 @@ bool reject_member(eval_ctx& c, std::string_view key, std::string_view keyword) 
 bool reject_item(eval_ctx& c, std::size_t index, std::string_view keyword) {
   path_guard g(c, index);
   return fail(c, keyword, [&] { return subject(c) + " is not allowed (" + std::string(keyword) + " is false)"; });
+}
+
+bool search_member_pattern(const pattern& p, std::string_view key, eval_ctx& c, bool& hit) {
+  path_guard g(c, key);
+  return search_pattern(p, key, "patternProperties", c, hit);
+}
+
+// patternProperties and additionalProperties for member `kv` (number `index`).
+bool eval_unnamed_member(const node& n, const json::key_value_pair& kv, std::size_t index, eval_ctx& c,
+                         evaluated* ann) {
+  const std::string_view key = kv.key();
+  bool matched = std::binary_search(n.property_set.begin(), n.property_set.end(), key);
+  for (const auto& pp : n.pattern_properties) {
+    bool hit;
+    if (!search_member_pattern(pp.re, key, c, hit)) return false;
+    if (!hit) continue;
+    matched = true;
+    if (ann) ann->props[index] = true;
+    if (!eval_at(pp.id, kv.value(), key, c)) return false;
+  }
+  if (matched || n.additional_properties == no_node) return true;
+  if (ann) ann->props[index] = true;
+  if (is_false(c, n.additional_properties)) return reject_member(c, key, "additionalProperties");
+  return eval_at(n.additional_properties, kv.value(), key, c);
 }
 
 bool eval_property_names(const node& n, const json::object& o, eval_ctx& c) {
@@ -40,23 +64,17 @@ bool eval_property_names(const node& n, const json::object& o, eval_ctx& c) {
   return true;
 }
 
-// First pair of equal items, by the later index; false when all are distinct.
-bool find_duplicate(const json::array& a, std::size_t& first, std::size_t& second) {
-  std::unordered_multimap<std::size_t, std::size_t> seen;
-  seen.reserve(a.size());
-  for (std::size_t j = 0; j < a.size(); ++j) {
-    const std::size_t h = json_hash(a[j]);
-    const auto [begin, end] = seen.equal_range(h);
-    for (auto it = begin; it != end; ++it) {
-      if (json_equal(a[it->second], a[j])) {
-        first = it->second;
-        second = j;
-        return true;
-      }
-    }
-    seen.emplace(h, j);
-  }
-  return false;
+bool eval_unique(const json::array& a, eval_ctx& c) {
+  const duplicate_search d = find_duplicate(a);
+  if (d.gave_up)
+    return abort_limit(c, "uniqueItems", [&] {
+      return subject(c) + " could not be checked for duplicate items (items crafted to collide in the hash)";
+    });
+  if (!d.found) return true;
+  return fail(c, "uniqueItems", [&] {
+    return subject(c) + " must not contain duplicate items (items " + std::to_string(d.first) + " and " +
+           std::to_string(d.second) + " are equal)";
+  });
 }
 
 }  // namespace
@@ -94,23 +112,8 @@ bool eval_object(const node& n, const json::value& inst, eval_ctx& c, evaluated*
   }
   if (!n.pattern_properties.empty() || n.additional_properties != no_node) {
     std::size_t index = 0;
-    for (auto it = o.begin(); it != o.end(); ++it, ++index) {
-      const std::string_view key = it->key();
-      bool matched = std::binary_search(n.property_set.begin(), n.property_set.end(), key);
-      if (!n.pattern_properties.empty()) {
-        const std::wstring wide_key = utf8_to_wide(key);
-        for (const auto& pp : n.pattern_properties) {
-          if (!pattern_search(pp.re, wide_key)) continue;
-          matched = true;
-          if (ann) ann->props[index] = true;
-          if (!eval_at(pp.id, it->value(), key, c)) return false;
-        }
-      }
-      if (matched || n.additional_properties == no_node) continue;
-      if (ann) ann->props[index] = true;
-      if (is_false(c, n.additional_properties)) return reject_member(c, key, "additionalProperties");
-      if (!eval_at(n.additional_properties, it->value(), key, c)) return false;
-    }
+    for (auto it = o.begin(); it != o.end(); ++it, ++index)
+      if (!eval_unnamed_member(n, *it, index, c, ann)) return false;
   }
   if (n.property_names != no_node && !eval_property_names(n, o, c)) return false;
   for (const auto& ds : n.dependent_schemas)
@@ -124,14 +127,7 @@ bool eval_array(const node& n, const json::value& inst, eval_ctx& c, evaluated* 
     return fail(c, "maxItems", [&] { return subject(c) + " must have at most " + plural(*n.max_items, "item"); });
   if (n.min_items && a.size() < *n.min_items)
     return fail(c, "minItems", [&] { return subject(c) + " must have at least " + plural(*n.min_items, "item"); });
-  if (n.unique_items && a.size() > 1) {
-    std::size_t first = a.size(), second = 0;
-    if (find_duplicate(a, first, second))
-      return fail(c, "uniqueItems", [&] {
-        return subject(c) + " must not contain duplicate items (items " + std::to_string(first) + " and " +
-               std::to_string(second) + " are equal)";
-      });
-  }
+  if (n.unique_items && a.size() > 1 && !eval_unique(a, c)) return false;
   const std::size_t prefix = std::min(n.prefix_items.size(), a.size());
   for (std::size_t i = 0; i < prefix; ++i) {
     if (ann) ann->items[i] = true;

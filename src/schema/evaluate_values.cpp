@@ -2,6 +2,8 @@
 #include "evaluator.hpp"
 #include "json_util.hpp"
 
+#include <algorithm>
+
 namespace mcpx::schema::detail {
 
 namespace {
@@ -53,13 +55,30 @@ bool eval_string(const node& n, std::string_view s, eval_ctx& c) {
                std::to_string(length);
       });
   }
-  if (n.pat && !pattern_search(*n.pat, utf8_to_wide(s)))
+  bool matched = true;
+  if (n.pat && !search_pattern(*n.pat, s, "pattern", c, matched)) return false;
+  if (!matched)
     return fail(c, "pattern",
                 [&] { return subject(c) + " must match the pattern " + short_json(json::value(n.pat->source), 100); });
   return true;
 }
 
 }  // namespace
+
+bool search_pattern(const pattern& p, std::string_view text, std::string_view keyword, eval_ctx& c, bool& matched) {
+  const std::uint64_t room = c.self.lim.max_pattern_cost - std::min(c.pattern_cost, c.self.lim.max_pattern_cost);
+  // Checked before the search, so the bound holds whatever the pattern and the text are.
+  const std::uint64_t longest = room / p.program_size;  // bytes + 1 that still fit
+  if (text.size() >= longest)
+    return abort_limit(c, keyword, [&] {
+      return subject(c) + " is too long to be checked against the pattern " + short_json(json::value(p.source), 60) +
+             " (" + std::to_string(text.size()) + " bytes; at most " + std::to_string(longest ? longest - 1 : 0) +
+             " can be checked here)";
+    });
+  c.pattern_cost += p.program_size * (text.size() + 1);
+  matched = pattern_matches(p, text);
+  return true;
+}
 
 bool eval_values(const node& n, const json::value& inst, eval_ctx& c) {
   if (n.types && !(n.types & type_bits_of(inst)))

@@ -33,6 +33,11 @@ struct eval_ctx {
   std::vector<std::uint32_t> scope;         // dynamic scope: resources entered, outermost first
   std::optional<violation>* out = nullptr;  // receives the first violation; null = silent
   bool aborted = false;                     // a limit was hit: validation fails as a whole
+  std::uint64_t pattern_cost = 0;           // regex work charged so far (limits::max_pattern_cost)
+  const json::value* root = nullptr;        // the whole instance
+  std::uint64_t evaluations = 0;            // eval() calls so far
+  std::uint64_t max_evaluations = 0;        // limits::base_evaluations, widened once by the instance size
+  bool evaluations_widened = false;
   std::optional<violation> abort_reason;
 };
 
@@ -73,6 +78,11 @@ bool eval_object(const node& n, const json::value& inst, eval_ctx& c, evaluated*
 bool eval_array(const node& n, const json::value& inst, eval_ctx& c, evaluated* ann);
 bool eval_unevaluated(const node& n, const json::value& inst, eval_ctx& c, evaluated& ann);
 
+/// Searches `p` in `text` (a value or a member name at the current path) and sets
+/// `matched`. Charges the search to the validation's pattern budget first; a search that
+/// would exceed it aborts the validation under `keyword` and returns false.
+bool search_pattern(const pattern& p, std::string_view text, std::string_view keyword, eval_ctx& c, bool& matched);
+
 /// "'customer.age'" (quoted, dotted, [i] for items) or "the root value".
 std::string subject(const eval_ctx& c);
 /// Same, for the member `key` of the current location.
@@ -81,6 +91,15 @@ std::string member_subject(eval_ctx& c, std::string_view key);
 std::string instance_pointer(const eval_ctx& c);
 /// "1 item", "3 items"; `many` overrides the "s" suffix ("properties").
 std::string plural(std::uint64_t n, std::string_view one, std::string_view many = {});
+
+/// Stops the whole validation: a limit was hit, so no keyword may pass or fail on a guess
+/// (inside `not`, a guessed failure would turn into a pass). Reported even when silent.
+template <class F>
+bool abort_limit(eval_ctx& c, std::string_view keyword, F&& message) {
+  if (!c.aborted) c.abort_reason = violation{instance_pointer(c), std::string(keyword), message()};
+  c.aborted = true;
+  return false;
+}
 
 /// Records a violation at the current path unless silent or one is already recorded.
 /// `message` is a callable, so silent evaluation never formats text.

@@ -12,12 +12,16 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+namespace re2 {
+class RE2;
+}
 
 namespace mcpx::schema::detail {
 
@@ -39,13 +43,12 @@ enum type_bit : std::uint8_t {
   t_integer = 64,
 };
 
-// A `pattern`/`patternProperties` regex. `re` is the source wrapped as `[\s\S]*(?:src)`
-// and matched with match_continuous in libstdc++'s polynomial (BFS) mode: one pass over
-// the input with bounded recursion, instead of a backtracking search restarted at every
-// offset (quadratic time and stack depth proportional to the input length).
+// A `pattern`/`patternProperties` regex, compiled for RE2 (see pattern.cpp). Shared, so
+// nodes stay copyable; a compiled RE2 may be searched from many threads at once.
 struct pattern {
-  std::string source;
-  std::wregex re;
+  std::string source;              // as written in the schema, for messages
+  std::uint64_t program_size = 1;  // RE2 instructions: the cost of one byte of text
+  std::shared_ptr<const re2::RE2> re;
 };
 
 struct named_child {
@@ -144,9 +147,9 @@ bool compile_document(validator::impl& out, std::string& error);
 /// Evaluates the root node against `instance`; nullopt when valid.
 std::optional<violation> evaluate_document(const validator::impl& v, const json::value& instance);
 
-/// Compiles an ECMA-262 style regex; throws std::regex_error on a bad pattern.
-pattern make_pattern(std::string_view source);
-/// Unanchored search of `p` in `text` (UTF-32/wide text from utf8_to_wide).
-bool pattern_search(const pattern& p, const std::wstring& text);
+/// Compiles an ECMA-262 pattern; nullopt and `error` (why) when it cannot be.
+std::optional<pattern> make_pattern(std::string_view source, std::string& error);
+/// Unanchored search of `p` in the UTF-8 `text`; time linear in text.size() * p.program_size.
+bool pattern_matches(const pattern& p, std::string_view text);
 
 }  // namespace mcpx::schema::detail

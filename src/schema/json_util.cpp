@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <functional>
 #include <utility>
 #include <vector>
 
@@ -27,54 +26,6 @@ double as_double(const json::value& v) {
   if (v.is_int64()) return static_cast<double>(v.get_int64());
   if (v.is_uint64()) return static_cast<double>(v.get_uint64());
   return v.get_double();
-}
-
-std::size_t mix(std::size_t h, std::size_t v) { return h ^ (v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2)); }
-
-std::size_t hash_number(const json::value& v) {
-  if (v.is_int64()) {
-    const auto i = v.get_int64();
-    return i < 0 ? std::hash<std::int64_t>{}(i) : std::hash<std::uint64_t>{}(static_cast<std::uint64_t>(i));
-  }
-  if (v.is_uint64()) return std::hash<std::uint64_t>{}(v.get_uint64());
-  const double d = v.get_double();
-  // Integral doubles must hash like the integer they equal.
-  if (d == std::trunc(d) && d >= -9223372036854775808.0 && d < 18446744073709551616.0) {
-    if (d < 0) return std::hash<std::int64_t>{}(static_cast<std::int64_t>(d));
-    return std::hash<std::uint64_t>{}(static_cast<std::uint64_t>(d));
-  }
-  return std::hash<double>{}(d);
-}
-
-std::size_t hash_at(const json::value& v, int budget_depth) {
-  switch (v.kind()) {
-    case json::kind::null: return 0x51u;
-    case json::kind::bool_: return v.get_bool() ? 0x71u : 0x70u;
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_: return hash_number(v);
-    case json::kind::string: return std::hash<std::string_view>{}(v.get_string());
-    case json::kind::array: {
-      const auto& a = v.get_array();
-      std::size_t h = mix(0xa7u, a.size());
-      if (budget_depth > 0)
-        for (const auto& e : a) h = mix(h, hash_at(e, budget_depth - 1));
-      return h;
-    }
-    case json::kind::object: {
-      const auto& o = v.get_object();
-      std::size_t h = mix(0x0bu, o.size());
-      if (budget_depth > 0) {
-        // Sum is order independent, matching object equality.
-        std::size_t sum = 0;
-        for (const auto& kv : o)
-          sum += mix(std::hash<std::string_view>{}(kv.key()), hash_at(kv.value(), budget_depth - 1));
-        h = mix(h, sum);
-      }
-      return h;
-    }
-  }
-  return 0;
 }
 
 void append_short(std::string& out, const json::value& v, std::size_t budget, int depth) {
@@ -137,21 +88,6 @@ void append_short(std::string& out, const json::value& v, std::size_t budget, in
     case json::kind::uint64:
     case json::kind::double_: out += format_number(v); return;
     default: out += json::serialize(v); return;
-  }
-}
-
-void put_wide(std::wstring& out, char32_t cp) {
-  if constexpr (sizeof(wchar_t) >= 4) {
-    out += static_cast<wchar_t>(cp);
-  } else {
-    // 16-bit wchar_t platforms: encode as UTF-16.
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      out += static_cast<wchar_t>(0xD800 + (cp >> 10));
-      out += static_cast<wchar_t>(0xDC00 + (cp & 0x3FF));
-    } else {
-      out += static_cast<wchar_t>(cp);
-    }
   }
 }
 
@@ -280,55 +216,11 @@ bool json_equal(const json::value& a, const json::value& b) {
   return true;
 }
 
-std::size_t json_hash(const json::value& v) { return hash_at(v, 4); }
-
 std::size_t utf8_length(std::string_view s) {
   std::size_t n = 0;
   for (const unsigned char c : s)
     if ((c & 0xC0) != 0x80) ++n;
   return n;
-}
-
-std::wstring utf8_to_wide(std::string_view s) {
-  std::wstring out;
-  out.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    char32_t cp;
-    std::size_t len;
-    if (c < 0x80) {
-      cp = c;
-      len = 1;
-    } else if ((c & 0xE0) == 0xC0) {
-      cp = c & 0x1F;
-      len = 2;
-    } else if ((c & 0xF0) == 0xE0) {
-      cp = c & 0x0F;
-      len = 3;
-    } else if ((c & 0xF8) == 0xF0) {
-      cp = c & 0x07;
-      len = 4;
-    } else {
-      put_wide(out, 0xFFFD);
-      ++i;
-      continue;
-    }
-    bool ok = i + len <= s.size();
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xC0) != 0x80) ok = false;
-      else cp = (cp << 6) | (cc & 0x3F);
-    }
-    if (!ok || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      put_wide(out, 0xFFFD);
-      ++i;
-      continue;
-    }
-    put_wide(out, cp);
-    i += len;
-  }
-  return out;
 }
 
 std::string truncate_utf8(std::string_view s, std::size_t max_bytes) {

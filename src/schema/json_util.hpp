@@ -32,15 +32,8 @@ bool is_multiple_of(const boost::json::value& value, const boost::json::value& d
 /// JSON equality (numbers by value, objects ignoring member order). Iterative.
 bool json_equal(const boost::json::value& a, const boost::json::value& b);
 
-/// Hash consistent with json_equal. Looks only a few levels deep, which keeps it
-/// cheap and bounded; equal values still hash equally.
-std::size_t json_hash(const boost::json::value& v);
-
 /// Number of Unicode code points in UTF-8 text.
 std::size_t utf8_length(std::string_view s);
-
-/// UTF-8 to wide text for std::wregex; invalid bytes become U+FFFD.
-std::wstring utf8_to_wide(std::string_view s);
 
 /// Compact JSON text for messages, cut to about `max_chars` with "...".
 std::string short_json(const boost::json::value& v, std::size_t max_chars = 60);

@@ -73,13 +73,11 @@ struct keyword_compiler {
   }
 
   bool regex(std::string_view keyword, std::string_view source, std::optional<pattern>& out) {
-    try {
-      out = make_pattern(source);
-      return true;
-    } catch (const std::regex_error& e) {
-      return c.fail("invalid regular expression in '" + std::string(keyword) + "' at " + ptr + ": " +
-                    truncate_utf8(source, 80) + " (" + e.what() + ")");
-    }
+    std::string why;
+    out = make_pattern(source, why);
+    if (out) return true;
+    return c.fail("invalid regular expression in '" + std::string(keyword) + "' at " + ptr + ": " +
+                  truncate_utf8(source, 80) + " (" + why + ")");
   }
 
   bool type();

@@ -5,10 +5,12 @@
 // References are resolved only within the schema document ($defs, JSON pointers, $anchor,
 // embedded $id resources, basic $dynamicRef); nothing is ever fetched, so a remote $ref
 // fails compile() with "unresolvable $ref: <ref>". `format` and unknown keywords are
-// annotations only. `pattern` uses ECMAScript syntax matched on code points; Unicode
-// property escapes (\p{...}) and backreferences are rejected at compile time.
+// annotations only. `pattern` uses ECMAScript syntax matched on code points, by RE2 (time
+// linear in the text): lookahead, lookbehind and backreferences are rejected at compile
+// time, as are repetition counts above 1000; \p{...} takes RE2's names (L, Lu, Greek).
 // Thread safety: a compiled validator is immutable; validate() may be called concurrently.
 #include <boost/json/value.hpp>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +32,17 @@ struct limits {
   /// instance depth it accepts) and reports a violation with keyword "depth".
   std::size_t max_depth = 64;
   std::size_t max_subschemas = 10'000;  ///< subschemas compiled from one schema (booleans included)
+  /// Subschema evaluations of one validate() call: this many, plus (compiled subschemas) x
+  /// (values in the instance). Beyond, validation fails with keyword "evaluations". Keeps the
+  /// work polynomial where oneOf/anyOf branches that descend the same recursive $ref would
+  /// make it exponential in the depth of the instance.
+  std::uint64_t base_evaluations = 100'000;
+  /// Regex work of one validate() call: each `pattern`/`patternProperties` search costs
+  /// (bytes of the string + 1) x (size of the compiled pattern), an upper bound of RE2's
+  /// steps. A search that would go past this is not run: validation fails with the keyword
+  /// of the pattern and a message naming the value. The default lets a 4 MiB string through
+  /// a simple pattern and costs at most about 0.25 s of matching (docs/decisions.md).
+  std::uint64_t max_pattern_cost = 50'000'000;
 };
 
 class validator {
