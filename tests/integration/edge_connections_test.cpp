@@ -67,8 +67,7 @@ TEST(per_address_limit, the_connection_beyond_it_gets_503_while_other_addresses_
   // Counted by its own reason.
   net::write(other, net::buffer(get("/metrics")));
   auto m = read_response(other);
-  EXPECT_NE(m.body.find("mcpx_http_refusals_total{reason=\"too_many_connections_from_address\"} "),
-            std::string::npos)
+  EXPECT_NE(m.body.find("mcpx_http_refusals_total{reason=\"too_many_connections_from_address\"} "), std::string::npos)
       << m.body;
   EXPECT_EQ(m.body.find("mcpx_http_refusals_total{reason=\"too_many_connections_from_address\"} 0\n"),
             std::string::npos)

@@ -64,8 +64,8 @@ TEST(access_log, lines_stay_valid_bounded_json_whatever_clients_send) {
     roundtrip(srv.port(), post(legacy, "Mcp-Session-Id: \xff\xfe-abc\x80\r\nMCP-Protocol-Version: 2025-11-25\r\n"));
     roundtrip(srv.port(), post(legacy, "Mcp-Session-Id: " + std::string(5000, 's') + "\r\n"));
     roundtrip(srv.port(), post(list, modern_headers("tools/list") + "X-Request-Id: \xc3\x28-\xe2\x82\r\n"));
-    roundtrip(srv.port(), post(list, modern_headers("tools/list") + "X-Request-Id: " +
-                                         std::string(120, 'r') + "\xe2\x82\xac\xf0\x9f\r\n"));
+    roundtrip(srv.port(), post(list, modern_headers("tools/list") + "X-Request-Id: " + std::string(120, 'r') +
+                                         "\xe2\x82\xac\xf0\x9f\r\n"));
     roundtrip(srv.port(), get("/mcp?q=\xff\xfe" + std::string(400, 'q')));
     roundtrip(srv.port(), "GET" + std::string(1000, 'X') + " /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     // What the decoder reads: client name, tool name and id, all from the body.

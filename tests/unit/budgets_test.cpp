@@ -19,7 +19,8 @@ session_record record(std::string id, std::size_t info_bytes = 0) {
 }
 
 task_record task(std::string id, std::size_t bytes) {
-  return {std::move(id), "completed", std::string(bytes, 'x'), std::chrono::system_clock::now() + std::chrono::hours(1)};
+  return {std::move(id), "completed", std::string(bytes, 'x'),
+          std::chrono::system_clock::now() + std::chrono::hours(1)};
 }
 
 }  // namespace
@@ -72,8 +73,8 @@ TEST(task_budget, records_are_bounded_in_size_count_and_total) {
   EXPECT_TRUE(s->put(task("b", 1000)));
   EXPECT_FALSE(s->put(task("c", 1000)));  // 3000 > 2500
   EXPECT_TRUE(s->put(task("c", 400)));
-  EXPECT_FALSE(s->put(task("d", 10)));   // a fourth record
-  EXPECT_TRUE(s->put(task("a", 10)));    // replacing shrinks the total
+  EXPECT_FALSE(s->put(task("d", 10)));  // a fourth record
+  EXPECT_TRUE(s->put(task("a", 10)));   // replacing shrinks the total
   EXPECT_EQ(s->bytes(), 10u + 1000u + 400u);
   EXPECT_TRUE(s->erase("b"));
   EXPECT_EQ(s->bytes(), 410u);
