@@ -10,7 +10,7 @@ namespace {
 
 int usage() {
   std::cerr << "usage: mcpx-bench-echo --port N [--io-threads N] [--workers N] [--max-connections N]"
-               " [--max-sessions N] [--log-level debug|info|warning|error] [--echo-on io|worker]\n";
+               " [--max-connections-per-address N] [--max-sessions N] [--log-level debug|info|warning|error] [--echo-on io|worker]\n";
   return 2;
 }
 
@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
       else if (a == "--io-threads") o.io_threads = static_cast<unsigned>(std::stoul(v));
       else if (a == "--workers") o.worker_threads = static_cast<unsigned>(std::stoul(v));
       else if (a == "--max-connections") o.max_connections = std::stoul(v);
+      else if (a == "--max-connections-per-address") o.max_connections_per_address = std::stoul(v);
       else if (a == "--max-sessions") o.max_sessions = std::stoul(v);
       else if (a == "--log-level") o.log_level = v;
       else if (a == "--echo-on" && (v == "io" || v == "worker"))

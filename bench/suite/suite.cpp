@@ -455,6 +455,9 @@ int run_suite(suite_config cfg) {
                                         std::to_string(port),
                                         "--max-connections",
                                         std::to_string(most + 100),
+                                        // every stream comes from 127.0.0.1
+                                        "--max-connections-per-address",
+                                        "0",
                                         "--max-sessions",
                                         std::to_string(most + 100)};
       };
