@@ -10,7 +10,8 @@ namespace {
 
 int usage() {
   std::cerr << "usage: mcpx-bench-echo --port N [--io-threads N] [--workers N] [--max-connections N]"
-               " [--max-connections-per-address N] [--max-sessions N] [--log-level debug|info|warning|error] [--echo-on io|worker]\n";
+               " [--max-connections-per-address N] [--max-sessions N] [--log-level debug|info|warning|error] "
+               "[--echo-on io|worker]\n";
   return 2;
 }
 

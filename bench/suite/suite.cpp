@@ -450,15 +450,10 @@ int run_suite(suite_config cfg) {
     for (int which = 0; which < 2 && most > 0; ++which) {
       server_def d{"mcpx", which ? "listen" : "sessions", protocol::modern, nullptr, {}, {}};
       d.argv = [&cfg, most](unsigned short port) {
-        return std::vector<std::string>{cfg.echo_server,
-                                        "--port",
-                                        std::to_string(port),
-                                        "--max-connections",
+        return std::vector<std::string>{cfg.echo_server, "--port", std::to_string(port), "--max-connections",
                                         std::to_string(most + 100),
                                         // every stream comes from 127.0.0.1
-                                        "--max-connections-per-address",
-                                        "0",
-                                        "--max-sessions",
+                                        "--max-connections-per-address", "0", "--max-sessions",
                                         std::to_string(most + 100)};
       };
       std::string failure;
