@@ -29,7 +29,8 @@ constexpr refusal_row refusals[refusal_count] = {
      too_many_connections},
     {"out_of_descriptors", bhttp::status::service_unavailable, "Server busy; retry later", out_of_descriptors},
     {"bad_framing", bhttp::status::bad_request, "Malformed HTTP request: ambiguous message framing", malformed},
-    {"bad_host", bhttp::status::bad_request, "Malformed HTTP request: one Host header is required", malformed},
+    {"bad_host", bhttp::status::bad_request,
+     "Malformed HTTP request: one Host header with a valid host[:port] is required", malformed},
     {"too_many_connections_from_address", bhttp::status::service_unavailable,
      "Too many connections from this address; retry later", too_many_connections},
 };

@@ -36,6 +36,64 @@ bool parse_buffered(beast::flat_buffer& buf, request_parser& p, boost::system::e
   return done();
 }
 
+bool is_hex(char c) noexcept { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
+
+// RFC 3986 3.2.2 reg-name characters: unreserved and sub-delims ('%' is checked apart).
+bool is_reg_name_char(char c) noexcept {
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  switch (c) {
+    case '-':
+    case '.':
+    case '_':
+    case '~':
+    case '!':
+    case '$':
+    case '&':
+    case '\'':
+    case '(':
+    case ')':
+    case '*':
+    case '+':
+    case ',':
+    case ';':
+    case '=': return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+// A grammar check, not a URL parser: Boost.URL 1.81 misreads some hosts (see edge_rules.hpp),
+// and what is wanted here is only "is this uri-host [":" port]", byte by byte.
+bool valid_host_value(std::string_view v) noexcept {
+  std::size_t i = 0;
+  if (!v.empty() && v[0] == '[') {
+    // IP-literal: IPv6 (hex, ':', '.' for an embedded IPv4) or IPvFuture; the host_origin
+    // stage compares it whole, so only its characters matter here.
+    auto close = v.find(']');
+    if (close == std::string_view::npos || close == 1) return false;
+    for (i = 1; i < close; ++i)
+      if (!is_hex(v[i]) && v[i] != ':' && v[i] != '.' && v[i] != 'v' && v[i] != 'V') return false;
+    i = close + 1;
+  } else {
+    for (; i < v.size() && v[i] != ':'; ++i) {
+      if (v[i] == '%') {
+        if (i + 2 >= v.size() || !is_hex(v[i + 1]) || !is_hex(v[i + 2])) return false;
+        i += 2;
+      } else if (!is_reg_name_char(v[i])) {
+        return false;
+      }
+    }
+  }
+  if (i == v.size()) return true;
+  if (v[i] != ':') return false;
+  for (++i; i < v.size(); ++i)  // port = *DIGIT (an empty port is allowed by the grammar)
+    if (v[i] < '0' || v[i] > '9') return false;
+  return true;
+}
+
+namespace {
+
 read_result ended(const boost::system::error_code& ec) { return {false, refusal_of(ec).value_or(refusal::none)}; }
 
 }  // namespace
@@ -49,6 +107,7 @@ refusal check_head(const request& req, bool chunked) noexcept {
   }
   const auto hosts = req.count(bhttp::field::host);
   if (hosts > 1 || (hosts == 0 && req.version() >= 11)) return refusal::bad_host;
+  if (hosts == 1 && !valid_host_value(req[bhttp::field::host])) return refusal::bad_host;
   return refusal::none;
 }
 

@@ -2,6 +2,7 @@
 // Reading one request off a connection: its head, whose framing is checked before any byte
 // after it is taken as body or as the next request, then its body.
 #include <optional>
+#include <string_view>
 
 #include "http/deadline.hpp"
 #include "http/server.hpp"
@@ -15,9 +16,14 @@ using request_parser = bhttp::request_parser<request_body, request_allocator>;
 /// 64 KiB are the read size Beast asks for, so a large body needs no more reads than before.
 constexpr std::size_t read_buffer_limit(const limits& lim) noexcept { return lim.header_limit + 64 * 1024; }
 
+/// True when a Host field value is `uri-host [":" port]` (RFC 9110 7.2, RFC 3986 3.2.2): no
+/// userinfo, path, spaces or other bytes that are not an authority. Empty is valid (no authority).
+bool valid_host_value(std::string_view v) noexcept;
+
 /// Why a request's head cannot be served safely (RFC 9112 3.2, 6.1, 6.3), or refusal::none:
 /// a Transfer-Encoding other than exactly "chunked", one with a Content-Length or in an
-/// HTTP/1.0 request (bad_framing); no Host in HTTP/1.1, or more than one (bad_host).
+/// HTTP/1.0 request (bad_framing); no Host in HTTP/1.1, more than one, or one whose value is
+/// not an authority (bad_host).
 refusal check_head(const request& req, bool chunked) noexcept;
 
 /// How reading a request ended.

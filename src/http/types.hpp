@@ -59,7 +59,7 @@ enum class refusal : std::uint8_t {
   /// 400: a Transfer-Encoding other than "chunked" alone, or beside a Content-Length: where
   /// the body ends is in doubt (RFC 9112 6.3), so what follows could be taken for a request
   bad_framing,
-  bad_host,  ///< 400: no Host in an HTTP/1.1 request, or more than one (RFC 9112 3.2)
+  bad_host,  ///< 400: no Host in an HTTP/1.1 request, more than one, or an invalid one (RFC 9112 3.2)
   /// 503 at accept, beyond limits::max_connections_per_address; nothing is read
   too_many_connections_from_address,
 };

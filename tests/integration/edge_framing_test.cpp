@@ -202,6 +202,19 @@ INSTANTIATE_TEST_SUITE_P(
                        "Host: 127.0.0.1\r\n", "0\r\n\r\n"},
         smuggling_case{"no_host", length_of(modern_body(1, "tools/list")), "", modern_body(1, "tools/list")},
         smuggling_case{"two_hosts", length_of(modern_body(1, "tools/list")), "Host: 127.0.0.1\r\nHost: 127.0.0.1\r\n",
+                       modern_body(1, "tools/list")},
+        // RFC 9112 3.2: a Host whose value is not uri-host [":" port] is refused like a missing one.
+        smuggling_case{"host_with_userinfo", length_of(modern_body(1, "tools/list")), "Host: user@127.0.0.1\r\n",
+                       modern_body(1, "tools/list")},
+        smuggling_case{"host_with_path", length_of(modern_body(1, "tools/list")), "Host: 127.0.0.1/x\r\n",
+                       modern_body(1, "tools/list")},
+        smuggling_case{"host_with_space", length_of(modern_body(1, "tools/list")), "Host: 127.0.0.1 evil\r\n",
+                       modern_body(1, "tools/list")},
+        smuggling_case{"host_with_bad_port", length_of(modern_body(1, "tools/list")), "Host: 127.0.0.1:80x\r\n",
+                       modern_body(1, "tools/list")},
+        smuggling_case{"host_with_bad_escape", length_of(modern_body(1, "tools/list")), "Host: local%zzhost\r\n",
+                       modern_body(1, "tools/list")},
+        smuggling_case{"host_unclosed_v6", length_of(modern_body(1, "tools/list")), "Host: [::1\r\n",
                        modern_body(1, "tools/list")}),
     [](const auto& info) { return std::string(info.param.name); });
 
