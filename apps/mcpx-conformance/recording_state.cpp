@@ -62,6 +62,8 @@ class recording_events final : public event_store {
     return c_->add("events.after"), in_->after(s, last, st);
   }
   void drop_session(std::string_view s) override { c_->add("events.drop_session"), in_->drop_session(s); }
+  std::size_t bytes() const override { return in_->bytes(); }
+  std::uint64_t evicted() const override { return in_->evicted(); }
 
  private:
   std::shared_ptr<event_store> in_;

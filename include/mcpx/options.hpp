@@ -46,6 +46,10 @@ struct options {
   std::size_t session_record_bytes = 64 * 1024;
   std::size_t sessions_total_bytes = 256 * 1024 * 1024;
   std::size_t max_subscriptions = 256;  ///< resources one session may subscribe to
+  /// Resumable events (2025-xx sessions) kept per session and in all; over either, the
+  /// oldest go first and a resume from before them starts afresh.
+  std::size_t event_session_bytes = 16 * 1024 * 1024;
+  std::size_t events_total_bytes = 256 * 1024 * 1024;
   /// Key that signs requestState for multi round-trip requests. Empty: random per process
   /// (then replicas cannot verify each other's state: set it when running more than one).
   std::string state_secret;

@@ -74,7 +74,12 @@ state::backends with_memory_defaults(state::backends b, const options& o) {
   if (!b.sessions)
     b.sessions = state::make_memory_session_store(
         o.session_idle_timeout, {o.max_sessions, o.session_record_bytes, o.sessions_total_bytes, o.max_subscriptions});
-  if (!b.events) b.events = state::make_memory_event_store();
+  if (!b.events) {
+    state::event_limits el;
+    el.max_session_bytes = o.event_session_bytes;
+    el.max_total_bytes = o.events_total_bytes;
+    b.events = state::make_memory_event_store(el);
+  }
   if (!b.tasks) b.tasks = state::make_memory_task_store({o.max_tasks, o.task_record_bytes, o.tasks_total_bytes});
   if (!b.bus) b.bus = state::make_memory_message_bus();
   return b;
@@ -193,6 +198,11 @@ void server::start() {
                               [st = impl_->state.sessions] { return double(st->bytes()); });
   impl_->metrics->add_reading("mcpx_task_store_bytes", "Bytes of task records kept.", "gauge",
                               [st = impl_->state.tasks] { return double(st->bytes()); });
+  impl_->metrics->add_reading("mcpx_event_store_bytes", "Bytes of resumable events kept.", "gauge",
+                              [st = impl_->state.events] { return double(st->bytes()); });
+  impl_->metrics->add_reading("mcpx_events_evicted_total",
+                              "Resumable events dropped early to stay within the event byte budgets.", "counter",
+                              [st = impl_->state.events] { return double(st->evicted()); });
   impl_->metrics->add_reading("mcpx_tasks_kept", "Task records kept.", "gauge",
                               [st = impl_->state.tasks] { return double(st->size()); });
   auto* tr = impl_->transport.get();

@@ -81,3 +81,89 @@ TEST(task_budget, records_are_bounded_in_size_count_and_total) {
   EXPECT_FALSE(s->put(task("a", 2000)));  // a refused replacement changes nothing
   EXPECT_EQ(s->get("a")->detail_json.size(), 10u);
 }
+
+namespace {
+
+std::unique_ptr<event_store> events_within(std::size_t session_bytes, std::size_t total_bytes) {
+  event_limits l;
+  l.max_session_bytes = session_bytes;
+  l.max_total_bytes = total_bytes;
+  return make_memory_event_store(l);
+}
+
+}  // namespace
+
+// Over its session budget a session gives up its oldest events first (the oldest stream's),
+// so a resume from before them is refused rather than replayed with a gap.
+TEST(event_budget, a_session_keeps_its_newest_events_within_its_budget) {
+  auto e = events_within(10'000, 1'000'000);
+  e->open_session("s");
+  const std::string kb(1000, 'x');
+  auto first = e->append("s", "r1", kb);
+  for (int i = 0; i < 4; ++i) e->append("s", "r1", kb);
+  std::string last;
+  for (int i = 0; i < 20; ++i) last = e->append("s", "r2", kb);
+  EXPECT_LE(e->bytes(), 10'000u);
+  EXPECT_GT(e->bytes(), 8'000u);
+  EXPECT_GE(e->evicted(), 15u);
+  std::string stream;
+  EXPECT_FALSE(e->after("s", first, &stream)) << "r1's events went first: a resume from them has a gap";
+  auto tail = e->after("s", "r2_18", &stream);
+  ASSERT_TRUE(tail);
+  ASSERT_EQ(tail->size(), 2u);
+  EXPECT_EQ(tail->back().id, last);
+  e->drop_session("s");
+  EXPECT_EQ(e->bytes(), 0u);
+}
+
+// An event bigger than the budget is sent (it has an id) but not kept, and the events before
+// it on its stream cannot be replayed past it.
+TEST(event_budget, an_event_over_the_budget_is_not_kept) {
+  auto e = events_within(65'536, 1'000'000);
+  e->open_session("s");
+  auto small = e->append("s", "r1", "small");
+  auto big = e->append("s", "r1", std::string(100'000, 'x'));
+  EXPECT_EQ(big, "r1_2");
+  EXPECT_EQ(e->bytes(), 0u);
+  std::string stream;
+  EXPECT_FALSE(e->after("s", small, &stream));
+  auto none_after = e->after("s", big, &stream);  // caught up: nothing to replay, no gap
+  ASSERT_TRUE(none_after);
+  EXPECT_TRUE(none_after->empty());
+  e->append("s", "r1", "next");
+  auto next = e->after("s", big, &stream);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->size(), 1u);
+}
+
+// Over the total, the appending session gives up its own events, never another session's.
+TEST(event_budget, the_total_is_bounded_without_taking_other_sessions_events) {
+  auto e = events_within(1'000'000, 20'000);
+  e->open_session("a");
+  e->open_session("b");
+  const std::string kb(1000, 'x');
+  for (int i = 0; i < 10; ++i) e->append("a", "r1", kb);
+  for (int i = 0; i < 30; ++i) e->append("b", "r1", kb);
+  EXPECT_LE(e->bytes(), 20'000u);
+  std::string stream;
+  auto a_all = e->after("a", "r1_0", &stream);
+  ASSERT_TRUE(a_all) << "a's events were taken by b";
+  EXPECT_EQ(a_all->size(), 10u);
+  EXPECT_FALSE(e->after("b", "r1_0", &stream));
+  e->drop_session("a");
+  e->drop_session("b");
+  EXPECT_EQ(e->bytes(), 0u);
+}
+
+TEST(event_budget, forgotten_streams_give_their_bytes_back) {
+  event_limits l;
+  l.streams_per_session = 2;
+  auto e = make_memory_event_store(l);
+  e->open_session("s");
+  e->append("s", "r1", std::string(5000, 'x'));
+  e->append("s", "r2", "y");
+  auto before = e->bytes();
+  e->append("s", "r3", "z");  // r1 is forgotten
+  EXPECT_LT(e->bytes(), before);
+  EXPECT_LT(e->bytes(), 1000u);
+}

@@ -193,7 +193,7 @@ TEST_F(config, no_key_is_shadowed_by_an_ignored_prefix_and_env_names_are_unique)
     for (auto p : mcpx::config::detail::ignored_env_prefixes()) EXPECT_FALSE(n.starts_with(p)) << n << " vs " << p;
   }
   EXPECT_EQ(mcpx::config::detail::env_name("limits.body_bytes"), "MCPX_LIMITS_BODY_BYTES");
-  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 30u);
+  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 32u);
 }
 
 TEST_F(config, wrong_type_names_the_key_and_the_expected_form) {
@@ -630,4 +630,13 @@ TEST_F(config, max_connections_per_address_from_yaml_and_env_zero_turns_it_off) 
   EXPECT_EQ(ok(load(path, {{"MCPX_LIMITS_MAX_CONNECTIONS_PER_ADDRESS", "0"}})).server.max_connections_per_address, 0u);
   auto e = err(load("", {{"MCPX_LIMITS_MAX_CONNECTIONS_PER_ADDRESS", "-1"}}));
   EXPECT_EQ(e.key, "limits.max_connections_per_address");
+}
+
+TEST_F(config, event_budgets_from_yaml_and_env) {
+  auto path = write("mcpx.yaml", "events:\n  max_session_bytes: 131072\n  max_total_bytes: 1048576\n");
+  auto s = ok(load(path, {}));
+  EXPECT_EQ(s.server.event_session_bytes, 131072u);
+  EXPECT_EQ(s.server.events_total_bytes, 1048576u);
+  EXPECT_EQ(ok(load(path, {{"MCPX_EVENTS_MAX_TOTAL_BYTES", "65536"}})).server.events_total_bytes, 65536u);
+  EXPECT_EQ(err(load("", {{"MCPX_EVENTS_MAX_SESSION_BYTES", "1000"}})).key, "events.max_session_bytes");
 }

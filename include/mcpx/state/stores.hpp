@@ -4,6 +4,7 @@
 /// one process sharing them); a shared implementation (Redis) lets any replica serve any
 /// session or task. All methods are thread-safe. Hand them to mcpx::server::use_state().
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -78,6 +79,16 @@ struct stored_event {
   std::string data;
 };
 
+/// What an event store may hold. Events are a replay buffer: over a budget the oldest go first,
+/// so a resume from before them is refused (never replayed with a gap); an event larger than a
+/// budget is sent but not kept.
+struct event_limits {
+  std::size_t per_stream = 256;          ///< events kept per stream
+  std::size_t streams_per_session = 64;  ///< the newest streams of a session keep their events
+  std::size_t max_session_bytes = 16 * 1024 * 1024;
+  std::size_t max_total_bytes = 256 * 1024 * 1024;
+};
+
 /// Events are kept only for sessions opened explicitly, from open_session() to drop_session():
 /// a request still streaming after its session was deleted or expired must not bring the
 /// session's events back (they would be kept for good, nothing would drop them again).
@@ -97,6 +108,10 @@ class event_store {
                                                          std::string* stream) = 0;
   /// Forgets the session's events and closes it: later appends for it keep nothing.
   virtual void drop_session(std::string_view session) = 0;
+  /// Bytes of all events kept (data and ids).
+  virtual std::size_t bytes() const = 0;
+  /// Events dropped before their stream's count limit, to stay within the byte budgets.
+  virtual std::uint64_t evicted() const = 0;
 };
 
 /// What any replica needs to answer tasks/get for a task (extension io.modelcontextprotocol/tasks).
@@ -166,9 +181,15 @@ inline std::unique_ptr<session_store> make_memory_session_store(std::chrono::sec
   l.max_sessions = max_sessions;
   return make_memory_session_store(idle_timeout, l);
 }
+std::unique_ptr<event_store> make_memory_event_store(event_limits limits = {});
 /// Keeps at most `per_stream` events per stream and the `streams_per_session` newest streams.
-std::unique_ptr<event_store> make_memory_event_store(std::size_t per_stream = 256,
-                                                     std::size_t streams_per_session = 64);
+inline std::unique_ptr<event_store> make_memory_event_store(std::size_t per_stream,
+                                                            std::size_t streams_per_session = 64) {
+  event_limits l;
+  l.per_stream = per_stream;
+  l.streams_per_session = streams_per_session;
+  return make_memory_event_store(l);
+}
 std::unique_ptr<task_store> make_memory_task_store(task_limits limits = {});
 /// Delivers in this process only, synchronously on the publisher's thread.
 std::unique_ptr<message_bus> make_memory_message_bus();
