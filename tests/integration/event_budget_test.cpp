@@ -61,8 +61,8 @@ TEST_F(event_budget, a_session_keeps_no_more_than_its_budget_and_resumes_from_wh
   http_result r;
   for (int call = 0; call < 3; ++call) {
     r = roundtrip(port(), post(R"({"jsonrpc":"2.0","id":)" + std::to_string(10 + call) +
-                                        R"(,"method":"tools/call","params":{"name":"loud","_meta":{"progressToken":"p"}}})",
-                                    legacy(sid)));
+                                   R"(,"method":"tools/call","params":{"name":"loud","_meta":{"progressToken":"p"}}})",
+                               legacy(sid)));
     ASSERT_EQ(r.status, 200) << r.head;
     ASSERT_NE(r.body.find("\"done\""), std::string::npos);
   }
