@@ -1,6 +1,8 @@
 #include "protocol/request_state.hpp"
 
+#include <cmath>
 #include <stdexcept>
+#include <vector>
 
 #include "util/base64.hpp"
 #include "util/random.hpp"
@@ -30,6 +32,22 @@ std::string digest_of(const json::value& v) {
   unsigned char md[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), md);
   return util::base64url_encode(std::string_view(reinterpret_cast<char*>(md), 16));
+}
+
+// JSON has no infinity or NaN: Boost.JSON writes them as words its parser then refuses, so a
+// state holding one could never be opened. They become null, as JSON.stringify does.
+void replace_non_finite(json::object& root) {
+  std::vector<json::value*> todo;
+  for (auto& kv : root) todo.push_back(&kv.value());
+  while (!todo.empty()) {
+    json::value* v = todo.back();
+    todo.pop_back();
+    if (v->is_double() && !std::isfinite(v->get_double())) *v = nullptr;
+    else if (v->is_object())
+      for (auto& kv : v->get_object()) todo.push_back(&kv.value());
+    else if (v->is_array())
+      for (auto& e : v->get_array()) todo.push_back(&e);
+  }
 }
 
 std::int64_t now_s() {
@@ -67,6 +85,7 @@ std::string request_state_codec::client_binding_for(const principal* who, std::s
 }
 
 std::string request_state_codec::seal(json::object payload, std::string_view binding, std::string_view client) const {
+  replace_non_finite(payload);
   payload["b"] = binding;
   if (!client.empty()) payload["c"] = client;
   payload["exp"] = now_s() + ttl_.count();

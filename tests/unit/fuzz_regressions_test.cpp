@@ -46,13 +46,21 @@ TEST(fuzz_regressions, numbers_within_the_double_range_still_decode_and_encode_b
 }
 
 // fuzz_request_state, minimized: {"":1e3000} (the fuzzer seals the object it parses).
-// NOT FIXED (src/protocol/request_state.cpp is not the fuzzing work's to change): seal()
-// writes an infinite number as the bare word Infinity, and open() then refuses the state as
-// malformed. Clients can no longer send one (the test above); a handler's state() can. Enable
-// this test with the fix (refuse or drop non-finite numbers in seal(), say).
-TEST(fuzz_regressions, DISABLED_a_sealed_state_with_an_infinite_number_opens_again) {
+// seal() wrote an infinite number as the bare word Infinity, and open() then refused the state
+// as malformed. Clients can no longer send one (the test above); a handler's state() can. Now
+// seal() writes null instead, as JSON.stringify does.
+TEST(fuzz_regressions, a_sealed_state_with_an_infinite_number_opens_again) {
   mcpx::protocol::request_state_codec codec("fuzz-regression-key", std::chrono::seconds(60));
   json::object payload{{"s", std::numeric_limits<double>::infinity()}};
   std::string why;
-  EXPECT_TRUE(codec.open(codec.seal(payload, "binding"), "binding", &why)) << why;
+  auto opened = codec.open(codec.seal(payload, "binding"), "binding", {}, &why);
+  ASSERT_TRUE(opened) << why;
+  EXPECT_TRUE(opened->at("s").is_null());
+  json::object nested{{"a", json::array{1.5, -std::numeric_limits<double>::infinity(),
+                                        json::object{{"n", std::numeric_limits<double>::quiet_NaN()}}}}};
+  opened = codec.open(codec.seal(nested, "binding"), "binding", {}, &why);
+  ASSERT_TRUE(opened) << why;
+  EXPECT_EQ(opened->at("a").at(0).as_double(), 1.5);
+  EXPECT_TRUE(opened->at("a").at(1).is_null());
+  EXPECT_TRUE(opened->at("a").at(2).at("n").is_null());
 }
