@@ -6,7 +6,10 @@
 #include <limits>
 #include <string>
 
+#include <utility>
+
 #include "jsonrpc/message.hpp"
+#include "mcpx/schema/validator.hpp"
 #include "protocol/request_state.hpp"
 
 namespace json = boost::json;
@@ -63,4 +66,19 @@ TEST(fuzz_regressions, a_sealed_state_with_an_infinite_number_opens_again) {
   EXPECT_EQ(opened->at("a").at(0).as_double(), 1.5);
   EXPECT_TRUE(opened->at("a").at(1).is_null());
   EXPECT_TRUE(opened->at("a").at(2).at("n").is_null());
+}
+
+// fuzz_schema, minimized: {"if":{"properties":{"":{"pattern":"]{22222222222222222222"}}}}
+// and {"pattern":"d\\9999999999999999999s"}. With std::regex (libstdc++ 12) a count overflowed
+// (UBSan) and was narrowed to int: ^a{4294967297}$ compiled as ^a{1}$ and accepted "a". RE2
+// refuses counts above 1000 at compile time, so the schema is refused, never mis-enforced.
+TEST(fuzz_regressions, a_pattern_with_a_huge_count_is_refused_or_enforced) {
+  for (auto [pattern, instance] :
+       {std::pair{"^a{4294967297}$", "a"}, std::pair{"^a{4294967296}$", ""}, std::pair{"^a{9223372036854775807}$", ""},
+        std::pair{"]{22222222222222222222", "]"}, std::pair{"d\\9999999999999999999s", "ds"}}) {
+    std::string error;
+    auto v = mcpx::schema::validator::compile(json::object{{"pattern", pattern}}, &error);
+    if (v) EXPECT_TRUE(v->validate(json::value(instance))) << pattern << " accepts \"" << instance << "\"";
+    else EXPECT_NE(error.find("pattern"), std::string::npos) << error;
+  }
 }
