@@ -17,6 +17,7 @@
 ///   limits.read_timeout_ms         MCPX_LIMITS_READ_TIMEOUT_MS         1 ms - 365 days
 ///   limits.idle_timeout_ms         MCPX_LIMITS_IDLE_TIMEOUT_MS         1 ms - 365 days
 ///   limits.max_connections         MCPX_LIMITS_MAX_CONNECTIONS         >= 1
+///   limits.max_connections_per_address MCPX_LIMITS_MAX_CONNECTIONS_PER_ADDRESS >= 0 (0: off)
 ///   security.allowed_origins       MCPX_SECURITY_ALLOWED_ORIGINS       list (env: comma-separated)
 ///   security.allowed_hosts         MCPX_SECURITY_ALLOWED_HOSTS         list (env: comma-separated)
 ///   sessions.idle_timeout_seconds  MCPX_SESSIONS_IDLE_TIMEOUT_SECONDS  1 s - 365 days
@@ -24,6 +25,8 @@
 ///   sessions.max_record_bytes      MCPX_SESSIONS_MAX_RECORD_BYTES      >= 1024
 ///   sessions.max_total_bytes       MCPX_SESSIONS_MAX_TOTAL_BYTES       >= 65536
 ///   sessions.max_subscriptions     MCPX_SESSIONS_MAX_SUBSCRIPTIONS     >= 0
+///   events.max_session_bytes       MCPX_EVENTS_MAX_SESSION_BYTES       >= 65536
+///   events.max_total_bytes         MCPX_EVENTS_MAX_TOTAL_BYTES         >= 65536
 ///   mrtr.state_secret_file         MCPX_MRTR_STATE_SECRET_FILE         path of the secret
 ///   mrtr.request_state_ttl_seconds MCPX_MRTR_REQUEST_STATE_TTL_SECONDS 1 s - 365 days
 ///   tasks.after_ms                 MCPX_TASKS_AFTER_MS                 0 ms - 365 days
@@ -35,6 +38,24 @@
 ///   log.level                      MCPX_LOG_LEVEL                      debug|info|warning|error
 ///   shutdown.grace_seconds         MCPX_SHUTDOWN_GRACE_SECONDS         0 s - 365 days
 ///   metrics.port                   MCPX_METRICS_PORT                   0-65535, != server.port
+///   auth.issuers                   MCPX_AUTH_ISSUERS                   list of issuer URLs (file: also
+///                                                                      {issuer: URL, audiences: [...]})
+///   auth.required                  MCPX_AUTH_REQUIRED                  true|false
+///   auth.resource                  MCPX_AUTH_RESOURCE                  this server's canonical URI
+///   auth.resource_name             MCPX_AUTH_RESOURCE_NAME             text
+///   auth.dpop                      MCPX_AUTH_DPOP                      off|allowed|required
+///   auth.list_filtering            MCPX_AUTH_LIST_FILTERING            true|false
+///   auth.accept_jwt_typ            MCPX_AUTH_ACCEPT_JWT_TYP            true|false
+///   auth.leeway_seconds            MCPX_AUTH_LEEWAY_SECONDS            0-600
+///   auth.max_token_bytes           MCPX_AUTH_MAX_TOKEN_BYTES           512-65536
+///   auth.token_cache_entries       MCPX_AUTH_TOKEN_CACHE_ENTRIES       >= 0
+///   auth.jwks_refresh_seconds      MCPX_AUTH_JWKS_REFRESH_SECONDS      60-86400
+///   auth.unknown_kid_refetch_seconds MCPX_AUTH_UNKNOWN_KID_REFETCH_SECONDS 1-3600
+///   auth.ca_file                   MCPX_AUTH_CA_FILE                   PEM file of trusted CAs
+///
+/// Maps (file only): `auth.scopes` ({tools: {name: [scope, ...]}, resources: ..., prompts: ...},
+/// the scopes part of the access overrides below) and `auth.scope_implies`
+/// ({crm:admin: [crm:write], crm:write: [crm:read]}).
 ///
 /// Access overrides (file only: names hold characters no variable name can): the sections
 /// `tools:`, `resources:` and `prompts:` map a tool name, resource URI (or template) or prompt

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "mcpx/auth_options.hpp"
+
 namespace mcpx {
 
 /// What an operator changes about a tool, resource or prompt without touching its code.
@@ -81,6 +83,8 @@ struct options {
   /// Overrides of the scopes and cost classes declared in code, by tool name, resource URI
   /// (or template) and prompt name. start() refuses a name that is not registered.
   std::map<std::string, access_override> tool_access, resource_access, prompt_access;
+  /// OAuth 2.1 resource server; off while auth.issuers is empty.
+  auth_options auth;
 };
 
 }  // namespace mcpx

@@ -33,7 +33,7 @@ enum class kind {
   number,       ///< unsigned integer in [min, max]
   list,         ///< list of strings, each checked by `valid`
   secret_file,  ///< path of a file holding a secret; the key without "_file" is the plain form
-  flag,         ///< true or false (app keys only)
+  flag,         ///< true or false
   duration,     ///< integer in [min, max] of unit_ms milliseconds (app keys only)
 };
 
@@ -48,6 +48,7 @@ struct key_def {
   void (*set_number)(draft&, std::uint64_t) = nullptr;
   void (*set_text)(draft&, std::string) = nullptr;
   void (*set_list)(draft&, std::vector<std::string>) = nullptr;
+  void (*set_flag)(draft&, bool) = nullptr;
   // App keys: stored in settings by value_name(), starting from `fallback`.
   bool app = false;
   std::uint64_t unit_ms = 1;  ///< duration: 1 (name ends in _ms) or 1000 (_seconds)

@@ -59,6 +59,23 @@ bool valid_host(std::string_view s) {
 
 bool valid_path(std::string_view s) { return !s.empty() && s.find('\0') == std::string_view::npos; }
 
+// An absolute http(s) URI with a host and no fragment: an issuer identifier (RFC 8414 2: no
+// query either) or a resource URI (RFC 8707 2). Whether plain http is allowed (loopback only)
+// is the auth module's check at start.
+bool valid_http_uri(std::string_view s, bool query_ok) {
+  std::string_view rest;
+  if (s.starts_with("https://")) rest = s.substr(8);
+  else if (s.starts_with("http://")) rest = s.substr(7);
+  else return false;
+  if (rest.empty() || rest.front() == '/' || rest.find('#') != std::string_view::npos) return false;
+  if (!query_ok && rest.find('?') != std::string_view::npos) return false;
+  return std::none_of(rest.begin(), rest.end(), [](char c) { return is_space(c) || c == ','; });
+}
+bool valid_issuer(std::string_view s) { return valid_http_uri(s, false); }
+bool valid_resource(std::string_view s) { return valid_http_uri(s, true); }
+bool valid_dpop(std::string_view s) { return s == "off" || s == "allowed" || s == "required"; }
+bool valid_name(std::string_view s) { return !s.empty() && s.size() <= 256; }
+
 key_def number(const char* name, const char* expected, std::uint64_t min, std::uint64_t max,
                void (*set)(draft&, std::uint64_t)) {
   key_def k{name, kind::number, expected};
@@ -79,6 +96,11 @@ key_def list(const char* name, const char* expected, bool (*valid)(std::string_v
   key_def k{name, kind::list, expected};
   k.valid = valid;
   k.set_list = set;
+  return k;
+}
+key_def flag(const char* name, void (*set)(draft&, bool)) {
+  key_def k{name, kind::flag, "true or false"};
+  k.set_flag = set;
   return k;
 }
 key_def secret_file(const char* name, const char* expected, void (*set)(draft&, std::string)) {
@@ -169,6 +191,36 @@ auto make_table() {
                d.s.shutdown_grace = seconds(v);
                d.s.server.shutdown_grace = seconds(v);
              }),
+      list("auth.issuers", "a list of issuer URLs (https://, or http:// on loopback only)", valid_issuer,
+           [](draft& d, std::vector<std::string> v) {
+             d.s.server.auth.issuers.clear();
+             for (auto& i : v) d.s.server.auth.issuers.push_back({std::move(i), {}});
+           }),
+      flag("auth.required", [](draft& d, bool v) { d.s.server.auth.required = v; }),
+      text("auth.resource", "this server's canonical https:// URI (e.g. https://mcp.example.com/mcp)", valid_resource,
+           [](draft& d, std::string v) { d.s.server.auth.resource = std::move(v); }),
+      text("auth.resource_name", "a name of at most 256 bytes", valid_name,
+           [](draft& d, std::string v) { d.s.server.auth.resource_name = std::move(v); }),
+      text("auth.dpop", "one of off, allowed, required", valid_dpop,
+           [](draft& d, std::string v) {
+             d.s.server.auth.dpop = v == "off"        ? dpop_mode::off
+                                    : v == "required" ? dpop_mode::required
+                                                      : dpop_mode::allowed;
+           }),
+      flag("auth.list_filtering", [](draft& d, bool v) { d.s.server.auth.list_filtering = v; }),
+      flag("auth.accept_jwt_typ", [](draft& d, bool v) { d.s.server.auth.accept_jwt_typ = v; }),
+      number("auth.leeway_seconds", "an integer 0-600 (seconds)", 0, 600,
+             [](draft& d, std::uint64_t v) { d.s.server.auth.leeway = seconds(v); }),
+      number("auth.max_token_bytes", "an integer 512-65536", 512, 65536,
+             [](draft& d, std::uint64_t v) { d.s.server.auth.max_token_bytes = v; }),
+      number("auth.token_cache_entries", "an integer >= 0 (0: no cache)", 0, size_max,
+             [](draft& d, std::uint64_t v) { d.s.server.auth.token_cache_entries = v; }),
+      number("auth.jwks_refresh_seconds", "an integer 60-86400 (seconds)", 60, 86400,
+             [](draft& d, std::uint64_t v) { d.s.server.auth.jwks_refresh = seconds(v); }),
+      number("auth.unknown_kid_refetch_seconds", "an integer 1-3600 (seconds)", 1, 3600,
+             [](draft& d, std::uint64_t v) { d.s.server.auth.unknown_kid_refetch = seconds(v); }),
+      text("auth.ca_file", "the path of a PEM file of CA certificates", valid_path,
+           [](draft& d, std::string v) { d.s.server.auth.ca_file = std::move(v); }),
       number("metrics.port", "an integer 0-65535 (0: /metrics on the main port)", 0, 65535,
              [](draft& d, std::uint64_t v) {
                d.s.metrics_port = static_cast<unsigned short>(v);

@@ -133,7 +133,8 @@ std::optional<std::string> apply_scalar(const key_def& k, const std::string& tex
     }
     case kind::flag:
       if (text != "true" && text != "false") return bad();
-      store(k, text == "true", d);
+      if (k.app) store(k, text == "true", d);
+      else k.set_flag(d, text == "true");
       return std::nullopt;
     case kind::text:
       if (!k.valid(text)) return bad();

@@ -45,6 +45,9 @@ struct yaml_walker {
 
   std::optional<error> entry(const std::string& dotted, const YAML::Node& key, const YAML::Node& value) {
     if (auto* target = access_target(dotted)) return access_section(dotted, value, *target);
+    if (dotted == "auth.issuers") return issuers(value);
+    if (dotted == "auth.scopes") return auth_scopes(value);
+    if (dotted == "auth.scope_implies") return scope_implies(value);
     if (auto* k = t.find(dotted)) return leaf(*k, value);
     if (auto* k = t.find_plain_secret(dotted))
       return fail(dotted, key.Mark(),
@@ -80,13 +83,120 @@ struct yaml_walker {
       const YAML::Node value = kv.second;
       if (!key.IsScalar() || key.Scalar().empty()) return fail(section, key.Mark(), "expected a name");
       std::string where_key = section + "." + key.Scalar();
-      if (out.count(key.Scalar())) return fail(where_key, key.Mark(), "duplicate key");
+      if (!seen_access_.insert(where_key).second) return fail(where_key, key.Mark(), "duplicate key");
       auto o = access_entry(where_key, value);
       if (auto* e = std::get_if<error>(&o)) return *e;
-      out.emplace(key.Scalar(), std::get<access_override>(o));
+      auto& mine = std::get<access_override>(o);
+      auto& kept = out[key.Scalar()];
+      if (mine.scopes && kept.scopes)
+        return fail(where_key + ".scopes", key.Mark(), "scopes also set in auth.scopes; set them in one place");
+      if (mine.scopes) kept.scopes = std::move(mine.scopes);
+      if (mine.cost) kept.cost = std::move(mine.cost);
     }
     return std::nullopt;
   }
+
+  // A list of issuer URLs, or of {issuer: URL, audiences: [...]}.
+  std::optional<error> issuers(const YAML::Node& node) {
+    const auto* k = t.find("auth.issuers");
+    if (!node.IsSequence()) return fail("auth.issuers", node.Mark(), "expected " + k->expected);
+    auto& out = d.s.server.auth.issuers;
+    out.clear();
+    for (const auto& item : node) {
+      issuer_options io;
+      if (item.IsScalar()) {
+        io.issuer = item.Scalar();
+      } else if (item.IsMap()) {
+        for (const auto& kv : item) {
+          const YAML::Node f = kv.first;
+          const YAML::Node v = kv.second;
+          std::string field = f.IsScalar() ? f.Scalar() : "";
+          if (field == "issuer" && v.IsScalar() && io.issuer.empty()) {
+            io.issuer = v.Scalar();
+          } else if (field == "audiences" && (v.IsSequence() || v.IsNull())) {
+            for (const auto& a : v) {
+              if (!a.IsScalar() || !valid_uri_text(a.Scalar()))
+                return fail("auth.issuers.audiences", a.Mark(),
+                            "expected audience URIs (e.g. https://mcp.example.com)");
+              io.audiences.push_back(a.Scalar());
+            }
+          } else {
+            return fail("auth.issuers." + field, f.Mark(),
+                        "expected issuer: <URL> and optionally audiences: [<URI>, ...]");
+          }
+        }
+      } else {
+        return fail("auth.issuers", item.Mark(), "expected " + k->expected);
+      }
+      if (!k->valid(io.issuer))
+        return fail("auth.issuers", item.Mark(), "expected " + k->expected + ", got " + quote(io.issuer));
+      out.push_back(std::move(io));
+    }
+    return std::nullopt;
+  }
+
+  static bool valid_uri_text(const std::string& s) { return !s.empty() && s.size() <= 2048 && token(s); }
+
+  // auth.scopes: {tools: {name: [scope, ...]}, resources: {...}, prompts: {...}}.
+  std::optional<error> auth_scopes(const YAML::Node& node) {
+    if (node.IsNull()) return std::nullopt;
+    if (!node.IsMap()) return fail("auth.scopes", node.Mark(), "expected a map with tools, resources, prompts");
+    for (const auto& kv : node) {
+      const YAML::Node f = kv.first;
+      const YAML::Node v = kv.second;
+      std::string part = f.IsScalar() ? f.Scalar() : "";
+      auto* out = access_target(part);
+      std::string here = "auth.scopes." + part;
+      if (!out) return fail(here, f.Mark(), "unknown key (known keys here: tools, resources, prompts)");
+      if (v.IsNull()) continue;
+      if (!v.IsMap()) return fail(here, v.Mark(), "expected a map of names to lists of scopes");
+      for (const auto& nv : v) {
+        const YAML::Node name = nv.first;
+        const YAML::Node list = nv.second;
+        if (!name.IsScalar() || name.Scalar().empty()) return fail(here, name.Mark(), "expected a name");
+        std::string where_key = here + "." + name.Scalar();
+        auto scopes = scope_list(where_key, list);
+        if (auto* e = std::get_if<error>(&scopes)) return *e;
+        auto& kept = (*out)[name.Scalar()];
+        if (kept.scopes)
+          return fail(where_key, name.Mark(),
+                      "scopes also set in " + part + "." + name.Scalar() + "; set them in one place");
+        kept.scopes = std::move(std::get<std::vector<std::string>>(scopes));
+      }
+    }
+    return std::nullopt;
+  }
+
+  // auth.scope_implies: {scope: [implied scope, ...]}.
+  std::optional<error> scope_implies(const YAML::Node& node) {
+    if (node.IsNull()) return std::nullopt;
+    if (!node.IsMap()) return fail("auth.scope_implies", node.Mark(), "expected a map of scopes to lists of scopes");
+    auto& out = d.s.server.auth.scope_implies;
+    for (const auto& kv : node) {
+      const YAML::Node f = kv.first;
+      if (!f.IsScalar() || !token(f.Scalar()))
+        return fail("auth.scope_implies", f.Mark(), "expected a scope without spaces");
+      std::string here = "auth.scope_implies." + f.Scalar();
+      if (out.count(f.Scalar())) return fail(here, f.Mark(), "duplicate key");
+      auto scopes = scope_list(here, kv.second);
+      if (auto* e = std::get_if<error>(&scopes)) return *e;
+      out.emplace(f.Scalar(), std::move(std::get<std::vector<std::string>>(scopes)));
+    }
+    return std::nullopt;
+  }
+
+  std::variant<std::vector<std::string>, error> scope_list(const std::string& where_key, const YAML::Node& v) {
+    if (!v.IsSequence()) return fail(where_key, v.Mark(), "expected a list of scopes (e.g. [crm:read])");
+    std::vector<std::string> out;
+    for (const auto& item : v) {
+      if (!item.IsScalar() || !token(item.Scalar()))
+        return fail(where_key, item.Mark(), "expected scopes without spaces (e.g. crm:read)");
+      out.push_back(item.Scalar());
+    }
+    return out;
+  }
+
+  std::set<std::string> seen_access_;
 
   static bool token(const std::string& s) {
     return !s.empty() && std::none_of(s.begin(), s.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; });
@@ -156,7 +266,7 @@ std::optional<error> apply_yaml_file(const std::string& path, const key_table& t
   text << in.rdbuf();
   if (in.bad()) return error{"", path + ": cannot read the config file: read error"};
 
-  yaml_walker w{path, t, d};
+  yaml_walker w{path, t, d, {}};
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(text.str());

@@ -193,7 +193,7 @@ TEST_F(config, no_key_is_shadowed_by_an_ignored_prefix_and_env_names_are_unique)
     for (auto p : mcpx::config::detail::ignored_env_prefixes()) EXPECT_FALSE(n.starts_with(p)) << n << " vs " << p;
   }
   EXPECT_EQ(mcpx::config::detail::env_name("limits.body_bytes"), "MCPX_LIMITS_BODY_BYTES");
-  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 32u);
+  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 45u);
 }
 
 TEST_F(config, wrong_type_names_the_key_and_the_expected_form) {
@@ -639,4 +639,72 @@ TEST_F(config, event_budgets_from_yaml_and_env) {
   EXPECT_EQ(s.server.events_total_bytes, 1048576u);
   EXPECT_EQ(ok(load(path, {{"MCPX_EVENTS_MAX_TOTAL_BYTES", "65536"}})).server.events_total_bytes, 65536u);
   EXPECT_EQ(err(load("", {{"MCPX_EVENTS_MAX_SESSION_BYTES", "1000"}})).key, "events.max_session_bytes");
+}
+
+// The auth: block of issue 10, with exactly its keys.
+TEST_F(config, auth_block_from_yaml) {
+  auto path = write("mcpx.yaml", R"(auth:
+  required: true
+  resource: https://mcp.example.com/mcp
+  issuers:
+    - issuer: https://auth.example.com
+      audiences: []
+    - issuer: https://login.example.org/tenant
+      audiences: [https://api.example.com]
+    - http://127.0.0.1:9000
+  dpop: required
+  list_filtering: false
+  scopes:
+    tools: {get_customer: [crm:read], update_customer: [crm:write]}
+    prompts: {summary: [crm:read]}
+  scope_implies: {crm:admin: [crm:write], crm:write: [crm:read]}
+)");
+  auto s = ok(load(path, {}));
+  const auto& a = s.server.auth;
+  EXPECT_TRUE(a.enabled());
+  EXPECT_TRUE(a.required);
+  EXPECT_EQ(a.resource, "https://mcp.example.com/mcp");
+  ASSERT_EQ(a.issuers.size(), 3u);
+  EXPECT_EQ(a.issuers[0].issuer, "https://auth.example.com");
+  EXPECT_TRUE(a.issuers[0].audiences.empty());
+  EXPECT_EQ(a.issuers[1].audiences, std::vector<std::string>{"https://api.example.com"});
+  EXPECT_EQ(a.issuers[2].issuer, "http://127.0.0.1:9000");
+  EXPECT_EQ(a.dpop, mcpx::dpop_mode::required);
+  EXPECT_FALSE(a.list_filtering);
+  EXPECT_EQ(s.server.tool_access.at("update_customer").scopes, std::vector<std::string>{"crm:write"});
+  EXPECT_EQ(s.server.prompt_access.at("summary").scopes, std::vector<std::string>{"crm:read"});
+  EXPECT_EQ(a.scope_implies.at("crm:admin"), std::vector<std::string>{"crm:write"});
+  EXPECT_EQ(a.scope_implies.at("crm:write"), std::vector<std::string>{"crm:read"});
+}
+
+TEST_F(config, auth_defaults_env_overrides_and_refusals) {
+  auto d = ok(load("", {})).server.auth;
+  EXPECT_FALSE(d.enabled());
+  EXPECT_TRUE(d.required);
+  EXPECT_EQ(d.dpop, mcpx::dpop_mode::allowed);
+  EXPECT_TRUE(d.list_filtering);
+  auto e = ok(load("", {{"MCPX_AUTH_ISSUERS", "https://a.example, https://b.example/t"},
+                        {"MCPX_AUTH_REQUIRED", "false"},
+                        {"MCPX_AUTH_RESOURCE", "https://mcp.example.com/mcp"},
+                        {"MCPX_AUTH_DPOP", "off"}}))
+               .server.auth;
+  ASSERT_EQ(e.issuers.size(), 2u);
+  EXPECT_EQ(e.issuers[1].issuer, "https://b.example/t");
+  EXPECT_FALSE(e.required);
+  EXPECT_EQ(e.dpop, mcpx::dpop_mode::off);
+  EXPECT_EQ(err(load("", {{"MCPX_AUTH_DPOP", "maybe"}})).key, "auth.dpop");
+  EXPECT_EQ(err(load("", {{"MCPX_AUTH_REQUIRED", "yes"}})).key, "auth.required");
+  EXPECT_EQ(err(load("", {{"MCPX_AUTH_ISSUERS", "ftp://a.example"}})).key, "auth.issuers");
+  EXPECT_EQ(err(load("", {{"MCPX_AUTH_ISSUERS", "https://a.example/?q=1"}})).key, "auth.issuers");
+  EXPECT_EQ(
+      err(load(write("a.yaml", "auth:\n  issuers:\n    - issuer: https://a.example\n      audience: []\n"), {})).key,
+      "auth.issuers.audience");
+  auto both = err(load(write("b.yaml", "tools:\n  t: {scopes: [a]}\nauth:\n  scopes:\n    tools: {t: [b]}\n"), {}));
+  EXPECT_TRUE(contains(both.message, "one place")) << both.message;
+  auto bad_scope = err(load(write("c.yaml", "auth:\n  scope_implies: {crm:admin: [\"crm write\"]}\n"), {}));
+  EXPECT_EQ(bad_scope.key, "auth.scope_implies.crm:admin");
+  // tools: after auth: merges its cost with the scopes auth.scopes set.
+  auto merged = ok(load(write("d.yaml", "auth:\n  scopes:\n    tools: {t: [a]}\ntools:\n  t: {cost: heavy}\n"), {}));
+  EXPECT_EQ(merged.server.tool_access.at("t").scopes, std::vector<std::string>{"a"});
+  EXPECT_EQ(merged.server.tool_access.at("t").cost, "heavy");
 }
