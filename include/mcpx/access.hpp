@@ -1,6 +1,7 @@
 #pragma once
 /// @file Who is calling, and what a tool, resource or prompt asks of a caller: the vocabulary
 /// shared by the authentication and rate-limit stages, the dispatcher and handlers.
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,8 +14,12 @@ namespace mcpx {
 struct principal {
   std::string subject;    ///< `sub`: the end user or service the token speaks for
   std::string client_id;  ///< the OAuth client that holds the token
+  /// What checks use: the token's scopes plus those they imply (auth.scope_implies).
   std::vector<std::string> scopes;
-  std::string tier;  ///< rate-limit tier ("development", "production", "enterprise", ...)
+  std::vector<std::string> granted;  ///< the token's scopes as granted (a step-up keeps them)
+  std::string tier;                  ///< rate-limit tier ("development", "production", "enterprise", ...)
+  std::string issuer;                ///< `iss`
+  std::chrono::system_clock::time_point expires{};  ///< `exp`
 
   bool has_scope(std::string_view s) const noexcept {
     for (const auto& mine : scopes)

@@ -37,11 +37,11 @@ struct auth_options {
   bool list_filtering = true;
   /// Scopes that imply others: {"crm:admin": ["crm:write"], "crm:write": ["crm:read"]}.
   std::map<std::string, std::vector<std::string>> scope_implies;
-  bool accept_jwt_typ = false;  ///< also accept `typ: JWT` (providers that do not send at+jwt)
+  bool accept_jwt_typ = false;             ///< also accept `typ: JWT` (providers that do not send at+jwt)
   std::chrono::seconds leeway{30};         ///< clock skew allowed on exp, nbf, iat
   std::size_t max_token_bytes = 8 * 1024;  ///< longer tokens are refused unread
   std::size_t token_cache_entries = 100'000;
-  std::chrono::seconds jwks_refresh{300};       ///< keys are refetched at least this often
+  std::chrono::seconds jwks_refresh{300};        ///< keys are refetched at least this often
   std::chrono::seconds unknown_kid_refetch{30};  ///< at most one refetch per issuer per this, for unknown kids
   /// PEM file of CAs trusted for issuer HTTPS instead of the system store (private PKI, tests).
   std::string ca_file;

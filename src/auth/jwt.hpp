@@ -13,6 +13,7 @@
 #include "auth/algorithm.hpp"
 #include "auth/compact.hpp"
 #include "auth/jwk.hpp"
+#include "mcpx/access.hpp"
 
 namespace mcpx::auth {
 
@@ -73,6 +74,9 @@ struct verified_token {
   std::optional<wall_clock::time_point> not_before;  ///< `nbf`
   std::optional<std::string> jkt;                    ///< `cnf.jkt`: the token is DPoP-bound to that key
   std::optional<std::string> tier;                   ///< a string `tier` claim
+  /// The caller this token makes, for the request path (the authenticator sets it before the
+  /// token is cached; verify() leaves it null).
+  principal_ptr who;
 };
 
 /// Phase one: size, structure, `alg` (refused before any key is looked at), `crit`, `typ`, `kid`.

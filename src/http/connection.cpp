@@ -122,7 +122,8 @@ net::awaitable<void> linger(conn_state& c) {
   }
 }
 
-// Answers a request the connection refuses, logs it (with what was read of it), and closes.
+// Answers a request the connection refuses and logs it (with what was read of it); the caller
+// then lingers and closes.
 net::awaitable<void> refuse(conn_state& c, refusal why, const request_parser& parser, const std::string& remote,
                             const server_config& cfg) {
   auto res = refusal_response(why, cfg);
@@ -141,7 +142,6 @@ net::awaitable<void> refuse(conn_state& c, refusal why, const request_parser& pa
     rec->latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - rec->start);
     cfg.on_done(*rec, c.sock.get_executor());
   }
-  co_await linger(c);
 }
 
 // The head of a complete (non-streamed) response, formatted into `out` (reused). What
@@ -234,7 +234,15 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     auto got = reader.parse(c->buffer);
     if (!got) got = co_await reader.read(c->sock, c->buffer, c->timeout);
     if (!got->complete) {
-      if (got->refused != refusal::none) co_await refuse(*c, got->refused, *parser, remote_text, cfg);
+      if (got->refused != refusal::none) {
+        {
+          // Counted like any request until its log line is out: a drain waits for it, so a
+          // refusal answered just before SIGTERM is not missing from the access log.
+          counted request_guard(counters.active);
+          co_await refuse(*c, got->refused, *parser, remote_text, cfg);
+        }
+        co_await linger(*c);
+      }
       break;  // end_of_stream, timeout, reset, or a refused request: close
     }
     c->timeout.expires_never();  // the handler's time is bounded by its own limits, not the socket's
