@@ -5,6 +5,7 @@
 #include <iostream>
 #include <thread>
 
+#include "core/auth_setup.hpp"
 #include "http/server.hpp"
 #include "ops/health.hpp"
 #include "ops/log.hpp"
@@ -30,6 +31,7 @@ struct server::impl {
   std::unique_ptr<http::server> metrics_http;  // when options::metrics_port is set
   std::unique_ptr<net::steady_timer> expiry_timer;
   state::backends state;
+  std::unique_ptr<core::auth_setup> auth;  // when options::auth has issuers
 };
 
 server::server(server_info info, options opts) : impl_(std::make_unique<impl>()) {
@@ -193,6 +195,7 @@ void server::start() {
   tc.protocol.report_failure = failure_reporter(impl_->log);
   impl_->state = with_memory_defaults(impl_->state, o);
   impl_->transport = std::make_shared<transport::streamable_http>(impl_->reg, impl_->info, std::move(tc), impl_->state);
+  if (o.auth.enabled()) impl_->auth = std::make_unique<core::auth_setup>(o.auth, impl_->reg, *impl_->transport);
   // What clients make the server keep, against its budgets (sessions.*, tasks.* keys).
   impl_->metrics->add_reading("mcpx_session_store_bytes", "Bytes of session records kept.", "gauge",
                               [st = impl_->state.sessions] { return double(st->bytes()); });
@@ -216,6 +219,7 @@ void server::start() {
   auto handler = std::make_shared<ops::router>(impl_->transport, *impl_->health,
                                                separate_metrics ? nullptr : impl_->metrics.get(),
                                                host_origin_guard(*tr));
+  if (impl_->auth) impl_->auth->publish(*handler, *impl_->health, *impl_->metrics);
   http::server_config hc = http_config_of(o);
   hc.make_record = [] { return std::make_shared<ops::access_record>(); };
   hc.on_done = [log = impl_->log, m = impl_->metrics](const http::request_record& r, const net::any_io_executor& ex) {
@@ -228,6 +232,7 @@ void server::start() {
   hc.on_event = event_sink(impl_->log);
   impl_->http = std::make_unique<http::server>(hc, handler);
   register_readings(*impl_->metrics, *tr, *impl_->http, impl_->reg);
+  if (impl_->auth) impl_->auth->start(impl_->http->executor(0), impl_->log);  // keys load in the background
   impl_->http->start();
   if (separate_metrics) {
     http::server_config mc;
@@ -304,10 +309,12 @@ void server::stop() {
   if (!impl_ || !impl_->http) return;
   // Order matters: everything bound to an io_context must go before the io_contexts do.
   impl_->health->stop();
+  if (impl_->auth) impl_->auth->stop();  // issuer fetches cancelled while their io_context runs
   if (impl_->metrics_http) impl_->metrics_http->stop();
   impl_->http->stop();           // I/O threads joined; io_contexts still alive
   impl_->transport->shutdown();  // workers joined; sessions and streams released
   impl_->expiry_timer.reset();
+  impl_->auth.reset();
   impl_->http.reset();  // io_contexts, and the connection coroutines they hold
   impl_->metrics_http.reset();
   impl_->transport.reset();

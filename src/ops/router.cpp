@@ -6,7 +6,7 @@ namespace {
 
 bool is_ops_path(std::string_view target) {
   if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
-  return target == "/health" || target == "/health/ready" || target == "/metrics";
+  return target == "/health" || target == "/health/ready" || target == "/metrics" || target.starts_with("/.well-known/");
 }
 
 }  // namespace
@@ -15,6 +15,10 @@ net::awaitable<http::reply> router::handle(http::request& req, const http::peer_
   // Not a coroutine: MCP requests go straight to the transport's, with no frame of our own.
   if (mcp_ && !is_ops_path(req.target())) return mcp_->handle(req, peer);
   return handle_ops(req, peer);
+}
+
+void router::add_document(std::string path, std::string content_type, std::string body) {
+  documents_.push_back({std::move(path), std::move(content_type), std::move(body)});
 }
 
 net::awaitable<http::reply> router::handle_ops(http::request& req, const http::peer_info& peer) {
@@ -42,6 +46,22 @@ net::awaitable<http::reply> router::handle_ops(http::request& req, const http::p
     r.head.result(http::bhttp::status::ok);
     r.head.set(http::bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     r.head.body() = metrics_->render();
+    co_return r;
+  }
+  for (const auto& d : documents_) {
+    if (target != d.path) continue;
+    http::reply r;
+    if (req.method() != http::bhttp::verb::get && req.method() != http::bhttp::verb::head) {
+      r.head.result(http::bhttp::status::method_not_allowed);
+      r.head.set(http::bhttp::field::allow, "GET, HEAD");
+      co_return r;
+    }
+    r.head.result(http::bhttp::status::ok);
+    r.head.set(http::bhttp::field::content_type, d.content_type);
+    // Browser-based clients read it cross-origin; it holds nothing private.
+    r.head.set(http::bhttp::field::access_control_allow_origin, "*");
+    r.head.set(http::bhttp::field::cache_control, "max-age=300");
+    if (req.method() == http::bhttp::verb::get) r.head.body() = d.body;
     co_return r;
   }
   if (!mcp_) {

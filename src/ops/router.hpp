@@ -4,6 +4,8 @@
 // /metrics does not: a DNS-rebinding page could read them otherwise.
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "http/types.hpp"
 #include "ops/health.hpp"
@@ -24,8 +26,15 @@ class router final : public http::handler {
   router(std::shared_ptr<http::handler> mcp, health& h, const metrics* m, request_guard metrics_guard = {})
       : mcp_(std::move(mcp)), health_(h), metrics_(m), metrics_guard_(std::move(metrics_guard)) {}
   net::awaitable<http::reply> handle(http::request& req, const http::peer_info& peer) override;
+  /// Serves `body` at `path` (under /.well-known/) to GET and HEAD, to anyone and any origin:
+  /// public metadata such as RFC 9728's. Before the server starts serving.
+  void add_document(std::string path, std::string content_type, std::string body);
 
  private:
+  struct document {
+    std::string path, content_type, body;
+  };
+  std::vector<document> documents_;
   net::awaitable<http::reply> handle_ops(http::request& req, const http::peer_info& peer);
   std::shared_ptr<http::handler> mcp_;
   health& health_;

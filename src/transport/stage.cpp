@@ -43,12 +43,14 @@ void pipeline::insert_after(std::string_view after, std::unique_ptr<stage> s) {
 
 std::optional<refusal> pipeline::run(exchange& x) const {
   const auto verb = x.req.method();
-  for (const auto& s : stages_) {
+  for (; x.next_stage < stages_.size(); ++x.next_stage) {
+    const auto& s = stages_[x.next_stage];
     if (!s->applies_to(verb)) continue;
     if (auto r = s->check(x)) {
       s->count(r->reason);
       return r;
     }
+    if (x.wait) return std::nullopt;  // the same stage runs again once the wait is over
   }
   return std::nullopt;
 }

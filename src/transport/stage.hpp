@@ -5,6 +5,7 @@
 // which statuses.hpp turns into the HTTP status and body for the request's revision. Stages
 // hold no per-request state: what they learn travels in the exchange.
 #include <array>
+#include <functional>
 #include <atomic>
 #include <memory>
 #include <optional>
@@ -82,6 +83,12 @@ struct exchange {
   era how = era::unknown;
   std::optional<std::string_view> session_id;            ///< the Mcp-Session-Id header
   std::shared_ptr<const state::session_record> session;  ///< session stage (legacy)
+  /// Set by a stage that must wait before it can decide (the authentication stage, for an
+  /// issuer's fresh keys): the transport awaits it, then runs the pipeline again from that
+  /// stage, with `waited` true so the stage decides for good.
+  std::function<http::net::awaitable<void>()> wait;
+  bool waited = false;
+  std::size_t next_stage = 0;  ///< where pipeline::run starts
 };
 
 /// Which requests a stage looks at.
@@ -95,7 +102,8 @@ class stage {
   stage(const stage&) = delete;
   stage& operator=(const stage&) = delete;
 
-  /// Lets the request go on (nullopt) or ends it. Runs on an I/O thread: must not block.
+  /// Lets the request go on (nullopt) or ends it. Runs on an I/O thread: must not block; a
+  /// stage that must wait sets exchange::wait and returns nullopt.
   virtual std::optional<refusal> check(exchange& x) const = 0;
 
   std::string_view name() const noexcept { return name_; }
@@ -122,7 +130,8 @@ class pipeline {
   void add(std::unique_ptr<stage> s) { stages_.push_back(std::move(s)); }
   /// Inserts `s` right after the stage named `after` (at the end when there is none).
   void insert_after(std::string_view after, std::unique_ptr<stage> s);
-  /// Runs the stages that apply to the request in order; the first refusal ends it (counted).
+  /// Runs the stages that apply to the request in order, from exchange::next_stage; the first
+  /// refusal ends it (counted). Stops early, refusing nothing, when a stage set exchange::wait.
   std::optional<refusal> run(exchange& x) const;
   const std::vector<std::unique_ptr<stage>>& stages() const noexcept { return stages_; }
 

@@ -6,7 +6,7 @@ http::reply refusal_reply(const refusal& r, const exchange* x, ops::access_recor
   const json::value& id = x && x->decoded ? x->msg.id : r.id;
   auto reply = json_reply(status_for(r.kind), jsonrpc::make_error(id, r.code, r.message, r.data));
   if (r.retry_after_s) reply.head.set(http::bhttp::field::retry_after, std::to_string(*r.retry_after_s));
-  for (const auto& [name, value] : r.headers) reply.head.set(name, value);
+  for (const auto& [name, value] : r.headers) reply.head.insert(name, value);  // WWW-Authenticate may repeat
   if (!log && x) log = x->log;
   if (log) {
     log->error_class = error_class_of(r.kind);

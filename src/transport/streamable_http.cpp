@@ -62,7 +62,14 @@ net::awaitable<http::reply> streamable_http::handle(http::request& req, const ht
   // functions, and only a call handed to a worker (or a GET stream) waits here.
   if (!on_endpoint(req, cfg_.endpoint)) co_return text_reply(404, "Not found\n");
   exchange x(req, peer);
-  if (auto refused = stages_.run(x)) co_return refusal_reply(*refused, &x);
+  auto refused = stages_.run(x);
+  while (!refused && x.wait) {
+    auto wait = std::exchange(x.wait, nullptr);
+    co_await wait();
+    x.waited = true;
+    refused = stages_.run(x);
+  }
+  if (refused) co_return refusal_reply(*refused, &x);
   switch (req.method()) {
     case http::bhttp::verb::post: {
       auto next = post(x, co_await net::this_coro::executor);
