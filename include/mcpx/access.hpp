@@ -37,6 +37,23 @@ struct principal {
 /// Empty when no authentication is configured (every caller is anonymous).
 using principal_ptr = std::shared_ptr<const principal>;
 
+/// Who owns what a caller creates (a legacy session, a task): issuer and subject, "" for an
+/// anonymous caller. Another caller presenting its id is told it does not exist.
+inline std::string owner_key(const principal* p) {
+  if (!p) return {};
+  std::string k = p->issuer;
+  k += '\n';
+  k += p->subject;
+  return k;
+}
+
+/// owner_key(p) == owner, without building the key.
+inline bool is_owner(const principal* p, std::string_view owner) noexcept {
+  if (!p) return owner.empty();
+  return owner.size() == p->issuer.size() + 1 + p->subject.size() && owner.starts_with(p->issuer) &&
+         owner[p->issuer.size()] == '\n' && owner.ends_with(p->subject);
+}
+
 /// What one call costs, for per-tool rate limits. The built-in classes cover most tools; a
 /// custom class is a name the rate-limit configuration gives its own budget.
 struct cost_class {

@@ -63,6 +63,7 @@ transport::transport_config transport_config_of(const options& o) {
   t.task_after = o.task_after;
   auto& p = t.protocol;
   p.page_size = o.page_size;
+  p.filter_lists = o.auth.enabled() && o.auth.list_filtering;
   p.list_ttl = o.list_ttl;
   p.state_secret = o.state_secret;
   p.request_state_ttl = o.request_state_ttl;

@@ -147,8 +147,14 @@ outcome dispatcher::paginate(const call& c, const V& items, std::string_view key
   auto start = decode_cursor(c.msg.params, bad);
   if (bad || *start > items.size()) return error(c.msg.id, code::invalid_params, "Invalid params: unknown cursor");
   json::array page;
-  std::size_t end = std::min(items.size(), *start + cfg_.page_size);
-  for (std::size_t i = *start; i < end; ++i) page.push_back(items[i]->wire);
+  std::size_t end = *start;
+  // With filtering a page holds page_size offerings the caller may use; the cursor still
+  // indexes the whole list, so pages stay stable while the caller's scopes do.
+  for (; end < items.size() && page.size() < cfg_.page_size; ++end) {
+    const auto& scopes = items[end]->access.scopes;
+    if (cfg_.filter_lists && !scopes.empty() && !(c.who && c.who->has_scopes(scopes))) continue;
+    page.push_back(items[end]->wire);
+  }
   json::object r;
   r[key] = std::move(page);
   if (end < items.size()) r["nextCursor"] = util::base64url_encode("o:" + std::to_string(end));

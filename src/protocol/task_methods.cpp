@@ -44,20 +44,21 @@ outcome dispatcher::task_method(call& c) const {
   if (!id || !id->is_string())
     return error(c.msg.id, code::invalid_params, "Invalid params: \"taskId\" must be a string");
   std::string_view task_id = id->get_string();
+  const std::string owner = owner_key(c.who.get());
   auto unknown = [&] {
     return error(c.msg.id, code::invalid_params,
                  "Invalid params: unknown taskId '" + std::string(task_id) + "' (it may have expired)");
   };
   if (c.msg.method == "tasks/get") {
-    auto d = tasks_->detailed(task_id);
+    auto d = tasks_->detailed(task_id, owner);
     return d ? ok(c, std::move(*d)) : unknown();
   }
   if (c.msg.method == "tasks/update") {
     auto* r = p.if_contains("inputResponses");
     if (!r || !r->is_object())
       return error(c.msg.id, code::invalid_params, "Invalid params: \"inputResponses\" must be an object");
-    if (!tasks_->update(task_id, r->get_object())) return unknown();
-  } else if (!tasks_->cancel(task_id)) {
+    if (!tasks_->update(task_id, r->get_object(), owner)) return unknown();
+  } else if (!tasks_->cancel(task_id, owner)) {
     return unknown();
   }
   return ok(c, json::object{});  // an empty acknowledgment

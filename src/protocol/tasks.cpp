@@ -44,10 +44,12 @@ bool task_registry::detach(task_slot& slot) {
   t->id = std::move(*id);
   t->created = t->updated = std::chrono::system_clock::now();
   t->expires = std::chrono::steady_clock::now() + ttl_;
+  t->owner = slot.owner;
   // The record exists before anyone can learn its id: tasks/get right after creation resolves.
   {
     std::lock_guard tl(t->mu);
-    if (!store_->put({t->id, t->status, json::serialize(detailed_locked(*t)), t->created + ttl_})) return false;
+    if (!store_->put({t->id, t->status, json::serialize(detailed_locked(*t)), t->created + ttl_, t->owner}))
+      return false;
   }
   t->inbox = bus_->subscribe(task_channel(t->id),
                              [this, w = std::weak_ptr<task>(t)](std::string_view m) { on_message(w, m); });
@@ -76,32 +78,37 @@ void task_registry::on_message(const std::weak_ptr<task>& w, std::string_view me
   }
 }
 
-std::optional<json::object> task_registry::detailed(std::string_view id) {
-  if (auto t = find(std::string(id))) return detailed(*t);
+std::optional<json::object> task_registry::detailed(std::string_view id, std::string_view owner) {
+  if (auto t = find(std::string(id))) {
+    if (t->owner != owner) return std::nullopt;
+    return detailed(*t);
+  }
   auto rec = store_->get(id);
-  if (!rec) return std::nullopt;
+  if (!rec || rec->owner != owner) return std::nullopt;
   boost::system::error_code ec;
   auto v = json::parse(rec->detail_json, ec);
   if (ec || !v.is_object()) return std::nullopt;
   return std::move(v.get_object());
 }
 
-bool task_registry::update(std::string_view id, const json::object& responses) {
-  if (auto t = find(std::string(id))) return update(*t, responses), true;
-  if (!store_->get(id)) return false;
+bool task_registry::update(std::string_view id, const json::object& responses, std::string_view owner) {
+  if (auto t = find(std::string(id))) return t->owner == owner && (update(*t, responses), true);
+  auto rec = store_->get(id);
+  if (!rec || rec->owner != owner) return false;
   bus_->publish(task_channel(id), json::serialize(json::object{{"op", "update"}, {"inputResponses", responses}}));
   return true;
 }
 
-bool task_registry::cancel(std::string_view id) {
-  if (auto t = find(std::string(id))) return cancel(*t), true;
-  if (!store_->get(id)) return false;
+bool task_registry::cancel(std::string_view id, std::string_view owner) {
+  if (auto t = find(std::string(id))) return t->owner == owner && (cancel(*t), true);
+  auto rec = store_->get(id);
+  if (!rec || rec->owner != owner) return false;
   bus_->publish(task_channel(id), R"({"op":"cancel"})");
   return true;
 }
 
 void task_registry::mirror(task& t) {
-  if (store_->put({t.id, t.status, json::serialize(detailed_locked(t)), t.updated + ttl_})) return;
+  if (store_->put({t.id, t.status, json::serialize(detailed_locked(t)), t.updated + ttl_, t.owner})) return;
   // Over the store's budget (a result too big to keep for the TTL): the task fails visibly
   // and keeps nothing big here either, rather than hold what the store refused.
   t.result = {};
@@ -111,7 +118,7 @@ void task_registry::mirror(task& t) {
                          {"message",
                           "The task's result is larger than the server keeps for tasks; "
                           "call the tool without a task, or ask for less"}};
-  store_->put({t.id, t.status, json::serialize(detailed_locked(t)), t.updated + ttl_});
+  store_->put({t.id, t.status, json::serialize(detailed_locked(t)), t.updated + ttl_, t.owner});
 }
 
 std::shared_ptr<task> task_registry::find(const std::string& id) {

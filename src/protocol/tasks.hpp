@@ -39,6 +39,7 @@ struct task {
   json::object input_responses;    // delivered by tasks/update, not yet taken
   std::atomic<bool> cancel_requested{false};
   std::unique_ptr<state::message_bus::subscription> inbox;  ///< updates from other replicas
+  std::string owner;                                        ///< owner_key of the caller
 
   bool terminal() const { return status == "completed" || status == "failed" || status == "cancelled"; }
 };
@@ -50,6 +51,7 @@ struct task_slot {
   std::mutex mu;  // orders try_finish() against detach() (task_registry::detach)
   std::atomic<int> phase{running};
   std::shared_ptr<task> t;  // set once detached, before `phase` says so
+  std::string owner;        // owner_key of the caller: the task is visible to it only
 
   bool try_finish() {
     std::lock_guard lock(mu);
@@ -71,13 +73,14 @@ class task_registry {
   /// A task running in this process.
   std::shared_ptr<task> find(const std::string& id);
 
-  // By id, wherever the task runs: here, or in another process sharing the store and bus.
+  // By id, wherever the task runs: here, or in another process sharing the store and bus;
+  // a task another caller owns is unknown to this one.
   /// The DetailedTask; nullopt when unknown or expired.
-  std::optional<json::object> detailed(std::string_view id);
+  std::optional<json::object> detailed(std::string_view id, std::string_view owner);
   /// tasks/update; false when the task is unknown.
-  bool update(std::string_view id, const json::object& responses);
+  bool update(std::string_view id, const json::object& responses, std::string_view owner);
   /// tasks/cancel; false when the task is unknown.
-  bool cancel(std::string_view id);
+  bool cancel(std::string_view id, std::string_view owner);
 
   /// The CreateTaskResult (without resultType/_meta, which the dispatcher adds).
   json::object created_result(const task& t) const;

@@ -100,6 +100,9 @@ std::optional<refusal> session_stage::check(exchange& x) const {
   if (x.req.method() == http::bhttp::verb::get) x.session_id = header_value(x.req, "Mcp-Session-Id");
   if (!x.session_id) return std::nullopt;  // none to look up (a GET without one gets 405 later)
   x.session = sessions_.touch(*x.session_id);
+  // A session id never authenticates: presented by another caller than its creator, the
+  // session does not exist (the same answer as an unknown id, so ids cannot be probed).
+  if (x.session && !is_owner(x.who.get(), x.session->owner)) x.session = nullptr;
   if (!x.session)
     return refusal{refusal_kind::not_found, "unknown_session", -32001,
                    "Session not found: it expired or was deleted; send initialize to start a new one"};

@@ -141,6 +141,7 @@ http::reply streamable_http::initialize(exchange& x) {
   rec.protocol_version = version;
   rec.client_capabilities_json = json::serialize(caps);
   rec.client_info_json = json::serialize(info);
+  rec.owner = owner_key(x.who.get());
   // A client chooses what it declares, and the session keeps it for the idle timeout.
   if (rec.bytes() > cfg_.sessions.max_record_bytes)
     return refusal_reply({refusal_kind::bad_request, "declaration_too_large", code::invalid_params,

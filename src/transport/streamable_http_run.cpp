@@ -77,7 +77,10 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
   if (s) s->track(key, out);
   c.session = nullptr;  // user-code methods never touch session state, and the hooks die with this frame
   std::shared_ptr<protocol::task_slot> slot;
-  if (dispatcher_.task_capable(c)) c.task = slot = std::make_shared<protocol::task_slot>();
+  if (dispatcher_.task_capable(c)) {
+    c.task = slot = std::make_shared<protocol::task_slot>();
+    slot->owner = owner_key(c.who.get());
+  }
   // The worker may outlive this request's arena (a task, a released stream, a hang-up).
   auto cp = std::make_shared<protocol::call>(c.copy_to_heap());
   pool_.submit([this, cp, out, s, key, rec = peer.record, log = ops::access_record::of(peer)] {
@@ -216,7 +219,9 @@ http::reply streamable_http::del(exchange& x) {
     return refusal_reply({refusal_kind::bad_request, "no_session_id", code::invalid_request,
                           "Bad Request: Mcp-Session-Id header is required"},
                          &x);
-  if (!sessions_->erase(*sid))
+  // Only its owner may end a session; to anyone else it does not exist.
+  auto rec = sessions_->peek(*sid);
+  if (!rec || !is_owner(x.who.get(), rec->owner) || !sessions_->erase(*sid))
     return refusal_reply({refusal_kind::not_found, "unknown_session", -32001, "Session not found"}, &x);
   live_.erase(*sid);
   events_->drop_session(*sid);

@@ -23,12 +23,13 @@ struct session_record {
   std::string client_info_json = "{}";
   std::string log_level;  ///< empty: not set by logging/setLevel
   std::set<std::string> subscriptions;
+  std::string owner;  ///< mcpx::owner_key of the caller that created it ("" without auth)
 
   /// What the record costs to keep, in bytes (its strings plus a fixed overhead per entry):
   /// the measure of the stores' byte budgets.
   std::size_t bytes() const noexcept {
     std::size_t n = 128 + id.size() + protocol_version.size() + client_capabilities_json.size() +
-                    client_info_json.size() + log_level.size();
+                    client_info_json.size() + log_level.size() + owner.size();
     for (const auto& s : subscriptions) n += 64 + s.size();
     return n;
   }
@@ -120,6 +121,7 @@ struct task_record {
   std::string status;       ///< working | input_required | completed | failed | cancelled
   std::string detail_json;  ///< the DetailedTask, as tasks/get answers it
   std::chrono::system_clock::time_point expires;
+  std::string owner;  ///< mcpx::owner_key of the caller whose call became the task
 };
 
 /// What a task store may hold: a client makes the server keep each task's record (its result

@@ -1,0 +1,264 @@
+// The resource server end to end, against a real HTTP issuer on loopback serving RFC 8414
+// metadata and a JWKS it can rotate: challenges, per-tool scopes with their hierarchy, list
+// filtering, the principal in handlers, key rotation without a failed request, sessions bound to
+// their creator, protected-resource metadata.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <mcpx/server.hpp>
+#include <mutex>
+#include <thread>
+
+#include "../unit/jose_mint.hpp"
+#include "test_client.hpp"
+
+using namespace mcpx::test;
+namespace json = boost::json;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+const std::string resource = "https://mcp.example.com/mcp";
+
+// A minimal authorization server: metadata at the RFC 8414 location, the JWKS at /jwks.
+class fake_issuer {
+ public:
+  fake_issuer() : acceptor_(ioc_, {net::ip::make_address("127.0.0.1"), 0}) {
+    url_ = "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port());
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~fake_issuer() {
+    stopping_ = true;
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+    ioc_.stop();
+    thread_.join();
+  }
+  const std::string& url() const { return url_; }
+  void set_jwks(json::object j) {
+    std::lock_guard lock(mu_);
+    jwks_ = json::serialize(j);
+  }
+  int jwks_fetches() const { return fetches_; }
+
+ private:
+  void serve() {
+    while (!stopping_) {
+      tcp::socket s(ioc_);
+      boost::system::error_code ec;
+      acceptor_.accept(s, ec);
+      if (ec) return;
+      beast::flat_buffer buf;
+      bhttp::request<bhttp::string_body> req;
+      bhttp::read(s, buf, req, ec);
+      if (ec) continue;
+      bhttp::response<bhttp::string_body> res{bhttp::status::ok, 11};
+      res.set(bhttp::field::content_type, "application/json");
+      if (req.target() == "/.well-known/oauth-authorization-server") {
+        res.body() = json::serialize(json::object{{"issuer", url_}, {"jwks_uri", url_ + "/jwks"}});
+      } else if (req.target() == "/jwks") {
+        ++fetches_;
+        std::lock_guard lock(mu_);
+        res.body() = jwks_;
+      } else {
+        res.result(bhttp::status::not_found);
+      }
+      res.prepare_payload();
+      bhttp::write(s, res, ec);
+    }
+  }
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::string url_;
+  std::thread thread_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> fetches_{0};
+  std::mutex mu_;
+  std::string jwks_;
+};
+
+const mint::key& k1() {
+  static mint::key k = mint::rsa("k1");
+  return k;
+}
+
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+class auth_server : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    issuer_ = new fake_issuer();
+    issuer_->set_jwks(mint::jwks({k1().jwk()}));
+    mcpx::options o;
+    o.port = 0;
+    o.log_level = "warning";
+    o.auth.issuers = {{issuer_->url(), {}}};
+    o.auth.resource = resource;
+    o.auth.resource_name = "auth test";
+    o.auth.scope_implies = {{"crm:admin", {"crm:write"}}, {"crm:write", {"crm:read"}}};
+    srv_ = new mcpx::server({"auth-server-test", "1.0.0"}, o);
+    srv_->tool("read_customer").description("reads").scopes({"crm:read"}).handle([](const mcpx::args&, mcpx::context&) {
+      return mcpx::tool_result::text("read");
+    });
+    srv_->tool("update_customer")
+        .description("writes")
+        .scopes({"crm:write"})
+        .handle([](const mcpx::args&, mcpx::context&) { return mcpx::tool_result::text("updated"); });
+    srv_->tool("whoami").description("the caller").handle([](const mcpx::args&, mcpx::context& ctx) {
+      const auto* p = ctx.caller();
+      return mcpx::tool_result::text(p ? p->subject + "|" + p->client_id : "anonymous");
+    });
+    srv_->start();
+    for (int i = 0; i < 200; ++i) {
+      if (roundtrip(srv_->port(), "GET /health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").status == 200) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    ADD_FAILURE() << "the server never became ready (issuer keys not loaded)";
+  }
+  static void TearDownTestSuite() {
+    delete srv_;
+    delete issuer_;
+  }
+  static unsigned short port() { return srv_->port(); }
+
+  static std::string token(const std::string& scope, const mint::key& k = k1(), std::string sub = "alice") {
+    return mint::jwt({{"iss", issuer_->url()},
+                      {"sub", sub},
+                      {"aud", resource},
+                      {"exp", unix_now() + 600},
+                      {"iat", unix_now()},
+                      {"scope", scope},
+                      {"client_id", "app"}},
+                     k);
+  }
+  static http_result call(const std::string& tool, const std::string& auth_header) {
+    return roundtrip(port(), post(modern_body(7, "tools/call", {{"name", tool}, {"arguments", json::object{}}}),
+                                  modern_headers("tools/call", tool) + auth_header));
+  }
+  static std::string bearer(const std::string& t) { return "Authorization: Bearer " + t + "\r\n"; }
+  static std::string challenge(const http_result& r) {
+    auto at = r.head.find("WWW-Authenticate: Bearer");
+    if (at == std::string::npos) return "";
+    return r.head.substr(at, r.head.find("\r\n", at) - at);
+  }
+
+  static mcpx::server* srv_;
+  static fake_issuer* issuer_;
+};
+
+mcpx::server* auth_server::srv_ = nullptr;
+fake_issuer* auth_server::issuer_ = nullptr;
+
+TEST_F(auth_server, no_token_gets_401_naming_the_metadata_and_the_tools_scope) {
+  auto r = call("update_customer", "");
+  EXPECT_EQ(r.status, 401) << r.head;
+  auto c = challenge(r);
+  EXPECT_NE(c.find(R"(resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource/mcp")"),
+            std::string::npos)
+      << c;
+  EXPECT_NE(c.find(R"(scope="crm:write")"), std::string::npos) << c;
+  EXPECT_EQ(c.find("error="), std::string::npos) << "no error without credentials: " << c;
+  EXPECT_NE(r.head.find("WWW-Authenticate: DPoP algs="), std::string::npos) << r.head;
+}
+
+TEST_F(auth_server, forged_expired_and_foreign_tokens_get_invalid_token) {
+  auto forger = mint::rsa("k1");
+  for (const auto& t : {token("crm:read", forger), std::string("not.a.jwt"), token("crm:read").substr(0, 60)}) {
+    auto r = call("read_customer", bearer(t));
+    EXPECT_EQ(r.status, 401) << r.head;
+    EXPECT_NE(challenge(r).find(R"(error="invalid_token")"), std::string::npos) << r.head;
+    EXPECT_EQ(r.head.find(t), std::string::npos) << "the token was echoed";
+  }
+}
+
+TEST_F(auth_server, a_missing_scope_is_403_insufficient_scope_keeping_the_granted_ones) {
+  auto r = call("update_customer", bearer(token("crm:read")));
+  EXPECT_EQ(r.status, 403) << r.head << r.body;
+  auto c = challenge(r);
+  EXPECT_NE(c.find(R"(error="insufficient_scope")"), std::string::npos) << c;
+  EXPECT_NE(c.find(R"(scope="crm:read crm:write")"), std::string::npos) << c;
+  EXPECT_EQ(call("read_customer", bearer(token("crm:read"))).status, 200);
+}
+
+TEST_F(auth_server, an_admin_token_may_write_through_the_scope_hierarchy) {
+  auto r = call("update_customer", bearer(token("crm:admin")));
+  EXPECT_EQ(r.status, 200) << r.head << r.body;
+  EXPECT_NE(r.body.find("updated"), std::string::npos) << r.body;
+}
+
+TEST_F(auth_server, handlers_see_the_principal) {
+  auto r = call("whoami", bearer(token("", k1(), "bob")));
+  EXPECT_NE(r.body.find("bob|app"), std::string::npos) << r.body;
+}
+
+TEST_F(auth_server, lists_show_only_what_the_caller_may_use) {
+  auto r = roundtrip(port(), post(modern_body(3, "tools/list"), modern_headers("tools/list") + bearer(token("crm:read"))));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("read_customer"), std::string::npos);
+  EXPECT_NE(r.body.find("whoami"), std::string::npos);
+  EXPECT_EQ(r.body.find("update_customer"), std::string::npos) << r.body;
+}
+
+TEST_F(auth_server, a_rotated_key_is_picked_up_without_a_failed_request) {
+  auto k2 = mint::rsa("k2");
+  issuer_->set_jwks(mint::jwks({k1().jwk(), k2.jwk()}));
+  auto before = issuer_->jwks_fetches();
+  auto r = call("read_customer", bearer(token("crm:read", k2)));
+  EXPECT_EQ(r.status, 200) << r.head << r.body;
+  EXPECT_EQ(issuer_->jwks_fetches(), before + 1);
+  // A flood of unknown kids within the interval fetches nothing more.
+  auto k3 = mint::rsa("k3");
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(call("read_customer", bearer(token("crm:read", k3))).status, 401);
+  EXPECT_EQ(issuer_->jwks_fetches(), before + 1);
+}
+
+TEST_F(auth_server, a_session_belongs_to_the_subject_that_created_it) {
+  auto init = roundtrip(port(), post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})",
+                                     bearer(token("crm:read"))));
+  auto sid = session_of(init);
+  ASSERT_FALSE(sid.empty()) << init.head;
+  auto legacy = "Mcp-Session-Id: " + sid + "\r\nMCP-Protocol-Version: 2025-11-25\r\n";
+  auto list = R"({"jsonrpc":"2.0","id":2,"method":"tools/list"})";
+  EXPECT_EQ(roundtrip(port(), post(list, legacy + bearer(token("crm:read")))).status, 200);
+  EXPECT_EQ(roundtrip(port(), post(list, legacy + bearer(token("crm:read", k1(), "mallory")))).status, 404);
+  EXPECT_EQ(roundtrip(port(), post(list, legacy)).status, 401) << "a session id never authenticates";
+}
+
+TEST_F(auth_server, a_token_in_the_query_is_refused) {
+  auto raw = post(modern_body(1, "tools/list"), modern_headers("tools/list"));
+  raw.replace(raw.find("/mcp"), 4, "/mcp?access_token=" + token("crm:read"));
+  auto r = roundtrip(port(), raw);
+  EXPECT_EQ(r.status, 400) << r.head;
+  EXPECT_NE(r.head.find(R"(error="invalid_request")"), std::string::npos) << r.head;
+}
+
+TEST_F(auth_server, protected_resource_metadata_is_served_at_both_locations) {
+  for (const char* path : {"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"}) {
+    auto r = roundtrip(port(), std::string("GET ") + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    ASSERT_EQ(r.status, 200) << path;
+    auto m = json::parse(r.body).as_object();
+    EXPECT_EQ(m.at("resource").as_string(), resource);
+    EXPECT_EQ(m.at("authorization_servers").as_array().at(0).as_string(), issuer_->url());
+    EXPECT_EQ(m.at("bearer_methods_supported").as_array().at(0).as_string(), "header");
+    auto scopes = json::serialize(m.at("scopes_supported"));
+    for (const char* s : {"crm:read", "crm:write", "crm:admin"}) EXPECT_NE(scopes.find(s), std::string::npos) << s;
+    EXPECT_TRUE(m.contains("dpop_signing_alg_values_supported"));
+  }
+}
+
+TEST_F(auth_server, refusals_are_counted_by_reason) {
+  call("read_customer", "");
+  auto m = roundtrip(port(), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+  EXPECT_NE(m.body.find(R"(mcpx_stage_refusals_total{stage="authenticate",reason="missing_token"})"),
+            std::string::npos);
+  EXPECT_NE(m.body.find(R"(mcpx_stage_refusals_total{stage="scopes",reason="insufficient_scope"})"),
+            std::string::npos);
+  EXPECT_NE(m.body.find("mcpx_auth_jwks_refreshes_total"), std::string::npos);
+}
+
+}  // namespace
