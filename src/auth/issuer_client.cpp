@@ -1,0 +1,254 @@
+// A "round" is discovery (when needed) and one JWKS fetch. At most one runs at a time; the
+// background loop and unknown-kid callers wait on it as waiters, so a flood of callers shares it.
+#include "auth/issuer_client.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "auth/discovery.hpp"
+
+namespace mcpx::auth {
+
+using boost::system::error_code;
+
+// A suspended caller: its coroutine's handler (type-erased; Boost 1.81's
+// any_completion_handler cannot be posted) and the executor it resumes on.
+struct issuer_client::resume {
+  net::any_io_executor ex;
+  std::function<void(bool)> fn;
+};
+
+struct issuer_client::waiter {
+  std::uint64_t id = 0;
+  resume caller;
+  std::optional<net::steady_timer> deadline;  ///< for unknown-kid callers only
+};
+
+namespace {
+
+template <class Handler>
+issuer_client::resume resume_of(Handler&& h) {
+  net::any_io_executor ex = net::get_associated_executor(h);
+  auto held = std::make_shared<std::decay_t<Handler>>(std::forward<Handler>(h));
+  return {std::move(ex), [held](bool ok) { std::move (*held)(ok); }};
+}
+
+// The caller resumes on its own executor (an I/O thread's), never on our strand.
+void deliver(issuer_client::resume r, bool ok) {
+  net::post(r.ex, [fn = std::move(r.fn), ok] { fn(ok); });
+}
+
+}  // namespace
+
+std::shared_ptr<issuer_client> issuer_client::create(net::any_io_executor ex, issuer_config cfg,
+                                                     jwks_consumer consumer) {
+  return std::shared_ptr<issuer_client>(new issuer_client(std::move(ex), std::move(cfg), std::move(consumer)));
+}
+
+issuer_client::issuer_client(net::any_io_executor ex, issuer_config cfg, jwks_consumer consumer)
+    : cfg_(std::move(cfg)), consumer_(std::move(consumer)), strand_(net::make_strand(ex)), timer_(strand_) {}
+
+issuer_client::~issuer_client() = default;
+
+void issuer_client::start() {
+  net::dispatch(strand_, [self = shared_from_this()] {
+    if (self->stopped_ || self->started_) return;
+    self->started_ = true;
+    net::co_spawn(self->strand_, self->background(), [](std::exception_ptr) {});
+  });
+}
+
+void issuer_client::stop() {
+  stop_requested_.store(true);
+  net::dispatch(strand_, [self = shared_from_this()] {
+    self->stopped_ = true;
+    self->timer_.cancel();
+    self->cancel_fetch_.emit(net::cancellation_type::terminal);
+    self->complete_all(false);
+  });
+}
+
+net::awaitable<void> issuer_client::background() {
+  auto self = shared_from_this();
+  auto backoff = cfg_.retry_initial;
+  while (!stopped_) {
+    bool ok = co_await join_round();
+    if (stopped_) break;
+    std::chrono::milliseconds delay = cfg_.refresh_interval;
+    if (!ok) {
+      delay = backoff;
+      backoff = std::min(backoff * 2, cfg_.retry_max);
+    } else {
+      backoff = cfg_.retry_initial;
+      if (max_age_) delay = std::min<std::chrono::milliseconds>(std::max<std::chrono::milliseconds>(*max_age_, cfg_.min_refresh), cfg_.refresh_interval);
+    }
+    timer_.expires_after(delay);
+    error_code ignored;
+    co_await timer_.async_wait(net::redirect_error(net::use_awaitable, ignored));
+  }
+}
+
+net::awaitable<bool> issuer_client::join_round() {
+  co_return co_await net::async_initiate<decltype(net::use_awaitable), void(bool)>(
+      [this](auto h) {
+        if (stopped_) return deliver(resume_of(std::move(h)), false);
+        auto w = std::make_unique<waiter>();
+        w->caller = resume_of(std::move(h));
+        if (!running_) begin_round();
+        add_waiter(std::move(w), false);
+      },
+      net::use_awaitable);
+}
+
+net::awaitable<bool> issuer_client::refetch_for_unknown_kid() {
+  auto self = shared_from_this();
+  co_return co_await net::async_initiate<decltype(net::use_awaitable), void(bool)>(
+      [self](auto h) {
+        net::dispatch(self->strand_, [self, h = resume_of(std::move(h))]() mutable {
+          auto& c = self->counters_;
+          if (self->stopped_) return deliver(std::move(h), false);
+          if (!self->running_) {
+            auto now = clock::now();
+            if (self->last_unknown_kid_ && now - *self->last_unknown_kid_ < self->cfg_.unknown_kid_interval) {
+              c.unknown_kid_throttled.fetch_add(1, std::memory_order_relaxed);
+              return deliver(std::move(h), false);
+            }
+            c.unknown_kid_started.fetch_add(1, std::memory_order_relaxed);
+            self->last_unknown_kid_ = now;
+            self->begin_round();
+          } else {
+            c.unknown_kid_joined.fetch_add(1, std::memory_order_relaxed);
+          }
+          auto w = std::make_unique<waiter>();
+          w->caller = std::move(h);
+          self->add_waiter(std::move(w), true);
+        });
+      },
+      net::use_awaitable);
+}
+
+void issuer_client::add_waiter(std::unique_ptr<waiter> w, bool bounded) {
+  w->id = ++next_waiter_;
+  if (bounded) {
+    w->deadline.emplace(strand_, cfg_.unknown_kid_wait);
+    w->deadline->async_wait([self = shared_from_this(), id = w->id](error_code ec) {
+      if (!ec) self->complete(id, false);
+    });
+  }
+  waiters_.push_back(std::move(w));
+}
+
+void issuer_client::complete(std::uint64_t id, bool ok) {
+  for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+    if ((*it)->id != id) continue;
+    auto w = std::move(*it);
+    waiters_.erase(it);
+    if (w->deadline) w->deadline->cancel();
+    deliver(std::move(w->caller), ok);
+    return;
+  }
+}
+
+void issuer_client::complete_all(bool ok) {
+  auto all = std::move(waiters_);
+  waiters_.clear();
+  for (auto& w : all) {
+    if (w->deadline) w->deadline->cancel();
+    deliver(std::move(w->caller), ok);
+  }
+}
+
+void issuer_client::begin_round() {
+  running_ = true;
+  net::co_spawn(strand_, round(), [self = shared_from_this()](std::exception_ptr e) {
+    if (e) self->finish_round(false, "internal error");
+  });
+}
+
+net::awaitable<void> issuer_client::round() {
+  std::optional<std::string> err;
+  if (last_failed_ || !metadata()) err = co_await discover();
+  if (!err) {
+    auto md = metadata();
+    err = co_await load_keys(std::string(md->at("jwks_uri").as_string()));
+  }
+  finish_round(!err, err.value_or(""));
+}
+
+void issuer_client::finish_round(bool ok, const std::string& error) {
+  running_ = false;
+  last_failed_ = !ok;
+  if (!stopped_) {
+    (ok ? counters_.refresh_ok : counters_.refresh_failed).fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lk(mu_);
+    last_error_ = ok ? std::string() : error;
+  }
+  complete_all(ok && !stopped_);
+}
+
+fetch_options issuer_client::fetch_opts() {
+  auto o = cfg_.fetch;
+  o.cancel = cancel_fetch_.slot();
+  return o;
+}
+
+net::awaitable<std::optional<std::string>> issuer_client::discover() {
+  auto urls = discovery_urls(cfg_.issuer);
+  if (urls.empty()) co_return "discovery failed: the issuer is not an http(s) URL without query or fragment";
+  std::string errors;
+  for (const auto& url : urls) {
+    auto r = co_await fetch_json(strand_, url, fetch_opts());
+    if (stopped_) co_return "stopped";
+    auto verdict = r.ok() ? check_metadata(r.body, cfg_.issuer) : r.message();
+    if (verdict.empty()) {
+      std::lock_guard lk(mu_);
+      metadata_ = std::make_shared<const boost::json::object>(std::move(r.body.as_object()));
+      co_return std::nullopt;
+    }
+    errors += (errors.empty() ? "" : "; ") + url + ": " + verdict;
+    // The host itself failed (no answer, TLS refused...): the other documents live there too.
+    if (!r.ok() && !moves_on(r.error)) break;
+  }
+  co_return "discovery failed: " + errors;
+}
+
+net::awaitable<std::optional<std::string>> issuer_client::load_keys(const std::string& jwks_uri) {
+  auto r = co_await fetch_json(strand_, jwks_uri, fetch_opts());
+  if (stopped_) co_return "stopped";
+  if (!r.ok()) co_return "jwks " + jwks_uri + ": " + r.message();
+  const auto* keys = r.body.is_object() ? r.body.as_object().if_contains("keys") : nullptr;
+  if (!keys || !keys->is_array()) co_return "jwks " + jwks_uri + ": no \"keys\" array";
+  std::string why;
+  bool ok = false;
+  try {
+    ok = consumer_(r.body, &why);
+  } catch (const std::exception& e) {
+    why = e.what();
+  }
+  if (!ok) co_return "jwks " + jwks_uri + " refused: " + (why.empty() ? std::string("unusable") : why);
+  max_age_ = r.max_age;
+  std::lock_guard lk(mu_);
+  loaded_at_ = clock::now();
+  ready_.store(true, std::memory_order_release);
+  co_return std::nullopt;
+}
+
+std::string issuer_client::status() const {
+  if (stop_requested_.load()) return "stopped";
+  std::lock_guard lk(mu_);
+  if (!loaded_at_) return last_error_.empty() ? "keys not loaded yet" : last_error_;
+  auto age = std::chrono::duration_cast<std::chrono::seconds>(clock::now() - *loaded_at_).count();
+  std::string s = "keys loaded " + std::to_string(age) + " s ago";
+  if (!last_error_.empty()) s += "; last refresh failed: " + last_error_;
+  return s;
+}
+
+std::shared_ptr<const boost::json::object> issuer_client::metadata() const {
+  std::lock_guard lk(mu_);
+  return metadata_;
+}
+
+}  // namespace mcpx::auth
