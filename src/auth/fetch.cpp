@@ -28,7 +28,7 @@ namespace {
 
 struct target {
   bool tls = false;
-  std::string host;         ///< DNS name (lowercase) or IP text without brackets
+  std::string host;  ///< DNS name (lowercase) or IP text without brackets
   std::optional<net::ip::address> ip;
   std::string host_header;  ///< as written in the URL, with the port when given
   std::uint16_t port = 0;
@@ -36,7 +36,8 @@ struct target {
 };
 
 bool loopback(const net::ip::address& a) {
-  if (a.is_v6() && a.to_v6().is_v4_mapped()) return net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6()).is_loopback();
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    return net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6()).is_loopback();
   return a.is_loopback();
 }
 
@@ -118,7 +119,7 @@ struct session {
 net::awaitable<std::pair<error_code, tcp::resolver::results_type>> resolve(std::shared_ptr<session> s,
                                                                            const target& t) {
   auto out = std::make_shared<std::pair<error_code, tcp::resolver::results_type>>(net::error::timed_out,
-                                                                                   tcp::resolver::results_type{});
+                                                                                  tcp::resolver::results_type{});
   s->gate.expires_at(clock::time_point::max());
   s->resolver.async_resolve(t.host, std::to_string(t.port),
                             net::bind_executor(s->ex, [s, out](error_code ec, tcp::resolver::results_type r) {
@@ -142,8 +143,8 @@ fetch_result judge(bhttp::response<bhttp::string_body>& res) {
   r.status = res.result_int();
   if (r.status >= 300 && r.status < 400) {
     auto loc = res[bhttp::field::location];
-    return failure(fetch_error::redirect, "HTTP " + std::to_string(r.status) + " to '" + std::string(loc.substr(0, 200)) +
-                                              "' (redirects are not followed)");
+    return failure(fetch_error::redirect, "HTTP " + std::to_string(r.status) + " to '" +
+                                              std::string(loc.substr(0, 200)) + "' (redirects are not followed)");
   }
   if (r.status != 200) {
     auto f = failure(fetch_error::status, "HTTP " + std::to_string(r.status));
@@ -199,14 +200,16 @@ net::awaitable<fetch_result> run(std::shared_ptr<session> s, target t, bhttp::re
     eps.emplace_back(*t.ip, t.port);
   } else {
     auto [ec, found] = co_await resolve(s, t);
-    if (s->aborted != fetch_error::none || ec) co_return io_failure(*s, fetch_error::resolve, "resolving " + t.host, ec);
+    if (s->aborted != fetch_error::none || ec)
+      co_return io_failure(*s, fetch_error::resolve, "resolving " + t.host, ec);
     for (const auto& e : found)
       if (t.tls || loopback(e.endpoint().address())) eps.push_back(e.endpoint());
     if (eps.empty()) co_return failure(fetch_error::insecure, t.host + " resolves to no loopback address");
   }
   error_code ec;
   co_await net::async_connect(s->sock, eps, net::redirect_error(net::use_awaitable, ec));
-  if (ec || s->aborted != fetch_error::none) co_return io_failure(*s, fetch_error::connect, "connecting to " + t.host, ec);
+  if (ec || s->aborted != fetch_error::none)
+    co_return io_failure(*s, fetch_error::connect, "connecting to " + t.host, ec);
   s->arm(s, deadline);
   if (!t.tls) co_return co_await exchange(s->sock, *s, req, o);
 
@@ -232,8 +235,8 @@ net::awaitable<fetch_result> run(std::shared_ptr<session> s, target t, bhttp::re
   co_return co_await exchange(tls, *s, req, o);
 }
 
-net::awaitable<fetch_result> start(net::any_io_executor ex, std::string_view url, bhttp::request<bhttp::string_body> req,
-                                   fetch_options o) {
+net::awaitable<fetch_result> start(net::any_io_executor ex, std::string_view url,
+                                   bhttp::request<bhttp::string_body> req, fetch_options o) {
   target t;
   if (auto refused = parse_target(url, t)) co_return std::move(*refused);
   req.target(t.path);

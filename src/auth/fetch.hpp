@@ -57,7 +57,7 @@ struct fetch_result {
   fetch_error error = fetch_error::none;
   std::string detail;  ///< what went wrong, in words (empty when ok)
   unsigned status = 0;
-  boost::json::value body;                  ///< the parsed document when ok
+  boost::json::value body;                      ///< the parsed document when ok
   std::optional<std::chrono::seconds> max_age;  ///< from Cache-Control (0 for no-store/no-cache)
 
   bool ok() const noexcept { return error == fetch_error::none; }

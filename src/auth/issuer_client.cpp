@@ -2,6 +2,7 @@
 // background loop and unknown-kid callers wait on it as waiters, so a flood of callers shares it.
 #include "auth/issuer_client.hpp"
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -14,34 +15,38 @@ namespace mcpx::auth {
 
 using boost::system::error_code;
 
-// A suspended caller: its coroutine's handler (type-erased; Boost 1.81's
-// any_completion_handler cannot be posted) and the executor it resumes on.
-struct issuer_client::resume {
-  net::any_io_executor ex;
-  std::function<void(bool)> fn;
-};
-
+// A suspended caller. Its handler waits on `timer`, not in a member of ours: pending
+// operations belong to the io_context, so its shutdown destroys the callers' frames (and the
+// references to us they hold) even when stop() was never called. Cancelling the timer (after
+// setting `ok`) resumes the caller; expiry is the unknown_kid_wait bound.
 struct issuer_client::waiter {
-  std::uint64_t id = 0;
-  resume caller;
-  std::optional<net::steady_timer> deadline;  ///< for unknown-kid callers only
+  explicit waiter(const net::strand<net::any_io_executor>& s) : timer(s) {}
+  net::steady_timer timer;
+  std::atomic<bool> ok{false};
 };
 
 namespace {
 
-template <class Handler>
-issuer_client::resume resume_of(Handler&& h) {
-  net::any_io_executor ex = net::get_associated_executor(h);
-  auto held = std::make_shared<std::decay_t<Handler>>(std::forward<Handler>(h));
-  return {std::move(ex), [held](bool ok) { std::move (*held)(ok); }};
-}
-
 // The caller resumes on its own executor (an I/O thread's), never on our strand.
-void deliver(issuer_client::resume r, bool ok) {
-  net::post(r.ex, [fn = std::move(r.fn), ok] { fn(ok); });
+template <class Handler>
+void deliver(Handler&& h, bool ok) {
+  auto ex = net::get_associated_executor(h);
+  net::post(ex, [h = std::forward<Handler>(h), ok]() mutable { std::move(h)(ok); });
 }
 
 }  // namespace
+
+template <class Handler>
+void issuer_client::park(Handler&& h, bool bounded) {
+  auto w = std::make_shared<waiter>(strand_);
+  w->timer.expires_at(bounded ? clock::now() + cfg_.unknown_kid_wait : clock::time_point::max());
+  auto ex = net::get_associated_executor(h);
+  w->timer.async_wait(net::bind_executor(ex, [w, h = std::forward<Handler>(h)](error_code ec) mutable {
+    // Only a cancel (after `ok` was set) is an answer; expiry is a timeout.
+    std::move(h)(ec == net::error::operation_aborted && w->ok.load());
+  }));
+  waiters_.push_back(std::move(w));
+}
 
 std::shared_ptr<issuer_client> issuer_client::create(net::any_io_executor ex, issuer_config cfg,
                                                      jwks_consumer consumer) {
@@ -83,7 +88,9 @@ net::awaitable<void> issuer_client::background() {
       backoff = std::min(backoff * 2, cfg_.retry_max);
     } else {
       backoff = cfg_.retry_initial;
-      if (max_age_) delay = std::min<std::chrono::milliseconds>(std::max<std::chrono::milliseconds>(*max_age_, cfg_.min_refresh), cfg_.refresh_interval);
+      if (max_age_)
+        delay = std::min<std::chrono::milliseconds>(std::max<std::chrono::milliseconds>(*max_age_, cfg_.min_refresh),
+                                                    cfg_.refresh_interval);
     }
     timer_.expires_after(delay);
     error_code ignored;
@@ -91,74 +98,46 @@ net::awaitable<void> issuer_client::background() {
   }
 }
 
+// The initiations below are named locals: GCC 12 destroys a lambda temporary written inside a
+// co_await expression twice (its captured shared_ptr then drops one reference too many).
 net::awaitable<bool> issuer_client::join_round() {
-  co_return co_await net::async_initiate<decltype(net::use_awaitable), void(bool)>(
-      [this](auto h) {
-        if (stopped_) return deliver(resume_of(std::move(h)), false);
-        auto w = std::make_unique<waiter>();
-        w->caller = resume_of(std::move(h));
-        if (!running_) begin_round();
-        add_waiter(std::move(w), false);
-      },
-      net::use_awaitable);
+  auto init = [this](auto h) {
+    if (stopped_) return deliver(std::move(h), false);
+    if (!running_) begin_round();
+    park(std::move(h), false);
+  };
+  co_return co_await net::async_initiate<decltype(net::use_awaitable), void(bool)>(std::move(init), net::use_awaitable);
 }
 
 net::awaitable<bool> issuer_client::refetch_for_unknown_kid() {
-  auto self = shared_from_this();
-  co_return co_await net::async_initiate<decltype(net::use_awaitable), void(bool)>(
-      [self](auto h) {
-        net::dispatch(self->strand_, [self, h = resume_of(std::move(h))]() mutable {
-          auto& c = self->counters_;
-          if (self->stopped_) return deliver(std::move(h), false);
-          if (!self->running_) {
-            auto now = clock::now();
-            if (self->last_unknown_kid_ && now - *self->last_unknown_kid_ < self->cfg_.unknown_kid_interval) {
-              c.unknown_kid_throttled.fetch_add(1, std::memory_order_relaxed);
-              return deliver(std::move(h), false);
-            }
-            c.unknown_kid_started.fetch_add(1, std::memory_order_relaxed);
-            self->last_unknown_kid_ = now;
-            self->begin_round();
-          } else {
-            c.unknown_kid_joined.fetch_add(1, std::memory_order_relaxed);
-          }
-          auto w = std::make_unique<waiter>();
-          w->caller = std::move(h);
-          self->add_waiter(std::move(w), true);
-        });
-      },
-      net::use_awaitable);
-}
-
-void issuer_client::add_waiter(std::unique_ptr<waiter> w, bool bounded) {
-  w->id = ++next_waiter_;
-  if (bounded) {
-    w->deadline.emplace(strand_, cfg_.unknown_kid_wait);
-    w->deadline->async_wait([self = shared_from_this(), id = w->id](error_code ec) {
-      if (!ec) self->complete(id, false);
+  auto init = [self = shared_from_this()](auto h) {
+    net::dispatch(self->strand_, [self, h = std::move(h)]() mutable {
+      auto& c = self->counters_;
+      if (self->stopped_) return deliver(std::move(h), false);
+      if (!self->running_) {
+        auto now = clock::now();
+        if (self->last_unknown_kid_ && now - *self->last_unknown_kid_ < self->cfg_.unknown_kid_interval) {
+          c.unknown_kid_throttled.fetch_add(1, std::memory_order_relaxed);
+          return deliver(std::move(h), false);
+        }
+        c.unknown_kid_started.fetch_add(1, std::memory_order_relaxed);
+        self->last_unknown_kid_ = now;
+        self->begin_round();
+      } else {
+        c.unknown_kid_joined.fetch_add(1, std::memory_order_relaxed);
+      }
+      self->park(std::move(h), true);
     });
-  }
-  waiters_.push_back(std::move(w));
-}
-
-void issuer_client::complete(std::uint64_t id, bool ok) {
-  for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
-    if ((*it)->id != id) continue;
-    auto w = std::move(*it);
-    waiters_.erase(it);
-    if (w->deadline) w->deadline->cancel();
-    deliver(std::move(w->caller), ok);
-    return;
-  }
+  };
+  co_return co_await net::async_initiate<decltype(net::use_awaitable), void(bool)>(std::move(init), net::use_awaitable);
 }
 
 void issuer_client::complete_all(bool ok) {
-  auto all = std::move(waiters_);
-  waiters_.clear();
-  for (auto& w : all) {
-    if (w->deadline) w->deadline->cancel();
-    deliver(std::move(w->caller), ok);
+  for (auto& w : waiters_) {
+    w->ok.store(ok);
+    w->timer.cancel();
   }
+  waiters_.clear();
 }
 
 void issuer_client::begin_round() {

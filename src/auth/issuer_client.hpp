@@ -44,8 +44,8 @@ struct issuer_config {
 using jwks_consumer = std::function<bool(const boost::json::value& jwks, std::string* why)>;
 
 struct issuer_counters {
-  std::atomic<std::uint64_t> refresh_ok{0};        ///< JWKS fetched and accepted by the consumer
-  std::atomic<std::uint64_t> refresh_failed{0};    ///< discovery, fetch or consumer failed
+  std::atomic<std::uint64_t> refresh_ok{0};             ///< JWKS fetched and accepted by the consumer
+  std::atomic<std::uint64_t> refresh_failed{0};         ///< discovery, fetch or consumer failed
   std::atomic<std::uint64_t> unknown_kid_started{0};    ///< refetches an unknown kid started
   std::atomic<std::uint64_t> unknown_kid_joined{0};     ///< calls that joined a fetch under way
   std::atomic<std::uint64_t> unknown_kid_throttled{0};  ///< calls refused: within the interval
@@ -79,8 +79,6 @@ class issuer_client : public std::enable_shared_from_this<issuer_client> {
   const issuer_config& config() const noexcept { return cfg_; }
   const issuer_counters& counters() const noexcept { return counters_; }
 
-  struct resume;
-
  private:
   using clock = std::chrono::steady_clock;
   struct waiter;
@@ -88,13 +86,13 @@ class issuer_client : public std::enable_shared_from_this<issuer_client> {
   issuer_client(net::any_io_executor ex, issuer_config cfg, jwks_consumer consumer);
   net::awaitable<void> background();
   net::awaitable<bool> join_round();
-  void add_waiter(std::unique_ptr<waiter> w, bool bounded);
+  template <class Handler>
+  void park(Handler&& h, bool bounded);
   void begin_round();
   net::awaitable<void> round();
   net::awaitable<std::optional<std::string>> discover();
   net::awaitable<std::optional<std::string>> load_keys(const std::string& jwks_uri);
   void finish_round(bool ok, const std::string& error);
-  void complete(std::uint64_t id, bool ok);
   void complete_all(bool ok);
   fetch_options fetch_opts();
 
@@ -111,8 +109,7 @@ class issuer_client : public std::enable_shared_from_this<issuer_client> {
   bool last_failed_ = true;
   std::optional<std::chrono::seconds> max_age_;
   std::optional<clock::time_point> last_unknown_kid_;
-  std::vector<std::unique_ptr<waiter>> waiters_;
-  std::uint64_t next_waiter_ = 0;
+  std::vector<std::shared_ptr<waiter>> waiters_;
 
   // Read from any thread.
   std::atomic<bool> ready_{false};

@@ -54,7 +54,8 @@ TEST_F(FetchTest, TolerantOfJsonMediaTypes) {
 
 TEST_F(FetchTest, PlainHttpToNonLoopbackRefusedWithoutConnecting) {
   auto start = std::chrono::steady_clock::now();
-  for (const char* url : {"http://192.0.2.1/x", "http://example.com/x", "http://[2001:db8::1]/x", "http://10.0.0.1:8080"}) {
+  for (const char* url :
+       {"http://192.0.2.1/x", "http://example.com/x", "http://[2001:db8::1]/x", "http://10.0.0.1:8080"}) {
     auto r = get(url);
     EXPECT_EQ(r.error, fetch_error::insecure) << url << ": " << r.message();
     EXPECT_NE(r.detail.find("loopback"), std::string::npos);
