@@ -34,6 +34,12 @@ void deliver(Handler&& h, bool ok) {
   net::post(ex, [h = std::forward<Handler>(h), ok]() mutable { std::move(h)(ok); });
 }
 
+// The system store is read here, at start-up, not on an I/O thread at the first fetch.
+issuer_config with_trust(issuer_config c) {
+  if (!c.fetch.tls) c.fetch.tls = system_tls_context();
+  return c;
+}
+
 }  // namespace
 
 template <class Handler>
@@ -54,7 +60,10 @@ std::shared_ptr<issuer_client> issuer_client::create(net::any_io_executor ex, is
 }
 
 issuer_client::issuer_client(net::any_io_executor ex, issuer_config cfg, jwks_consumer consumer)
-    : cfg_(std::move(cfg)), consumer_(std::move(consumer)), strand_(net::make_strand(ex)), timer_(strand_) {}
+    : cfg_(with_trust(std::move(cfg))),
+      consumer_(std::move(consumer)),
+      strand_(net::make_strand(ex)),
+      timer_(strand_) {}
 
 issuer_client::~issuer_client() = default;
 

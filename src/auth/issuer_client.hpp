@@ -53,6 +53,10 @@ struct issuer_counters {
 
 class issuer_client : public std::enable_shared_from_this<issuer_client> {
  public:
+  /// Loads the system CA store when cfg.fetch.tls is null (throws std::runtime_error if it
+  /// cannot). Like any I/O object the client must not outlive the context of `ex`: drop your
+  /// references before that context is destroyed; its destruction frees what pending
+  /// operations still hold, so the client goes then even without stop().
   static std::shared_ptr<issuer_client> create(net::any_io_executor ex, issuer_config cfg, jwks_consumer consumer);
   ~issuer_client();
   issuer_client(const issuer_client&) = delete;

@@ -81,8 +81,8 @@ struct IssuerTest : ::testing::Test {
 
 TEST(Discovery, Urls) {
   using V = std::vector<std::string>;
-  EXPECT_EQ(auth::discovery_urls("https://a.example"),
-            (V{"https://a.example/.well-known/oauth-authorization-server", "https://a.example/.well-known/openid-configuration"}));
+  EXPECT_EQ(auth::discovery_urls("https://a.example"), (V{"https://a.example/.well-known/oauth-authorization-server",
+                                                          "https://a.example/.well-known/openid-configuration"}));
   EXPECT_EQ(auth::discovery_urls("https://a.example/"), auth::discovery_urls("https://a.example"));
   EXPECT_EQ(auth::discovery_urls("https://a.example:8443/tenant/x/"),
             (V{"https://a.example:8443/.well-known/oauth-authorization-server/tenant/x",
@@ -390,9 +390,8 @@ TEST_F(IssuerTest, DestroyedWithItsIoContextMidFetch) {
   std::weak_ptr<issuer_client> weak;
   {
     auto own = std::make_unique<io_thread>();
-    auto c = issuer_client::create(own->executor(), config(origin()), [](const json::value&, std::string*) {
-      return true;
-    });
+    auto c = issuer_client::create(own->executor(), config(origin()),
+                                   [](const json::value&, std::string*) { return true; });
     weak = c;
     c->start();
     ASSERT_TRUE(eventually([&] { return server.hits("/jwks") == 1; }));
