@@ -20,8 +20,8 @@
 namespace mcpx::auth {
 
 struct introspection_config {
-  std::string endpoint;  ///< the metadata's introspection_endpoint
-  std::string client_id, client_secret;  ///< sent as HTTP Basic (client_secret_basic)
+  std::string endpoint;                                             ///< the metadata's introspection_endpoint
+  std::string client_id, client_secret;                             ///< sent as HTTP Basic (client_secret_basic)
   std::chrono::milliseconds active_ttl = std::chrono::seconds(60);  ///< at most; never past `exp`
   std::chrono::milliseconds inactive_ttl = std::chrono::seconds(5);
   std::size_t max_entries = 10000;
