@@ -4,7 +4,8 @@
 // by a hash of the token (never the token itself), bounded in entries and in time.
 //
 // Threads: introspect() may be called from any thread's coroutine; the fetch runs on a strand
-// of the caller's executor and the caller resumes there. The cache is shared (mutex).
+// of the caller's executor and the caller resumes there. The cache is shared (mutex). The
+// introspector must outlive every introspect() call under way.
 #include <atomic>
 #include <boost/json/object.hpp>
 #include <chrono>
