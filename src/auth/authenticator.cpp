@@ -20,7 +20,8 @@ auth_decision refused(std::string_view reason, std::string_view error, std::stri
 
 bool iequals(std::string_view a, std::string_view b) {
   auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
 }
 
 // RFC 6750 2.1 b64token: what may follow "Bearer " (and "DPoP ", RFC 9449 7.1).
@@ -215,8 +216,7 @@ auth_decision authenticator::verify_token(std::string_view token, wall_clock::ti
 auth_decision authenticator::check_proof(const credentials& c, std::string_view token, const verified_token& t,
                                          bool dpop_scheme, wall_clock::time_point now) {
   if (c.dpop_fields == 0)
-    return refused("dpop_proof_missing", "invalid_dpop_proof", "a DPoP proof is required with this token",
-                   dpop_scheme);
+    return refused("dpop_proof_missing", "invalid_dpop_proof", "a DPoP proof is required with this token", dpop_scheme);
   dpop_request r{c.method, cfg_.resource, token, *t.jkt};
   auto p = verify_proof(c.dpop, r, cfg_.proofs, proofs_seen_, now);
   if (!p) return refused(name(p.error()), "invalid_dpop_proof", describe(p.error()), dpop_scheme);

@@ -1,6 +1,7 @@
 #include "core/auth_setup.hpp"
 
 #include <boost/json/serialize.hpp>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 
@@ -13,9 +14,7 @@ namespace {
 
 namespace json = boost::json;
 
-bool loopback_host(std::string_view host) {
-  return host == "localhost" || host == "[::1]" || host.starts_with("127.");
-}
+bool loopback_host(std::string_view host) { return host == "localhost" || host == "[::1]" || host.starts_with("127."); }
 
 // "https://h:p/path?q" -> {"https://h:p", "/path"}.
 std::pair<std::string, std::string> origin_and_path(const std::string& uri) {
@@ -58,8 +57,20 @@ std::vector<std::string> scopes_supported(const protocol::registry& reg, const a
 
 }  // namespace
 
+// The clients are made once the I/O threads run (they need an executor), while requests may
+// already ask for a refetch: hence the lock (taken on unknown kids and readiness probes only).
 struct auth_setup::shared {
+  std::mutex mu;
   std::vector<std::shared_ptr<auth::issuer_client>> issuers;  // filled by start()
+
+  std::shared_ptr<auth::issuer_client> at(std::size_t i) {
+    std::lock_guard lock(mu);
+    return i < issuers.size() ? issuers[i] : nullptr;
+  }
+  std::vector<std::shared_ptr<auth::issuer_client>> all() {
+    std::lock_guard lock(mu);
+    return issuers;
+  }
 };
 
 auth_setup::auth_setup(const auth_options& o, const protocol::registry& reg, transport::streamable_http& tr)
@@ -95,7 +106,7 @@ auth_setup::auth_setup(const auth_options& o, const protocol::registry& reg, tra
   sc.resource_metadata = metadata_url_;
   sc.dpop = o.dpop;
   sc.refetch = [s = shared_](std::size_t i) -> net::awaitable<void> {
-    if (i < s->issuers.size()) co_await s->issuers[i]->refetch_for_unknown_kid();
+    if (auto c = s->at(i)) co_await c->refetch_for_unknown_kid();
   };
   tr.stages().insert_after("host_origin", std::make_unique<transport::authenticate_stage>(*authn_, reg, sc));
   tr.stages().insert_after("session", std::make_unique<transport::scope_stage>(reg, sc));
@@ -109,7 +120,7 @@ void auth_setup::publish(ops::router& r, ops::health& h, ops::metrics& m) {
   h.add_local_check("auth_issuers", [s = shared_](std::string& detail) {
     bool ok = true;
     detail.clear();
-    for (const auto& i : s->issuers) {
+    for (const auto& i : s->all()) {
       if (!detail.empty()) detail += "; ";
       detail += i->config().issuer + ": " + i->status();
       ok = ok && i->ready();
@@ -119,7 +130,7 @@ void auth_setup::publish(ops::router& r, ops::health& h, ops::metrics& m) {
   auto sum = [s = shared_](auto field) {
     return [s, field] {
       double n = 0;
-      for (const auto& i : s->issuers) n += double((i->counters().*field).load());
+      for (const auto& i : s->all()) n += double((i->counters().*field).load());
       return n;
     };
   };
@@ -127,15 +138,15 @@ void auth_setup::publish(ops::router& r, ops::health& h, ops::metrics& m) {
                 sum(&auth::issuer_counters::refresh_ok));
   m.add_reading("mcpx_auth_jwks_refresh_failures_total", "Discovery or JWKS fetches that failed, all issuers.",
                 "counter", sum(&auth::issuer_counters::refresh_failed));
-  m.add_reading("mcpx_auth_unknown_kid_refetches_total", "JWKS refetches started for a token's unknown kid.",
-                "counter", sum(&auth::issuer_counters::unknown_kid_started));
+  m.add_reading("mcpx_auth_unknown_kid_refetches_total", "JWKS refetches started for a token's unknown kid.", "counter",
+                sum(&auth::issuer_counters::unknown_kid_started));
   m.add_reading("mcpx_auth_unknown_kid_throttled_total",
                 "Unknown-kid refetches not started (one already ran within the interval).", "counter",
                 sum(&auth::issuer_counters::unknown_kid_throttled));
   m.add_reading("mcpx_auth_token_verifications_total", "Access tokens whose signature was checked.", "counter",
                 [a = authn_] { return double(a->verifications()); });
-  m.add_reading("mcpx_auth_token_cache_hits_total", "Requests whose token was found verified in the cache.",
-                "counter", [a = authn_] { return double(a->cache_hits()); });
+  m.add_reading("mcpx_auth_token_cache_hits_total", "Requests whose token was found verified in the cache.", "counter",
+                [a = authn_] { return double(a->cache_hits()); });
 }
 
 void auth_setup::start(net::any_io_executor ex, std::shared_ptr<ops::logger> log) {
@@ -155,13 +166,17 @@ void auth_setup::start(net::any_io_executor ex, std::shared_ptr<ops::logger> log
       log->event(ops::level::warning, "issuer keys refused", issuer + ": " + (why ? *why : std::string()));
       return false;
     };
-    shared_->issuers.push_back(auth::issuer_client::create(ex, std::move(ic), std::move(consumer)));
+    auto c = auth::issuer_client::create(ex, std::move(ic), std::move(consumer));
+    c->start();
+    std::lock_guard lock(shared_->mu);
+    shared_->issuers.push_back(std::move(c));
   }
-  for (auto& c : shared_->issuers) c->start();
 }
 
 void auth_setup::stop() {
-  for (auto& c : shared_->issuers) c->stop();
+  for (auto& c : shared_->all()) c->stop();
+  std::lock_guard lock(shared_->mu);
+  shared_->issuers.clear();  // the clients must not outlive their io_context
 }
 
 }  // namespace mcpx::core

@@ -19,6 +19,8 @@
 
 namespace mcpx::core {
 
+namespace net = boost::asio;
+
 class auth_setup {
  public:
   /// Checks the options (throws std::invalid_argument naming the key) and builds the

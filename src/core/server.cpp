@@ -233,8 +233,8 @@ void server::start() {
   hc.on_event = event_sink(impl_->log);
   impl_->http = std::make_unique<http::server>(hc, handler);
   register_readings(*impl_->metrics, *tr, *impl_->http, impl_->reg);
-  if (impl_->auth) impl_->auth->start(impl_->http->executor(0), impl_->log);  // keys load in the background
   impl_->http->start();
+  if (impl_->auth) impl_->auth->start(impl_->http->executor(0), impl_->log);  // keys load in the background
   if (separate_metrics) {
     http::server_config mc;
     mc.address = impl_->opts.address;

@@ -42,7 +42,11 @@ std::shared_ptr<request_record> start_record(std::shared_ptr<request_record>& mi
   else random_id(rec->request_id);
   if (auto it = req.find("traceparent"); it != req.end()) rec->trace_id = trace_id_of(it->value());
   rec->http_method.assign(req.method_string());
-  rec->target.assign(req.target().substr(0, 256));
+  // The path only: a query may carry secrets (an access_token a client should not have put there).
+  std::string_view path(req.target().data(), req.target().size());
+  path = path.substr(0, path.find('?'));
+  if (path.size() > 256) path = path.substr(0, 256);
+  rec->target.assign(path);
   return rec;
 }
 

@@ -6,7 +6,8 @@ namespace {
 
 bool is_ops_path(std::string_view target) {
   if (auto q = target.find('?'); q != std::string_view::npos) target = target.substr(0, q);
-  return target == "/health" || target == "/health/ready" || target == "/metrics" || target.starts_with("/.well-known/");
+  return target == "/health" || target == "/health/ready" || target == "/metrics" ||
+         target.starts_with("/.well-known/");
 }
 
 }  // namespace

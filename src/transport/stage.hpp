@@ -5,8 +5,8 @@
 // which statuses.hpp turns into the HTTP status and body for the request's revision. Stages
 // hold no per-request state: what they learn travels in the exchange.
 #include <array>
-#include <functional>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>

@@ -4,6 +4,7 @@
 // their creator, protected-resource metadata.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
 #include <atomic>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -32,6 +33,8 @@ class fake_issuer {
   }
   ~fake_issuer() {
     stopping_ = true;
+    // close() alone does not wake a thread blocked in accept(); shutdown() does (Linux).
+    ::shutdown(acceptor_.native_handle(), SHUT_RDWR);
     boost::system::error_code ec;
     acceptor_.close(ec);
     ioc_.stop();
@@ -197,7 +200,8 @@ TEST_F(auth_server, handlers_see_the_principal) {
 }
 
 TEST_F(auth_server, lists_show_only_what_the_caller_may_use) {
-  auto r = roundtrip(port(), post(modern_body(3, "tools/list"), modern_headers("tools/list") + bearer(token("crm:read"))));
+  auto r = roundtrip(port(),
+                     post(modern_body(3, "tools/list"), modern_headers("tools/list") + bearer(token("crm:read"))));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_NE(r.body.find("read_customer"), std::string::npos);
   EXPECT_NE(r.body.find("whoami"), std::string::npos);
@@ -218,8 +222,11 @@ TEST_F(auth_server, a_rotated_key_is_picked_up_without_a_failed_request) {
 }
 
 TEST_F(auth_server, a_session_belongs_to_the_subject_that_created_it) {
-  auto init = roundtrip(port(), post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})",
-                                     bearer(token("crm:read"))));
+  auto init = roundtrip(
+      port(),
+      post(
+          R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}})",
+          bearer(token("crm:read"))));
   auto sid = session_of(init);
   ASSERT_FALSE(sid.empty()) << init.head;
   auto legacy = "Mcp-Session-Id: " + sid + "\r\nMCP-Protocol-Version: 2025-11-25\r\n";
@@ -256,8 +263,7 @@ TEST_F(auth_server, refusals_are_counted_by_reason) {
   auto m = roundtrip(port(), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
   EXPECT_NE(m.body.find(R"(mcpx_stage_refusals_total{stage="authenticate",reason="missing_token"})"),
             std::string::npos);
-  EXPECT_NE(m.body.find(R"(mcpx_stage_refusals_total{stage="scopes",reason="insufficient_scope"})"),
-            std::string::npos);
+  EXPECT_NE(m.body.find(R"(mcpx_stage_refusals_total{stage="scopes",reason="insufficient_scope"})"), std::string::npos);
   EXPECT_NE(m.body.find("mcpx_auth_jwks_refreshes_total"), std::string::npos);
 }
 

@@ -24,7 +24,7 @@ std::int64_t unix_now() {
 }
 
 json::object claims(std::string scope = "crm:read") {
-  return {{"iss", issuer},        {"sub", "alice"},  {"aud", resource}, {"exp", unix_now() + 600},
+  return {{"iss", issuer},         {"sub", "alice"}, {"aud", resource},   {"exp", unix_now() + 600},
           {"iat", unix_now() - 5}, {"scope", scope}, {"client_id", "app"}};
 }
 

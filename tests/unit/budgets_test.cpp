@@ -19,8 +19,8 @@ session_record record(std::string id, std::size_t info_bytes = 0) {
 }
 
 task_record task(std::string id, std::size_t bytes) {
-  return {std::move(id), "completed", std::string(bytes, 'x'),
-          std::chrono::system_clock::now() + std::chrono::hours(1)};
+  return {std::move(id), "completed", std::string(bytes, 'x'), std::chrono::system_clock::now() + std::chrono::hours(1),
+          ""};
 }
 
 }  // namespace

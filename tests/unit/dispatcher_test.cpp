@@ -366,7 +366,8 @@ TEST(dispatcher, principal_slot_reaches_the_handler) {
   });
   h.start();
   auto c = modern_call("tools/call", {{"name", "whoami"}});
-  c.who = std::make_shared<const principal>(principal{"user-7", "client-a", {"crm:read", "crm:write"}, "production"});
+  c.who = std::make_shared<const principal>(
+      principal{"user-7", "client-a", {"crm:read", "crm:write"}, {"crm:write"}, "production", {}, {}});
   h.run(c);
   EXPECT_EQ(seen, "user-7:read:2");
 

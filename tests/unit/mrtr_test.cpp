@@ -123,7 +123,7 @@ TEST(mrtr, request_state_bound_to_other_arguments_is_invalid) {
 namespace {
 
 principal_ptr caller(std::string subject, std::string client_id) {
-  return std::make_shared<const principal>(principal{std::move(subject), std::move(client_id), {}, {}});
+  return std::make_shared<const principal>(principal{std::move(subject), std::move(client_id), {}, {}, {}, {}, {}});
 }
 
 // A call for room A whose _meta declares the client named `client_name`.
