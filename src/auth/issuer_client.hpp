@@ -69,9 +69,10 @@ class issuer_client : public std::enable_shared_from_this<issuer_client> {
   void stop();
 
   /// For a token whose kid is not in the current keys: completes with true when fresh keys
-  /// were delivered to the consumer. Joins a fetch under way; otherwise starts one unless one
-  /// started within unknown_kid_interval (then false at once). Bounded by unknown_kid_wait.
-  /// The caller resumes on its own executor.
+  /// were delivered to the consumer. Joins a fetch under way (background or not); otherwise
+  /// starts one, unless an unknown-kid fetch started within unknown_kid_interval (then false
+  /// at once; background refreshes do not count). Bounded by unknown_kid_wait (then false;
+  /// the fetch goes on). The caller resumes on its own executor.
   net::awaitable<bool> refetch_for_unknown_kid();
 
   /// Keys delivered at least once.
