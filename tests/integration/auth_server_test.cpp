@@ -13,6 +13,8 @@
 #include <thread>
 
 #include "../unit/jose_mint.hpp"
+#include "auth/digest.hpp"
+#include "auth/jwk.hpp"
 #include "test_client.hpp"
 
 using namespace mcpx::test;
@@ -256,6 +258,43 @@ TEST_F(auth_server, protected_resource_metadata_is_served_at_both_locations) {
     for (const char* s : {"crm:read", "crm:write", "crm:admin"}) EXPECT_NE(scopes.find(s), std::string::npos) << s;
     EXPECT_TRUE(m.contains("dpop_signing_alg_values_supported"));
   }
+}
+
+// RFC 9449 at the edge: a bound token needs the DPoP scheme and a fresh proof for this URL.
+TEST_F(auth_server, a_dpop_bound_token_needs_its_proof) {
+  auto client = mint::ec("");
+  const auto jkt = *mcpx::auth::jwk_thumbprint(client.jwk());
+  auto t = mint::jwt({{"iss", issuer_->url()},
+                      {"sub", "alice"},
+                      {"aud", resource},
+                      {"exp", unix_now() + 600},
+                      {"iat", unix_now()},
+                      {"scope", "crm:read"},
+                      {"cnf", json::object{{"jkt", jkt}}}},
+                     k1());
+  static int jti = 0;
+  auto proof = [&](const std::string& htu) {
+    return mint::compact({{"typ", "dpop+jwt"}, {"alg", client.alg}, {"jwk", client.jwk()}},
+                         {{"htm", "POST"},
+                          {"htu", htu},
+                          {"iat", unix_now()},
+                          {"jti", "jti-" + std::to_string(++jti)},
+                          {"ath", mcpx::auth::sha256_base64url(t)}},
+                         client);
+  };
+  auto dpop = [&](const std::string& p) { return "Authorization: DPoP " + t + "\r\nDPoP: " + p + "\r\n"; };
+  EXPECT_EQ(call("read_customer", dpop(proof(resource))).status, 200);
+  for (const auto& [headers, why] : {std::pair{"Authorization: DPoP " + t + "\r\n", "no proof"},
+                                     std::pair{dpop(proof("https://mcp.example.com/other")), "a proof for another URL"},
+                                     std::pair{bearer(t), "a bound token as bearer"}}) {
+    auto r = call("read_customer", headers);
+    EXPECT_EQ(r.status, 401) << why << "\n" << r.head;
+    EXPECT_NE(r.head.find("WWW-Authenticate: DPoP algs="), std::string::npos) << why;
+    EXPECT_NE(r.head.find("error=\"invalid_"), std::string::npos) << why << "\n" << r.head;
+  }
+  auto replayed = proof(resource);
+  EXPECT_EQ(call("read_customer", dpop(replayed)).status, 200);
+  EXPECT_EQ(call("read_customer", dpop(replayed)).status, 401) << "a replayed proof";
 }
 
 TEST_F(auth_server, refusals_are_counted_by_reason) {
