@@ -11,7 +11,7 @@ namespace {
 int usage() {
   std::cerr << "usage: mcpx-bench-echo --port N [--io-threads N] [--workers N] [--max-connections N]"
                " [--max-connections-per-address N] [--max-sessions N] [--log-level debug|info|warning|error] "
-               "[--echo-on io|worker]\n";
+               "[--echo-on io|worker] [--auth-issuer URL --auth-resource URL]\n";
   return 2;
 }
 
@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   o.log_level = "warning";  // like the peers: no access line per request, failures still logged
   // echo never blocks, so it runs where the request was read; `worker` measures the pool hop.
   auto where = mcpx::execution::io_thread;
+  std::string issuer, resource;  // both: auth on, tokens from that issuer for that audience
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (i + 1 >= argc) return usage();
@@ -34,12 +35,19 @@ int main(int argc, char** argv) {
       else if (a == "--max-connections-per-address") o.max_connections_per_address = std::stoul(v);
       else if (a == "--max-sessions") o.max_sessions = std::stoul(v);
       else if (a == "--log-level") o.log_level = v;
+      else if (a == "--auth-issuer") issuer = v;
+      else if (a == "--auth-resource") resource = v;
       else if (a == "--echo-on" && (v == "io" || v == "worker"))
         where = v == "io" ? mcpx::execution::io_thread : mcpx::execution::worker_pool;
       else return usage();
     } catch (const std::exception&) {
       return usage();
     }
+  }
+  if (issuer.empty() != resource.empty()) return usage();
+  if (!issuer.empty()) {
+    o.auth.issuers = {{issuer, {}}};
+    o.auth.resource = resource;
   }
   mcpx::server srv({"mcpx-bench-echo", "1.0.0"}, o);
   srv.tool("echo")

@@ -22,7 +22,7 @@ int usage() {
                   [--tool echo] [--connections 64] [--threads 1] [--duration SEC] [--warmup SEC]
                   [--rate REQ_PER_SEC (open loop)] [--bearer TOKEN] [--fixed-body TEXT]
   mcpx-bench suite [--runs 5] [--duration SEC] [--warmup SEC] [--prime SEC] [--connections 1,64,256] [--smoke]
-                   [--only mcpx,mcpx-pool,ts-sdk-2,ts-sdk-1,nginx] [--memory-counts 1000,10000] [--no-pin]
+                   [--only mcpx,mcpx-auth,mcpx-pool,ts-sdk-2,ts-sdk-1,nginx] [--memory-counts 1000,10000] [--no-pin]
                    [--echo-server PATH] [--io-threads N] [--workers N] [--peers DIR] [--node PATH]
                    [--nginx PATH] [--results DIR] [--work DIR]
 )";

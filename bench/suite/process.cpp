@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <boost/asio.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -58,6 +60,39 @@ bool wait_for_port(const child& c, unsigned short port, std::chrono::millisecond
     boost::system::error_code ec;
     s.connect({net::ip::make_address("127.0.0.1"), port}, ec);
     if (!ec) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+int http_status(unsigned short port, const std::string& request, std::chrono::milliseconds timeout) {
+  namespace http = boost::beast::http;
+  using error_code = boost::system::error_code;
+  net::io_context ioc;
+  tcp::socket s(ioc);
+  boost::beast::flat_buffer buf;
+  http::response<http::string_body> res;
+  int status = -1;
+  s.async_connect({net::ip::make_address("127.0.0.1"), port}, [&](error_code ec) {
+    if (ec) return;
+    net::async_write(s, net::buffer(request), [&](error_code ec, std::size_t) {
+      if (ec) return;
+      http::async_read(s, buf, res, [&](error_code ec, std::size_t) {
+        if (!ec) status = static_cast<int>(res.result_int());
+      });
+    });
+  });
+  ioc.run_for(timeout);  // asynchronous only for this bound: a server that never answers cannot hang us
+  return status;
+}
+
+bool wait_for_ready(const child& c, unsigned short port, std::chrono::milliseconds timeout) {
+  auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    int status = 0;
+    if (::waitpid(c.pid, &status, WNOHANG) == c.pid) return false;
+    if (http_status(port, "GET /health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n") == 200)
+      return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;

@@ -22,6 +22,13 @@ child spawn(const std::string& name, const std::vector<std::string>& argv, const
 /// Waits until something accepts connections on 127.0.0.1:port; false if the child died or time ran out.
 bool wait_for_port(const child& c, unsigned short port, std::chrono::milliseconds timeout);
 
+/// The status of the answer to `request` (raw HTTP/1.1) sent to 127.0.0.1:port; -1 for none within `timeout`.
+int http_status(unsigned short port, const std::string& request,
+                std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+
+/// Waits until GET /health/ready answers 200 (mcpx: every check passed, e.g. an issuer's keys loaded).
+bool wait_for_ready(const child& c, unsigned short port, std::chrono::milliseconds timeout);
+
 /// SIGTERM to the process group, SIGKILL after `grace`; reaps the child.
 void stop(child& c, std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
 

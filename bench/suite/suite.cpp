@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "load/load.hpp"
+#include "suite/issuer.hpp"
 #include "suite/memory.hpp"
 #include "suite/process.hpp"
 
@@ -28,12 +29,15 @@ namespace json = boost::json;
 namespace {
 
 struct server_def {
-  std::string name;  ///< mcpx, ts-sdk-2, ts-sdk-1, nginx
+  std::string name;  ///< mcpx, mcpx-pool, mcpx-auth, ts-sdk-2, ts-sdk-1, nginx
   std::string mode;  ///< stateless, session, fixed-200
   protocol proto;
   std::function<std::vector<std::string>(unsigned short port)> argv;
   std::string fixed_body;  ///< nginx: what every answer must be
   std::string skip;        ///< why it cannot run here (empty: it can)
+  /// Sent with every request; when set, the server is measured only once /health/ready says
+  /// its issuer's keys are loaded (before that every request would be refused).
+  std::string bearer;
 };
 
 struct running {
@@ -95,27 +99,42 @@ std::string fixed_body_of(const std::string& conf) {
   return end == std::string::npos ? std::string() : conf.substr(at, end - at);
 }
 
-std::vector<server_def> define_servers(const suite_config& cfg) {
+// The audience of the "mcpx-auth" entry's token: any https URI does, nothing resolves it.
+const std::string bench_resource = "https://mcpx-bench.example/mcp";
+
+// `issuer`: null when "mcpx-auth" is not wanted, or its issuer could not start (`issuer_failure`).
+std::vector<server_def> define_servers(const suite_config& cfg, const local_issuer* issuer,
+                                       const std::string& issuer_failure) {
   std::vector<server_def> defs;
-  // "mcpx": echo on the I/O thread (it never blocks); "mcpx-pool": the default worker pool.
-  auto mcpx = [&](std::string mode, protocol p, bool pool = false) {
-    server_def d{pool ? "mcpx-pool" : "mcpx", std::move(mode), p, nullptr, {}, {}};
-    d.argv = [&cfg, pool](unsigned short port) {
-      return std::vector<std::string>{cfg.echo_server,
-                                      "--port",
-                                      std::to_string(port),
-                                      "--io-threads",
-                                      std::to_string(cfg.mcpx_io_threads),
-                                      "--workers",
-                                      std::to_string(cfg.mcpx_workers),
-                                      "--echo-on",
-                                      pool ? "worker" : "io"};
+  // "mcpx": echo on the I/O thread (it never blocks); "mcpx-pool": the default worker pool;
+  // "mcpx-auth": "mcpx" requiring a bearer token, always the same one, so after the warm-up
+  // every request is a hit of the verified-token cache.
+  enum class kind { plain, pool, auth };
+  auto mcpx = [&](std::string mode, protocol p, kind k = kind::plain) {
+    const char* name = k == kind::pool ? "mcpx-pool" : k == kind::auth ? "mcpx-auth" : "mcpx";
+    server_def d{name, std::move(mode), p, nullptr, {}, {}, {}};
+    std::string issuer_url = issuer ? issuer->url() : "";
+    d.argv = [&cfg, k, issuer_url](unsigned short port) {
+      std::vector<std::string> argv{cfg.echo_server,
+                                    "--port",
+                                    std::to_string(port),
+                                    "--io-threads",
+                                    std::to_string(cfg.mcpx_io_threads),
+                                    "--workers",
+                                    std::to_string(cfg.mcpx_workers),
+                                    "--echo-on",
+                                    k == kind::pool ? "worker" : "io"};
+      if (k == kind::auth) argv.insert(argv.end(), {"--auth-issuer", issuer_url, "--auth-resource", bench_resource});
+      return argv;
     };
     if (!exists(cfg.echo_server)) d.skip = "mcpx-bench-echo not found at " + cfg.echo_server;
+    else if (k == kind::auth && !issuer) d.skip = "no issuer: " + issuer_failure;
+    // A day: longer than any run, so the token never expires (nor leaves the cache) mid-run.
+    else if (k == kind::auth) d.bearer = issuer->token(bench_resource, std::chrono::hours(24));
     return d;
   };
   auto node_peer = [&](std::string name, std::string script, std::string mode, protocol p) {
-    server_def d{std::move(name), mode, p, nullptr, {}, {}};
+    server_def d{std::move(name), mode, p, nullptr, {}, {}, {}};
     std::string path = cfg.peers_dir + "/" + script;
     d.argv = [&cfg, path, mode](unsigned short port) {
       return std::vector<std::string>{cfg.node, path, "--port", std::to_string(port), "--mode", mode};
@@ -126,11 +145,12 @@ std::vector<server_def> define_servers(const suite_config& cfg) {
     return d;
   };
   defs.push_back(mcpx("stateless", protocol::modern));
-  defs.push_back(mcpx("stateless", protocol::modern, true));
+  defs.push_back(mcpx("stateless", protocol::modern, kind::auth));
+  defs.push_back(mcpx("stateless", protocol::modern, kind::pool));
   defs.push_back(node_peer("ts-sdk-2", "ts-sdk-2.mjs", "stateless", protocol::modern));
   // 1.x predates 2026-07-28: its stateless mode takes 2025-11-25 calls with no session.
   defs.push_back(node_peer("ts-sdk-1", "ts-sdk-1.mjs", "stateless", protocol::sessionless));
-  server_def ng{"nginx", "fixed-200", protocol::fixed, nullptr, {}, {}};
+  server_def ng{"nginx", "fixed-200", protocol::fixed, nullptr, {}, {}, {}};
   std::string tmpl = cfg.peers_dir + "/nginx.conf.in";
   if (!exists(cfg.nginx)) ng.skip = cfg.nginx + " not found (apt-get install nginx-light)";
   else if (!exists(tmpl)) ng.skip = tmpl + " not found";
@@ -150,7 +170,8 @@ std::vector<server_def> define_servers(const suite_config& cfg) {
   }
   defs.push_back(ng);
   defs.push_back(mcpx("session", protocol::session));
-  defs.push_back(mcpx("session", protocol::session, true));
+  defs.push_back(mcpx("session", protocol::session, kind::auth));
+  defs.push_back(mcpx("session", protocol::session, kind::pool));
   defs.push_back(node_peer("ts-sdk-2", "ts-sdk-2.mjs", "session", protocol::session));
   defs.push_back(node_peer("ts-sdk-1", "ts-sdk-1.mjs", "session", protocol::session));
   return defs;
@@ -172,6 +193,11 @@ std::optional<running> start(const suite_config& cfg, const server_def& d, std::
     stop(r.proc);
     return std::nullopt;
   }
+  if (!d.bearer.empty() && !wait_for_ready(r.proc, r.port, std::chrono::seconds(20))) {
+    failure = "never ready (issuer keys not loaded?); its log ends with:\n" + tail_of(log);
+    stop(r.proc);
+    return std::nullopt;
+  }
   return r;
 }
 
@@ -180,6 +206,7 @@ sample measure(const suite_config& cfg, running& r, unsigned connections, double
   lc.port = r.port;
   lc.proto = r.def.proto;
   lc.fixed_body = r.def.fixed_body;
+  lc.bearer = r.def.bearer;
   lc.connections = connections;
   lc.warmup = prime ? std::chrono::milliseconds(0) : cfg.warmup;
   lc.duration = prime ? cfg.prime : cfg.duration;
@@ -376,8 +403,16 @@ int run_suite(suite_config cfg) {
   }
   long fds = raise_fd_limit();
   bool all_ok = true;
-  auto defs = define_servers(cfg);
   auto wanted = [&](const server_def& d) { return cfg.only.empty() || cfg.only.count(d.name); };
+  // Started before any server, kept for the whole run: the servers refetch its keys now and then.
+  std::unique_ptr<local_issuer> issuer;
+  std::string issuer_failure;
+  if (wanted(server_def{"mcpx-auth", "", protocol::modern, nullptr, {}, {}, {}})) try {
+      issuer = std::make_unique<local_issuer>();
+    } catch (const std::exception& e) {
+      issuer_failure = e.what();
+    }
+  auto defs = define_servers(cfg, issuer.get(), issuer_failure);
   std::vector<server_def> stateless, session;
   for (auto& d : defs)
     if (wanted(d)) (d.proto == protocol::session ? session : stateless).push_back(d);
@@ -442,13 +477,13 @@ int run_suite(suite_config cfg) {
 
   // Memory, each on a fresh server so one measurement's garbage is not the next one's baseline.
   std::vector<memory_result> memory;
-  if (wanted(server_def{"mcpx", "", protocol::modern, nullptr, {}, {}}) && exists(cfg.echo_server)) {
+  if (wanted(server_def{"mcpx", "", protocol::modern, nullptr, {}, {}, {}}) && exists(cfg.echo_server)) {
     unsigned most = cfg.memory_counts.empty() ? 0
                                               : *std::max_element(cfg.memory_counts.begin(), cfg.memory_counts.end());
     if (fds < static_cast<long>(most) + 100)
       std::cerr << "mcpx-bench: the open-file limit (" << fds << ") is below " << most << " streams\n";
     for (int which = 0; which < 2 && most > 0; ++which) {
-      server_def d{"mcpx", which ? "listen" : "sessions", protocol::modern, nullptr, {}, {}};
+      server_def d{"mcpx", which ? "listen" : "sessions", protocol::modern, nullptr, {}, {}, {}};
       d.argv = [&cfg, most](unsigned short port) {
         return std::vector<std::string>{cfg.echo_server, "--port", std::to_string(port), "--max-connections",
                                         std::to_string(most + 100),
@@ -485,17 +520,20 @@ int run_suite(suite_config cfg) {
   struct ratio_def {
     const char* label;
     bool session;
+    const char* server;
     const char* peer;
     double goal;
   };
   for (auto& m : measured)
-    for (auto t : {ratio_def{"mcpx / ts-sdk-2, stateless", false, "ts-sdk-2", 10.0},
-                   ratio_def{"mcpx / ts-sdk-1, stateless", false, "ts-sdk-1", 0.0},
-                   ratio_def{"mcpx / nginx fixed 200", false, "nginx", 0.60},
-                   ratio_def{"mcpx / ts-sdk-2, session", true, "ts-sdk-2", 10.0},
-                   ratio_def{"mcpx / ts-sdk-1, session", true, "ts-sdk-1", 0.0}}) {
+    for (auto t : {ratio_def{"mcpx / ts-sdk-2, stateless", false, "mcpx", "ts-sdk-2", 10.0},
+                   ratio_def{"mcpx / ts-sdk-1, stateless", false, "mcpx", "ts-sdk-1", 0.0},
+                   ratio_def{"mcpx / nginx fixed 200", false, "mcpx", "nginx", 0.60},
+                   ratio_def{"mcpx auth on / off, stateless", false, "mcpx-auth", "mcpx", 0.90},
+                   ratio_def{"mcpx / ts-sdk-2, session", true, "mcpx", "ts-sdk-2", 10.0},
+                   ratio_def{"mcpx / ts-sdk-1, session", true, "mcpx", "ts-sdk-1", 0.0},
+                   ratio_def{"mcpx auth on / off, session", true, "mcpx-auth", "mcpx", 0.90}}) {
       auto& group = t.session ? m.session : m.stateless;
-      auto* a = find(group, "mcpx");
+      auto* a = find(group, t.server);
       auto* b = find(group, t.peer);
       if (!a || !b) continue;
       auto r = ratio(*a, *b);
@@ -505,9 +543,9 @@ int run_suite(suite_config cfg) {
       if (targeted) o["target"] = t.goal;
       ratios.push_back(std::move(o));
       if (targeted)
-        std::printf("  x%-4u %-28s %7.2fx   target >= %.2fx  %s\n", m.connections, t.label, *r, t.goal,
+        std::printf("  x%-4u %-29s %7.2fx   target >= %.2fx  %s\n", m.connections, t.label, *r, t.goal,
                     *r >= t.goal ? "met" : "MISSED");
-      else std::printf("  x%-4u %-28s %7.2fx\n", m.connections, t.label, *r);
+      else std::printf("  x%-4u %-29s %7.2fx\n", m.connections, t.label, *r);
     }
   if (open)
     std::printf(

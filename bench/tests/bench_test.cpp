@@ -8,6 +8,8 @@
 #include "load/histogram.hpp"
 #include "load/load.hpp"
 #include "load/response_parser.hpp"
+#include "suite/issuer.hpp"
+#include "suite/process.hpp"
 
 using namespace mcpx::bench;
 
@@ -183,4 +185,40 @@ TEST(load, a_server_ending_keep_alive_is_an_error) {
   auto r = run_load(short_run(peer.port(), protocol::modern));
   EXPECT_EQ(r.ok, 0u);
   EXPECT_EQ(r.error_kinds["closed by server"], 3u) << r.first_error;
+}
+
+// The "mcpx-auth" entry measures nothing if its token is refused (every answer an error) or not
+// needed (auth silently off): the real server must take it, and refuse a request without it.
+TEST(auth_entry, the_minted_token_is_accepted_and_required) {
+  const std::string resource = "https://mcpx-bench.example/mcp";
+  local_issuer issuer;
+  auto port = free_port();
+  std::string log = ::testing::TempDir() + "bench-auth-echo.log";
+  auto c = spawn("mcpx-bench-echo",
+                 {MCPX_BENCH_ECHO, "--port", std::to_string(port), "--auth-issuer", issuer.url(), "--auth-resource",
+                  resource},
+                 log, -1);
+  ASSERT_TRUE(wait_for_port(c, port, std::chrono::seconds(10))) << tail_of(log);
+  ASSERT_TRUE(wait_for_ready(c, port, std::chrono::seconds(10))) << tail_of(log);
+  auto token = issuer.token(resource, std::chrono::minutes(5));
+  auto call = [&](const std::string& auth) {
+    std::string body = R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo",)"
+                       R"("arguments":{"text":"hi"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+                       R"("io.modelcontextprotocol/clientCapabilities":{}}}})";
+    return http_status(port,
+                       "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                       "Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\n"
+                       "Mcp-Method: tools/call\r\nMcp-Name: echo\r\n" +
+                           auth + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+  };
+  EXPECT_EQ(call("Authorization: Bearer " + token + "\r\n"), 200);
+  EXPECT_EQ(call(""), 401);
+  // And the way the suite sends it: the load generator's --bearer.
+  auto lc = short_run(port, protocol::modern);
+  lc.warmup = std::chrono::milliseconds(0);
+  lc.bearer = token;
+  auto r = run_load(lc);
+  EXPECT_GT(r.ok, 0u);
+  EXPECT_EQ(r.errors, 0u) << r.first_error;
+  stop(c);
 }

@@ -117,10 +117,17 @@ auth_setup::~auth_setup() { stop(); }
 void auth_setup::publish(ops::router& r, ops::health& h, ops::metrics& m) {
   for (const auto& p : metadata_paths_) r.add_document(p, "application/json", metadata_);
   // Without an issuer's keys none of its tokens can be checked: not ready until each loaded once.
-  h.add_local_check("auth_issuers", [s = shared_](std::string& detail) {
+  // The listener opens before start() makes the issuer clients (they need a running I/O thread):
+  // until then there is no client to ask, and no key either.
+  h.add_local_check("auth_issuers", [s = shared_, expected = opts_.issuers.size()](std::string& detail) {
+    auto all = s->all();
+    if (all.size() < expected) {
+      detail = "issuer clients not started yet";
+      return false;
+    }
     bool ok = true;
     detail.clear();
-    for (const auto& i : s->all()) {
+    for (const auto& i : all) {
       if (!detail.empty()) detail += "; ";
       detail += i->config().issuer + ": " + i->status();
       ok = ok && i->ready();

@@ -307,3 +307,44 @@ TEST_F(auth_server, refusals_are_counted_by_reason) {
 }
 
 }  // namespace
+
+// The listener opens before the issuer clients exist (they need a running I/O thread): a probe
+// in that window once read 200 "ready", and a request sent on it got 503 (no keys).
+TEST(auth_readiness, never_ready_before_the_issuer_keys_loaded) {
+  unsigned short port;
+  {
+    net::io_context ioc;
+    tcp::acceptor a(ioc, {net::ip::make_address("127.0.0.1"), 0});
+    port = a.local_endpoint().port();
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> answered{0}, ready{0};
+  std::thread prober([&] {
+    while (!done) {
+      net::io_context ioc;
+      tcp::socket s(ioc);
+      boost::system::error_code ec;
+      s.connect({net::ip::make_address("127.0.0.1"), port}, ec);
+      if (ec) {
+        std::this_thread::yield();
+        continue;
+      }
+      net::write(s, net::buffer(std::string("GET /health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")), ec);
+      auto r = read_response(s);
+      ++answered;
+      if (r.status == 200) ++ready;
+    }
+  });
+  mcpx::options o;
+  o.port = port;
+  o.log_level = "error";
+  o.auth.issuers = {{"http://127.0.0.1:1", {}}};  // refuses connections: its keys never load
+  o.auth.resource = resource;
+  mcpx::server srv({"auth-readiness-test", "1.0.0"}, o);
+  srv.start();
+  for (int i = 0; i < 500 && answered < 5; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  done = true;
+  prober.join();
+  EXPECT_GE(answered.load(), 5);
+  EXPECT_EQ(ready.load(), 0);
+}
