@@ -20,7 +20,7 @@ import {
   StreamableHTTPClientTransport as Transport2,
 } from '@modelcontextprotocol/client';
 import { Checker, errText } from '../lib/checks.mjs';
-import { ACCOUNT, CLIENTS, newSigningKey, writeKeys } from './common.mjs';
+import { ACCOUNT, CLIENTS, newSigningKey, otherResource, writeKeys } from './common.mjs';
 
 const USAGE = 'usage: cases.mjs --mcp URL --issuer URL --keys FILE --pid-file FILE [--timeout-ms N] [--only 1,2,...]';
 const opts = {};
@@ -69,7 +69,7 @@ async function providerMetadata() {
 }
 
 /** A client_credentials token from the provider's token endpoint, for the MCP resource. */
-async function ccToken(scope, { dpopKey } = {}) {
+async function ccToken(scope, { dpopKey, resource = MCP } = {}) {
   const md = await providerMetadata();
   const headers = {
     'content-type': 'application/x-www-form-urlencoded',
@@ -79,7 +79,7 @@ async function ccToken(scope, { dpopKey } = {}) {
   const r = await tfetch(md.token_endpoint, {
     method: 'POST',
     headers,
-    body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource: MCP }),
+    body: new URLSearchParams({ grant_type: 'client_credentials', scope, resource }),
   });
   const body = await r.json();
   if (!r.ok) throw new Error(`token endpoint: HTTP ${r.status} ${JSON.stringify(body)}`);
@@ -143,7 +143,9 @@ async function connectWithToken(line, token, extra = {}) {
     await withTimeout(client.connect(transport), 15000, 'connect');
     return { client, transport };
   }
-  const client = new Client2({ name: 'mcpx-e2e-auth-client2', version: '1.0.0' }, { capabilities: {} });
+  // line '2auto': the 2.x client negotiating the 2026-07-28 (stateless) protocol.
+  const client = new Client2({ name: 'mcpx-e2e-auth-client2', version: '1.0.0' },
+    { capabilities: {}, ...(line === '2auto' ? { versionNegotiation: { mode: 'auto' } } : {}) });
   const transport = new Transport2(new URL(MCP), { authProvider: { token: async () => token }, ...extra });
   await withTimeout(client.connect(transport), 15000, 'connect');
   return { client, transport };
@@ -203,12 +205,25 @@ async function caseClientCredentials() {
   c.ok('token: sub (the client id) and scope present', claims.sub === CLIENTS.cc.id && claims.scope === 'crm:read',
     JSON.stringify(claims));
 
-  for (const line of [1, 2]) {
-    const tag = line === 1 ? 'sdk1.x' : 'client2.x';
+  // Audience binding: a token of the same provider for another resource server is refused.
+  const other = await ccToken('crm:admin', { resource: otherResource(MCP) });
+  const otherAud = decodeJwt(other.access_token).aud;
+  const refused = await rawInitialize({ authorization: `Bearer ${other.access_token}` });
+  c.ok(`token for another resource (aud ${otherAud}): 401 invalid_token`,
+    refused.status === 401 && /error="invalid_token"/.test(refused.www), `HTTP ${refused.status} ${refused.www}`);
+
+  for (const line of [1, 2, '2auto']) {
+    const tag = { 1: 'sdk1.x', 2: 'client2.x', '2auto': 'client2.x auto' }[line];
     await c.step(`${tag}: crm:read token`, async () => {
       const challenges = [];
       const { client } = await connectWithToken(line, read.access_token, { fetch: challengeSpy(challenges) });
-      c.ok(`${tag}: connect (initialize) with a crm:read token`, true);
+      if (line === '2auto') {
+        c.ok(`${tag}: connect with a crm:read token, 2026-07-28 negotiated`,
+          client.getProtocolEra() === 'modern' && client.getNegotiatedProtocolVersion() === '2026-07-28',
+          `${client.getProtocolEra()} ${client.getNegotiatedProtocolVersion()}`);
+      } else {
+        c.ok(`${tag}: connect (initialize) with a crm:read token`, true);
+      }
       const names = toolNames(await client.listTools());
       c.ok(`${tag}: tools/list shows ${READ_TOOL} (crm:read)`, names.includes(READ_TOOL), names.join(','));
       c.ok(`${tag}: tools/list hides ${WRITE_TOOL} (crm:write)`, !names.includes(WRITE_TOOL), names.join(','));

@@ -23,3 +23,6 @@ export const CLIENTS = {
 };
 export const SCOPES = ['crm:read', 'crm:write', 'crm:admin'];
 export const ACCOUNT = 'alice';
+
+/** A second resource server the provider knows (same origin as the MCP server, another path). */
+export const otherResource = (resource) => new URL('/other-api', resource).href;

@@ -4,8 +4,9 @@
 //
 // usage: node provider.mjs --port N --resource URL --keys FILE [--pid-file FILE]
 //   --port      the loopback port to listen on (the issuer is http://127.0.0.1:N)
-//   --resource  the MCP server's canonical resource URI (RFC 8707): the only resource
-//               indicator accepted; its access tokens are RFC 9068 JWTs with aud = URL
+//   --resource  the MCP server's canonical resource URI (RFC 8707); its access tokens are
+//               RFC 9068 JWTs with aud = URL. One other resource is known, otherResource()
+//               of common.mjs (same origin, path /other-api), for audience-binding checks.
 //   --keys      JSON file {"keys": [private JWK, ...]}: the signing keys, the first one signs
 //               (created with one RS256 key when missing). The test rotates keys by writing a
 //               new file (new key first, old key kept after it) and restarting this process.
@@ -21,7 +22,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import Provider, { errors } from 'oidc-provider';
-import { CLIENTS, SCOPES, ACCOUNT, newSigningKey, writeKeys } from './common.mjs';
+import { ACCOUNT, CLIENTS, SCOPES, newSigningKey, otherResource, writeKeys } from './common.mjs';
 
 function parseArgs(argv) {
   const o = {};
@@ -86,10 +87,12 @@ async function main() {
         defaultResource: () => resource,
         useGrantedResource: () => true,
         getResourceServerInfo: (ctx, indicator) => {
-          if (indicator !== resource) throw new errors.InvalidTarget(`unknown resource ${indicator}`);
+          if (indicator !== resource && indicator !== otherResource(resource)) {
+            throw new errors.InvalidTarget(`unknown resource ${indicator}`);
+          }
           return {
             scope: SCOPES.join(' '),
-            audience: resource,
+            audience: indicator,
             accessTokenTTL: 600,
             accessTokenFormat: 'jwt', // RFC 9068 JWT access tokens (typ at+jwt)
             jwt: { sign: { alg: 'RS256' } },
