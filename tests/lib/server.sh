@@ -11,7 +11,8 @@
 #   server_stop
 #   server_sanitizer_report && ...      # the log has ASan/LSan/UBSan reports
 #
-# server_start CMD LOG [TIMEOUT] picks a free loopback port, replaces a literal
+# server_start CMD LOG [TIMEOUT [PORT]] picks a free loopback port (or uses PORT when
+# given: for a caller that must know the port before the server starts), replaces a literal
 # "{port}" in CMD by it (otherwise appends "--listen 127.0.0.1:PORT"), exports
 # PORT and MCPX_PORT to the server, starts it with `bash -c CMD` in a process
 # group of its own (setsid) with its output in LOG, and waits until the port
@@ -107,9 +108,9 @@ server_traps() {
   trap 'echo "$SERVER_TAG: terminated" >&2; exit 143' TERM
 }
 
-# server_start CMD LOG [TIMEOUT]: see the top of this file.
+# server_start CMD LOG [TIMEOUT [PORT]]: see the top of this file.
 server_start() {
-  local server_cmd=$1 timeout=${3:-${MCPX_SERVER_START_TIMEOUT:-60}}
+  local server_cmd=$1 timeout=${3:-${MCPX_SERVER_START_TIMEOUT:-60}} fixed_port=${4:-}
   local attempt port cmd deadline status
   SERVER_LOG=$2
   SERVER_ERROR=""
@@ -120,7 +121,11 @@ server_start() {
   mkdir -p "$(dirname "$SERVER_LOG")"
   : >"$SERVER_LOG"
   for attempt in 1 2 3; do
-    if ! port=$(free_port); then SERVER_ERROR="could not find a free port"; return 1; fi
+    if [ -n "$fixed_port" ]; then
+      port=$fixed_port
+    elif ! port=$(free_port); then
+      SERVER_ERROR="could not find a free port"; return 1
+    fi
     if ! [[ "$port" =~ ^[0-9]+$ ]]; then SERVER_ERROR="bad free port '$port'"; return 1; fi
     if [[ "$server_cmd" == *"{port}"* ]]; then
       cmd=${server_cmd//\{port\}/$port}
