@@ -87,7 +87,9 @@ std::string request_state_codec::client_binding_for(const principal* who, std::s
 std::string request_state_codec::seal(json::object payload, std::string_view binding, std::string_view client) const {
   replace_non_finite(payload);
   payload["b"] = binding;
+  // "b", "c" and "exp" are the codec's: a payload's own "c" must not pass for a client binding.
   if (!client.empty()) payload["c"] = client;
+  else payload.erase("c");
   payload["exp"] = now_s() + ttl_.count();
   std::string body = util::base64url_encode(json::serialize(payload));
   return body + "." + util::base64url_encode(hmac_sha256(key_, body));

@@ -82,3 +82,14 @@ TEST(fuzz_regressions, a_pattern_with_a_huge_count_is_refused_or_enforced) {
     else EXPECT_NE(error.find("pattern"), std::string::npos) << error;
   }
 }
+
+// fuzz_request_state, from CI: {"big":1844446744073,"neg":223172036854775808,"d":8,"c" :0.1,...}.
+// A payload's own "c" member was left in place when sealing without a client, and open() took
+// it for a client binding ("belongs to a different client"): the state never opened.
+TEST(fuzz_regressions, a_payload_member_named_like_a_binding_does_not_break_the_state) {
+  mcpx::protocol::request_state_codec codec("fuzz-regression-key", std::chrono::seconds(60));
+  std::string why;
+  EXPECT_TRUE(codec.open(codec.seal(json::object{{"c", 0.1}, {"d", 8}}, "binding"), "binding", &why)) << why;
+  EXPECT_TRUE(codec.open(codec.seal(json::object{{"c", "someone"}}, "binding"), "binding", &why)) << why;
+  EXPECT_FALSE(codec.open(codec.seal(json::object{{"c", "someone"}}, "binding"), "binding", "other", &why));
+}
