@@ -35,15 +35,8 @@ class event_budget : public ::testing::Test {
     srv_ = nullptr;
   }
   static unsigned short port() { return srv_->port(); }
-  static std::string initialize() {
-    auto r = roundtrip(port(),
-                       post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
-        "capabilities":{},"clientInfo":{"name":"t","version":"1"}}})"));
-    return session_of(r);
-  }
-  static std::string legacy(const std::string& sid) {
-    return "Mcp-Session-Id: " + sid + "\r\nMCP-Protocol-Version: 2025-11-25\r\n";
-  }
+  static std::string initialize() { return open_legacy_session(port()); }
+  static std::string legacy(const std::string& sid) { return legacy_headers(sid); }
   static double metric(const std::string& name) {
     auto r = roundtrip(port(), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
     std::smatch m;

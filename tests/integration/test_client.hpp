@@ -155,4 +155,18 @@ inline std::string session_of(const http_result& r) {
   return p == std::string::npos ? "" : r.head.substr(p + 16, r.head.find("\r\n", p) - p - 16);
 }
 
+/// Opens a 2025-11-25 session (a plain initialize); returns its id, "" when none came back.
+inline std::string open_legacy_session(unsigned short port, const std::string& extra_headers = {}) {
+  auto r = roundtrip(port,
+                     post(R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",
+        "capabilities":{},"clientInfo":{"name":"t","version":"1"}}})",
+                          extra_headers));
+  return session_of(r);
+}
+
+/// The headers of a request in 2025-11-25 session `sid`.
+inline std::string legacy_headers(const std::string& sid) {
+  return "Mcp-Session-Id: " + sid + "\r\nMCP-Protocol-Version: 2025-11-25\r\n";
+}
+
 }  // namespace mcpx::test
