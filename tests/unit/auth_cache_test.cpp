@@ -4,6 +4,7 @@
 #include <atomic>
 #include <thread>
 
+#include "auth/digest.hpp"
 #include "auth/token_cache.hpp"
 
 namespace {
@@ -89,3 +90,21 @@ TEST(AuthTokenCache, ManyThreadsNeverSeeAnotherTokensValue) {
 }
 
 }  // namespace
+
+// The cache's comparison works eight bytes at a time: every length, and a difference in every
+// position (the word part and the tail), must still be seen.
+TEST(ConstantTimeEqual, sees_a_difference_at_every_position_of_every_length) {
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string a(n, 'x');
+    std::string b = a;
+    EXPECT_TRUE(mcpx::auth::constant_time_equal(a, b)) << n;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::string c = a;
+      c[i] ^= 0x01;
+      EXPECT_FALSE(mcpx::auth::constant_time_equal(a, c)) << n << " at " << i;
+      c[i] = static_cast<char>(0x80);
+      EXPECT_FALSE(mcpx::auth::constant_time_equal(a, c)) << n << " at " << i;
+    }
+    EXPECT_FALSE(mcpx::auth::constant_time_equal(a, a + "x")) << n;
+  }
+}
