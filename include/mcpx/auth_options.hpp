@@ -23,6 +23,27 @@ struct issuer_options {
   std::vector<std::string> audiences;  ///< accepted besides auth_options::resource
 };
 
+/// RFC 7662 introspection, for access tokens that are not JWTs (opaque tokens). Off unless
+/// client_id is set. Only tokens that are not JWTs are introspected: a JWT is always verified
+/// locally, so a forged JWT never reaches the authorization server.
+struct introspection_options {
+  /// Which configured issuer answers (its identifier, exactly as in `issuers`); empty: the first.
+  std::string issuer;
+  /// The endpoint; empty: the issuer's metadata `introspection_endpoint`.
+  std::string endpoint;
+  std::string client_id;      ///< this server's credentials at the authorization server (HTTP Basic)
+  std::string client_secret;  ///< config: auth.introspection.client_secret_file
+  /// An active answer is trusted this long (never past the token's `exp`): a revoked token is
+  /// refused at most this long after revocation.
+  std::chrono::seconds cache_ttl{60};
+  std::size_t cache_entries = 10'000;
+  /// Introspection calls under way at once; more are answered 503 with Retry-After (a flood of
+  /// made-up tokens must not become a flood on the authorization server).
+  std::size_t max_in_flight = 32;
+
+  bool enabled() const noexcept { return !client_id.empty(); }
+};
+
 struct auth_options {
   /// No issuer: authentication is off and every caller is anonymous.
   std::vector<issuer_options> issuers;
@@ -45,6 +66,7 @@ struct auth_options {
   std::chrono::seconds unknown_kid_refetch{30};  ///< at most one refetch per issuer per this, for unknown kids
   /// PEM file of CAs trusted for issuer HTTPS instead of the system store (private PKI, tests).
   std::string ca_file;
+  introspection_options introspection;
 
   bool enabled() const noexcept { return !issuers.empty(); }
 };

@@ -52,6 +52,13 @@
 ///   auth.jwks_refresh_seconds      MCPX_AUTH_JWKS_REFRESH_SECONDS      60-86400
 ///   auth.unknown_kid_refetch_seconds MCPX_AUTH_UNKNOWN_KID_REFETCH_SECONDS 1-3600
 ///   auth.ca_file                   MCPX_AUTH_CA_FILE                   PEM file of trusted CAs
+///   auth.introspection.issuer      MCPX_AUTH_INTROSPECTION_ISSUER      one of auth.issuers (default: first)
+///   auth.introspection.endpoint    MCPX_AUTH_INTROSPECTION_ENDPOINT    URL (default: from the metadata)
+///   auth.introspection.client_id   MCPX_AUTH_INTROSPECTION_CLIENT_ID   turns introspection of opaque tokens on
+///   auth.introspection.client_secret_file MCPX_AUTH_INTROSPECTION_CLIENT_SECRET_FILE  path (secret)
+///   auth.introspection.cache_seconds MCPX_AUTH_INTROSPECTION_CACHE_SECONDS 1-3600 (default 60)
+///   auth.introspection.cache_entries MCPX_AUTH_INTROSPECTION_CACHE_ENTRIES >= 0
+///   auth.introspection.max_in_flight MCPX_AUTH_INTROSPECTION_MAX_IN_FLIGHT 1-10000 (default 32)
 ///
 /// Maps (file only): `auth.scopes` ({tools: {name: [scope, ...]}, resources: ..., prompts: ...},
 /// the scopes part of the access overrides below) and `auth.scope_implies`

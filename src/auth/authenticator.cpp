@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "auth/claims.hpp"
+
 namespace mcpx::auth {
 
 namespace {
@@ -39,6 +41,10 @@ bool is_b64token(std::string_view t) {
   return true;
 }
 
+// A JWS in compact form has exactly two dots; anything else is an opaque token (or a JWE,
+// which only its issuer can read) and goes to introspection when that is configured.
+bool looks_like_jwt(std::string_view t) { return std::count(t.begin(), t.end(), '.') == 2; }
+
 }  // namespace
 
 authenticator_config authenticator_config_of(const auth_options& o) {
@@ -53,6 +59,12 @@ authenticator_config authenticator_config_of(const auth_options& o) {
   c.scope_implies = o.scope_implies;
   c.cache_entries = o.token_cache_entries;
   c.proofs.max_proof_bytes = o.max_token_bytes;
+  if (o.introspection.enabled()) {
+    c.introspection = true;
+    c.introspection_ttl = o.introspection.cache_ttl;
+    for (std::size_t i = 0; i < o.issuers.size(); ++i)
+      if (o.issuers[i].issuer == o.introspection.issuer) c.introspection_issuer = i;
+  }
   return c;
 }
 
@@ -142,7 +154,8 @@ auth_decision authenticator::check(const credentials& c, wall_clock::time_point 
   } else {
     if (!is_b64token(token))
       return refused("malformed_authorization", "invalid_request", "the token is not a b64token", dpop_scheme);
-    auto d = verify_token(token, now, refetched, t);
+    auto d = cfg_.introspection && !looks_like_jwt(token) ? check_opaque(token, now, refetched, t)
+                                                          : verify_token(token, now, refetched, t);
     if (d.status != auth_status::accepted) {
       d.dpop_scheme = dpop_scheme;
       return d;
@@ -196,21 +209,70 @@ auth_decision authenticator::verify_token(std::string_view token, wall_clock::ti
   auto v = verify(*parsed, *keys, issuers_[i]->rules, now);
   verified_.fetch_add(1, std::memory_order_relaxed);
   if (!v) return refused(name(v.error()), "invalid_token", describe(v.error()));
+  const auto until = v->expires;
+  return accept(std::move(*v), token, now, out, until);
+}
+
+auth_decision authenticator::accept(verified_token v, std::string_view token, wall_clock::time_point now,
+                                    std::shared_ptr<const verified_token>& out, wall_clock::time_point cache_until) {
   auto who = std::make_shared<principal>();
-  who->subject = v->subject;
-  who->client_id = v->client_id;
-  who->granted = v->scopes;
-  who->scopes = effective_scopes(v->scopes);
-  who->tier = v->tier.value_or("");
-  who->issuer = v->issuer;
-  who->expires = v->expires;
-  auto kept = std::make_shared<verified_token>(std::move(*v));
+  who->subject = v.subject;
+  who->client_id = v.client_id;
+  who->granted = v.scopes;
+  who->scopes = effective_scopes(v.scopes);
+  who->tier = v.tier.value_or("");
+  who->issuer = v.issuer;
+  who->expires = v.expires;
+  v.expires = std::min(v.expires, cache_until);  // how long the cache may answer for it
+  auto kept = std::make_shared<verified_token>(std::move(v));
   kept->who = std::move(who);
   if (cfg_.cache_entries > 0) cache_.insert(token, kept, now);
   out = std::move(kept);
   auth_decision d;
   d.status = auth_status::accepted;
   return d;
+}
+
+// RFC 7662: the authorization server says whether the token is active and what it carries. The
+// answer is held to the same claim rules as a JWT's (issuer, audience, expiry), with what an
+// answer may leave out filled in from what is known: `iss` is the issuer asked, `sub` the client
+// (client credentials), `exp` the end of the time the answer is trusted.
+auth_decision authenticator::check_opaque(std::string_view token, wall_clock::time_point now, bool asked,
+                                          std::shared_ptr<const verified_token>& out) {
+  const std::size_t i = cfg_.introspection_issuer;
+  auto r = introspector_ ? introspector_->cached(token) : nullptr;
+  if (!r) {
+    if (!asked && introspector_) {
+      auth_decision d;
+      d.status = auth_status::need_introspection;
+      d.issuer = i;
+      d.token = token;
+      return d;
+    }
+    auth_decision d;
+    d.status = auth_status::no_keys;
+    d.reason = "introspection_unavailable";
+    d.description = "the token's issuer could not be asked about it; retry later";
+    d.issuer = i;
+    return d;
+  }
+  if (r->what != introspection_result::kind::active)
+    return refused("token_inactive", "invalid_token", "the token is not active (revoked, expired or unknown)");
+  if (const auto* type = r->claims.if_contains("token_type");
+      type && type->is_string() && type->get_string() == "refresh_token")
+    return refused("token_inactive", "invalid_token", "a refresh token is not an access token");
+  json::object claims = r->claims;
+  const auto& rules = issuers_[i]->rules;
+  if (!claims.contains("iss")) claims["iss"] = rules.issuer;
+  if (!claims.contains("sub"))
+    if (const auto* cid = claims.if_contains("client_id"); cid && cid->is_string()) claims["sub"] = *cid;
+  const auto trusted_until = now + cfg_.introspection_ttl;
+  if (!claims.contains("exp")) claims["exp"] = epoch_seconds(trusted_until);
+  // No `aud`: the server cannot tell the token was meant for it (RFC 8707), so it is refused
+  // like a JWT without one (check_claims).
+  auto v = check_claims(claims, rules, now);
+  if (!v) return refused(name(v.error()), "invalid_token", describe(v.error()));
+  return accept(std::move(*v), token, now, out, trusted_until);
 }
 
 auth_decision authenticator::check_proof(const credentials& c, std::string_view token, const verified_token& t,

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "auth/dpop.hpp"
+#include "auth/introspection.hpp"
 #include "auth/jwt.hpp"
 #include "auth/replay_cache.hpp"
 #include "auth/token_cache.hpp"
@@ -36,7 +37,9 @@ enum class auth_status {
   anonymous,  ///< no credentials, and auth.required is false
   refused,    ///< see reason, error, description
   need_keys,  ///< the token names a key `issuer` does not have (yet): refetch, then check again
-  no_keys,    ///< `issuer` has no keys at all even after a refetch: the server cannot judge (503)
+  /// An opaque token not yet introspected: ask the introspection endpoint (`token`), then check again.
+  need_introspection,
+  no_keys,  ///< `issuer` has no keys at all even after a refetch: the server cannot judge (503)
 };
 
 struct auth_decision {
@@ -51,6 +54,7 @@ struct auth_decision {
   std::string_view description;  ///< short, never containing the token
   bool dpop_scheme = false;      ///< the request used the DPoP scheme (the error goes on that challenge)
   std::size_t issuer = 0;        ///< need_keys, no_keys
+  std::string_view token;        ///< need_introspection: the token to introspect (a view into the request)
 };
 
 struct authenticator_config {
@@ -63,6 +67,11 @@ struct authenticator_config {
   std::map<std::string, std::vector<std::string>> scope_implies;
   std::size_t cache_entries = 100'000;  ///< 0: every request verifies its token
   dpop_rules proofs;
+  /// Tokens that are not JWTs are introspected (set_introspector) at this issuer's endpoint;
+  /// an active answer is trusted for introspection_ttl at most.
+  bool introspection = false;
+  std::size_t introspection_issuer = 0;
+  std::chrono::seconds introspection_ttl{60};
 };
 
 authenticator_config authenticator_config_of(const auth_options& o);
@@ -78,6 +87,8 @@ class authenticator {
   /// Installs issuer `i`'s JWKS. False (keys unchanged) when none of its keys is usable.
   bool set_keys(std::size_t i, const boost::json::value& jwks, std::string* why = nullptr);
   bool has_keys(std::size_t i) const;
+  /// Where the answers for opaque tokens are found (config().introspection); set before use.
+  void set_introspector(std::shared_ptr<introspector> in) { introspector_ = std::move(in); }
   const authenticator_config& config() const noexcept { return cfg_; }
   /// The scopes `granted` gives with everything they imply (auth.scope_implies), sorted.
   std::vector<std::string> effective_scopes(const std::vector<std::string>& granted) const;
@@ -94,12 +105,17 @@ class authenticator {
   std::shared_ptr<const key_set> keys_of(std::size_t i) const;
   auth_decision verify_token(std::string_view token, wall_clock::time_point now, bool refetched,
                              std::shared_ptr<const verified_token>& out);
+  auth_decision check_opaque(std::string_view token, wall_clock::time_point now, bool asked,
+                             std::shared_ptr<const verified_token>& out);
+  auth_decision accept(verified_token v, std::string_view token, wall_clock::time_point now,
+                       std::shared_ptr<const verified_token>& out, wall_clock::time_point cache_until);
   auth_decision check_proof(const credentials& c, std::string_view token, const verified_token& t, bool dpop_scheme,
                             wall_clock::time_point now);
 
   authenticator_config cfg_;
   std::vector<std::unique_ptr<issuer_state>> issuers_;
   token_cache cache_;
+  std::shared_ptr<introspector> introspector_;
   replay_cache proofs_seen_;
   std::atomic<std::uint64_t> hits_{0}, verified_{0};
 };

@@ -10,7 +10,7 @@ namespace mcpx::auth {
 namespace {
 
 // The cache key: the token's SHA-256, so the cache holds no bearer credential.
-std::string token_key(const std::string& token) {
+std::string token_key(std::string_view token) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   if (EVP_Digest(token.data(), token.size(), md, &len, EVP_sha256(), nullptr) != 1) return {};
@@ -57,17 +57,44 @@ introspection_result introspector::interpret(const boost::json::value& body) {
 }
 
 net::awaitable<std::shared_ptr<const introspection_result>> introspector::introspect(std::string token) {
+  return introspect(std::move(token), cfg_.endpoint);
+}
+
+std::shared_ptr<const introspection_result> introspector::cached(std::string_view token) {
+  auto key = token_key(token);
+  auto hit = key.empty() ? nullptr : lookup(key);
+  if (hit) counters_.cache_hits.fetch_add(1, std::memory_order_relaxed);
+  return hit;
+}
+
+net::awaitable<std::shared_ptr<const introspection_result>> introspector::introspect(std::string token,
+                                                                                     std::string endpoint) {
   auto key = token_key(token);
   if (auto hit = lookup(key)) {
     counters_.cache_hits.fetch_add(1, std::memory_order_relaxed);
     co_return hit;
   }
+  auto r = std::make_shared<introspection_result>();
+  if (in_flight_.fetch_add(1, std::memory_order_relaxed) >= cfg_.max_in_flight) {
+    in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    counters_.busy.fetch_add(1, std::memory_order_relaxed);
+    r->error = "introspection: too many calls under way";
+    co_return r;
+  }
+  struct release {
+    std::atomic<std::size_t>& n;
+    ~release() { n.fetch_sub(1, std::memory_order_relaxed); }
+  } done{in_flight_};
+  if (endpoint.empty()) {
+    counters_.failed.fetch_add(1, std::memory_order_relaxed);
+    r->error = "introspection: the issuer names no introspection endpoint";
+    co_return r;
+  }
   auto ex = co_await net::this_coro::executor;
   auto body = form_encode({{"token", token}, {"token_type_hint", "access_token"}});
   // Named, not temporaries of the co_await expression (GCC 12; see issuer_client.cpp).
   std::optional<basic_credentials> auth = basic_credentials{cfg_.client_id, cfg_.client_secret};
-  auto res = co_await post_form_json(ex, cfg_.endpoint, std::move(body), cfg_.fetch, std::move(auth));
-  auto r = std::make_shared<introspection_result>();
+  auto res = co_await post_form_json(ex, endpoint, std::move(body), cfg_.fetch, std::move(auth));
   if (!res.ok()) r->error = "introspection: " + res.message();
   else *r = interpret(res.body);
   if (r->what == introspection_result::kind::failed) {

@@ -26,7 +26,8 @@ struct introspection_config {
   std::chrono::milliseconds active_ttl = std::chrono::seconds(60);  ///< at most; never past `exp`
   std::chrono::milliseconds inactive_ttl = std::chrono::seconds(5);
   std::size_t max_entries = 10000;
-  fetch_options fetch;  ///< body_limit lowered to 64 KiB by default below
+  std::size_t max_in_flight = 32;  ///< calls under way at once; more fail at once ("busy")
+  fetch_options fetch;             ///< body_limit lowered to 64 KiB by default below
   introspection_config() { fetch.body_limit = 64 * 1024; }
 };
 
@@ -41,6 +42,7 @@ struct introspection_result {
 
 struct introspection_counters {
   std::atomic<std::uint64_t> cache_hits{0}, fetched{0}, failed{0};
+  std::atomic<std::uint64_t> busy{0};  ///< calls refused because max_in_flight were under way
 };
 
 class introspector {
@@ -49,8 +51,13 @@ class introspector {
 
   /// The cached answer for `token`, or a fresh one. A failed fetch is not cached.
   net::awaitable<std::shared_ptr<const introspection_result>> introspect(std::string token);
+  /// The same against `endpoint` instead of the configured one (one learnt from metadata).
+  net::awaitable<std::shared_ptr<const introspection_result>> introspect(std::string token, std::string endpoint);
+  /// The cached answer for `token` without asking anyone; null when there is none (or it expired).
+  std::shared_ptr<const introspection_result> cached(std::string_view token);
 
   std::size_t cached() const;
+  const introspection_config& config() const noexcept { return cfg_; }
   const introspection_counters& counters() const noexcept { return counters_; }
 
   /// Interprets an introspection response (exposed for tests).
@@ -68,6 +75,7 @@ class introspector {
 
   const introspection_config cfg_;
   introspection_counters counters_;
+  std::atomic<std::size_t> in_flight_{0};
   mutable std::mutex mu_;
   std::unordered_map<std::string, entry> cache_;
   std::list<std::string> lru_;  ///< front: most recently used

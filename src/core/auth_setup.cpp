@@ -41,6 +41,19 @@ void check_uri(const std::string& key, const std::string& uri) {
   throw std::invalid_argument("mcpx: " + key + " must be an https:// URL (http:// only on loopback addresses): " + uri);
 }
 
+void check_introspection(const auth_options& o) {
+  const auto& in = o.introspection;
+  if (!in.enabled()) return;
+  if (in.client_secret.empty())
+    throw std::invalid_argument(
+        "mcpx: auth.introspection.client_secret_file is required with auth.introspection.client_id");
+  if (!in.endpoint.empty()) check_uri("auth.introspection.endpoint", in.endpoint);
+  if (in.issuer.empty()) return;
+  for (const auto& i : o.issuers)
+    if (i.issuer == in.issuer) return;
+  throw std::invalid_argument("mcpx: auth.introspection.issuer must be one of auth.issuers: " + in.issuer);
+}
+
 std::vector<std::string> scopes_supported(const protocol::registry& reg, const auth_options& o) {
   std::set<std::string> all;
   auto add = [&all](const access_policy& a) { all.insert(a.scopes.begin(), a.scopes.end()); };
@@ -62,10 +75,15 @@ std::vector<std::string> scopes_supported(const protocol::registry& reg, const a
 struct auth_setup::shared {
   std::mutex mu;
   std::vector<std::shared_ptr<auth::issuer_client>> issuers;  // filled by start()
+  std::shared_ptr<ops::logger> log;                           // set by start()
 
   std::shared_ptr<auth::issuer_client> at(std::size_t i) {
     std::lock_guard lock(mu);
     return i < issuers.size() ? issuers[i] : nullptr;
+  }
+  std::shared_ptr<ops::logger> logger() {
+    std::lock_guard lock(mu);
+    return log;
   }
   std::vector<std::shared_ptr<auth::issuer_client>> all() {
     std::lock_guard lock(mu);
@@ -79,7 +97,21 @@ auth_setup::auth_setup(const auth_options& o, const protocol::registry& reg, tra
     throw std::invalid_argument("mcpx: auth.resource (this server's canonical URI) is required with auth.issuers");
   check_uri("auth.resource", o.resource);
   for (const auto& i : o.issuers) check_uri("auth.issuers", i.issuer);
+  check_introspection(o);
+  if (!o.ca_file.empty()) tls_ = auth::make_tls_context(o.ca_file);
   authn_ = std::make_shared<auth::authenticator>(auth::authenticator_config_of(o));
+  if (o.introspection.enabled()) {
+    auth::introspection_config ic;
+    ic.endpoint = o.introspection.endpoint;
+    ic.client_id = o.introspection.client_id;
+    ic.client_secret = o.introspection.client_secret;
+    ic.active_ttl = o.introspection.cache_ttl;
+    ic.max_entries = o.introspection.cache_entries;
+    ic.max_in_flight = o.introspection.max_in_flight;
+    ic.fetch.tls = tls_;
+    introspect_ = std::make_shared<auth::introspector>(std::move(ic));
+    authn_->set_introspector(introspect_);
+  }
 
   auto [origin, path] = origin_and_path(o.resource);
   metadata_paths_ = {"/.well-known/oauth-protected-resource"};
@@ -108,6 +140,21 @@ auth_setup::auth_setup(const auth_options& o, const protocol::registry& reg, tra
   sc.refetch = [s = shared_](std::size_t i) -> net::awaitable<void> {
     if (auto c = s->at(i)) co_await c->refetch_for_unknown_kid();
   };
+  if (introspect_) {
+    const std::size_t at = authn_->config().introspection_issuer;
+    sc.introspect = [s = shared_, in = introspect_, at](std::string token) -> net::awaitable<void> {
+      // The endpoint: configured, else the one the issuer's metadata names (known once discovered).
+      std::string endpoint = in->config().endpoint;
+      if (endpoint.empty())
+        if (auto c = s->at(at))
+          if (auto m = c->metadata())
+            if (const auto* e = m->if_contains("introspection_endpoint"); e && e->is_string())
+              endpoint = std::string(e->get_string());
+      auto r = co_await in->introspect(std::move(token), std::move(endpoint));
+      if (r && r->what == auth::introspection_result::kind::failed)
+        if (auto log = s->logger()) log->event(ops::level::warning, "token introspection failed", r->error);
+    };
+  }
   tr.stages().insert_after("host_origin", std::make_unique<transport::authenticate_stage>(*authn_, reg, sc));
   tr.stages().insert_after("session", std::make_unique<transport::scope_stage>(reg, sc));
 }
@@ -154,20 +201,36 @@ void auth_setup::publish(ops::router& r, ops::health& h, ops::metrics& m) {
                 [a = authn_] { return double(a->verifications()); });
   m.add_reading("mcpx_auth_token_cache_hits_total", "Requests whose token was found verified in the cache.", "counter",
                 [a = authn_] { return double(a->cache_hits()); });
+  if (!introspect_) return;
+  auto count = [in = introspect_](auto field) {
+    return [in, field] { return double((in->counters().*field).load()); };
+  };
+  m.add_reading("mcpx_auth_introspections_total", "Token introspection calls answered (RFC 7662).", "counter",
+                count(&auth::introspection_counters::fetched));
+  m.add_reading("mcpx_auth_introspection_failures_total", "Token introspection calls that failed.", "counter",
+                count(&auth::introspection_counters::failed));
+  m.add_reading("mcpx_auth_introspection_busy_total",
+                "Token introspections not started (auth.introspection.max_in_flight under way).", "counter",
+                count(&auth::introspection_counters::busy));
+  m.add_reading("mcpx_auth_introspection_cache_hits_total", "Introspection answers found cached.", "counter",
+                count(&auth::introspection_counters::cache_hits));
 }
 
 void auth_setup::start(net::any_io_executor ex, std::shared_ptr<ops::logger> log) {
   if (!opts_.required)
     log->write(ops::level::warning,
                "auth.required is false: requests without a token are served as anonymous; for local development only");
-  auto tls = opts_.ca_file.empty() ? nullptr : auth::make_tls_context(opts_.ca_file);
+  {
+    std::lock_guard lock(shared_->mu);
+    shared_->log = log;
+  }
   for (std::size_t i = 0; i < opts_.issuers.size(); ++i) {
     auth::issuer_config ic;
     ic.issuer = opts_.issuers[i].issuer;
     ic.refresh_interval = opts_.jwks_refresh;
     ic.min_refresh = std::min<std::chrono::milliseconds>(ic.min_refresh, opts_.jwks_refresh);
     ic.unknown_kid_interval = opts_.unknown_kid_refetch;
-    ic.fetch.tls = tls;
+    ic.fetch.tls = tls_;
     auto consumer = [a = authn_, i, log, issuer = ic.issuer](const json::value& jwks, std::string* why) {
       if (a->set_keys(i, jwks, why)) return true;
       log->event(ops::level::warning, "issuer keys refused", issuer + ": " + (why ? *why : std::string()));

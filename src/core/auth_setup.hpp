@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "auth/authenticator.hpp"
+#include "auth/introspection.hpp"
 #include "auth/issuer_client.hpp"
 #include "mcpx/options.hpp"
 #include "ops/health.hpp"
@@ -44,6 +45,8 @@ class auth_setup {
   struct shared;  // what the refetch callback and the consumers share with this object
   auth_options opts_;
   std::shared_ptr<auth::authenticator> authn_;
+  std::shared_ptr<net::ssl::context> tls_;          // the issuers' CA store when auth.ca_file is set
+  std::shared_ptr<auth::introspector> introspect_;  // when auth.introspection is on
   std::shared_ptr<shared> shared_;
   std::string metadata_, metadata_url_;
   std::vector<std::string> metadata_paths_;

@@ -9,10 +9,11 @@ namespace {
 using code = jsonrpc::code;
 
 std::vector<std::string_view> reasons() {
-  std::vector<std::string_view> r{"missing_token",           "token_in_query",       "duplicate_credentials",
-                                  "malformed_authorization", "unsupported_scheme",   "dpop_off",
-                                  "dpop_required",           "dpop_bound_as_bearer", "dpop_not_bound",
-                                  "dpop_proof_missing",      "unknown_issuer",       "issuer_keys_unavailable"};
+  std::vector<std::string_view> r{"missing_token",           "token_in_query",           "duplicate_credentials",
+                                  "malformed_authorization", "unsupported_scheme",       "dpop_off",
+                                  "dpop_required",           "dpop_bound_as_bearer",     "dpop_not_bound",
+                                  "dpop_proof_missing",      "unknown_issuer",           "issuer_keys_unavailable",
+                                  "token_inactive",          "introspection_unavailable"};
   for (int e = 0; e <= static_cast<int>(auth::token_error::issued_in_future); ++e)
     r.push_back(auth::name(static_cast<auth::token_error>(e)));
   for (int e = 0; e <= static_cast<int>(auth::dpop_error::replayed_proof); ++e)
@@ -98,6 +99,14 @@ std::optional<refusal> authenticate_stage::check(exchange& x) const {
     case auth::auth_status::accepted: x.who = std::move(d.who); return std::nullopt;
     case auth::auth_status::anonymous: return std::nullopt;
     case auth::auth_status::need_keys: x.wait = [f = cfg_.refetch, i = d.issuer] { return f(i); }; return std::nullopt;
+    case auth::auth_status::need_introspection:
+      if (cfg_.introspect) {
+        x.wait = [f = cfg_.introspect, t = std::string(d.token)] { return f(t); };
+        return std::nullopt;
+      }
+      d.reason = "introspection_unavailable";
+      d.description = "opaque tokens cannot be checked here";
+      [[fallthrough]];
     case auth::auth_status::no_keys: {
       refusal r{refusal_kind::unavailable, d.reason, code::internal_error, std::string(d.description)};
       r.retry_after_s = 5;

@@ -18,6 +18,9 @@ struct auth_stage_config {
   dpop_mode dpop = dpop_mode::allowed;
   /// Waits until issuer `i`'s keys were refetched, or the attempt ended (bounded).
   std::function<http::net::awaitable<void>(std::size_t i)> refetch;
+  /// Waits until the introspection endpoint answered for `token` (or the attempt ended), so
+  /// the answer is in the authenticator's reach.
+  std::function<http::net::awaitable<void>(std::string token)> introspect;
 };
 
 /// What a challenge says beyond the scheme and resource_metadata.

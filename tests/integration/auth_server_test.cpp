@@ -8,6 +8,7 @@
 #include <atomic>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <map>
 #include <mcpx/server.hpp>
 #include <mutex>
 #include <thread>
@@ -48,6 +49,13 @@ class fake_issuer {
     jwks_ = json::serialize(j);
   }
   int jwks_fetches() const { return fetches_; }
+  /// What /introspect answers for `token` (unknown tokens: {"active": false}).
+  void set_introspection(const std::string& token, json::object answer) {
+    std::lock_guard lock(mu_);
+    introspection_[token] = json::serialize(answer);
+  }
+  void fail_introspection(bool fail) { introspection_fails_ = fail; }
+  int introspections() const { return introspections_; }
 
  private:
   void serve() {
@@ -63,11 +71,16 @@ class fake_issuer {
       bhttp::response<bhttp::string_body> res{bhttp::status::ok, 11};
       res.set(bhttp::field::content_type, "application/json");
       if (req.target() == "/.well-known/oauth-authorization-server") {
-        res.body() = json::serialize(json::object{{"issuer", url_}, {"jwks_uri", url_ + "/jwks"}});
+        res.body() = json::serialize(json::object{{"issuer", url_},
+                                                  {"jwks_uri", url_ + "/jwks"},
+                                                  {"introspection_endpoint", url_ + "/introspect"}});
       } else if (req.target() == "/jwks") {
         ++fetches_;
         std::lock_guard lock(mu_);
         res.body() = jwks_;
+      } else if (req.target() == "/introspect" && req.method() == bhttp::verb::post) {
+        ++introspections_;
+        introspect(req, res);
       } else {
         res.result(bhttp::status::not_found);
       }
@@ -75,14 +88,34 @@ class fake_issuer {
       bhttp::write(s, res, ec);
     }
   }
+  // RFC 7662 2.1: the caller authenticates (client_secret_basic); the body is a form with the token.
+  void introspect(const bhttp::request<bhttp::string_body>& req, bhttp::response<bhttp::string_body>& res) {
+    if (introspection_fails_) {
+      res.result(bhttp::status::internal_server_error);
+      return;
+    }
+    if (req[bhttp::field::authorization] != "Basic bWNwLXNlcnZlcjpzM2NyZXQ=") {  // mcp-server:s3cret
+      res.result(bhttp::status::unauthorized);
+      return;
+    }
+    std::string_view body = req.body();
+    std::string token;
+    if (body.starts_with("token=")) token = std::string(body.substr(6, body.find('&') - 6));
+    std::lock_guard lock(mu_);
+    auto it = introspection_.find(token);
+    res.body() = it == introspection_.end() ? R"({"active":false})" : it->second;
+  }
+
   net::io_context ioc_;
   tcp::acceptor acceptor_;
   std::string url_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
-  std::atomic<int> fetches_{0};
+  std::atomic<int> fetches_{0}, introspections_{0};
+  std::atomic<bool> introspection_fails_{false};
   std::mutex mu_;
   std::string jwks_;
+  std::map<std::string, std::string> introspection_;
 };
 
 const mint::key& k1() {
@@ -106,6 +139,9 @@ class auth_server : public ::testing::Test {
     o.auth.resource = resource;
     o.auth.resource_name = "auth test";
     o.auth.scope_implies = {{"crm:admin", {"crm:write"}}, {"crm:write", {"crm:read"}}};
+    o.auth.introspection.client_id = "mcp-server";
+    o.auth.introspection.client_secret = "s3cret";
+    o.auth.introspection.cache_ttl = std::chrono::seconds(1);
     srv_ = new mcpx::server({"auth-server-test", "1.0.0"}, o);
     srv_->tool("read_customer").description("reads").scopes({"crm:read"}).handle([](const mcpx::args&, mcpx::context&) {
       return mcpx::tool_result::text("read");
@@ -295,6 +331,72 @@ TEST_F(auth_server, a_dpop_bound_token_needs_its_proof) {
   auto replayed = proof(resource);
   EXPECT_EQ(call("read_customer", dpop(replayed)).status, 200);
   EXPECT_EQ(call("read_customer", dpop(replayed)).status, 401) << "a replayed proof";
+}
+
+// RFC 7662: a token that is not a JWT is asked about at the issuer's introspection endpoint (from
+// its metadata), and the answer is held to the same rules as a JWT's claims.
+json::object active(const std::string& scope, const std::string& aud = resource) {
+  return {{"active", true},          {"scope", scope}, {"sub", "carol"},        {"client_id", "opaque-app"},
+          {"exp", unix_now() + 600}, {"aud", aud},     {"token_type", "Bearer"}};
+}
+
+TEST_F(auth_server, an_opaque_token_is_introspected_once_and_then_served_from_the_cache) {
+  issuer_->set_introspection("opaque-write-1", active("crm:write"));
+  auto before = issuer_->introspections();
+  auto r = call("update_customer", bearer("opaque-write-1"));
+  EXPECT_EQ(r.status, 200) << r.head << r.body;
+  EXPECT_NE(r.body.find("updated"), std::string::npos) << r.body;
+  r = call("whoami", bearer("opaque-write-1"));
+  EXPECT_NE(r.body.find("carol|opaque-app"), std::string::npos) << r.body;
+  EXPECT_EQ(issuer_->introspections(), before + 1) << "the second call must come from the cache";
+  EXPECT_EQ(call("update_customer", bearer("opaque-write-1")).status, 200);
+}
+
+TEST_F(auth_server, an_opaque_token_is_held_to_scope_audience_and_activity) {
+  issuer_->set_introspection("opaque-read-1", active("crm:read"));
+  auto r = call("update_customer", bearer("opaque-read-1"));
+  EXPECT_EQ(r.status, 403) << r.head;
+  EXPECT_NE(challenge(r).find(R"(scope="crm:read crm:write")"), std::string::npos) << r.head;
+
+  issuer_->set_introspection("opaque-foreign-1", active("crm:read", "https://other.example.com/mcp"));
+  r = call("read_customer", bearer("opaque-foreign-1"));
+  EXPECT_EQ(r.status, 401) << r.head;
+  EXPECT_NE(challenge(r).find(R"(error="invalid_token")"), std::string::npos) << r.head;
+
+  auto no_aud = active("crm:read");
+  no_aud.erase("aud");
+  issuer_->set_introspection("opaque-no-aud-1", no_aud);
+  EXPECT_EQ(call("read_customer", bearer("opaque-no-aud-1")).status, 401) << "no audience: not known to be for us";
+
+  r = call("read_customer", bearer("opaque-unknown-1"));  // the issuer answers {"active": false}
+  EXPECT_EQ(r.status, 401) << r.head;
+  EXPECT_NE(challenge(r).find("not active"), std::string::npos) << r.head;
+}
+
+TEST_F(auth_server, a_revoked_opaque_token_stops_working_within_the_cache_time) {
+  issuer_->set_introspection("opaque-revoked-1", active("crm:read"));
+  EXPECT_EQ(call("read_customer", bearer("opaque-revoked-1")).status, 200);
+  issuer_->set_introspection("opaque-revoked-1", json::object{{"active", false}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // auth.introspection.cache_seconds: 1
+  EXPECT_EQ(call("read_customer", bearer("opaque-revoked-1")).status, 401);
+}
+
+TEST_F(auth_server, an_unreachable_introspection_endpoint_is_503_with_retry_after_not_401) {
+  issuer_->fail_introspection(true);
+  auto r = call("read_customer", bearer("opaque-while-down-1"));
+  issuer_->fail_introspection(false);
+  EXPECT_EQ(r.status, 503) << r.head;
+  EXPECT_NE(r.head.find("Retry-After:"), std::string::npos) << r.head;
+  issuer_->set_introspection("opaque-while-down-1", active("crm:read"));
+  EXPECT_EQ(call("read_customer", bearer("opaque-while-down-1")).status, 200) << "a failure is not cached";
+}
+
+TEST_F(auth_server, a_jwt_is_never_sent_to_introspection) {
+  auto before = issuer_->introspections();
+  auto forged = token("crm:read", mint::rsa("k1"));
+  EXPECT_EQ(call("read_customer", bearer(forged)).status, 401);
+  EXPECT_EQ(call("read_customer", bearer("a.b.c")).status, 401);
+  EXPECT_EQ(issuer_->introspections(), before);
 }
 
 TEST_F(auth_server, refusals_are_counted_by_reason) {

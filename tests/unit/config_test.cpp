@@ -193,7 +193,7 @@ TEST_F(config, no_key_is_shadowed_by_an_ignored_prefix_and_env_names_are_unique)
     for (auto p : mcpx::config::detail::ignored_env_prefixes()) EXPECT_FALSE(n.starts_with(p)) << n << " vs " << p;
   }
   EXPECT_EQ(mcpx::config::detail::env_name("limits.body_bytes"), "MCPX_LIMITS_BODY_BYTES");
-  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 45u);
+  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 52u);
 }
 
 TEST_F(config, wrong_type_names_the_key_and_the_expected_form) {
@@ -707,4 +707,32 @@ TEST_F(config, auth_defaults_env_overrides_and_refusals) {
   auto merged = ok(load(write("d.yaml", "auth:\n  scopes:\n    tools: {t: [a]}\ntools:\n  t: {cost: heavy}\n"), {}));
   EXPECT_EQ(merged.server.tool_access.at("t").scopes, std::vector<std::string>{"a"});
   EXPECT_EQ(merged.server.tool_access.at("t").cost, "heavy");
+}
+
+// RFC 7662 introspection: nested under auth:, the client secret only from a file.
+TEST_F(config, auth_introspection_block) {
+  auto secret = write("introspection", "s3cret-from-a-file\n");
+  auto s = ok(load(write("i.yaml", R"(auth:
+  issuers: [https://auth.example.com]
+  resource: https://mcp.example.com/mcp
+  introspection:
+    client_id: mcp-server
+    client_secret_file: )" + secret + R"(
+    endpoint: https://auth.example.com/introspect
+    cache_seconds: 30
+    max_in_flight: 8
+)"),
+                   {}));
+  const auto& in = s.server.auth.introspection;
+  EXPECT_TRUE(in.enabled());
+  EXPECT_EQ(in.client_id, "mcp-server");
+  EXPECT_EQ(in.client_secret, "s3cret-from-a-file");
+  EXPECT_EQ(in.endpoint, "https://auth.example.com/introspect");
+  EXPECT_EQ(in.cache_ttl, std::chrono::seconds(30));
+  EXPECT_EQ(in.max_in_flight, 8u);
+  EXPECT_FALSE(ok(load("", {})).server.auth.introspection.enabled());
+  auto plain = err(load(write("p.yaml", "auth:\n  introspection:\n    client_secret: oops\n"), {}));
+  EXPECT_EQ(plain.key, "auth.introspection.client_secret");
+  EXPECT_NE(plain.message.find("client_secret_file"), std::string::npos) << plain.message;
+  EXPECT_EQ(err(load("", {{"MCPX_AUTH_INTROSPECTION_MAX_IN_FLIGHT", "0"}})).key, "auth.introspection.max_in_flight");
 }

@@ -69,11 +69,11 @@ async function providerMetadata() {
 }
 
 /** A client_credentials token from the provider's token endpoint, for the MCP resource. */
-async function ccToken(scope, { dpopKey, resource = MCP } = {}) {
+async function ccToken(scope, { dpopKey, resource = MCP, as = CLIENTS.cc } = {}) {
   const md = await providerMetadata();
   const headers = {
     'content-type': 'application/x-www-form-urlencoded',
-    authorization: `Basic ${Buffer.from(`${CLIENTS.cc.id}:${CLIENTS.cc.secret}`).toString('base64')}`,
+    authorization: `Basic ${Buffer.from(`${as.id}:${as.secret}`).toString('base64')}`,
   };
   if (dpopKey) headers.dpop = await dpopProof(dpopKey, 'POST', md.token_endpoint);
   const r = await tfetch(md.token_endpoint, {
@@ -543,9 +543,47 @@ async function caseDpop() {
   });
 }
 
+// ------------------------------------- 6. opaque tokens: introspection ----
+async function caseOpaque() {
+  section('6. opaque access tokens, checked by RFC 7662 introspection at the provider');
+  const read = await ccToken('crm:read', { as: CLIENTS.opaque });
+  c.ok('provider issued an opaque token (not a JWT)', read.access_token.split('.').length !== 3, read.access_token);
+  const before = await mcpxMetric('mcpx_auth_introspections_total');
+  for (const line of [1, '2auto']) {
+    const tag = { 1: 'sdk1.x', '2auto': 'client2.x auto' }[line];
+    await c.step(`${tag}: opaque crm:read token`, async () => {
+      const { client } = await connectWithToken(line, read.access_token);
+      const names = toolNames(await client.listTools());
+      c.ok(`${tag}: tools/list with the opaque token shows ${READ_TOOL}, hides ${WRITE_TOOL}`,
+        names.includes(READ_TOOL) && !names.includes(WRITE_TOOL), names.join(','));
+      const r = await client.callTool({ name: READ_TOOL, arguments: { text: `opaque ${tag}` } });
+      c.ok(`${tag}: call ${READ_TOOL} with the opaque token`, textOf(r) === `opaque ${tag}`, JSON.stringify(r));
+      try {
+        const w = await client.callTool({ name: WRITE_TOOL, arguments: {} });
+        c.ok(`${tag}: call ${WRITE_TOOL} refused (crm:write)`, false, `answered ${JSON.stringify(w)}`);
+      } catch (e) {
+        c.ok(`${tag}: call ${WRITE_TOOL} refused with 403 insufficient_scope`, isInsufficientScope(line, e), errText(e));
+      }
+      await closeQuietly(client);
+    });
+  }
+  const after = await mcpxMetric('mcpx_auth_introspections_total');
+  c.ok('the token was introspected once, then served from the cache', after - before === 1, `${before} -> ${after}`);
+
+  // Audience binding holds for opaque tokens too: the introspection answer names the other resource.
+  const other = await ccToken('crm:read', { as: CLIENTS.opaque, resource: otherResource(MCP) });
+  const refused = await rawInitialize({ authorization: `Bearer ${other.access_token}` });
+  c.ok('opaque token for another resource: 401 invalid_token',
+    refused.status === 401 && /error="invalid_token"/.test(refused.www), `HTTP ${refused.status} ${refused.www}`);
+  const made_up = await rawInitialize({ authorization: 'Bearer made-up-opaque-token-0123456789' });
+  c.ok('a made-up opaque token: 401, the provider says it is not active',
+    made_up.status === 401 && /not active/.test(made_up.www), `HTTP ${made_up.status} ${made_up.www}`);
+}
+
 // --------------------------------------------------------------------- main ----
 // [number in README.md, case]; --only 1,3 runs cases 1 and 3.
-const cases = [[5, caseNoToken], [1, caseClientCredentials], [2, caseAuthorizationCode], [4, caseDpop], [3, caseKeyRotation]];
+const cases = [[5, caseNoToken], [1, caseClientCredentials], [6, caseOpaque], [2, caseAuthorizationCode], [4, caseDpop],
+  [3, caseKeyRotation]];
 const only = opts.only ? new Set(opts.only.split(',')) : undefined;
 for (const [n, fn] of cases) {
   if (only && !only.has(String(n))) continue;

@@ -20,6 +20,10 @@ export function writeKeys(file, keys) {
 export const CLIENTS = {
   cc: { id: 'cc-client', secret: 'cc-client-secret' },
   app: { id: 'mcp-app', redirect: 'http://127.0.0.1/callback' },
+  // client_credentials like cc, but its tokens for the MCP resource are opaque (not JWTs).
+  opaque: { id: 'cc-opaque', secret: 'cc-opaque-secret' },
+  // The MCP server itself, calling the introspection endpoint (RFC 7662) for opaque tokens.
+  introspector: { id: 'mcp-server', secret: 'mcp-server-introspection-secret' },
 };
 export const SCOPES = ['crm:read', 'crm:write', 'crm:admin'];
 export const ACCOUNT = 'alice';

@@ -14,6 +14,8 @@
 //
 // Clients (all static, no registration):
 //   cc-client / cc-client-secret   confidential, client_credentials (client_secret_basic/post)
+//   cc-opaque / cc-opaque-secret   as cc-client, but its access tokens are opaque (introspected)
+//   mcp-server                     the MCP server's own credentials for RFC 7662 introspection
 //   mcp-app                        public (token_endpoint_auth_method none), native app,
 //                                  authorization_code + PKCE S256, redirect http://127.0.0.1/callback
 // Scopes of the resource: crm:read crm:write crm:admin. DPoP (RFC 9449) is on (no nonces).
@@ -54,6 +56,22 @@ async function main() {
         token_endpoint_auth_method: 'client_secret_basic',
       },
       {
+        client_id: CLIENTS.opaque.id,
+        client_secret: CLIENTS.opaque.secret,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      {
+        client_id: CLIENTS.introspector.id,
+        client_secret: CLIENTS.introspector.secret,
+        grant_types: [],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      {
         client_id: CLIENTS.app.id,
         application_type: 'native',
         token_endpoint_auth_method: 'none',
@@ -81,12 +99,14 @@ async function main() {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
       dPoP: { enabled: true },
+      // RFC 7662 for the MCP server (a confidential client): any token may be asked about.
+      introspection: { enabled: true, allowedPolicy: async (ctx, client) => client.clientId === CLIENTS.introspector.id },
       resourceIndicators: {
         enabled: true,
         // Requests without a resource parameter get the MCP server's (one resource only).
         defaultResource: () => resource,
         useGrantedResource: () => true,
-        getResourceServerInfo: (ctx, indicator) => {
+        getResourceServerInfo: (ctx, indicator, client) => {
           if (indicator !== resource && indicator !== otherResource(resource)) {
             throw new errors.InvalidTarget(`unknown resource ${indicator}`);
           }
@@ -94,7 +114,8 @@ async function main() {
             scope: SCOPES.join(' '),
             audience: indicator,
             accessTokenTTL: 600,
-            accessTokenFormat: 'jwt', // RFC 9068 JWT access tokens (typ at+jwt)
+            // RFC 9068 JWT access tokens (typ at+jwt); opaque ones for cc-opaque (introspected).
+            accessTokenFormat: client?.clientId === CLIENTS.opaque.id ? 'opaque' : 'jwt',
             jwt: { sign: { alg: 'RS256' } },
           };
         },

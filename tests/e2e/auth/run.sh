@@ -14,7 +14,8 @@
 # Cases (cases.mjs): no token -> 401 + RFC 9728 metadata; client_credentials tokens through
 # both SDKs (list filtering, 403 insufficient_scope, scope hierarchy, the 2.x SDK's own
 # client_credentials provider with 403 step-up); authorization code + PKCE through both SDKs'
-# OAuth client support; DPoP; signing-key rotation with a provider restart. Ends with
+# OAuth client support; DPoP; signing-key rotation with a provider restart; opaque tokens
+# checked by RFC 7662 introspection at the provider. Ends with
 #   e2e-auth: N passed, M failed
 # and exits non-zero iff a check failed or a server died.
 set -uo pipefail
@@ -107,6 +108,8 @@ until [ -s "$OUT/provider.pid" ] && http_ok "$ISSUER/.well-known/openid-configur
 done
 
 # ----------------------------------------------------------------- mcpx ----
+# The introspection secret (common.mjs CLIENTS.introspector), from a file as secrets are.
+printf 'mcp-server-introspection-secret\n' >"$OUT/introspection.secret"
 cat >"$OUT/mcpx.yaml" <<EOF
 # Written by tests/e2e/auth/run.sh
 auth:
@@ -118,6 +121,9 @@ auth:
   scopes:
     tools: {echo: [crm:read], test_simple_text: [crm:write]}
   scope_implies: {crm:admin: [crm:write], crm:write: [crm:read]}
+  introspection:
+    client_id: mcp-server
+    client_secret_file: $OUT/introspection.secret
 EOF
 server_start "$(printf '%q --config %q' "$BINARY" "$OUT/mcpx.yaml")" "$OUT/server.log" "$START_TIMEOUT" "$MCP_PORT" ||
   die "$SERVER_ERROR"
