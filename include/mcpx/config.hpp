@@ -59,10 +59,25 @@
 ///   auth.introspection.cache_seconds MCPX_AUTH_INTROSPECTION_CACHE_SECONDS 1-3600 (default 60)
 ///   auth.introspection.cache_entries MCPX_AUTH_INTROSPECTION_CACHE_ENTRIES >= 0
 ///   auth.introspection.max_in_flight MCPX_AUTH_INTROSPECTION_MAX_IN_FLIGHT 1-10000 (default 32)
+///   limits.rate_limiting           MCPX_LIMITS_RATE_LIMITING           off|shadow|enforce (default off)
+///   limits.default_tier            MCPX_LIMITS_DEFAULT_TIER            a tier of rate_limits
+///   limits.anonymous_key           MCPX_LIMITS_ANONYMOUS_KEY           address|off
+///   limits.store                   MCPX_LIMITS_STORE                   memory|redis
+///   limits.memory_max_keys         MCPX_LIMITS_MEMORY_MAX_KEYS         >= 1000
+///   limits.redis.url               MCPX_LIMITS_REDIS_URL               redis://host:port/db, rediss://
+///   limits.redis.password_file     MCPX_LIMITS_REDIS_PASSWORD_FILE     path (secret)
+///   limits.redis.key_prefix        MCPX_LIMITS_REDIS_KEY_PREFIX        text (default mcpx:)
+///   limits.redis.ca_file           MCPX_LIMITS_REDIS_CA_FILE           PEM file (rediss://)
+///   limits.redis.command_timeout_ms MCPX_LIMITS_REDIS_COMMAND_TIMEOUT_MS 1-60000
+///   limits.redis.pool_size         MCPX_LIMITS_REDIS_POOL_SIZE         1-64
 ///
 /// Maps (file only): `auth.scopes` ({tools: {name: [scope, ...]}, resources: ..., prompts: ...},
 /// the scopes part of the access overrides below) and `auth.scope_implies`
 /// ({crm:admin: [crm:write], crm:write: [crm:read]}).
+/// Rate-limit maps (file only): `rate_limits` ({development: {requests_per_minute: 60, burst:
+/// 10}, ...}: the tiers; written, it replaces the default table), `limits.clients` (client_id ->
+/// tier), `limits.on_store_error` (cost class -> open|closed), `tool_costs.classes` (class ->
+/// {requests_per_minute, burst}) and `tool_costs.tools` (tool -> class, like `tools.<t>.cost`).
 ///
 /// Access overrides (file only: names hold characters no variable name can): the sections
 /// `tools:`, `resources:` and `prompts:` map a tool name, resource URI (or template) or prompt

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "mcpx/auth_options.hpp"
+#include "mcpx/limit_options.hpp"
 
 namespace mcpx {
 
@@ -85,6 +86,8 @@ struct options {
   std::map<std::string, access_override> tool_access, resource_access, prompt_access;
   /// OAuth 2.1 resource server; off while auth.issuers is empty.
   auth_options auth;
+  /// Per-client tiers and per-tool cost classes; off unless rate_limits.mode is set.
+  rate_limit_options rate_limits;
 };
 
 }  // namespace mcpx

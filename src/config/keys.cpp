@@ -75,6 +75,15 @@ bool valid_issuer(std::string_view s) { return valid_http_uri(s, false); }
 bool valid_resource(std::string_view s) { return valid_http_uri(s, true); }
 bool valid_dpop(std::string_view s) { return s == "off" || s == "allowed" || s == "required"; }
 bool valid_name(std::string_view s) { return !s.empty() && s.size() <= 256; }
+bool valid_limit_mode(std::string_view s) { return s == "off" || s == "shadow" || s == "enforce"; }
+bool valid_anonymous_key(std::string_view s) { return s == "address" || s == "off"; }
+bool valid_store(std::string_view s) { return s == "memory" || s == "redis"; }
+bool valid_redis_url(std::string_view s) {
+  return (s.starts_with("redis://") || s.starts_with("rediss://")) && s.size() <= 2048 && !has_space_or_comma(s);
+}
+bool valid_tier_name(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && std::none_of(s.begin(), s.end(), [](unsigned char c) { return c <= ' '; });
+}
 
 key_def number(const char* name, const char* expected, std::uint64_t min, std::uint64_t max,
                void (*set)(draft&, std::uint64_t)) {
@@ -221,6 +230,32 @@ auto make_table() {
              [](draft& d, std::uint64_t v) { d.s.server.auth.unknown_kid_refetch = seconds(v); }),
       text("auth.ca_file", "the path of a PEM file of CA certificates", valid_path,
            [](draft& d, std::string v) { d.s.server.auth.ca_file = std::move(v); }),
+      text("limits.rate_limiting", "one of off, shadow, enforce", valid_limit_mode,
+           [](draft& d, std::string v) {
+             d.s.server.rate_limits.mode = v == "enforce"  ? limit_mode::enforce
+                                           : v == "shadow" ? limit_mode::shadow
+                                                           : limit_mode::off;
+           }),
+      text("limits.default_tier", "the name of a tier of rate_limits", valid_tier_name,
+           [](draft& d, std::string v) { d.s.server.rate_limits.default_tier = std::move(v); }),
+      text("limits.anonymous_key", "one of address, off", valid_anonymous_key,
+           [](draft& d, std::string v) { d.s.server.rate_limits.anonymous_by_address = v == "address"; }),
+      text("limits.store", "one of memory, redis", valid_store,
+           [](draft& d, std::string v) { d.s.server.rate_limits.use_redis = v == "redis"; }),
+      number("limits.memory_max_keys", "an integer >= 1000", 1000, size_max,
+             [](draft& d, std::uint64_t v) { d.s.server.rate_limits.memory_max_keys = v; }),
+      text("limits.redis.url", "a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379/0)", valid_redis_url,
+           [](draft& d, std::string v) { d.s.server.rate_limits.redis.url = std::move(v); }),
+      secret_file("limits.redis.password_file", "the path of a file holding the Redis password",
+                  [](draft& d, std::string v) { d.s.server.rate_limits.redis.password = std::move(v); }),
+      text("limits.redis.key_prefix", "a key prefix of at most 64 bytes (e.g. mcpx:)", valid_tier_name,
+           [](draft& d, std::string v) { d.s.server.rate_limits.redis.key_prefix = std::move(v); }),
+      text("limits.redis.ca_file", "the path of a PEM file of CA certificates", valid_path,
+           [](draft& d, std::string v) { d.s.server.rate_limits.redis.ca_file = std::move(v); }),
+      number("limits.redis.command_timeout_ms", "an integer 1-60000 (milliseconds)", 1, 60000,
+             [](draft& d, std::uint64_t v) { d.s.server.rate_limits.redis.command_timeout = milliseconds(v); }),
+      number("limits.redis.pool_size", "an integer 1-64", 1, 64,
+             [](draft& d, std::uint64_t v) { d.s.server.rate_limits.redis.pool_size = v; }),
       text("auth.introspection.issuer", "one of auth.issuers (default: the first)", valid_issuer,
            [](draft& d, std::string v) { d.s.server.auth.introspection.issuer = std::move(v); }),
       text("auth.introspection.endpoint", "an https:// URL (default: the issuer's metadata names it)", valid_resource,

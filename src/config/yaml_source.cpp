@@ -48,6 +48,16 @@ struct yaml_walker {
     if (dotted == "auth.issuers") return issuers(value);
     if (dotted == "auth.scopes") return auth_scopes(value);
     if (dotted == "auth.scope_implies") return scope_implies(value);
+    if (dotted == "rate_limits") return rate_table(dotted, value, d.s.server.rate_limits.tiers, "tier");
+    if (dotted == "tool_costs.classes") return rate_table(dotted, value, d.s.server.rate_limits.classes, "cost class");
+    if (dotted == "tool_costs.tools") return tool_classes(value);
+    if (dotted == "limits.clients") return client_tiers(value);
+    if (dotted == "limits.on_store_error") return store_failures(value);
+    if (dotted == "tool_costs") {
+      if (value.IsNull()) return std::nullopt;
+      if (!value.IsMap()) return fail(dotted, value.Mark(), "expected a map with the keys classes, tools");
+      return map(value, dotted);
+    }
     if (auto* k = t.find(dotted)) return leaf(*k, value);
     if (auto* k = t.find_plain_secret(dotted))
       return fail(dotted, key.Mark(),
@@ -90,6 +100,8 @@ struct yaml_walker {
       auto& kept = out[key.Scalar()];
       if (mine.scopes && kept.scopes)
         return fail(where_key + ".scopes", key.Mark(), "scopes also set in auth.scopes; set them in one place");
+      if (mine.cost && kept.cost && section == "tools")
+        return fail(where_key + ".cost", key.Mark(), "cost also set in tool_costs.tools; set it in one place");
       if (mine.scopes) kept.scopes = std::move(mine.scopes);
       if (mine.cost) kept.cost = std::move(mine.cost);
     }
@@ -197,6 +209,111 @@ struct yaml_walker {
   }
 
   std::set<std::string> seen_access_;
+
+  // rate_limits: {tier: {requests_per_minute: N, burst: N}}; tool_costs.classes the same by class.
+  // A table in the file replaces the defaults entirely, so what is written is all there is.
+  std::optional<error> rate_table(const std::string& here, const YAML::Node& node,
+                                  std::map<std::string, rate_limit>& out, const char* what) {
+    if (node.IsNull()) return std::nullopt;
+    const std::string shape = std::string("expected a map of ") + what +
+                              " names to {requests_per_minute: N, burst: N} (e.g. production: "
+                              "{requests_per_minute: 1000, burst: 200})";
+    if (!node.IsMap()) return fail(here, node.Mark(), shape);
+    out.clear();
+    for (const auto& kv : node) {
+      const YAML::Node name = kv.first;
+      const YAML::Node v = kv.second;
+      if (!name.IsScalar() || !token(name.Scalar()) || name.Scalar().size() > 64)
+        return fail(here, name.Mark(), std::string("expected a ") + what + " name without spaces");
+      std::string where_key = here + "." + name.Scalar();
+      if (out.count(name.Scalar())) return fail(where_key, name.Mark(), "duplicate key");
+      if (!v.IsMap()) return fail(where_key, v.Mark(), shape);
+      rate_limit r;
+      bool rpm = false, burst = false;
+      for (const auto& fv : v) {
+        const YAML::Node f = fv.first;
+        std::string field = f.IsScalar() ? f.Scalar() : "";
+        bool* seen = field == "requests_per_minute" ? &rpm : field == "burst" ? &burst : nullptr;
+        if (!seen)
+          return fail(where_key + "." + field, f.Mark(), "unknown key (known keys here: requests_per_minute, burst)");
+        if (*seen) return fail(where_key + "." + field, f.Mark(), "duplicate key");
+        *seen = true;
+        auto n = whole_number(fv.second);
+        const std::uint64_t min = field == "burst" ? 0 : 1;
+        if (!n || *n < min || *n > 1'000'000'000)
+          return fail(where_key + "." + field, fv.second.Mark(),
+                      field == "burst" ? "expected an integer 0-1000000000" : "expected an integer 1-1000000000");
+        (field == "burst" ? r.burst : r.requests_per_minute) = *n;
+      }
+      if (!rpm) return fail(where_key, v.Mark(), "requests_per_minute is required");
+      out.emplace(name.Scalar(), r);
+    }
+    return std::nullopt;
+  }
+
+  static std::optional<std::uint64_t> whole_number(const YAML::Node& n) {
+    if (!n.IsScalar() || n.Scalar().empty() || n.Scalar().size() > 19) return std::nullopt;
+    std::uint64_t v = 0;
+    for (char c : n.Scalar()) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    return v;
+  }
+
+  // A flat map of names to names (limits.clients: client_id -> tier; tool_costs.tools: tool -> class).
+  template <typename Set>
+  std::optional<error> name_map(const std::string& here, const YAML::Node& node, const char* shape, Set set) {
+    if (node.IsNull()) return std::nullopt;
+    if (!node.IsMap()) return fail(here, node.Mark(), shape);
+    std::set<std::string> seen;
+    for (const auto& kv : node) {
+      const YAML::Node k = kv.first;
+      const YAML::Node v = kv.second;
+      if (!k.IsScalar() || k.Scalar().empty()) return fail(here, k.Mark(), shape);
+      std::string where_key = here + "." + k.Scalar();
+      if (!seen.insert(k.Scalar()).second) return fail(where_key, k.Mark(), "duplicate key");
+      if (!v.IsScalar() || !token(v.Scalar()) || v.Scalar().size() > 64) return fail(where_key, v.Mark(), shape);
+      if (auto e = set(where_key, k, v.Scalar())) return e;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<error> client_tiers(const YAML::Node& node) {
+    return name_map("limits.clients", node,
+                    "expected a map of client ids to tier names (e.g. reporting-bot: enterprise)",
+                    [this](const std::string&, const YAML::Node& k, const std::string& tier) -> std::optional<error> {
+                      d.s.server.rate_limits.clients[k.Scalar()] = tier;
+                      return std::nullopt;
+                    });
+  }
+
+  std::optional<error> tool_classes(const YAML::Node& node) {
+    return name_map(
+        "tool_costs.tools", node, "expected a map of tool names to cost classes (e.g. update_customer: write)",
+        [this](const std::string& where_key, const YAML::Node& k, const std::string& cls) -> std::optional<error> {
+          auto& kept = d.s.server.tool_access[k.Scalar()];
+          if (kept.cost)
+            return fail(where_key, k.Mark(), "cost also set in tools." + k.Scalar() + "; set it in one place");
+          kept.cost = cls;
+          return std::nullopt;
+        });
+  }
+
+  std::optional<error> store_failures(const YAML::Node& node) {
+    const char* shape = "expected a map of cost classes to open or closed (e.g. {read: open, write: closed})";
+    auto& out = d.s.server.rate_limits.on_store_error;
+    bool first = true;
+    return name_map("limits.on_store_error", node, shape,
+                    [&](const std::string& where_key, const YAML::Node& k,
+                        const std::string& v) -> std::optional<error> {
+                      if (v != "open" && v != "closed") return fail(where_key, k.Mark(), shape);
+                      if (first) out.clear();  // what is written is all there is
+                      first = false;
+                      out[k.Scalar()] = v == "open" ? store_failure::open : store_failure::closed;
+                      return std::nullopt;
+                    });
+  }
 
   static bool token(const std::string& s) {
     return !s.empty() && std::none_of(s.begin(), s.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; });

@@ -193,7 +193,7 @@ TEST_F(config, no_key_is_shadowed_by_an_ignored_prefix_and_env_names_are_unique)
     for (auto p : mcpx::config::detail::ignored_env_prefixes()) EXPECT_FALSE(n.starts_with(p)) << n << " vs " << p;
   }
   EXPECT_EQ(mcpx::config::detail::env_name("limits.body_bytes"), "MCPX_LIMITS_BODY_BYTES");
-  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 52u);
+  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 63u);
 }
 
 TEST_F(config, wrong_type_names_the_key_and_the_expected_form) {
@@ -735,4 +735,66 @@ TEST_F(config, auth_introspection_block) {
   EXPECT_EQ(plain.key, "auth.introspection.client_secret");
   EXPECT_NE(plain.message.find("client_secret_file"), std::string::npos) << plain.message;
   EXPECT_EQ(err(load("", {{"MCPX_AUTH_INTROSPECTION_MAX_IN_FLIGHT", "0"}})).key, "auth.introspection.max_in_flight");
+}
+
+// Rate limits (issue 11): the tier table as operators know it, the limits: keys, tool_costs.
+TEST_F(config, rate_limit_blocks_from_yaml) {
+  auto pw = write("redis_pw", "redis-secret\n");
+  auto s = ok(load(write("r.yaml", R"(rate_limits:
+  development: {requests_per_minute: 60,    burst: 10}
+  production:  {requests_per_minute: 1000,  burst: 200}
+  enterprise:  {requests_per_minute: 10000, burst: 1000}
+limits:
+  rate_limiting: enforce
+  default_tier: production
+  clients: {reporting-bot: enterprise}
+  anonymous_key: off
+  store: redis
+  redis: {url: "redis://127.0.0.1:6390/2", password_file: )" +
+                                       pw + R"(, key_prefix: "app:"}
+  on_store_error: {read: open, write: closed, external: open}
+tool_costs:
+  classes: {read: {requests_per_minute: 600, burst: 100}, write: {requests_per_minute: 60, burst: 10},
+            external: {requests_per_minute: 30, burst: 5}}
+  tools: {update_customer: write, call_external_api: external}
+)"),
+                   {}));
+  const auto& r = s.server.rate_limits;
+  EXPECT_EQ(r.mode, mcpx::limit_mode::enforce);
+  EXPECT_EQ(r.tiers.size(), 3u);
+  EXPECT_EQ(r.tiers.at("production"), (mcpx::rate_limit{1000, 200}));
+  EXPECT_EQ(r.default_tier, "production");
+  EXPECT_EQ(r.clients.at("reporting-bot"), "enterprise");
+  EXPECT_FALSE(r.anonymous_by_address);
+  EXPECT_TRUE(r.use_redis);
+  EXPECT_EQ(r.redis.url, "redis://127.0.0.1:6390/2");
+  EXPECT_EQ(r.redis.password, "redis-secret");
+  EXPECT_EQ(r.redis.key_prefix, "app:");
+  EXPECT_EQ(r.on_store_error.at("external"), mcpx::store_failure::open);
+  EXPECT_EQ(r.classes.size(), 3u) << "a table written replaces the defaults";
+  EXPECT_EQ(r.classes.at("external"), (mcpx::rate_limit{30, 5}));
+  EXPECT_EQ(s.server.tool_access.at("update_customer").cost, "write");
+  EXPECT_EQ(s.server.tool_access.at("call_external_api").cost, "external");
+}
+
+TEST_F(config, rate_limit_defaults_and_refusals) {
+  auto d = ok(load("", {})).server.rate_limits;
+  EXPECT_FALSE(d.enabled());
+  EXPECT_EQ(d.tiers.at("development"), (mcpx::rate_limit{60, 10}));
+  EXPECT_EQ(d.tiers.at("enterprise"), (mcpx::rate_limit{10000, 1000}));
+  EXPECT_EQ(d.classes.at("write"), (mcpx::rate_limit{60, 10}));
+  EXPECT_EQ(ok(load("", {{"MCPX_LIMITS_RATE_LIMITING", "shadow"}})).server.rate_limits.mode, mcpx::limit_mode::shadow);
+  EXPECT_EQ(err(load("", {{"MCPX_LIMITS_STORE", "postgres"}})).key, "limits.store");
+  EXPECT_EQ(err(load("", {{"MCPX_LIMITS_REDIS_URL", "http://x"}})).key, "limits.redis.url");
+  EXPECT_EQ(err(load(write("a.yaml", "rate_limits:\n  dev: {requests_per_minute: 0}\n"), {})).key,
+            "rate_limits.dev.requests_per_minute");
+  EXPECT_EQ(err(load(write("b.yaml", "rate_limits:\n  dev: {burst: 3}\n"), {})).key, "rate_limits.dev");
+  EXPECT_EQ(err(load(write("c.yaml", "rate_limits:\n  dev: {requests_per_minute: 5, brust: 3}\n"), {})).key,
+            "rate_limits.dev.brust");
+  EXPECT_EQ(err(load(write("d.yaml", "limits:\n  on_store_error: {read: maybe}\n"), {})).key,
+            "limits.on_store_error.read");
+  auto twice = err(load(write("e.yaml", "tool_costs:\n  tools: {t: write}\ntools:\n  t: {cost: read}\n"), {}));
+  EXPECT_EQ(twice.key, "tools.t.cost");
+  auto plain = err(load(write("f.yaml", "limits:\n  redis: {password: hunter2}\n"), {}));
+  EXPECT_EQ(plain.key, "limits.redis.password");
 }
