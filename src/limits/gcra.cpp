@@ -35,10 +35,8 @@ bool usable(const rate& r) noexcept {
 void describe(decision& d, i64 now, i64 limit, i64 t, i64 burst) noexcept {
   const i64 slack = sat_sub(limit, d.tat.count());
   d.remaining = slack > 0 ? std::min(slack / t, burst) : 0;
-  if (d.remaining >= burst)
-    d.next_after = usec(0);
-  else
-    d.next_after = usec(sat_sub((d.remaining + 1) * t, slack));
+  if (d.remaining >= burst) d.next_after = usec(0);
+  else d.next_after = usec(sat_sub((d.remaining + 1) * t, slack));
   d.reset_after = usec(sat_sub(d.tat.count(), now));
 }
 

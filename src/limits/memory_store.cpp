@@ -83,14 +83,15 @@ struct alignas(64) shard {
 class sharded_memory_store final : public memory_store {
  public:
   explicit sharded_memory_store(memory_store_options o)
-      : shards_(shard_count(o)), mask_(shards_.size() - 1), per_shard_(std::max<std::size_t>(o.max_keys, 1) / shards_.size()) {}
+      : shards_(shard_count(o)),
+        mask_(shards_.size() - 1),
+        per_shard_(std::max<std::size_t>(o.max_keys, 1) / shards_.size()) {}
 
   void check(std::string_view key, const rate& r, std::int64_t cost, usec now, completion done) override {
     done(*try_check(key, r, cost, now));
   }
 
-  std::optional<check_result> try_check(std::string_view key, const rate& r, std::int64_t cost,
-                                        usec now) override {
+  std::optional<check_result> try_check(std::string_view key, const rate& r, std::int64_t cost, usec now) override {
     const hashed_key k{key, key_hash{}(key)};
     shard& s = shards_[k.hash & mask_];
     std::lock_guard lock(s.m);

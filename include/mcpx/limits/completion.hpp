@@ -37,9 +37,8 @@ class completion {
   completion() noexcept = default;
 
   template <class F>
-    requires(!std::is_same_v<std::remove_cvref_t<F>, completion> &&
-             std::is_invocable_v<std::decay_t<F>&, check_result>)
-  completion(F&& f) {  // NOLINT(google-explicit-constructor): a lambda converts, as to std::function
+  requires(!std::is_same_v<std::remove_cvref_t<F>, completion> && std::is_invocable_v<std::decay_t<F>&, check_result>)
+      completion(F&& f) {  // NOLINT(google-explicit-constructor): a lambda converts, as to std::function
     using T = std::decay_t<F>;
     if constexpr (fits_inline<T>) {
       ::new (static_cast<void*>(buf_)) T(std::forward<F>(f));
@@ -79,8 +78,8 @@ class completion {
   static constexpr std::size_t inline_size = 4 * sizeof(void*);
 
   template <class T>
-  static constexpr bool fits_inline = sizeof(T) <= inline_size && alignof(T) <= alignof(std::max_align_t) &&
-                                      std::is_nothrow_move_constructible_v<T>;
+  static constexpr bool fits_inline =
+      sizeof(T) <= inline_size && alignof(T) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<T>;
 
   template <class T>
   static T* inline_at(void* buf) noexcept {
@@ -92,30 +91,28 @@ class completion {
   }
 
   template <class T>
-  static constexpr ops inline_ops{
-      [](void* buf, check_result&& r) {
-        T* f = inline_at<T>(buf);
-        struct destroy_after {
-          T* f;
-          ~destroy_after() { f->~T(); }
-        } guard{f};
-        (*f)(std::move(r));
-      },
-      [](void* from, void* to) noexcept {
-        T* f = inline_at<T>(from);
-        ::new (to) T(std::move(*f));
-        f->~T();
-      },
-      [](void* buf) noexcept { inline_at<T>(buf)->~T(); }};
+  static constexpr ops inline_ops{[](void* buf, check_result&& r) {
+                                    T* f = inline_at<T>(buf);
+                                    struct destroy_after {
+                                      T* f;
+                                      ~destroy_after() { f->~T(); }
+                                    } guard{f};
+                                    (*f)(std::move(r));
+                                  },
+                                  [](void* from, void* to) noexcept {
+                                    T* f = inline_at<T>(from);
+                                    ::new (to) T(std::move(*f));
+                                    f->~T();
+                                  },
+                                  [](void* buf) noexcept { inline_at<T>(buf)->~T(); }};
 
   template <class T>
-  static constexpr ops heap_ops{
-      [](void* buf, check_result&& r) {
-        std::unique_ptr<T> f(heap_at<T>(buf));
-        (*f)(std::move(r));
-      },
-      [](void* from, void* to) noexcept { ::new (to) T*(heap_at<T>(from)); },
-      [](void* buf) noexcept { delete heap_at<T>(buf); }};
+  static constexpr ops heap_ops{[](void* buf, check_result&& r) {
+                                  std::unique_ptr<T> f(heap_at<T>(buf));
+                                  (*f)(std::move(r));
+                                },
+                                [](void* from, void* to) noexcept { ::new (to) T*(heap_at<T>(from)); },
+                                [](void* buf) noexcept { delete heap_at<T>(buf); }};
 
   void take(completion& o) noexcept {
     ops_ = std::exchange(o.ops_, nullptr);

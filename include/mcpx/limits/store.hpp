@@ -28,8 +28,7 @@ class limit_store {
 
   /// The same decision when the store can make it without waiting (memory: always), nullopt
   /// when it cannot (Redis: call check()). No allocation for a key the store already holds.
-  virtual std::optional<check_result> try_check(std::string_view key, const rate& r, std::int64_t cost,
-                                                usec now) = 0;
+  virtual std::optional<check_result> try_check(std::string_view key, const rate& r, std::int64_t cost, usec now) = 0;
 };
 
 /// What a memory store may hold.
