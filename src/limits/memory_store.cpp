@@ -1,58 +1,43 @@
-// The memory limit store: TATs in shards by key hash, each with its own mutex, map and heap.
+// The memory limit store: TATs in shards by key digest, each shard a table and an expiry heap
+// under its own mutex.
 #include <algorithm>
 #include <bit>
-#include <functional>
 #include <limits>
 #include <mutex>
-#include <string>
-#include <unordered_map>
+#include <random>
 #include <vector>
 
+#include "limits/siphash.hpp"
+#include "limits/tat_table.hpp"
 #include "mcpx/limits/store.hpp"
 
 namespace mcpx::limits {
 
 namespace {
 
-/// A key with its hash, computed once per check: it picks the shard and finds the slot.
-struct hashed_key {
-  std::string_view text;
-  std::size_t hash;
-};
-
-struct key_hash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view k) const noexcept { return std::hash<std::string_view>{}(k); }
-  std::size_t operator()(const hashed_key& k) const noexcept { return k.hash; }
-};
-
-struct key_equal {
-  using is_transparent = void;
-  bool operator()(std::string_view a, std::string_view b) const noexcept { return a == b; }
-  bool operator()(const hashed_key& a, std::string_view b) const noexcept { return a.text == b; }
-  bool operator()(std::string_view a, const hashed_key& b) const noexcept { return a == b.text; }
-};
-
-using tat_map = std::unordered_map<std::string, std::int64_t, key_hash, key_equal>;
+// A shard holds a 64-bit keyed digest of each key, not the key: 16 bytes a key instead of a
+// node and a string, and a caller choosing its keys cannot choose where they land. Two keys
+// sharing a digest (odds about n²/2⁶⁵ among a shard's n keys) would share one TAT: each then
+// gets less than its limit, never more.
 
 /// One heap entry per key. `tat` is the key's TAT when the entry was pushed: TATs only grow, so
 /// it is a lower bound, and the heap's top is the earliest a key of the shard can expire.
 struct heap_entry {
   std::int64_t tat;
-  tat_map::value_type* slot;  // node-based map: stable until the key is erased
+  std::uint64_t key;
 };
 
 struct later {
   bool operator()(const heap_entry& a, const heap_entry& b) const noexcept { return a.tat > b.tat; }
 };
 
-// Keys dropped, at most, each time a new key comes in: keeps the map near its live size at a
+// Keys dropped, at most, each time a new key comes in: keeps the table near its live size at a
 // bounded cost per check, so a full shard rarely has to sweep.
 constexpr std::size_t upkeep_per_insert = 2;
 
 struct alignas(64) shard {
   mutable std::mutex m;
-  tat_map tats;
+  tat_table tats;
   std::vector<heap_entry> heap;
 
   // Pops up to `budget` heap entries that are due; a due entry whose key was renewed since is
@@ -62,20 +47,22 @@ struct alignas(64) shard {
     while (budget > 0 && !heap.empty() && heap.front().tat <= now) {
       --budget;
       std::pop_heap(heap.begin(), heap.end(), later{});
-      heap_entry e = heap.back();
+      const heap_entry e = heap.back();
       heap.pop_back();
-      if (e.slot->second <= now) {
-        tats.erase(tats.find(std::string_view(e.slot->first)));
+      tat_table::slot* s = tats.find(e.key);
+      if (!s) continue;  // not expected: every key has exactly one entry
+      if (s->tat <= now) {
+        tats.erase(s);
         ++dropped;
       } else {
-        push(e.slot);
+        push(e.key, s->tat);
       }
     }
     return dropped;
   }
 
-  void push(tat_map::value_type* slot) {
-    heap.push_back({slot->second, slot});
+  void push(std::uint64_t key, std::int64_t tat) {
+    heap.push_back({tat, key});
     std::push_heap(heap.begin(), heap.end(), later{});
   }
 };
@@ -83,8 +70,9 @@ struct alignas(64) shard {
 class sharded_memory_store final : public memory_store {
  public:
   explicit sharded_memory_store(memory_store_options o)
-      : shards_(shard_count(o)),
-        mask_(shards_.size() - 1),
+      : key_(random_key()),
+        shards_(shard_count(o)),
+        shift_(shards_.size() == 1 ? 0 : 64 - std::countr_zero(shards_.size())),
         per_shard_(std::max<std::size_t>(o.max_keys, 1) / shards_.size()) {}
 
   void check(std::string_view key, const rate& r, std::int64_t cost, usec now, completion done) override {
@@ -92,18 +80,19 @@ class sharded_memory_store final : public memory_store {
   }
 
   std::optional<check_result> try_check(std::string_view key, const rate& r, std::int64_t cost, usec now) override {
-    const hashed_key k{key, key_hash{}(key)};
-    shard& s = shards_[k.hash & mask_];
+    const std::uint64_t k = siphash<1, 3>(key_, key);
+    // The shard from the top bits, the slot from the bottom ones: independent.
+    shard& s = shards_[shift_ == 0 ? 0 : k >> shift_];
     std::lock_guard lock(s.m);
-    if (auto it = s.tats.find(k); it != s.tats.end()) {
-      decision d = gcra(usec(it->second), now, r, cost);
-      if (d.allowed) it->second = d.tat.count();
+    if (tat_table::slot* held = s.tats.find(k)) {
+      decision d = gcra(usec(held->tat), now, r, cost);
+      if (d.allowed) held->tat = d.tat.count();
       return d;
     }
     decision d = gcra(std::nullopt, now, r, cost);
     // A refused request leaves a rested key rested: nothing to keep.
     if (!d.allowed) return d;
-    return admit_new(s, key, d, now.count());
+    return admit_new(s, k, d, now.count());
   }
 
   std::size_t size() const override {
@@ -125,12 +114,12 @@ class sharded_memory_store final : public memory_store {
   }
 
  private:
-  decision admit_new(shard& s, std::string_view key, decision d, std::int64_t now) {
+  decision admit_new(shard& s, std::uint64_t key, decision d, std::int64_t now) {
     s.drop_expired(now, upkeep_per_insert);
     if (s.tats.size() >= per_shard_) s.drop_expired(now, std::numeric_limits<std::size_t>::max());
     if (s.tats.size() >= per_shard_) return full(s, now);
-    auto [it, inserted] = s.tats.emplace(std::string(key), d.tat.count());
-    s.push(&*it);
+    s.tats.insert(key, d.tat.count());
+    s.push(key, d.tat.count());
     return d;
   }
 
@@ -146,6 +135,12 @@ class sharded_memory_store final : public memory_store {
     return d;
   }
 
+  static sip_key random_key() {
+    std::random_device rd;
+    auto word = [&rd] { return (std::uint64_t{rd()} << 32) | rd(); };
+    return {word(), word()};
+  }
+
   static std::size_t shard_count(const memory_store_options& o) {
     const std::size_t max_keys = std::max<std::size_t>(o.max_keys, 1);
     std::size_t n = std::bit_ceil(std::clamp<std::size_t>(o.shards, 1, std::size_t{1} << 16));
@@ -153,9 +148,10 @@ class sharded_memory_store final : public memory_store {
     return n;
   }
 
+  const sip_key key_;
   std::vector<shard> shards_;
-  std::size_t mask_ = 0;
-  std::size_t per_shard_ = 1;
+  const int shift_;
+  const std::size_t per_shard_;
 };
 
 }  // namespace

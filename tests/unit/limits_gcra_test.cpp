@@ -31,10 +31,8 @@ std::int64_t greedy_client(const rate& r, usec end) {
   usec now{0};
   while (now <= end) {
     decision d = k.ask(now, r);
-    if (d.allowed)
-      ++admitted;
-    else
-      now += d.retry_after;
+    if (d.allowed) ++admitted;
+    else now += d.retry_after;
   }
   return admitted;
 }
@@ -113,8 +111,7 @@ TEST(gcra, retry_after_is_exact_to_the_microsecond) {
 TEST(gcra, a_thousand_minutes_admit_exactly_rate_times_minutes_plus_burst) {
   const usec end = 1000 * 60s;
   for (rate r : {rate{60, 10}, rate{1000, 200}, rate{600, 100}, rate{30, 5}, rate{10, 2}})
-    EXPECT_EQ(greedy_client(r, end), r.requests_per_minute * 1000 + r.burst)
-        << r.requests_per_minute << "/" << r.burst;
+    EXPECT_EQ(greedy_client(r, end), r.requests_per_minute * 1000 + r.burst) << r.requests_per_minute << "/" << r.burst;
   // The enterprise rate over 100 minutes (a million cells, as many checks).
   EXPECT_EQ(greedy_client(rate{10000, 1000}, 100 * 60s), 10000 * 100 + 1000);
   // A rate that does not divide the minute runs slow by less than a microsecond per cell:

@@ -41,11 +41,13 @@ struct memory_store_options {
   std::size_t shards = 64;
 };
 
-/// One process's store: shards by key hash, each a map under its own mutex plus a min-heap of
-/// TATs that finds the keys whose TAT has passed (they carry nothing and are dropped first).
-/// When a shard is full of live keys, a new key is not taken and its request is refused
-/// (`refusal_cause::store_full`, retry_after = until the shard's earliest key expires): forgetting
-/// a live key would hand its client a fresh burst, more than the limit allows.
+/// One process's store: shards by a keyed digest of the key (SipHash-1-3 under a random
+/// per-store key), each an open-addressing table of TATs plus a min-heap of TATs that finds the
+/// keys whose TAT has passed (they carry nothing and are dropped first), under its own mutex.
+/// About 50 bytes a key. When a shard is full of live keys, a new key is not taken and its
+/// request is refused (`refusal_cause::store_full`, retry_after = until the shard's earliest key
+/// can expire): forgetting a live key would hand its client a fresh burst, more than the limit
+/// allows.
 class memory_store : public limit_store {
  public:
   /// Keys held (live or not yet dropped).
