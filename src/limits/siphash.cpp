@@ -61,10 +61,8 @@ std::uint64_t siphash(const sip_key& key, std::string_view in) noexcept {
   const std::size_t whole = in.size() / 8 * 8;
   for (std::size_t i = 0; i < whole; i += 8) {
     std::uint64_t m;
-    if constexpr (std::endian::native == std::endian::little)
-      std::memcpy(&m, p + i, 8);
-    else
-      m = load_le(p + i, 8);
+    if constexpr (std::endian::native == std::endian::little) std::memcpy(&m, p + i, 8);
+    else m = load_le(p + i, 8);
     s.absorb<C>(m);
   }
   // The last word: the remaining bytes, and the length's low byte on top.

@@ -211,3 +211,10 @@ TEST(gcra, validate_names_the_problem) {
   EXPECT_TRUE(validate(rate{max_requests_per_minute + 1, 1}));
   EXPECT_EQ(validate(rate{max_requests_per_minute, max_burst}), std::nullopt);
 }
+
+TEST(gcra, steady_now_does_not_go_back) {
+  const usec a = steady_now();
+  const usec b = steady_now();
+  EXPECT_GT(a, 0us);
+  EXPECT_LE(a, b);
+}

@@ -16,6 +16,13 @@ namespace mcpx::limits {
 /// repeat this arithmetic exactly.
 using usec = std::chrono::microseconds;
 
+/// The clock a process's checks should read: monotonic, so a step of the system clock neither
+/// refuses everyone for the length of a backward step nor rests every key on a forward one. A
+/// store shared by replicas decides on a clock they share instead (Redis: its TIME).
+inline usec steady_now() noexcept {
+  return std::chrono::duration_cast<usec>(std::chrono::steady_clock::now().time_since_epoch());
+}
+
 /// "No amount of waiting helps": the retry_after of a request costing more than the burst.
 inline constexpr usec never = usec::max();
 

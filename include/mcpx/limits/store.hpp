@@ -23,7 +23,9 @@ class limit_store {
   /// `done`, exactly once. A store that must ask elsewhere (Redis) returns at once and calls
   /// `done` later, on a thread of its own: `done` must not block, and should hop back to the
   /// caller's executor. A memory store calls `done` inline, before check() returns.
-  /// A store shared by replicas may decide on a clock they share instead of `now`.
+  /// `now` is the caller's clock (steady_now()); a store shared by replicas decides on a clock
+  /// they share instead (Redis: TIME inside the script), which is why a decision reports
+  /// durations, not instants, for the caller to use.
   virtual void check(std::string_view key, const rate& r, std::int64_t cost, usec now, completion done) = 0;
 
   /// The same decision when the store can make it without waiting (memory: always), nullopt
