@@ -97,7 +97,7 @@ TEST(completion, destroys_what_it_holds_when_never_called) {
   EXPECT_EQ(counter.use_count(), 1);
   {
     std::array<char, 200> pad{};
-    completion c = [counter, pad](check_result) {};
+    completion c = [counter, pad](check_result) { (void)pad; };
     EXPECT_EQ(counter.use_count(), 2);
   }
   EXPECT_EQ(counter.use_count(), 1);

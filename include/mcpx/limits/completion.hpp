@@ -95,16 +95,16 @@ class completion {
                                     T* f = inline_at<T>(buf);
                                     struct destroy_after {
                                       T* f;
-                                      ~destroy_after() { f->~T(); }
+                                      ~destroy_after() { std::destroy_at(f); }
                                     } guard{f};
                                     (*f)(std::move(r));
                                   },
                                   [](void* from, void* to) noexcept {
                                     T* f = inline_at<T>(from);
                                     ::new (to) T(std::move(*f));
-                                    f->~T();
+                                    std::destroy_at(f);
                                   },
-                                  [](void* buf) noexcept { inline_at<T>(buf)->~T(); }};
+                                  [](void* buf) noexcept { std::destroy_at(inline_at<T>(buf)); }};
 
   template <class T>
   static constexpr ops heap_ops{[](void* buf, check_result&& r) {
