@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "limits/keys.hpp"
 #include "mcpx/limits/store.hpp"
 
 namespace {
@@ -97,6 +98,31 @@ void distinct_keys(benchmark::State& state) {
   state.counters["bytes_per_key"] = benchmark::Counter(s.bytes_per_key, benchmark::Counter::kAvgThreads);
 }
 BENCHMARK(distinct_keys)->Threads(1)->Threads(2)->UseRealTime();
+
+// The parts of a check, for scale: the decision alone, and building a key as the stage would.
+void decision_only(benchmark::State& state) {
+  std::optional<usec> tat;
+  std::int64_t now = 0;
+  for (auto _ : state) {
+    auto d = mcpx::limits::gcra(tat, usec(now / 2), mcpx::limits::rate{60'000'000, 100}, 1);
+    if (d.allowed) tat = d.tat;
+    benchmark::DoNotOptimize(d);
+    ++now;
+  }
+}
+BENCHMARK(decision_only);
+
+void identify_and_key(benchmark::State& state) {
+  mcpx::principal who;
+  who.issuer = "https://auth.example.com/realms/production";
+  who.client_id = "crm-assistant-7f3a";
+  who.subject = "user-123";
+  for (auto _ : state) {
+    auto key = mcpx::limits::tier_key("production", mcpx::limits::identify(&who, {}));
+    benchmark::DoNotOptimize(key);
+  }
+}
+BENCHMARK(identify_and_key);
 
 }  // namespace
 

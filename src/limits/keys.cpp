@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "limits/siphash.hpp"
+
 namespace mcpx::limits {
 
 namespace {
@@ -25,16 +27,10 @@ void append_hex64(fixed_text<N>& out, std::uint64_t v) noexcept {
   append_hex(out, bytes);
 }
 
-// FNV-1a: enough to tell a handful of configured issuers apart (not a defence against a chosen
-// input; an issuer is never chosen by the caller).
-std::uint64_t fnv1a(std::string_view s) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
+// The issuer in 64 bits: enough to tell the handful of configured issuers apart (the key is
+// fixed: an issuer is configuration, never chosen by a caller). SipHash reads 8 bytes a round,
+// several times faster than a byte-wise hash on a URL.
+std::uint64_t issuer_hash(std::string_view issuer) noexcept { return siphash<1, 3>(sip_key{}, issuer); }
 
 void anonymous(identity& out, std::span<const std::uint8_t> a) noexcept {
   static constexpr std::uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
@@ -61,7 +57,7 @@ identity identify(const principal* who, std::span<const std::uint8_t> address) n
   const bool client = !who->client_id.empty();
   const std::string_view id = client ? who->client_id : who->subject;
   out.push_back(client ? 'c' : 's');
-  append_hex64(out, fnv1a(who->issuer));
+  append_hex64(out, issuer_hash(who->issuer));
   if (id.size() <= max_verbatim_id) {
     out.push_back(':');
     out.append(id);
@@ -73,8 +69,8 @@ identity identify(const principal* who, std::span<const std::uint8_t> address) n
   if (EVP_Digest(id.data(), id.size(), digest, &n, EVP_sha256(), nullptr) == 1 && n >= 16) {
     append_hex(out, std::span<const std::uint8_t>(digest, 16));
   } else {
-    // Not expected; the FNV hash still keys the client, only less collision-proof.
-    append_hex64(out, fnv1a(id));
+    // Not expected; a 64-bit hash still keys the client, only less collision-proof.
+    append_hex64(out, siphash<1, 3>(sip_key{}, id));
   }
   return out;
 }

@@ -34,7 +34,7 @@ class fixed_text {
 inline constexpr std::size_t max_verbatim_id = 64;
 
 /// The caller as a limit sees it:
-/// - authenticated: "c" + 16 hex digits of the issuer's hash + ":" + the client_id, verbatim up
+/// - authenticated: "c" + 16 hex digits of a hash of the issuer + ":" + the client_id, verbatim up
 ///   to max_verbatim_id bytes; a longer id is written "#" + 32 hex digits of its SHA-256 instead
 ///   of ":" + id. A token naming no client is keyed by its subject the same way, with "s". The
 ///   issuer keeps two issuers' client ids apart; hashing it is safe because only the few
