@@ -65,7 +65,7 @@ decision gcra(std::optional<usec> tat, usec now, const rate& r, i64 cost) noexce
   const i64 limit = sat_add(t_now, r.burst * t);
   i64 next;
   if (cost < 1 || cost > r.burst) {
-    // No wait lets more than a burst through at once.
+    // More than a burst never fits, however long the wait; less than one cell is no request.
     d.why = refusal_cause::impossible;
     d.retry_after = never;
   } else if (__builtin_add_overflow(base, cost * t, &next)) {
