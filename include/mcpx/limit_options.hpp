@@ -8,15 +8,13 @@
 #include <map>
 #include <string>
 
+#include "mcpx/limits/rate.hpp"
+
 namespace mcpx {
 
 /// A steady rate with a burst: `requests_per_minute` on average, and up to `burst` requests
-/// at once beyond that pace (docs/limits.md says exactly how they combine).
-struct rate_limit {
-  std::uint64_t requests_per_minute = 0;
-  std::uint64_t burst = 0;
-  bool operator==(const rate_limit&) const = default;
-};
+/// at once (docs/limits.md says exactly how they combine).
+using rate_limit = limits::rate;
 
 enum class limit_mode {
   off,      ///< nothing is checked
@@ -44,16 +42,14 @@ struct rate_limit_options {
   limit_mode mode = limit_mode::off;
   /// Tier name -> rate. A client's tier: the token's `tier` claim when it names a tier here,
   /// else `clients[client_id]`, else `default_tier`.
-  std::map<std::string, rate_limit> tiers = {
-      {"development", {60, 10}}, {"production", {1000, 200}}, {"enterprise", {10000, 1000}}};
+  limits::rate_table tiers = {{"development", {60, 10}}, {"production", {1000, 200}}, {"enterprise", {10000, 1000}}};
   std::string default_tier = "development";
   std::map<std::string, std::string> clients;  ///< client_id -> tier
   /// Callers without a principal (auth off, or auth.required false) are limited by their
   /// address (IPv6: its /64) under the default tier; false: not limited at all.
   bool anonymous_by_address = true;
   /// Cost class -> rate, each its own budget per client (on top of the tier's).
-  std::map<std::string, rate_limit> classes = {
-      {"read", {600, 100}}, {"write", {60, 10}}, {"external", {30, 5}}, {"heavy", {10, 2}}};
+  limits::rate_table classes = {{"read", {600, 100}}, {"write", {60, 10}}, {"external", {30, 5}}, {"heavy", {10, 2}}};
   /// Cost class -> behaviour when the store fails; a class not named here fails closed.
   std::map<std::string, store_failure> on_store_error = {{"read", store_failure::open},
                                                          {"write", store_failure::closed}};

@@ -212,8 +212,8 @@ struct yaml_walker {
 
   // rate_limits: {tier: {requests_per_minute: N, burst: N}}; tool_costs.classes the same by class.
   // A table in the file replaces the defaults entirely, so what is written is all there is.
-  std::optional<error> rate_table(const std::string& here, const YAML::Node& node,
-                                  std::map<std::string, rate_limit>& out, const char* what) {
+  std::optional<error> rate_table(const std::string& here, const YAML::Node& node, limits::rate_table& out,
+                                  const char* what) {
     if (node.IsNull()) return std::nullopt;
     const std::string shape = std::string("expected a map of ") + what +
                               " names to {requests_per_minute: N, burst: N} (e.g. production: "
@@ -228,7 +228,7 @@ struct yaml_walker {
       std::string where_key = here + "." + name.Scalar();
       if (out.count(name.Scalar())) return fail(where_key, name.Mark(), "duplicate key");
       if (!v.IsMap()) return fail(where_key, v.Mark(), shape);
-      rate_limit r;
+      rate_limit r{0, 0};
       bool rpm = false, burst = false;
       for (const auto& fv : v) {
         const YAML::Node f = fv.first;
@@ -239,13 +239,13 @@ struct yaml_walker {
         if (*seen) return fail(where_key + "." + field, f.Mark(), "duplicate key");
         *seen = true;
         auto n = whole_number(fv.second);
-        const std::uint64_t min = field == "burst" ? 0 : 1;
-        if (!n || *n < min || *n > 1'000'000'000)
-          return fail(where_key + "." + field, fv.second.Mark(),
-                      field == "burst" ? "expected an integer 0-1000000000" : "expected an integer 1-1000000000");
-        (field == "burst" ? r.burst : r.requests_per_minute) = *n;
+        const bool is_burst = field == "burst";
+        const auto max = static_cast<std::uint64_t>(is_burst ? limits::max_burst : limits::max_requests_per_minute);
+        if (!n || *n < 1 || *n > max)
+          return fail(where_key + "." + field, fv.second.Mark(), "expected an integer 1-" + std::to_string(max));
+        (is_burst ? r.burst : r.requests_per_minute) = static_cast<std::int64_t>(*n);
       }
-      if (!rpm) return fail(where_key, v.Mark(), "requests_per_minute is required");
+      if (!rpm || !burst) return fail(where_key, v.Mark(), "requests_per_minute and burst are required");
       out.emplace(name.Scalar(), r);
     }
     return std::nullopt;

@@ -789,6 +789,8 @@ TEST_F(config, rate_limit_defaults_and_refusals) {
   EXPECT_EQ(err(load(write("a.yaml", "rate_limits:\n  dev: {requests_per_minute: 0}\n"), {})).key,
             "rate_limits.dev.requests_per_minute");
   EXPECT_EQ(err(load(write("b.yaml", "rate_limits:\n  dev: {burst: 3}\n"), {})).key, "rate_limits.dev");
+  EXPECT_EQ(err(load(write("b2.yaml", "rate_limits:\n  dev: {requests_per_minute: 5, burst: 0}\n"), {})).key,
+            "rate_limits.dev.burst");
   EXPECT_EQ(err(load(write("c.yaml", "rate_limits:\n  dev: {requests_per_minute: 5, brust: 3}\n"), {})).key,
             "rate_limits.dev.brust");
   EXPECT_EQ(err(load(write("d.yaml", "limits:\n  on_store_error: {read: maybe}\n"), {})).key,
