@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/auth_setup.hpp"
+#include "core/limit_setup.hpp"
 #include "http/server.hpp"
 #include "ops/health.hpp"
 #include "ops/log.hpp"
@@ -31,7 +32,8 @@ struct server::impl {
   std::unique_ptr<http::server> metrics_http;  // when options::metrics_port is set
   std::unique_ptr<net::steady_timer> expiry_timer;
   state::backends state;
-  std::unique_ptr<core::auth_setup> auth;  // when options::auth has issuers
+  std::unique_ptr<core::auth_setup> auth;     // when options::auth has issuers
+  std::unique_ptr<core::limit_setup> limits;  // when options::rate_limits is on
 };
 
 server::server(server_info info, options opts) : impl_(std::make_unique<impl>()) {
@@ -197,6 +199,8 @@ void server::start() {
   impl_->state = with_memory_defaults(impl_->state, o);
   impl_->transport = std::make_shared<transport::streamable_http>(impl_->reg, impl_->info, std::move(tc), impl_->state);
   if (o.auth.enabled()) impl_->auth = std::make_unique<core::auth_setup>(o.auth, impl_->reg, *impl_->transport);
+  if (o.rate_limits.enabled())  // after auth: its stage goes after the scopes stage
+    impl_->limits = std::make_unique<core::limit_setup>(o.rate_limits, impl_->reg, *impl_->transport);
   // What clients make the server keep, against its budgets (sessions.*, tasks.* keys).
   impl_->metrics->add_reading("mcpx_session_store_bytes", "Bytes of session records kept.", "gauge",
                               [st = impl_->state.sessions] { return double(st->bytes()); });
@@ -221,6 +225,7 @@ void server::start() {
                                                separate_metrics ? nullptr : impl_->metrics.get(),
                                                host_origin_guard(*tr));
   if (impl_->auth) impl_->auth->publish(*handler, *impl_->health, *impl_->metrics);
+  if (impl_->limits) impl_->limits->publish(*impl_->health, *impl_->metrics);
   http::server_config hc = http_config_of(o);
   hc.make_record = [] { return std::make_shared<ops::access_record>(); };
   hc.on_done = [log = impl_->log, m = impl_->metrics](const http::request_record& r, const net::any_io_executor& ex) {

@@ -1,6 +1,7 @@
 #include "transport/auth_stages.hpp"
 
 #include "transport/header_rules.hpp"
+#include "transport/offerings.hpp"
 
 namespace mcpx::transport {
 
@@ -138,27 +139,8 @@ std::string authenticate_stage::scope_hint(const http::request& req) const {
 }
 
 const std::vector<std::string>* scopes_needed(const protocol::registry& reg, const jsonrpc::message& msg) {
-  if (msg.type != jsonrpc::kind::request || !msg.params.is_object()) return nullptr;
-  const auto& p = msg.params.get_object();
-  auto text = [&p](std::string_view key) -> std::string_view {
-    auto* v = p.if_contains(key);
-    return v && v->is_string() ? std::string_view(v->get_string()) : std::string_view();
-  };
-  const std::vector<std::string>* scopes = nullptr;
-  if (msg.method == "tools/call") {
-    if (auto* t = reg.find_tool(text("name"))) scopes = &t->access.scopes;
-  } else if (msg.method == "prompts/get") {
-    if (auto* pr = reg.find_prompt(text("name"))) scopes = &pr->access.scopes;
-  } else if (msg.method == "resources/read" || msg.method == "resources/subscribe") {
-    auto uri = text("uri");
-    const protocol::resource_def* r = reg.find_resource(uri);
-    if (!r && !uri.empty()) {
-      json::object vars;
-      r = reg.match_template(uri, vars);
-    }
-    if (r) scopes = &r->access.scopes;
-  }
-  return scopes && !scopes->empty() ? scopes : nullptr;
+  const auto* a = access_of(reg, msg);
+  return a && !a->scopes.empty() ? &a->scopes : nullptr;
 }
 
 scope_stage::scope_stage(const protocol::registry& reg, auth_stage_config cfg)

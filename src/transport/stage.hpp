@@ -22,6 +22,10 @@
 #include "protocol/revision.hpp"
 #include "transport/replies.hpp"
 
+namespace mcpx::limits {
+struct verdict;
+}
+
 namespace mcpx::transport {
 
 namespace json = boost::json;
@@ -37,7 +41,10 @@ enum class refusal_kind {
   conflict,                ///< 409
   unsupported_media_type,  ///< 415
   too_many_requests,       ///< 429, with Retry-After
-  unavailable,             ///< 503, with Retry-After
+  /// 200: a JSON-RPC error answering a 2025-xx request (those clients read errors from 200
+  /// answers), with Retry-After.
+  too_many_requests_in_rpc,
+  unavailable,  ///< 503, with Retry-After
 };
 
 /// A stage's decision to end the request here.
@@ -53,6 +60,11 @@ struct refusal {
   json::value id = nullptr;
   std::optional<unsigned> retry_after_s = std::nullopt;
   std::vector<std::pair<std::string, std::string>> headers = {};  ///< e.g. WWW-Authenticate
+  /// When an object: the request is answered with this JSON-RPC result (HTTP 200) instead of an
+  /// error, e.g. a tool result with isError for a tools/call refused before it ran.
+  json::value result = nullptr;
+  std::string_view error_class = {};  ///< for the access log when `result` is set
+  std::string_view error_code = {};
 };
 
 /// How a request addresses the server: decided by the revision stage (POST only).
@@ -89,6 +101,10 @@ struct exchange {
   std::function<http::net::awaitable<void>()> wait;
   bool waited = false;
   std::size_t next_stage = 0;  ///< where pipeline::run starts
+  /// The rate-limit verdict a shared store gave while the request waited (admit stage).
+  std::shared_ptr<limits::verdict> admission;
+  /// Fields every reply to this request carries (RateLimit-Policy, RateLimit).
+  std::vector<std::pair<std::string_view, std::string>> reply_headers;
 };
 
 /// Which requests a stage looks at.

@@ -35,6 +35,7 @@ inline unsigned status_for(refusal_kind k) noexcept {
     case refusal_kind::conflict: return 409;
     case refusal_kind::unsupported_media_type: return 415;
     case refusal_kind::too_many_requests: return 429;
+    case refusal_kind::too_many_requests_in_rpc: return 200;
     case refusal_kind::unavailable: return 503;
   }
   return 500;

@@ -55,6 +55,12 @@ bool on_endpoint(const http::request& req, std::string_view endpoint) {
   return target.substr(0, target.find('?')) == endpoint;
 }
 
+// The fields a stage asked every reply to carry (the admit stage's RateLimit fields).
+http::reply with_fields(http::reply r, exchange& x) {
+  for (auto& [name, value] : x.reply_headers) r.head.insert(name, std::move(value));
+  return r;
+}
+
 }  // namespace
 
 net::awaitable<http::reply> streamable_http::handle(http::request& req, const http::peer_info& peer) {
@@ -69,15 +75,15 @@ net::awaitable<http::reply> streamable_http::handle(http::request& req, const ht
     x.waited = true;
     refused = stages_.run(x);
   }
-  if (refused) co_return refusal_reply(*refused, &x);
+  if (refused) co_return with_fields(refusal_reply(*refused, &x), x);
   switch (req.method()) {
     case http::bhttp::verb::post: {
       auto next = post(x, co_await net::this_coro::executor);
-      if (auto* w = std::get_if<on_worker>(&next)) co_return co_await await_worker(std::move(*w));
-      co_return std::move(std::get<http::reply>(next));
+      if (auto* w = std::get_if<on_worker>(&next)) co_return with_fields(co_await await_worker(std::move(*w)), x);
+      co_return with_fields(std::move(std::get<http::reply>(next)), x);
     }
-    case http::bhttp::verb::get: co_return co_await get(x);
-    case http::bhttp::verb::delete_: co_return del(x);
+    case http::bhttp::verb::get: co_return with_fields(co_await get(x), x);
+    case http::bhttp::verb::delete_: co_return with_fields(del(x), x);
     default: {
       refusal r{refusal_kind::method_not_allowed, "method_not_allowed", code::invalid_request, "Method not allowed"};
       r.headers.emplace_back("Allow", "GET, POST, DELETE");
