@@ -82,7 +82,7 @@ pool_status client::status() const {
 stats client::counters() const noexcept {
   const auto& n = shared_->n;
   auto get = [](const std::atomic<std::uint64_t>& a) { return a.load(std::memory_order_relaxed); };
-  return {get(n.commands),      get(n.errors),     get(n.timeouts),
+  return {get(n.commands),      get(n.writes),     get(n.errors),          get(n.timeouts),
           get(n.error_replies), get(n.reconnects), get(n.connect_failures)};
 }
 

@@ -5,7 +5,8 @@
 //   auto c = redis::client::create(ioc.get_executor(), opts);  // throws on bad options
 //   c->start();
 //   c->command({"INCR", key}, [](boost::system::error_code ec, redis::reply r) { ... });
-//   auto [ec, r] = co_await c->command({"GET", key}, net::as_tuple(net::use_awaitable));
+//   std::array<std::string_view, 2> get{"GET", key};  // GCC 12: no braced list across co_await
+//   auto [ec, r] = co_await c->command(get, net::as_tuple(net::use_awaitable));
 //
 // Completions run on the completion handler's associated executor: for a plain callback,
 // the executor given to create(); for a coroutine, the coroutine's own executor. They are
@@ -41,6 +42,7 @@ std::string& encode_scratch();
 /// Counters since create(), for metrics. Plain numbers, read without a lock.
 struct stats {
   std::uint64_t commands = 0;          ///< command() and eval() calls (an EVAL fallback counts again)
+  std::uint64_t writes = 0;            ///< socket writes: commands / writes is the pipelining at work
   std::uint64_t errors = 0;            ///< completed with an errc other than timeout
   std::uint64_t timeouts = 0;          ///< completed with errc::timeout
   std::uint64_t error_replies = 0;     ///< Redis answered with an error reply (NOSCRIPT included)

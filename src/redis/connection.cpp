@@ -75,6 +75,7 @@ void connection::do_flush() {
     wbuf_.swap(out_);
   }
   arm_timer();
+  bump(shared_->n.writes);
   auto done = [self = shared_from_this(), gen = gen_](error_code ec, std::size_t) { self->on_write(ec, gen); };
   if (tls_) net::async_write(*tls_, net::buffer(wbuf_), std::move(done));
   else net::async_write(sock_, net::buffer(wbuf_), std::move(done));

@@ -13,7 +13,8 @@
 namespace mcpx::redis::detail {
 
 struct counters {
-  std::atomic<std::uint64_t> commands{0}, errors{0}, timeouts{0}, error_replies{0}, reconnects{0}, connect_failures{0};
+  std::atomic<std::uint64_t> commands{0}, writes{0}, errors{0}, timeouts{0}, error_replies{0}, reconnects{0},
+      connect_failures{0};
 };
 
 class shared_state {
