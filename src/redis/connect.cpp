@@ -28,13 +28,13 @@ std::string tls_failure(SSL* ssl, const error_code& ec) {
 }  // namespace
 
 net::awaitable<void> connection::run(std::shared_ptr<connection> self) {
-  while (!stopped_) {
+  while (!stopping()) {
     auto why = co_await connect();
-    if (stopped_) break;
+    if (stopping()) break;
     if (why.empty()) {
       on_ready();
       why = co_await serve();
-      if (stopped_) break;
+      if (stopping()) break;
       close(why);
       shut(link::down, errc::connection_lost);
       shared_->set_last_error("connection lost: " + close_reason_);
@@ -186,6 +186,7 @@ net::awaitable<void> connection::back_off() {
   base = std::min(base, cfg_.reconnect_max);
   if (attempt_ < 32) ++attempt_;
   std::uniform_int_distribution<std::int64_t> half(base.count() / 2, base.count());
+  if (stopping()) co_return;  // stop() may have come before this wait could be cancelled
   backoff_.expires_after(std::chrono::milliseconds(half(rng_)));
   co_await backoff_.async_wait(use_tuple);
 }

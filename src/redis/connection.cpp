@@ -33,11 +33,10 @@ connection::connection(const net::any_io_executor& ex, std::shared_ptr<shared_st
 void connection::start() { net::co_spawn(strand_, run(shared_from_this()), net::detached); }
 
 void connection::stop() {
-  {
-    std::lock_guard lock(mu_);
-    link_ = link::stopped;
-  }
-  ready_.store(false, std::memory_order_release);
+  // Pending commands are failed here, not on the strand: their completions then belong to
+  // their executors' queues, so nothing of the caller's is left in this connection even if
+  // the executor never runs again.
+  shut(link::stopped, errc::stopped);
   net::post(strand_, [self = shared_from_this()] {
     self->stopped_ = true;
     self->resolver_.cancel();
@@ -45,7 +44,6 @@ void connection::stop() {
     self->backoff_.cancel();
     self->timer_.cancel();
     self->close("stopped");
-    self->shut(link::stopped, errc::stopped);
   });
 }
 
@@ -102,7 +100,7 @@ bool connection::deliver() {
     std::lock_guard lock(mu_);
     for (auto& r : replies_) {
       if (pending_.empty()) {
-        unexpected = true;
+        unexpected = link_ != link::stopped;  // stop() failed the entries already
         break;
       }
       auto s = std::move(pending_.front());
@@ -175,6 +173,13 @@ void connection::close(std::string why) {
   sock_.close(ignored);
 }
 
+bool connection::stopping() {
+  if (stopped_) return true;
+  std::lock_guard lock(mu_);
+  return link_ == link::stopped;
+}
+
+// Any thread: touches only what mu_ guards.
 void connection::shut(link next, errc why) {
   std::deque<slot> failed;
   {

@@ -71,6 +71,9 @@ class connection : public std::enable_shared_from_this<connection> {
   void on_timer(error_code ec);
   clock::time_point next_wake();
   void close(std::string why);
+  /// stop() was called (stopped_ follows on the strand a little later).
+  bool stopping();
+  /// Moves to `next` (stopped stays stopped) and fails every pending command with `why`.
   void shut(link next, errc why);
 
   net::strand<net::any_io_executor> strand_;

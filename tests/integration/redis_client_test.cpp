@@ -9,6 +9,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <iostream>
 #include <mutex>
 
 #include "redis_server.hpp"
@@ -149,6 +150,7 @@ TEST(redis_client, ten_thousand_pipelined_incrs_from_four_threads) {
   EXPECT_EQ(max_seen, threads * each);
   EXPECT_EQ(run(*c, {"GET", "counter"}).r, reply::bulk(std::to_string(threads * each)));
   auto n = c->counters();
+  std::cout << n.commands << " commands in " << n.writes << " writes\n";
   // Commands issued during a write go out together in the next one.
   EXPECT_LT(n.writes, n.commands / 2) << n.writes << " writes for " << n.commands << " commands";
 }
@@ -333,4 +335,27 @@ TEST(redis_client, connect_timeout_bounds_a_server_that_never_answers) {
   EXPECT_NE(c->status().last_error.find("connect_timeout"), std::string::npos) << c->status().last_error;
   EXPECT_FALSE(c->ready());
   c->stop();
+}
+
+TEST(redis_client, reconnect_backoff_grows_from_min_to_max) {
+  io_threads io;
+  redis::options o;
+  o.url = "redis://127.0.0.1:" + std::to_string(free_loopback_port());  // nobody listens
+  o.pool_size = 1;
+  o.reconnect_min = 200ms;  // then 400 ms (each delay from its upper half: >= 100, >= 200)
+  o.reconnect_max = 400ms;
+  auto slow = redis::client::create(io.ioc.get_executor(), o);
+  o.reconnect_min = 10ms;
+  o.reconnect_max = 20ms;
+  auto fast = redis::client::create(io.ioc.get_executor(), o);
+  slow->start();
+  fast->start();
+  std::this_thread::sleep_for(600ms);
+  auto s = slow->counters().connect_failures, f = fast->counters().connect_failures;
+  // Attempts at 0, >= 100, >= 300, >= 500 ms: no tight loop, whatever the host's speed.
+  EXPECT_GE(s, 1u);
+  EXPECT_LE(s, 4u);
+  EXPECT_GE(f, 6u);   // every <= 20 ms: ~30 in 600 ms on an idle host
+  EXPECT_LE(f, 61u);  // never faster than 10 ms
+  EXPECT_NE(slow->status().last_error.find("Connection refused"), std::string::npos) << slow->status().last_error;
 }
