@@ -97,7 +97,9 @@ net::awaitable<std::string> connection::establish() {
 }
 
 // AUTH and SELECT go out before the connection takes commands, so nothing queued can run
-// unauthenticated or in the wrong database.
+// unauthenticated or in the wrong database. Without them a PING does: a connection is ready
+// once the server has answered, not when a TCP (or TLS 1.3) handshake is over and the
+// refusal (maxclients, a missing client certificate) is still on its way.
 net::awaitable<std::string> connection::handshake() {
   const auto& t = cfg_.target;
   std::string req;
@@ -118,21 +120,22 @@ net::awaitable<std::string> connection::handshake() {
     encode_command(req, args);
     steps.push_back("SELECT " + db);
   }
-  if (steps.empty()) co_return "";
+  if (steps.empty()) {
+    std::string_view args[] = {"PING"};
+    encode_command(req, args);
+    steps.push_back("PING");
+  }
   auto [ec, n] = tls_ ? co_await net::async_write(*tls_, net::buffer(req), use_tuple)
                       : co_await net::async_write(sock_, net::buffer(req), use_tuple);
   if (ec) co_return "sending " + steps.front() + ": " + ec.message();
-  std::vector<reply> got;
-  while (got.size() < steps.size()) {
-    std::size_t count = 0;
-    if (auto rec = co_await read_replies(count); rec)
-      co_return "reading the " + steps[got.size()] + " reply: " + rec.message();
-    for (auto& r : replies_) got.push_back(std::move(r));
-    replies_.clear();
-  }
-  for (std::size_t i = 0; i < steps.size(); ++i)
-    if (got[i].is_error()) co_return steps[i] + " refused: " + std::string(got[i].str());
-  co_return "";
+  while (replies_.size() < steps.size())
+    if (auto rec = co_await read_replies())
+      co_return "reading the " + steps[replies_.size()] + " reply: " + rec.message();
+  std::string why;
+  for (std::size_t i = 0; i < steps.size() && why.empty(); ++i)
+    if (replies_[i].is_error()) why = steps[i] + " refused: " + std::string(replies_[i].str());
+  replies_.clear();
+  co_return why;
 }
 
 void connection::on_ready() {
@@ -149,7 +152,7 @@ void connection::on_ready() {
 
 // Reads into rbuf_ and parses every complete reply into replies_. A protocol error is
 // reported as net::error::invalid_argument with close_reason_ saying what hiredis found.
-net::awaitable<error_code> connection::read_replies(std::size_t& got) {
+net::awaitable<error_code> connection::read_replies() {
   auto [ec, n] = tls_ ? co_await tls_->async_read_some(net::buffer(*rbuf_), use_tuple)
                       : co_await sock_.async_read_some(net::buffer(*rbuf_), use_tuple);
   if (ec) co_return ec;
@@ -164,17 +167,15 @@ net::awaitable<error_code> connection::read_replies(std::size_t& got) {
     close("protocol error: " + std::string(reader_->error_message()));
     co_return net::error::invalid_argument;
   }
-  got = replies_.size();
   co_return error_code{};
 }
 
 net::awaitable<std::string> connection::serve() {
   for (;;) {
-    std::size_t got = 0;
-    auto ec = co_await read_replies(got);
+    auto ec = co_await read_replies();
     if (ec == net::error::eof) co_return "the server closed the connection";
     if (ec) co_return ec.message();
-    if (!deliver()) co_return "a reply to no command (protocol out of step)";
+    if (auto problem = deliver(); !problem.empty()) co_return problem;
   }
 }
 

@@ -94,13 +94,16 @@ void connection::on_write(error_code ec, std::size_t gen) {
   do_flush();
 }
 
-bool connection::deliver() {
-  bool unexpected = false;
+std::string connection::deliver() {
+  std::string unexpected;
   {
     std::lock_guard lock(mu_);
     for (auto& r : replies_) {
       if (pending_.empty()) {
-        unexpected = link_ != link::stopped;  // stop() failed the entries already
+        // An error before a close ("ERR max number of clients reached") is worth its words.
+        if (link_ != link::stopped)  // else stop() failed the entries already
+          unexpected = r.is_error() ? "the server said: " + std::string(r.str())
+                                    : "a reply to no command (protocol out of step)";
         break;
       }
       auto s = std::move(pending_.front());
@@ -118,7 +121,7 @@ bool connection::deliver() {
     pending::complete(std::move(p), {}, std::move(r));
   }
   done_.clear();
-  return !unexpected;
+  return unexpected;
 }
 
 connection::clock::time_point connection::next_wake() {

@@ -60,13 +60,14 @@ class connection : public std::enable_shared_from_this<connection> {
   net::awaitable<std::string> handshake();
   net::awaitable<void> back_off();
   net::awaitable<std::string> serve();
-  net::awaitable<error_code> read_replies(std::size_t& got);
+  net::awaitable<error_code> read_replies();
   void on_ready();
 
   // Commands, replies and deadlines (connection.cpp).
   void do_flush();
   void on_write(error_code ec, std::size_t gen);
-  bool deliver();
+  /// Hands replies_ to their commands; what went wrong when a reply had no command.
+  std::string deliver();
   void arm_timer();
   void on_timer(error_code ec);
   clock::time_point next_wake();
