@@ -50,6 +50,8 @@ void client::submit(std::string_view encoded, std::unique_ptr<detail::pending> p
   auto why = errc::not_connected;
   if (stopped_.load(std::memory_order_relaxed)) {
     why = errc::stopped;
+  } else if (encoded.starts_with("*0\r\n")) {
+    why = errc::empty_command;
   } else {
     const auto n = conns_.size();
     const auto first = next_.fetch_add(1, std::memory_order_relaxed);

@@ -79,7 +79,10 @@ class client : public std::enable_shared_from_this<client> {
   /// Sends one command. `args` are any bytes; they are copied before command() returns (with
   /// a lazy token such as use_awaitable: when the operation starts, i.e. at co_await).
   /// Completes with the reply, or with errc::timeout (options::command_timeout),
-  /// not_connected, connection_lost, queue_full or stopped. Any thread; never blocks.
+  /// not_connected, connection_lost, queue_full, stopped or empty_command. Any thread; never
+  /// blocks. Connections are shared and pipelined, so commands that change a connection's
+  /// state or its reply stream (AUTH, SELECT, RESET, CLIENT REPLY, SUBSCRIBE, MONITOR) and
+  /// blocking ones (BLPOP, WAIT) do not belong here.
   template <class CompletionToken>
   auto command(std::span<const std::string_view> args, CompletionToken&& token) {
     return boost::asio::async_initiate<CompletionToken, signature>(

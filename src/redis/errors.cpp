@@ -16,6 +16,7 @@ class category final : public boost::system::error_category {
       case errc::connection_lost: return "connection lost";
       case errc::stopped: return "stopped";
       case errc::queue_full: return "queue full";
+      case errc::empty_command: return "empty command";
     }
     return "unknown redis error";
   }

@@ -12,6 +12,7 @@ enum class errc {
   connection_lost,  ///< the connection broke (or stalled) with the command sent or queued
   stopped,          ///< the client was stopped (or destroyed) first
   queue_full,       ///< the connection already had options::queue_limit commands waiting
+  empty_command,    ///< no arguments: Redis would not answer, and the replies would fall out of step
 };
 
 /// The category of errc ("mcpx.redis"); its messages are stable metric/log words.

@@ -65,11 +65,14 @@ TEST(redis_client, replies_of_every_kind) {
   EXPECT_EQ(run(*c, {"LRANGE", "l", "0", "-1"}).r, reply::array({reply::bulk("x"), reply::bulk(""), reply::bulk("z")}));
   EXPECT_EQ(run(*c, {"MGET", "missing", "n"}).r, reply::array({reply::nil(), reply::bulk("-5")}));
   EXPECT_TRUE(run(*c, {"NOSUCHCOMMAND"}).r.is_error());
+  EXPECT_EQ(run(*c, {}).ec, errc::empty_command);  // Redis would not answer "*0"
+  EXPECT_EQ(run(*c, {"PING"}).r, reply::simple("PONG"));
 
   auto n = c->counters();
-  EXPECT_EQ(n.commands, 9u);
+  EXPECT_EQ(n.commands, 11u);
   EXPECT_EQ(n.error_replies, 2u);
-  EXPECT_EQ(n.errors + n.timeouts, 0u);
+  EXPECT_EQ(n.errors, 1u);  // the empty command
+  EXPECT_EQ(n.timeouts, 0u);
 }
 
 TEST(redis_client, a_coroutine_awaits_and_resumes_on_its_own_strand) {

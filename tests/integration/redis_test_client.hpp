@@ -52,7 +52,7 @@ inline outcome run(redis::client& c, std::vector<std::string> args, std::chrono:
     p->set_value({ec, std::move(r), true});
   });
   if (f.wait_for(within) != std::future_status::ready) {
-    ADD_FAILURE() << "no completion within " << within.count() << " ms for " << args.at(0);
+    ADD_FAILURE() << "no completion within " << within.count() << " ms for " << (args.empty() ? "(empty)" : args[0]);
     return {};
   }
   return f.get();
