@@ -72,8 +72,10 @@ class client : public std::enable_shared_from_this<client> {
   /// Starts connecting every connection of the pool; returns at once. Commands before a
   /// connection is ready complete with errc::not_connected: see ready().
   void start();
-  /// Completes every pending command with errc::stopped, closes the connections, and makes
-  /// later commands complete the same way. Returns at once. Any thread; idempotent.
+  /// Completes every pending command with errc::stopped (posted to their executors), closes
+  /// the connections, and makes later commands complete the same way. Returns at once. Any
+  /// thread; idempotent. Stop (or drop) the client before destroying the executor's context:
+  /// until then a pending command holds its completion handler.
   void stop();
 
   /// Sends one command. `args` are any bytes; they are copied before command() returns (with
@@ -102,9 +104,11 @@ class client : public std::enable_shared_from_this<client> {
   /// reply. What command() and eval() are made of. Any thread.
   void submit(std::string_view encoded, std::unique_ptr<detail::pending> p);
 
-  /// At least one connection is ready (a readiness check).
+  /// At least one connection is connected and has answered (a readiness check). Any thread.
   bool ready() const noexcept;
+  /// Any thread (takes a lock for last_error).
   pool_status status() const;
+  /// Any thread, lock-free.
   stats counters() const noexcept;
   const settings& config() const noexcept;
   executor_type get_executor() const noexcept { return ex_; }
