@@ -47,14 +47,13 @@ void limit_setup::publish(ops::health&, ops::metrics& m) {
   m.add_family("mcpx_rate_limited_total",
                "Requests over a rate limit, by client tier, cost class (empty: the tier's limit) and tool.", "counter",
                [s] { return s->refusal_samples(); });
-  m.add_family("mcpx_rate_limit_store_errors_total", "Rate-limit checks the store could not answer, by error.",
-               "counter", [s] {
-                 std::vector<ops::metrics::sample> out;
-                 for (auto e : {limits::store_error::unavailable, limits::store_error::timeout,
-                                limits::store_error::protocol})
-                   out.push_back({{{"error", limits::name(e)}}, double(s->store_failures(e))});
-                 return out;
-               });
+  m.add_family(
+      "mcpx_rate_limit_store_errors_total", "Rate-limit checks the store could not answer, by error.", "counter", [s] {
+        std::vector<ops::metrics::sample> out;
+        for (auto e : {limits::store_error::unavailable, limits::store_error::timeout, limits::store_error::protocol})
+          out.push_back({{{"error", limits::name(e)}}, double(s->store_failures(e))});
+        return out;
+      });
   m.add_reading("mcpx_rate_limit_failed_open_total",
                 "Requests let through because the rate-limit store could not answer (limits.on_store_error).",
                 "counter", [s] { return double(s->failed_open()); });

@@ -53,8 +53,8 @@ enum class outcome : std::uint8_t {
 
 struct verdict {
   outcome what = outcome::admitted;
-  bool by_class = false;             ///< limited: the class limit refused (else the tier's)
-  std::optional<decision> tier, cls;  ///< the decisions made (for the RateLimit fields)
+  bool by_class = false;                         ///< limited: the class limit refused (else the tier's)
+  std::optional<decision> tier, cls;             ///< the decisions made (for the RateLimit fields)
   store_error error = store_error::unavailable;  ///< failed_*
   /// limited / failed_closed: how long to wait (exact for limited; a short fixed delay for a
   /// failed store).

@@ -99,15 +99,14 @@ std::optional<refusal> limit_stage::answer(exchange& x, const limits::ask& a, co
   }
   const auto retry_s = limits::retry_after_seconds(v.retry_after);
   const std::string limit_name(v.by_class ? a.cost_class : a.tier.name);
-  std::string message =
-      limited ? (v.by_class ? "Rate limit exceeded for " + limit_name + " operations"
-                            : "Rate limit exceeded for this client (tier " + limit_name + ")")
-              : std::string("The rate-limit store is unavailable");
+  std::string message = limited ? (v.by_class ? "Rate limit exceeded for " + limit_name + " operations"
+                                              : "Rate limit exceeded for this client (tier " + limit_name + ")")
+                                : std::string("The rate-limit store is unavailable");
   message += "; retry after " + std::to_string(retry_s) + " s.";
   const auto cls = limited ? error_class::client : error_class::external;
   const std::string_view err_code = limited ? "RATE_LIMIT_EXCEEDED" : "RATE_LIMIT_UNAVAILABLE";
-  refusal r{limited ? refusal_kind::too_many_requests : refusal_kind::unavailable, limited ? "rate_limited" : "store_unavailable", rate_limited_code,
-            message};
+  refusal r{limited ? refusal_kind::too_many_requests : refusal_kind::unavailable,
+            limited ? "rate_limited" : "store_unavailable", rate_limited_code, message};
   r.retry_after_s = retry_s;
   if (limited) {
     std::string policy, state;
@@ -125,8 +124,9 @@ std::optional<refusal> limit_stage::answer(exchange& x, const limits::ask& a, co
   const bool request = x.decoded && x.msg.type == jsonrpc::kind::request;
   if (request && x.msg.method == "tools/call") {
     // The checklist's answer: a tool result the model reads, saying when to try again.
-    auto result = protocol::error_result(cls, err_code, limited ? message.substr(0, message.find(';')) + "."
-                                                                : std::string("The rate-limit store is unavailable."),
+    auto result = protocol::error_result(cls, err_code,
+                                         limited ? message.substr(0, message.find(';')) + "."
+                                                 : std::string("The rate-limit store is unavailable."),
                                          true, static_cast<int>(retry_s));
     if (x.how == era::modern) result["resultType"] = "complete";
     r.result = std::move(result);

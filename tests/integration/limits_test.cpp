@@ -33,7 +33,9 @@ struct limited_server {
     return roundtrip(port(), post(modern_body(7, "tools/call", {{"name", tool}, {"arguments", json::object{}}}),
                                   modern_headers("tools/call", tool)));
   }
-  http_result list() const { return roundtrip(port(), post(modern_body(3, "tools/list"), modern_headers("tools/list"))); }
+  http_result list() const {
+    return roundtrip(port(), post(modern_body(3, "tools/list"), modern_headers("tools/list")));
+  }
   std::string metrics() const { return roundtrip(port(), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").body; }
 };
 

@@ -31,13 +31,14 @@ class test_ca {
 
   std::string cert_pem() const { return pem_of(cert_.get()); }
 
-  /// A server certificate for `san` ("DNS:localhost,IP:127.0.0.1").
-  issued_cert issue(const std::string& cn, const std::string& san) const {
+  /// A server certificate for `san` ("DNS:localhost,IP:127.0.0.1"); `eku` "clientAuth" for a
+  /// client certificate.
+  issued_cert issue(const std::string& cn, const std::string& san, const std::string& eku = "serverAuth") const {
     auto key = new_key();
     std::unique_ptr<X509, decltype(&X509_free)> x(X509_new(), X509_free);
     build(x.get(), cn, key.get(), cert_.get(), nullptr);
     add_ext(x.get(), cert_.get(), NID_basic_constraints, "critical,CA:FALSE");
-    add_ext(x.get(), cert_.get(), NID_ext_key_usage, "serverAuth");
+    add_ext(x.get(), cert_.get(), NID_ext_key_usage, eku);
     add_ext(x.get(), cert_.get(), NID_subject_alt_name, san);
     add_ext(x.get(), cert_.get(), NID_authority_key_identifier, "keyid");
     sign(x.get(), key_.get());
