@@ -399,6 +399,53 @@ TEST_F(auth_server, a_jwt_is_never_sent_to_introspection) {
   EXPECT_EQ(issuer_->introspections(), before);
 }
 
+// Rate-limit tiers from the principal: the token's `tier` claim, else limits.clients by
+// client_id, else the default tier; each client its own budget.
+TEST_F(auth_server, a_tokens_tier_claim_or_its_client_picks_its_rate_limit) {
+  mcpx::options o;
+  o.port = 0;
+  o.log_level = "off";
+  o.auth.issuers = {{issuer_->url(), {}}};
+  o.auth.resource = resource;
+  o.rate_limits.mode = mcpx::limit_mode::enforce;
+  o.rate_limits.tiers = {{"development", {60, 1}}, {"production", {1000, 5}}, {"enterprise", {10000, 50}}};
+  o.rate_limits.clients = {{"reporting-bot", "production"}};
+  mcpx::server srv({"tiers", "1.0.0"}, o);
+  srv.tool("ping").description("pong").handle([](const mcpx::args&, mcpx::context&) {
+    return mcpx::tool_result::text("pong");
+  });
+  srv.start();
+  for (int i = 0;
+       i < 200 && roundtrip(srv.port(), "GET /health/ready HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").status != 200; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  auto minted = [&](json::object extra, std::string client) {
+    json::object c{{"iss", issuer_->url()},   {"sub", "u-" + client}, {"aud", resource},
+                   {"exp", unix_now() + 600}, {"iat", unix_now()},    {"client_id", client}};
+    for (auto& [k, v] : extra) c[k] = v;
+    return mint::jwt(c, k1());
+  };
+  auto policy = [&](const std::string& token) {
+    auto r = roundtrip(srv.port(), post(modern_body(7, "tools/call", {{"name", "ping"}, {"arguments", json::object{}}}),
+                                        modern_headers("tools/call", "ping") + bearer(token)));
+    auto at = r.head.find("RateLimit-Policy: ");
+    return at == std::string::npos ? r.head : r.head.substr(at + 18, r.head.find("\r\n", at) - at - 18);
+  };
+  EXPECT_EQ(policy(minted({{"tier", "enterprise"}}, "app-a")).rfind("\"enterprise\";q=50", 0), 0u);
+  EXPECT_EQ(policy(minted({}, "reporting-bot")).rfind("\"production\";q=5", 0), 0u);
+  EXPECT_EQ(policy(minted({{"tier", "platinum"}}, "app-b")).rfind("\"development\";q=1", 0), 0u)
+      << "an unknown tier claim gets the default, never a guess";
+  // Burst 1: app-c's second request is refused, app-d's first is not.
+  auto limited = [&](const std::string& token) {
+    auto r = roundtrip(srv.port(), post(modern_body(8, "tools/call", {{"name", "ping"}, {"arguments", json::object{}}}),
+                                        modern_headers("tools/call", "ping") + bearer(token)));
+    return r.body.find("RATE_LIMIT_EXCEEDED") != std::string::npos;
+  };
+  auto dev_c = minted({}, "app-c"), dev_d = minted({}, "app-d");
+  EXPECT_FALSE(limited(dev_c));
+  EXPECT_TRUE(limited(dev_c));
+  EXPECT_FALSE(limited(dev_d)) << "each client has its own budget";
+}
+
 TEST_F(auth_server, refusals_are_counted_by_reason) {
   call("read_customer", "");
   auto m = roundtrip(port(), "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
