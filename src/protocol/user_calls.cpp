@@ -10,6 +10,20 @@ using code = jsonrpc::code;
 
 namespace {
 
+// What a model reads when its arguments break the schema: which tool, what is wrong, what to do;
+// at most 200 characters (a long detail is cut, the instruction never is).
+std::string invalid_arguments(std::string_view tool, std::string_view detail) {
+  constexpr std::size_t budget = 200;
+  const std::string head = "Invalid arguments for tool '" + std::string(tool.substr(0, 64)) + "': ";
+  const std::string_view tail = ". Fix them to match the input schema and call again.";
+  std::string out = head;
+  const std::size_t room = budget > head.size() + tail.size() ? budget - head.size() - tail.size() : 0;
+  if (detail.size() <= room) out += detail;
+  else out.append(detail.substr(0, room >= 3 ? room - 3 : 0)).append("...");
+  out += tail;
+  return out;
+}
+
 const json::object& params_of(const call& c) {
   static const json::object empty;
   return c.msg.params.is_object() ? c.msg.params.get_object() : empty;
@@ -99,7 +113,9 @@ outcome dispatcher::call_tool(call& c, outbound& out) const {
   static const json::value empty_args = json::object{};
   const json::value* args = params_of(c).if_contains("arguments");
   if (!args || args->is_null()) args = &empty_args;
-  if (!args->is_object()) return okf(client_error_result("INVALID_ARGUMENT", "\"arguments\" must be an object"));
+  if (!args->is_object())
+    return okf(client_error_result(
+        "INVALID_ARGUMENT", "Invalid arguments: \"arguments\" must be a JSON object; call the tool again with one."));
   if (tool->tasks == task_mode::required && !c.task)
     return fail(code::missing_required_client_capability,
                 "Missing required client capability: tool '" + tool->name + "' runs only as a task (" +
@@ -112,8 +128,7 @@ outcome dispatcher::call_tool(call& c, outbound& out) const {
                   "Missing required client capability: tool '" + tool->name + "' needs " + cap,
                   json::object{{"requiredCapabilities", json::object{{cap, json::object{}}}}});
   if (auto v = tool->input_validator->validate(*args))
-    return okf(client_error_result("INVALID_ARGUMENT",
-                                   "Invalid arguments for tool '" + tool->name + "': " + v->message));
+    return okf(client_error_result("INVALID_ARGUMENT", invalid_arguments(tool->name, v->message)));
   auto o = with_input(
       c, out, cfg_, state_codec_,
       [&](handler_context& ctx) -> outcome {

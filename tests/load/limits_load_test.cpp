@@ -7,8 +7,8 @@
 // seconds per scenario.
 #include <gtest/gtest.h>
 
-#include <mcpx/server.hpp>
 #include <cstdio>
+#include <mcpx/server.hpp>
 #include <thread>
 
 #include "../integration/test_client.hpp"
