@@ -109,9 +109,13 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
   // "mcpx": echo on the I/O thread (it never blocks); "mcpx-pool": the default worker pool;
   // "mcpx-auth": "mcpx" requiring a bearer token, always the same one, so after the warm-up
   // every request is a hit of the verified-token cache.
-  enum class kind { plain, pool, auth };
+  // "mcpx-limits": "mcpx" with rate limits enforced (memory store) at rates no load reaches.
+  enum class kind { plain, pool, auth, limits };
   auto mcpx = [&](std::string mode, protocol p, kind k = kind::plain) {
-    const char* name = k == kind::pool ? "mcpx-pool" : k == kind::auth ? "mcpx-auth" : "mcpx";
+    const char* name = k == kind::pool     ? "mcpx-pool"
+                       : k == kind::auth   ? "mcpx-auth"
+                       : k == kind::limits ? "mcpx-limits"
+                                           : "mcpx";
     server_def d{name, std::move(mode), p, nullptr, {}, {}, {}};
     std::string issuer_url = issuer ? issuer->url() : "";
     d.argv = [&cfg, k, issuer_url](unsigned short port) {
@@ -125,6 +129,7 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
                                     "--echo-on",
                                     k == kind::pool ? "worker" : "io"};
       if (k == kind::auth) argv.insert(argv.end(), {"--auth-issuer", issuer_url, "--auth-resource", bench_resource});
+      if (k == kind::limits) argv.insert(argv.end(), {"--limits", "memory"});
       return argv;
     };
     if (!exists(cfg.echo_server)) d.skip = "mcpx-bench-echo not found at " + cfg.echo_server;
@@ -146,6 +151,7 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
   };
   defs.push_back(mcpx("stateless", protocol::modern));
   defs.push_back(mcpx("stateless", protocol::modern, kind::auth));
+  defs.push_back(mcpx("stateless", protocol::modern, kind::limits));
   defs.push_back(mcpx("stateless", protocol::modern, kind::pool));
   defs.push_back(node_peer("ts-sdk-2", "ts-sdk-2.mjs", "stateless", protocol::modern));
   // 1.x predates 2026-07-28: its stateless mode takes 2025-11-25 calls with no session.
@@ -171,6 +177,7 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
   defs.push_back(ng);
   defs.push_back(mcpx("session", protocol::session));
   defs.push_back(mcpx("session", protocol::session, kind::auth));
+  defs.push_back(mcpx("session", protocol::session, kind::limits));
   defs.push_back(mcpx("session", protocol::session, kind::pool));
   defs.push_back(node_peer("ts-sdk-2", "ts-sdk-2.mjs", "session", protocol::session));
   defs.push_back(node_peer("ts-sdk-1", "ts-sdk-1.mjs", "session", protocol::session));
@@ -529,9 +536,11 @@ int run_suite(suite_config cfg) {
                    ratio_def{"mcpx / ts-sdk-1, stateless", false, "mcpx", "ts-sdk-1", 0.0},
                    ratio_def{"mcpx / nginx fixed 200", false, "mcpx", "nginx", 0.60},
                    ratio_def{"mcpx auth on / off, stateless", false, "mcpx-auth", "mcpx", 0.90},
+                   ratio_def{"mcpx limits on / off, stateless", false, "mcpx-limits", "mcpx", 0.95},
                    ratio_def{"mcpx / ts-sdk-2, session", true, "mcpx", "ts-sdk-2", 10.0},
                    ratio_def{"mcpx / ts-sdk-1, session", true, "mcpx", "ts-sdk-1", 0.0},
-                   ratio_def{"mcpx auth on / off, session", true, "mcpx-auth", "mcpx", 0.90}}) {
+                   ratio_def{"mcpx auth on / off, session", true, "mcpx-auth", "mcpx", 0.90},
+                   ratio_def{"mcpx limits on / off, session", true, "mcpx-limits", "mcpx", 0.95}}) {
       auto& group = t.session ? m.session : m.stateless;
       auto* a = find(group, t.server);
       auto* b = find(group, t.peer);

@@ -222,3 +222,32 @@ TEST(auth_entry, the_minted_token_is_accepted_and_required) {
   EXPECT_EQ(r.errors, 0u) << r.first_error;
   stop(c);
 }
+
+// The "mcpx-limits" entry measures the checks only if they run and never refuse: RateLimit
+// fields on every answer, no RATE_LIMIT_EXCEEDED under the load generator.
+TEST(limits_entry, every_request_is_checked_and_admitted) {
+  auto port = free_port();
+  std::string log = ::testing::TempDir() + "bench-limits-echo.log";
+  auto c = spawn("mcpx-bench-echo", {MCPX_BENCH_ECHO, "--port", std::to_string(port), "--limits", "memory"}, log, -1);
+  ASSERT_TRUE(wait_for_port(c, port, std::chrono::seconds(10))) << tail_of(log);
+  auto lc = short_run(port, protocol::modern);
+  lc.warmup = std::chrono::milliseconds(0);
+  auto r = run_load(lc);
+  EXPECT_GT(r.ok, 0u);
+  EXPECT_EQ(r.errors, 0u) << r.first_error;
+  net::io_context ioc;
+  tcp::socket s(ioc);
+  s.connect({net::ip::make_address("127.0.0.1"), port});
+  std::string body = R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo",)"
+                     R"("arguments":{"text":"hi"},"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+                     R"("io.modelcontextprotocol/clientCapabilities":{}}}})";
+  net::write(s, net::buffer("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                            "Accept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\n"
+                            "Mcp-Method: tools/call\r\nMcp-Name: echo\r\nContent-Length: " +
+                            std::to_string(body.size()) + "\r\n\r\n" + body));
+  std::string head;
+  boost::system::error_code ec;
+  net::read_until(s, net::dynamic_buffer(head), "\r\n\r\n", ec);
+  EXPECT_NE(head.find("RateLimit-Policy: "), std::string::npos) << head;
+  stop(c);
+}

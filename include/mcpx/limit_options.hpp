@@ -50,9 +50,9 @@ struct rate_limit_options {
   bool anonymous_by_address = true;
   /// Cost class -> rate, each its own budget per client (on top of the tier's).
   limits::rate_table classes = {{"read", {600, 100}}, {"write", {60, 10}}, {"external", {30, 5}}, {"heavy", {10, 2}}};
-  /// Cost class -> behaviour when the store fails; a class not named here fails closed.
-  std::map<std::string, store_failure> on_store_error = {{"read", store_failure::open},
-                                                         {"write", store_failure::closed}};
+  /// Cost class -> behaviour when the store fails; a class not named here fails closed. Empty
+  /// (the default): `read` fails open, every other class closed.
+  std::map<std::string, store_failure> on_store_error;
   bool use_redis = false;  ///< limits.store: memory | redis
   limit_redis_options redis;
   std::size_t memory_max_keys = 1'000'000;  ///< memory store: clients tracked at once

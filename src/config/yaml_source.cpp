@@ -303,13 +303,10 @@ struct yaml_walker {
   std::optional<error> store_failures(const YAML::Node& node) {
     const char* shape = "expected a map of cost classes to open or closed (e.g. {read: open, write: closed})";
     auto& out = d.s.server.rate_limits.on_store_error;
-    bool first = true;
     return name_map("limits.on_store_error", node, shape,
                     [&](const std::string& where_key, const YAML::Node& k,
                         const std::string& v) -> std::optional<error> {
                       if (v != "open" && v != "closed") return fail(where_key, k.Mark(), shape);
-                      if (first) out.clear();  // what is written is all there is
-                      first = false;
                       out[k.Scalar()] = v == "open" ? store_failure::open : store_failure::closed;
                       return std::nullopt;
                     });

@@ -11,6 +11,8 @@ limiter_config limiter_config_of(const rate_limit_options& o) {
   for (const auto& [client, tier] : o.clients) c.tiers.clients.emplace(client, tier);
   c.classes = o.classes;
   for (const auto& [cls, f] : o.on_store_error) c.on_store_error.emplace(cls, f);
+  if (o.on_store_error.empty() && c.classes.contains("read"))  // the default: reads open, the rest closed
+    c.on_store_error.emplace("read", store_failure::open);
   c.anonymous_by_address = o.anonymous_by_address;
   return c;
 }

@@ -44,9 +44,11 @@ struct error_server {
         .input_schema(json::parse(R"({"type":"object","properties":{"q":{"type":"string","pattern":"^)" +
                                   std::string(180, 'a') + R"($"}},"required":["q"]})"))
         .handle([](const mcpx::args&, mcpx::context&) { return mcpx::tool_result::text("ok"); });
-    srv->tool("crm_upstream").description("calls the CRM").handle([](const mcpx::args&, mcpx::context&) -> mcpx::tool_result {
-      throw mcpx::external_error("The CRM did not answer in time; retry later.", 30, "UPSTREAM_TIMEOUT");
-    });
+    srv->tool("crm_upstream")
+        .description("calls the CRM")
+        .handle([](const mcpx::args&, mcpx::context&) -> mcpx::tool_result {
+          throw mcpx::external_error("The CRM did not answer in time; retry later.", 30, "UPSTREAM_TIMEOUT");
+        });
     srv->tool("broken").description("fails").handle([](const mcpx::args&, mcpx::context&) -> mcpx::tool_result {
       throw std::runtime_error(leaky);
     });
