@@ -51,8 +51,8 @@ TEST(access_overrides, replace_declared_scopes_and_cost_and_refuse_unknown_names
   t.access = {{"crm:read"}, mcpx::cost_class::read()};
   r.add_resource("crm://customers/{id}", "customer", true);
   r.add_prompt("summarize");
-  mcpx::access_override scopes_only{std::vector<std::string>{"crm:read", "crm:pii"}, std::nullopt};
-  mcpx::access_override cost_only{std::nullopt, std::string("external")};
+  mcpx::access_override scopes_only{std::vector<std::string>{"crm:read", "crm:pii"}, std::nullopt, std::nullopt};
+  mcpx::access_override cost_only{std::nullopt, std::string("external"), std::nullopt};
   ASSERT_FALSE(r.override_access({{"get_customer", scopes_only}}, {{"crm://customers/{id}", cost_only}},
                                  {{"summarize", cost_only}}));
   EXPECT_EQ(t.access.scopes, (std::vector<std::string>{"crm:read", "crm:pii"}));
