@@ -38,10 +38,10 @@ enum class failure {
 };
 
 /// What Retry-After says when it is absent, by kind of trouble (seconds).
-inline constexpr int retry_timeout_s = 5;       ///< timeouts (and 408, 504)
-inline constexpr int retry_unavailable_s = 10;  ///< unreachable, 502, 503, other 5xx
+inline constexpr int retry_timeout_s = 5;        ///< timeouts (and 408, 504)
+inline constexpr int retry_unavailable_s = 10;   ///< unreachable, 502, 503, other 5xx
 inline constexpr int retry_rate_limited_s = 30;  ///< 429
-inline constexpr int retry_dns_s = 30;          ///< a name that did not resolve
+inline constexpr int retry_dns_s = 30;           ///< a name that did not resolve
 /// The most a Retry-After is believed: a day.
 inline constexpr int retry_after_max_s = 86'400;
 

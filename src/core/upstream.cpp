@@ -47,8 +47,8 @@ std::optional<std::time_t> parse_http_date(std::string_view v) {
   std::string s(v);
   char wd[16] = {}, mon[4] = {};
   int d = 0, y = 0, h = 0, mi = 0, sec = 0, n = 0;
-  bool ok = std::sscanf(s.c_str(), "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT%n", wd, &d, mon, &y, &h, &mi,
-                        &sec, &n) == 7 &&
+  bool ok = std::sscanf(s.c_str(), "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT%n", wd, &d, mon, &y, &h, &mi, &sec,
+                        &n) == 7 &&
             static_cast<std::size_t>(n) == s.size();
   if (!ok) {
     n = 0;
@@ -171,17 +171,19 @@ tool_error for_status(std::string_view service, int status, std::string_view rea
     case 410: return client_error(with_reason(name + " found no such item" + http, reason), "NOT_FOUND");
     case 409:
     case 412:
-      return client_error(with_reason(name + " refused the change as conflicting with its current state" + http, reason),
-                          "CONFLICT");
+      return client_error(
+          with_reason(name + " refused the change as conflicting with its current state" + http, reason), "CONFLICT");
     // This server's own credentials: nothing the model can do, nor waiting.
     case 401:
     case 407:
-      return external("UPSTREAM_AUTH_FAILED", name + " refused this server's credentials" + http +
-                                                  "; an operator must fix them, retrying will not help",
+      return external("UPSTREAM_AUTH_FAILED",
+                      name + " refused this server's credentials" + http +
+                          "; an operator must fix them, retrying will not help",
                       std::nullopt);
     case 403:
-      return external("UPSTREAM_AUTH_FAILED", name + " denied this server access" + http +
-                                                  "; an operator must grant it, retrying will not help",
+      return external("UPSTREAM_AUTH_FAILED",
+                      name + " denied this server access" + http +
+                          "; an operator must grant it, retrying will not help",
                       std::nullopt);
     case 408:
     case 504: return external("UPSTREAM_TIMEOUT", name + " did not answer in time" + http, after(retry_timeout_s));
@@ -191,21 +193,22 @@ tool_error for_status(std::string_view service, int status, std::string_view rea
     case 423:
     case 425:
     case 502:
-    case 503:
-      return external("UPSTREAM_UNAVAILABLE", name + " is unavailable" + http, after(retry_unavailable_s));
+    case 503: return external("UPSTREAM_UNAVAILABLE", name + " is unavailable" + http, after(retry_unavailable_s));
     // Permanent by definition: the upstream does not do what this server asks of it.
     case 501:
     case 505:
-      return external("UPSTREAM_REJECTED", name + " does not support this request" + http +
-                                               "; this server's integration must change, retrying will not help",
+      return external("UPSTREAM_REJECTED",
+                      name + " does not support this request" + http +
+                          "; this server's integration must change, retrying will not help",
                       std::nullopt);
     default: break;
   }
   if (status >= 500 && status <= 599)
     return external("UPSTREAM_ERROR", name + " failed" + http, after(retry_unavailable_s));
   if (status >= 400 && status <= 499)
-    return external("UPSTREAM_REJECTED", name + " rejected this server's request" + http +
-                                             "; this server's integration must change, retrying will not help",
+    return external("UPSTREAM_REJECTED",
+                    name + " rejected this server's request" + http +
+                        "; this server's integration must change, retrying will not help",
                     std::nullopt);
   return external("UPSTREAM_BAD_RESPONSE", name + " gave an answer this server cannot use" + http, std::nullopt);
 }
@@ -222,8 +225,9 @@ tool_error for_failure(std::string_view service, failure f) {
       return external("UPSTREAM_UNAVAILABLE", name + " could not be found (its name did not resolve)", retry_dns_s);
     case failure::tls:
       return external("UPSTREAM_TLS_FAILED",
-                      name + " failed the TLS handshake or certificate check; an operator must fix it, retrying will "
-                             "not help",
+                      name +
+                          " failed the TLS handshake or certificate check; an operator must fix it, retrying will "
+                          "not help",
                       std::nullopt);
   }
   return external("UPSTREAM_UNAVAILABLE", name + " could not be reached", retry_unavailable_s);
@@ -231,7 +235,8 @@ tool_error for_failure(std::string_view service, failure f) {
 
 std::chrono::milliseconds budget(const context& ctx, std::chrono::milliseconds cap, std::chrono::milliseconds margin) {
   auto left = ctx.cancellation().remaining();
-  if (left != std::chrono::milliseconds::max()) left = left > margin ? left - margin : std::chrono::milliseconds::zero();
+  if (left != std::chrono::milliseconds::max())
+    left = left > margin ? left - margin : std::chrono::milliseconds::zero();
   return std::max(std::chrono::milliseconds::zero(), std::min(left, cap));
 }
 

@@ -21,8 +21,8 @@ class worker_call final : public http::request_watcher, public std::enable_share
   struct setup {
     const protocol::dispatcher& dispatcher;
     worker_pool& pool;
-    const protocol::tool_def* tool;  ///< tools/call of a known tool; null otherwise (no deadline)
-    std::chrono::milliseconds limit;  ///< the tool's time limit, from now
+    const protocol::tool_def* tool;                ///< tools/call of a known tool; null otherwise (no deadline)
+    std::chrono::milliseconds limit;               ///< the tool's time limit, from now
     std::shared_ptr<http::request_record> record;  ///< kept alive for `log`
     ops::access_record* log;                       ///< the request's access record, or null
   };

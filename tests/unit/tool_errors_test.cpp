@@ -59,11 +59,16 @@ TEST(tool_errors, timeout_is_a_recoverable_server_error_saying_when_to_retry) {
 
 TEST(tool_errors, every_classified_result_reads_as_one_sentence) {
   harness h;
-  h.tool("client").handle([](const args&, context&) -> tool_result { throw client_error("no such customer 17", "NOT_FOUND"); });
+  h.tool("client").handle([](const args&, context&) -> tool_result {
+    throw client_error("no such customer 17", "NOT_FOUND");
+  });
   h.tool("external").handle([](const args&, context&) -> tool_result { throw external_error("billing API is down."); });
-  h.tool("server").handle([](const args&, context&) -> tool_result { throw server_error("Index rebuild in progress"); });
+  h.tool("server").handle([](const args&, context&) -> tool_result {
+    throw server_error("Index rebuild in progress");
+  });
   h.tool("crash").handle([](const args&, context&) -> tool_result { throw std::runtime_error("segfault-ish"); });
-  h.tool("args").input_schema(json::parse(R"({"type":"object","properties":{"n":{"type":"integer"}}})"))
+  h.tool("args")
+      .input_schema(json::parse(R"({"type":"object","properties":{"n":{"type":"integer"}}})"))
       .handle([](const args&, context&) { return tool_result::text("ok"); });
   h.start();
   for (std::string name : {"client", "external", "server", "crash"}) {

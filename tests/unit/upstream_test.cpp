@@ -57,8 +57,8 @@ TEST(upstream, this_servers_credentials_are_no_fault_of_the_model_and_not_worth_
 
 TEST(upstream, rate_limits_and_unavailability_are_recoverable_with_their_retry_after) {
   check(up::for_status("billing API", 429, "", "17"), {429, error_class::external, "UPSTREAM_RATE_LIMITED", true, 17});
-  check(up::for_status("billing API", 429), {429, error_class::external, "UPSTREAM_RATE_LIMITED", true,
-                                             up::retry_rate_limited_s});
+  check(up::for_status("billing API", 429),
+        {429, error_class::external, "UPSTREAM_RATE_LIMITED", true, up::retry_rate_limited_s});
   check(up::for_status("billing API", 503, "", "120"), {503, error_class::external, "UPSTREAM_UNAVAILABLE", true, 120});
   check(up::for_status("billing API", 503, "", "soon"),
         {503, error_class::external, "UPSTREAM_UNAVAILABLE", true, up::retry_unavailable_s});
@@ -93,8 +93,7 @@ TEST(upstream, failures_without_an_answer) {
   check(up::for_failure("billing API", f::connection_reset),
         {0, error_class::external, "UPSTREAM_UNAVAILABLE", true, 10});
   check(up::for_failure("billing API", f::dns), {0, error_class::external, "UPSTREAM_UNAVAILABLE", true, 30});
-  check(up::for_failure("billing API", f::tls),
-        {0, error_class::external, "UPSTREAM_TLS_FAILED", false, std::nullopt});
+  check(up::for_failure("billing API", f::tls), {0, error_class::external, "UPSTREAM_TLS_FAILED", false, std::nullopt});
   EXPECT_NE(std::string(up::for_failure("", f::timeout).what()).find("the upstream service"), std::string::npos);
 }
 
@@ -105,8 +104,8 @@ TEST(upstream, retry_after_as_seconds_or_an_http_date_rounded_up_never_zero) {
   EXPECT_EQ(up::parse_retry_after("0", now), 1);
   EXPECT_EQ(up::parse_retry_after("99999999999999999999", now), up::retry_after_max_s);
   EXPECT_EQ(up::parse_retry_after("Sun, 06 Nov 1994 08:50:37 GMT", now), 60);
-  EXPECT_EQ(up::parse_retry_after("Sunday, 06-Nov-94 08:50:37 GMT", now), 60);  // RFC 850
-  EXPECT_EQ(up::parse_retry_after("Sun Nov  6 08:50:37 1994", now), 60);        // asctime
+  EXPECT_EQ(up::parse_retry_after("Sunday, 06-Nov-94 08:50:37 GMT", now), 60);        // RFC 850
+  EXPECT_EQ(up::parse_retry_after("Sun Nov  6 08:50:37 1994", now), 60);              // asctime
   EXPECT_EQ(up::parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now + 300ms), 1);  // past: at least 1
   EXPECT_EQ(up::parse_retry_after("Sun, 06 Nov 1994 08:49:38 GMT", now + 300ms), 1);  // 0.7 s: rounded up
   EXPECT_EQ(up::parse_retry_after("Sun, 06 Nov 1994 08:49:39 GMT", now + 300ms), 2);  // 1.7 s: rounded up
@@ -118,13 +117,19 @@ TEST(upstream, retry_after_as_seconds_or_an_http_date_rounded_up_never_zero) {
 
 TEST(upstream, sanitize_keeps_text_readable_bounded_and_valid_utf8) {
   EXPECT_EQ(up::sanitize("  amount\tmust\r\n be   positive  "), "amount must be positive");
-  EXPECT_EQ(up::sanitize("a\x01" "b\x7f" "c"), "a b c");
-  EXPECT_EQ(up::sanitize("caf\xC3\xA9"), "caf\xC3\xA9");                      // é stays
-  EXPECT_EQ(up::sanitize("bad\xFF" "byte"), "bad\xEF\xBF\xBD" "byte");        // U+FFFD
-  EXPECT_EQ(up::sanitize("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");           // overlong '/'
+  EXPECT_EQ(up::sanitize("a\x01"
+                         "b\x7f"
+                         "c"),
+            "a b c");
+  EXPECT_EQ(up::sanitize("caf\xC3\xA9"), "caf\xC3\xA9");  // é stays
+  EXPECT_EQ(up::sanitize("bad\xFF"
+                         "byte"),
+            "bad\xEF\xBF\xBD"
+            "byte");                                                                // U+FFFD
+  EXPECT_EQ(up::sanitize("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
   EXPECT_EQ(up::sanitize("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
-  EXPECT_EQ(up::sanitize("evil\xE2\x80\xAEtxt.exe"), "eviltxt.exe");         // RIGHT-TO-LEFT OVERRIDE dropped
-  EXPECT_EQ(up::sanitize("line\xE2\x80\xA8next"), "line next");              // LINE SEPARATOR
+  EXPECT_EQ(up::sanitize("evil\xE2\x80\xAEtxt.exe"), "eviltxt.exe");                // RIGHT-TO-LEFT OVERRIDE dropped
+  EXPECT_EQ(up::sanitize("line\xE2\x80\xA8next"), "line next");                     // LINE SEPARATOR
   EXPECT_EQ(up::sanitize(std::string(300, 'x')).size(), 200u);
   EXPECT_EQ(up::sanitize(std::string(300, 'x')).substr(197), "...");
   EXPECT_EQ(up::sanitize("abcdef", 6), "abcdef");
@@ -208,7 +213,8 @@ TEST(upstream, call_passes_the_budget_aborts_on_cancel_and_refuses_when_no_time_
   token_outbound fresh(std::chrono::steady_clock::now() + 5s);
   protocol::handler_context tight(c, fresh, 1s);
   try {
-    up::call(tight, "billing API", [](std::chrono::milliseconds) { return 0; }, nullptr, 0ms);  // a budget of 0
+    up::call(
+        tight, "billing API", [](std::chrono::milliseconds) { return 0; }, nullptr, 0ms);  // a budget of 0
     ADD_FAILURE() << "no budget left must not reach the upstream";
   } catch (const tool_error& e) {
     EXPECT_EQ(e.code(), "UPSTREAM_TIMEOUT");
