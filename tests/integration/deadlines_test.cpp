@@ -148,8 +148,9 @@ TEST_F(deadlines, a_slow_tool_is_answered_timeout_at_its_deadline_while_the_hand
   EXPECT_EQ(v.at("result").at("resultType").as_string(), "complete");  // a 2026-07-28 result like any other
   // For a model that reads only text: one sentence, that it may be retried, and when.
   std::string text(v.at("result").at("content").at(0).at("text").as_string());
-  EXPECT_EQ(text, "Tool 'slow' did not finish within its 300 ms time limit and was stopped (a smaller request may "
-                  "finish in time); it may be retried after 5 s.");
+  EXPECT_EQ(text,
+            "Tool 'slow' did not finish within its 300 ms time limit and was stopped (a smaller request may "
+            "finish in time); it may be retried after 5 s.");
   EXPECT_FALSE(std::regex_search(text.substr(0, text.size() - 1), std::regex(R"([.!?] +[A-Z])"))) << text;
 }
 
@@ -261,8 +262,9 @@ TEST_F(deadlines, handlers_that_ignore_cancellation_do_not_leak_the_pool) {
   EXPECT_EQ(ready.status, 503) << ready.body;
   // Once they return, the same pool serves again; never more handlers ran than threads.
   release = true;
-  ASSERT_TRUE(eventually([&] { return running.load() == 0 && metrics(port).find("mcpx_workers_overdue 0") !=
-                                                                   std::string::npos; }));
+  ASSERT_TRUE(eventually([&] {
+    return running.load() == 0 && metrics(port).find("mcpx_workers_overdue 0") != std::string::npos;
+  }));
   auto ok = json_body(roundtrip(port, call_body(21, "quick")));
   EXPECT_EQ(ok.at("result").at("content").at(0).at("text").as_string(), "quick");
   EXPECT_LE(most_running.load(), static_cast<int>(workers));
