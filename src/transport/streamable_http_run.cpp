@@ -81,9 +81,9 @@ http::reply busy_reply(admission why, const json::value& id, ops::access_record*
 streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<live_session> s, std::string stream_name,
                                            const http::peer_info& peer, const net::any_io_executor& ex) {
   // Methods without user code, and tools registered for the I/O thread, skip the worker hop.
-  const protocol::tool_def* tool = protocol::dispatcher::runs_user_code(c.msg.method) ? dispatcher_.tool_of(c)
-                                                                                      : nullptr;
-  if (dispatcher_.runs_on_io_thread(c, tool)) return run_here(c, s, std::move(stream_name), peer, ex);
+  if (!protocol::dispatcher::runs_user_code(c.msg.method)) return run_here(c, s, std::move(stream_name), peer, ex);
+  const protocol::tool_def* tool = dispatcher_.tool_of(c);
+  if (tool && tool->runs_on == execution::io_thread) return run_here(c, s, std::move(stream_name), peer, ex);
   if (auto a = pool_.try_acquire(); a != admission::admitted)
     return busy_reply(a, c.msg.id, ops::access_record::of(peer));
   auto stream = std::make_shared<http::event_stream>(ex);
