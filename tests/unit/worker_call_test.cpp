@@ -48,6 +48,14 @@ struct fixture {
       return tool_result::text(cancelled ? "stopped" : "slept");
     });
     h.tool("quick").timeout(100ms).handle([](const args&, context&) { return tool_result::text("quick"); });
+    // Becomes a task at once, then outlives its time limit: a task has none.
+    h.tool("task").tasks(task_mode::optional).timeout(100ms).handle([this](const args&, context& ctx) {
+      ctx.run_as_task();
+      bool cancelled = ctx.cancellation().wait_for(300ms);
+      woke_for = cancelled ? ctx.cancellation().reason() : cancel_reason::none;
+      still_running = false;
+      return tool_result::text("task done");
+    });
     h.tool("long").timeout(10s).handle([this](const args&, context&) {
       while (!release) std::this_thread::sleep_for(2ms);
       return tool_result::text("long");
@@ -69,8 +77,10 @@ struct fixture {
   };
   // Hands a call to the pool as streamable_http::run does.
   running start(const std::string& tool) {
-    auto c = modern_call("tools/call", {{"name", tool}});
+    json::object tasks{{"extensions", json::object{{"io.modelcontextprotocol/tasks", json::object{}}}}};
+    auto c = modern_call("tools/call", {{"name", tool}}, std::move(tasks));
     const auto* def = h.d->tool_of(c);
+    if (h.d->task_capable(c, def)) c.task = std::make_shared<protocol::task_slot>();
     EXPECT_EQ(pool.try_acquire(), transport::admission::admitted);
     auto stream = std::make_shared<http::event_stream>(ioc.get_executor());
     transport::worker_call::setup how{*h.d, pool, def, *def->timeout, nullptr, nullptr};
@@ -186,4 +196,18 @@ TEST(worker_call, a_call_queued_past_its_deadline_is_answered_and_never_runs) {
   ASSERT_TRUE(eventually([&] { return f.pool.in_flight() == 0; }));
   EXPECT_EQ(f.slow_runs.load(), 0);
   EXPECT_EQ(f.h.reg.find_tool("slow")->late_completions.load(), 0u);
+}
+
+TEST(worker_call, a_call_that_became_a_task_has_no_deadline) {
+  fixture f(2);
+  f.still_running = true;
+  auto r = f.start("task");
+  auto [msg, took] = f.answer(r);
+  EXPECT_EQ(str(msg.at("result").at("resultType")), "task") << msg;  // the CreateTaskResult
+  EXPECT_EQ(r.call->out.token().deadline(), clk::time_point::max());
+  // Past the tool's 100 ms the task goes on, uncancelled, and nothing is counted.
+  ASSERT_TRUE(eventually([&] { return !f.still_running; }));
+  EXPECT_EQ(f.woke_for.load(), cancel_reason::none);
+  EXPECT_EQ(f.h.reg.find_tool("task")->timeouts.load(), 0u);
+  EXPECT_EQ(f.pool.overdue(), 0);
 }
