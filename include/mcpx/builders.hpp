@@ -1,6 +1,7 @@
 #pragma once
 /// @file Builders for what a server offers: tools, resources, prompts. Obtained from
 /// mcpx::server (tool(), resource(), ...) before start(); each setter returns the builder.
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,12 @@ class tool_builder {
   tool_builder& scopes(std::vector<std::string> required);
   /// The tool's cost class for per-tool rate limits (default cost::read); config may override.
   tool_builder& cost(cost_class c);
+  /// How long a call may run on the worker pool before its caller is answered with a
+  /// recoverable SERVER_ERROR coded TIMEOUT and its context is cancelled (default
+  /// options::tool_timeout; config may override per tool). Counted from the moment the call is
+  /// handed to the pool, so time spent queued counts. Not enforced for tools run on the I/O
+  /// thread, nor for a call once it became a task. At least 1 ms.
+  tool_builder& timeout(std::chrono::milliseconds limit);
   tool_builder& handle(tool_handler h);
   using def = protocol::tool_def;
   explicit tool_builder(def* d) : d_(d) {}

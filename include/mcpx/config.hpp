@@ -12,6 +12,7 @@
 ///   server.io_threads              MCPX_SERVER_IO_THREADS              1-64
 ///   server.worker_threads          MCPX_SERVER_WORKER_THREADS          1-1024
 ///   server.worker_queue_limit      MCPX_SERVER_WORKER_QUEUE_LIMIT      >= 1
+///   limits.tool_timeout_ms         MCPX_LIMITS_TOOL_TIMEOUT_MS         1 ms - 365 days (default 30000)
 ///   limits.header_bytes            MCPX_LIMITS_HEADER_BYTES            >= 1024
 ///   limits.body_bytes              MCPX_LIMITS_BODY_BYTES              >= 1024
 ///   limits.read_timeout_ms         MCPX_LIMITS_READ_TIMEOUT_MS         1 ms - 365 days
@@ -81,9 +82,11 @@
 ///
 /// Access overrides (file only: names hold characters no variable name can): the sections
 /// `tools:`, `resources:` and `prompts:` map a tool name, resource URI (or template) or prompt
-/// name to `{scopes: [crm:read, ...], cost: read|write|external|heavy|<custom>}`, replacing
-/// what the code declares (mcpx::options::tool_access, ...). mcpx::server::start() refuses a
-/// name that is not registered.
+/// name to `{scopes: [crm:read, ...], cost: read|write|external|heavy|<custom>}`, and a tool
+/// name also to `timeout_ms: 1-31536000000` (its time limit), replacing what the code declares
+/// (mcpx::options::tool_access, ...). mcpx::server::start() refuses a name that is not
+/// registered. (So `tools:` is a map of names: the default time limit is
+/// limits.tool_timeout_ms, not a key of that section.)
 ///
 /// Rules:
 /// - Unknown keys, in the file or as `MCPX_*` variables, are errors; so are duplicate keys,

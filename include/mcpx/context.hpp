@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "mcpx/access.hpp"
+#include "mcpx/cancellation.hpp"
 
 namespace mcpx {
 
@@ -53,8 +54,17 @@ class context {
   virtual void log(log_level level, json::value data, std::string_view logger = {}) = 0;
   /// Sent only when the request carried a progress token.
   virtual void progress(double progress, std::optional<double> total = std::nullopt, std::string_view message = {}) = 0;
-  /// True once the client gave up on this request (closed the stream or cancelled it).
+  /// True once this call should stop: the client gave up on it (cancelled it or closed its
+  /// stream), its deadline passed (the caller was answered TIMEOUT), or its task was cancelled.
   virtual bool cancelled() const noexcept = 0;
+  /// The same, as something to wait on and hook into: wait on it instead of sleeping
+  /// (`if (ctx.cancellation().wait_for(2s)) return ...;`), register a callback that aborts a
+  /// blocking upstream call, or read the time left (deadline(), remaining()). A tool on the
+  /// worker pool has a deadline (tool_builder::timeout); one on the I/O thread, or a call that
+  /// became a task, has none (a task stops on tasks/cancel or expiry).
+  /// A handler that ignores cancellation keeps its worker thread until it returns, and what it
+  /// returns then is discarded: the caller was answered already.
+  virtual const cancellation_token& cancellation() const noexcept = 0;
 
   /// Asks the client for input and returns its answers, keyed as asked.
   /// How the question travels depends on the client's protocol revision: on 2026-07-28

@@ -17,7 +17,9 @@ enum class execution {
   worker_pool,
   /// On the I/O thread that read the request, with no thread hop and no queue: for cheap
   /// handlers that never block (pure computation, in-memory lookups). While it runs, no other
-  /// request on that I/O thread is served. Anything that would wait fails instead of blocking:
+  /// request on that I/O thread is served, and nothing can stop it: such a tool has no time
+  /// limit (tool_builder::timeout is refused) and its context is never cancelled. Anything that would wait fails
+  /// instead of blocking:
   /// input from a 2025-xx client (`context::elicit`, `sample`, `list_roots`, `input`) ends the
   /// call with a SERVER_ERROR tool result coded `WOULD_BLOCK_IO_THREAD`. (On 2026-07-28 input
   /// is a multi round-trip result and works as usual.) Progress and log notifications work;

@@ -17,6 +17,8 @@ namespace mcpx {
 struct access_override {
   std::optional<std::vector<std::string>> scopes;  ///< replaces the declared scopes
   std::optional<std::string> cost;                 ///< replaces the declared cost class
+  /// Tools only: replaces the tool's time limit (tool_builder::timeout). At least 1 ms.
+  std::optional<std::chrono::milliseconds> timeout;
 };
 
 /// Operational settings. Every limit is named, has a default, and is enforced.
@@ -27,6 +29,10 @@ struct options {
   unsigned io_threads = 1;
   unsigned worker_threads = 4;
   std::size_t worker_queue_limit = 1024;  ///< queued handler calls beyond which requests get 503
+  /// How long a tool call may run on the worker pool (queued time included) before its caller
+  /// is answered TIMEOUT and the handler is cancelled; tool_builder::timeout and
+  /// tool_access[name].timeout set it per tool.
+  std::chrono::milliseconds tool_timeout{30'000};
   std::size_t header_limit = 16 * 1024;
   std::size_t body_limit = 4 * 1024 * 1024;
   std::chrono::milliseconds read_timeout{30'000};
@@ -82,7 +88,8 @@ struct options {
   /// On SIGTERM: how long requests in flight may take to finish before the process exits.
   std::chrono::milliseconds shutdown_grace{30'000};
   /// Overrides of the scopes and cost classes declared in code, by tool name, resource URI
-  /// (or template) and prompt name. start() refuses a name that is not registered.
+  /// (or template) and prompt name, and of tools' time limits. start() refuses a name that is
+  /// not registered, and a timeout given to a resource or prompt.
   std::map<std::string, access_override> tool_access, resource_access, prompt_access;
   /// OAuth 2.1 resource server; off while auth.issuers is empty.
   auth_options auth;

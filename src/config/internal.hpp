@@ -70,6 +70,8 @@ std::string env_name(std::string_view dotted);
 std::string plain_secret_name(const key_def& k);
 /// The name an app key's value is read by: the plain name for a secret, else the key.
 std::string value_name(const key_def& k);
+/// An unsigned decimal integer (digits only, no sign or spaces); nullopt when not one or too big.
+std::optional<std::uint64_t> parse_uint(std::string_view s);
 /// The section of a dotted key: "server" for "server.port".
 std::string_view section_of(std::string_view dotted);
 

@@ -94,8 +94,6 @@ std::string quote(std::string_view v) {
   return out + "\"";
 }
 
-namespace {
-
 std::optional<std::uint64_t> parse_uint(std::string_view s) {
   if (s.empty() || s.size() > 20) return std::nullopt;
   std::uint64_t v = 0;
@@ -107,6 +105,8 @@ std::optional<std::uint64_t> parse_uint(std::string_view s) {
   }
   return v;
 }
+
+namespace {
 
 void store(const key_def& k, app_value v, draft& d) { settings_access::values(d.s)[value_name(k)] = std::move(v); }
 

@@ -76,7 +76,8 @@ struct yaml_walker {
   }
 
   // tools:, resources:, prompts: map names the code registers (any characters, a URI too)
-  // to {scopes: [...], cost: ...}; start() refuses names that are not registered.
+  // to {scopes: [...], cost: ...} (tools also timeout_ms: ...); start() refuses names that are
+  // not registered.
   std::map<std::string, access_override>* access_target(const std::string& dotted) {
     if (dotted == "tools") return &d.s.server.tool_access;
     if (dotted == "resources") return &d.s.server.resource_access;
@@ -94,7 +95,7 @@ struct yaml_walker {
       if (!key.IsScalar() || key.Scalar().empty()) return fail(section, key.Mark(), "expected a name");
       std::string where_key = section + "." + key.Scalar();
       if (!seen_access_.insert(where_key).second) return fail(where_key, key.Mark(), "duplicate key");
-      auto o = access_entry(where_key, value);
+      auto o = access_entry(where_key, value, section == "tools");
       if (auto* e = std::get_if<error>(&o)) return *e;
       auto& mine = std::get<access_override>(o);
       auto& kept = out[key.Scalar()];
@@ -104,6 +105,7 @@ struct yaml_walker {
         return fail(where_key + ".cost", key.Mark(), "cost also set in tool_costs.tools; set it in one place");
       if (mine.scopes) kept.scopes = std::move(mine.scopes);
       if (mine.cost) kept.cost = std::move(mine.cost);
+      if (mine.timeout) kept.timeout = mine.timeout;
     }
     return std::nullopt;
   }
@@ -316,8 +318,9 @@ struct yaml_walker {
     return !s.empty() && std::none_of(s.begin(), s.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; });
   }
 
-  std::variant<access_override, error> access_entry(const std::string& name, const YAML::Node& value) {
-    if (!value.IsMap()) return fail(name, value.Mark(), "expected a map with the keys scopes, cost");
+  std::variant<access_override, error> access_entry(const std::string& name, const YAML::Node& value, bool tool) {
+    const std::string known = tool ? "scopes, cost, timeout_ms" : "scopes, cost";
+    if (!value.IsMap()) return fail(name, value.Mark(), "expected a map with the keys " + known);
     access_override o;
     for (const auto& kv : value) {
       const YAML::Node k = kv.first;
@@ -335,13 +338,25 @@ struct yaml_walker {
         if (!v.IsScalar() || !token(v.Scalar()))
           return fail(name + ".cost", v.Mark(), "expected a cost class: read, write, external, heavy or a custom name");
         o.cost = v.Scalar();
+      } else if (field == "timeout_ms" && tool && !o.timeout) {
+        auto ms = timeout_ms(v);
+        if (!ms) return fail(name + ".timeout_ms", v.Mark(), "expected an integer 1-31536000000 (milliseconds)");
+        o.timeout = *ms;
       } else {
+        bool known_field = field == "scopes" || field == "cost" || (tool && field == "timeout_ms");
         return fail(name + "." + field, k.Mark(),
-                    field == "scopes" || field == "cost" ? "duplicate key"
-                                                         : "unknown key (known keys here: scopes, cost)");
+                    known_field ? "duplicate key" : "unknown key (known keys here: " + known + ")");
       }
     }
     return o;
+  }
+
+  // A tool's time limit: the range of limits.tool_timeout_ms.
+  static std::optional<std::chrono::milliseconds> timeout_ms(const YAML::Node& v) {
+    constexpr std::uint64_t year_ms = 365ull * 24 * 3600 * 1000;
+    auto n = v.IsScalar() ? parse_uint(v.Scalar()) : std::nullopt;
+    if (!n || *n < 1 || *n > year_ms) return std::nullopt;
+    return std::chrono::milliseconds(*n);
   }
 
   std::optional<error> leaf(const key_def& k, const YAML::Node& value) {

@@ -63,6 +63,7 @@ transport::transport_config transport_config_of(const options& o) {
   t.workers = {o.worker_threads, o.worker_queue_limit};
   t.sse_retry = o.sse_retry;
   t.task_after = o.task_after;
+  t.tool_timeout = o.tool_timeout;
   auto& p = t.protocol;
   p.page_size = o.page_size;
   p.filter_lists = o.auth.enabled() && o.auth.list_filtering;
@@ -140,6 +141,24 @@ void register_readings(ops::metrics& m, transport::streamable_http& tr, http::se
                 [&tr] { return double(tr.workers().in_flight()); });
   m.add_reading("mcpx_worker_queue_limit", "Worker pool capacity (queued + running) before 503s.", "gauge",
                 [&tr] { return double(tr.workers().limit()); });
+  m.add_reading("mcpx_workers_overdue",
+                "Worker threads held by a tool handler still running past its time limit (its caller was answered).",
+                "gauge", [&tr] { return double(std::max(0L, tr.workers().overdue())); });
+  // Tool names are registered ones only: a fixed set of series.
+  auto per_tool = [&reg](auto counter) {
+    return [&reg, counter] {
+      std::vector<ops::metrics::sample> out;
+      for (const auto& t : reg.tools())
+        if (t->runs_on == execution::worker_pool)
+          out.push_back({{{"tool", t->name}}, static_cast<double>(((*t).*counter).load(std::memory_order_relaxed))});
+      return out;
+    };
+  };
+  m.add_family("mcpx_tool_timeouts_total", "Tool calls answered TIMEOUT at their time limit, by tool.", "counter",
+               per_tool(&protocol::tool_def::timeouts));
+  m.add_family("mcpx_tool_late_completions_total",
+               "Tool handlers that returned after their call was answered TIMEOUT (result dropped), by tool.",
+               "counter", per_tool(&protocol::tool_def::late_completions));
   m.read_accept_errors([&hs](http::accept_error e) { return hs.accept_errors(e); });
 }
 
@@ -188,6 +207,7 @@ void server::start() {
   if (auto err = impl_->reg.override_access(ov.tool_access, ov.resource_access, ov.prompt_access))
     throw std::invalid_argument("mcpx: " + *err);
   if (auto err = impl_->reg.freeze()) throw std::invalid_argument("mcpx: " + *err);
+  if (ov.tool_timeout.count() < 1) throw std::invalid_argument("mcpx: tool_timeout must be at least 1 ms");
   auto lvl = ops::parse_level(impl_->opts.log_level);
   if (!lvl) throw std::invalid_argument("mcpx: log_level must be debug, info, warning, error or off");
   impl_->log = std::make_shared<ops::logger>(*lvl);
@@ -217,7 +237,10 @@ void server::start() {
   impl_->health->add_local_check("workers", [tr](std::string& detail) {
     auto& pool = tr->workers();
     detail = std::to_string(pool.in_flight()) + " of " + std::to_string(pool.limit()) + " worker slots in use";
-    return pool.in_flight() < pool.limit();
+    if (pool.overdue() > 0)
+      detail += ", " + std::to_string(pool.overdue()) + " of " + std::to_string(pool.threads()) +
+                " threads held past a time limit";
+    return pool.in_flight() < pool.limit() && pool.overdue() < static_cast<long>(pool.threads());
   });
   impl_->health->start();
   const bool separate_metrics = impl_->opts.metrics_port != 0;

@@ -52,13 +52,16 @@ struct conn_state {
   }
 };
 
-// Watches a socket while a request is handled: a peer that closes its end sets `gone`.
-// Pipelined data ends the watch without setting it.
-net::awaitable<void> watch_request(std::shared_ptr<conn_state> c, std::shared_ptr<std::atomic<bool>> gone) {
+// Watches a socket while a request is handled: a peer that closes its end sets `gone` and
+// tells `w`. Pipelined data ends the watch without setting it.
+net::awaitable<void> watch_request(std::shared_ptr<conn_state> c, std::shared_ptr<std::atomic<bool>> gone,
+                                   std::weak_ptr<request_watcher> w) {
   auto [ec] = co_await c->sock.async_wait(tcp::socket::wait_read, net::as_tuple(net::use_awaitable));
   if (ec) co_return;
   boost::system::error_code ec2;
-  if (c->sock.available(ec2) == 0 || ec2) gone->store(true);
+  if (c->sock.available(ec2) != 0 && !ec2) co_return;
+  gone->store(true);
+  if (auto p = w.lock()) p->client_gone();
 }
 
 // Watches a socket while an SSE response is open: a peer that closes its end cancels the stream.
@@ -213,10 +216,11 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
   const std::string remote_text = peer.remote.address().to_string();
   // Watching costs an epoll registration and an ioctl per request, so only requests handed to
   // another thread ask for it; pipelined data behind the request makes a watch pointless.
-  peer.watch_hangup = [c] {
+  peer.watch_hangup = [c](std::weak_ptr<request_watcher> w) {
     if (!c->gone) {
       c->gone = std::make_shared<std::atomic<bool>>(false);
-      if (c->buffer.size() == 0) net::co_spawn(c->sock.get_executor(), watch_request(c, c->gone), net::detached);
+      if (c->buffer.size() == 0)
+        net::co_spawn(c->sock.get_executor(), watch_request(c, c->gone, std::move(w)), net::detached);
     }
     return c->gone;
   };

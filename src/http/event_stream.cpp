@@ -52,20 +52,23 @@ void event_stream::wake() {
   net::post(ex_, [self = shared_from_this()] { self->timer_.cancel(); });
 }
 
-void event_stream::on_cancel(std::function<void()> fn) {
-  std::lock_guard lock(mu_);
-  on_cancel_ = std::move(fn);
+void event_stream::watch(std::weak_ptr<request_watcher> w, std::chrono::steady_clock::time_point deadline) {
+  {
+    std::lock_guard lock(mu_);
+    watcher_ = std::move(w);
+    watch_deadline_ = deadline;
+  }
 }
 
 void event_stream::cancel() {
   if (cancelled_.exchange(true, std::memory_order_acq_rel)) return;
-  std::function<void()> fn;
+  std::shared_ptr<request_watcher> w;
   {
     std::lock_guard lock(mu_);
-    fn = std::move(on_cancel_);
+    w = watcher_.lock();
     queue_.clear();
   }
-  if (fn) fn();
+  if (w) w->client_gone();
   wake();
 }
 
@@ -75,6 +78,7 @@ net::awaitable<std::optional<stream_item>> event_stream::next_for(std::chrono::m
   const auto deadline = d == std::chrono::milliseconds::max() ? net::steady_timer::time_point::max()
                                                               : net::steady_timer::clock_type::now() + d;
   for (;;) {
+    net::steady_timer::time_point watched;
     {
       std::lock_guard lock(mu_);
       if (!queue_.empty()) {
@@ -83,9 +87,21 @@ net::awaitable<std::optional<stream_item>> event_stream::next_for(std::chrono::m
         co_return item;
       }
       if (closed_ || cancelled()) co_return std::nullopt;
+      watched = watch_deadline_;
     }
-    if (net::steady_timer::clock_type::now() >= deadline) co_return stream_item{{}, {}, true};
-    timer_.expires_at(deadline);
+    const auto now = net::steady_timer::clock_type::now();
+    if (now >= watched) {
+      std::shared_ptr<request_watcher> w;
+      {
+        std::lock_guard lock(mu_);
+        w = watcher_.lock();
+        watch_deadline_ = net::steady_timer::time_point::max();  // told once
+      }
+      if (w) w->deadline_passed();
+      continue;  // what it pushed (the answer) is the next item
+    }
+    if (now >= deadline) co_return stream_item{{}, {}, true};
+    timer_.expires_at(std::min(deadline, watched));
     auto [ec] = co_await timer_.async_wait(net::as_tuple(net::use_awaitable));
     (void)ec;  // cancelled = woken by a producer; expired = deadline, re-checked above
   }

@@ -2,7 +2,6 @@
 // A queue of SSE chunks: filled from any thread, drained by one connection coroutine.
 #include <atomic>
 #include <deque>
-#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -33,8 +32,13 @@ class event_stream : public std::enable_shared_from_this<event_stream> {
   void close();
   /// True once the consumer is gone (client disconnected or write failed).
   bool cancelled() const noexcept { return cancelled_.load(std::memory_order_acquire); }
-  /// Called once, from the consumer's thread, when the stream is cancelled.
-  void on_cancel(std::function<void()> fn);
+  /// Tells `w` when the stream is cancelled (client_gone, on the cancelling thread), and, once,
+  /// when `deadline` passes while the consumer waits for an item and the stream is still open
+  /// (deadline_passed, on the consumer's executor; what it pushes is the next item). Replaces
+  /// an earlier watcher. Costs no timer of its own: the consumer's wait ends at the deadline.
+  /// Call it before the consumer starts waiting (a wait under way keeps its earlier end).
+  void watch(std::weak_ptr<request_watcher> w,
+             std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
 
   // Consumer side: the connection's executor only.
   /// Waits for the next message; nullopt when closed and drained.
@@ -54,7 +58,8 @@ class event_stream : public std::enable_shared_from_this<event_stream> {
   mutable std::mutex mu_;
   std::deque<stream_item> queue_;
   bool closed_ = false;
-  std::function<void()> on_cancel_;
+  std::weak_ptr<request_watcher> watcher_;
+  std::chrono::steady_clock::time_point watch_deadline_ = std::chrono::steady_clock::time_point::max();
   std::atomic<bool> cancelled_{false};
 };
 

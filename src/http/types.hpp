@@ -111,13 +111,28 @@ struct request_record {
 /// The trace id of a W3C traceparent ("00-<32 hex>-<16 hex>-<2 hex>"), or "" when malformed.
 std::string trace_id_of(std::string_view traceparent);
 
+/// Hears, on the connection's thread, what happens to a request while another thread handles
+/// it. Held weakly (its owner may be gone first); must not throw.
+class request_watcher {
+ public:
+  /// The client went away: it closed its end while the request was handled (see
+  /// peer_info::watch_hangup), or the request's event stream was cancelled.
+  virtual void client_gone() noexcept = 0;
+  /// The deadline given to event_stream::watch passed while the stream was still open.
+  virtual void deadline_passed() noexcept = 0;
+
+ protected:
+  ~request_watcher() = default;
+};
+
 struct peer_info {
   tcp::endpoint remote;
   /// Starts watching the connection for a hang-up while this request is handled, and returns
-  /// the flag set when the client closes its end, so long work can stop early. Each request
-  /// gets its own flag; calling again returns the same one. A handler that answers without
-  /// handing the request to another thread need not call it (watching costs two syscalls).
-  std::function<std::shared_ptr<std::atomic<bool>>()> watch_hangup;
+  /// the flag set when the client closes its end, so long work can stop early; `w` is told too
+  /// (client_gone). Each request gets its own flag; calling again returns the same one (and
+  /// keeps the first watcher). A handler that answers without handing the request to another
+  /// thread need not call it (watching costs two syscalls).
+  std::function<std::shared_ptr<std::atomic<bool>>(std::weak_ptr<request_watcher> w)> watch_hangup;
   /// What the access log and metrics see of this request; null when nobody reads it. The
   /// connection reuses it for the next request unless someone still holds it.
   std::shared_ptr<request_record> record;

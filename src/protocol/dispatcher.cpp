@@ -47,12 +47,19 @@ call call::copy_to_heap() const {
   return o;
 }
 
-bool dispatcher::runs_on_io_thread(const call& c) const {
-  if (!runs_user_code(c.msg.method)) return true;
-  if (c.msg.method != "tools/call" || !c.msg.params.is_object()) return false;
+const tool_def* dispatcher::tool_of(const call& c) const {
+  if (c.msg.method != "tools/call" || !c.msg.params.is_object()) return nullptr;
   auto* name = c.msg.params.get_object().if_contains("name");
-  const auto* tool = name && name->is_string() ? reg_.find_tool(name->get_string()) : nullptr;
+  return name && name->is_string() ? reg_.find_tool(name->get_string()) : nullptr;
+}
+
+bool dispatcher::runs_on_io_thread(const call& c, const tool_def* tool) const {
+  if (!runs_user_code(c.msg.method)) return true;
   return tool && tool->runs_on == execution::io_thread;
+}
+
+outcome dispatcher::timed_out(const call& c, const tool_def& tool, std::chrono::milliseconds limit) const {
+  return ok(c, timeout_error_result(tool.name, limit));
 }
 
 outcome_kind kind_of_error(int c) noexcept {

@@ -54,6 +54,10 @@ class outbound {
   /// Returns the result, or nullopt with `*error` set (timeout, cancelled, client error).
   virtual std::optional<json::value> call_client(std::string_view method, json::object params, std::string* error) = 0;
   virtual bool cancelled() const noexcept = 0;
+  /// The call's cancellation, which the transport cancels when the client goes away or the
+  /// deadline passes; null when nothing can cancel it (context::cancellation() then gives a
+  /// token that never is).
+  virtual mcpx::cancellation_token* cancellation() noexcept { return nullptr; }
   /// Answers the request now, before the handler returns (a call that became a task).
   virtual void respond(const json::value& message, outcome_kind kind) = 0;
   /// 2025-11-25 SSE polling: ends the client's stream now; it reconnects with Last-Event-ID
@@ -120,7 +124,15 @@ class dispatcher {
   static bool runs_user_code(std::string_view method) noexcept;
   /// True when `c` may run on the I/O thread that read it: methods without user code, and
   /// tools/call of a tool registered with execution::io_thread.
-  bool runs_on_io_thread(const call& c) const;
+  bool runs_on_io_thread(const call& c) const { return runs_on_io_thread(c, tool_of(c)); }
+  /// The same, given tool_of(c).
+  bool runs_on_io_thread(const call& c, const tool_def* tool) const;
+  /// The tool a tools/call names; null for an unknown one or another method.
+  const tool_def* tool_of(const call& c) const;
+  /// The answer to a call of `tool` that ran past `limit`: a recoverable SERVER_ERROR result
+  /// coded TIMEOUT, built in `c`'s storage, so `c` must be a heap copy (call::copy_to_heap):
+  /// its worker may be using it meanwhile.
+  outcome timed_out(const call& c, const tool_def& tool, std::chrono::milliseconds limit) const;
   outcome dispatch(call& c, outbound& out) const;
 
   /// The InitializeResult for a negotiated legacy version.
@@ -130,7 +142,9 @@ class dispatcher {
   const dispatcher_config& config() const noexcept { return cfg_; }
 
   /// True when this call may become a task: a task-capable tool and a client with the extension.
-  bool task_capable(const call& c) const;
+  bool task_capable(const call& c) const { return task_capable(c, tool_of(c)); }
+  /// The same, given tool_of(c).
+  bool task_capable(const call& c, const tool_def* tool) const;
   /// Turns a running call into a task; returns the CreateTaskResult response, or nullopt when
   /// the call finished first.
   std::optional<json::object> detach(const call& c, task_slot& slot) const;

@@ -35,7 +35,12 @@ json::value number(double d) {
 
 handler_context::handler_context(const call& c, outbound& out, std::chrono::milliseconds client_timeout,
                                  const dispatcher* d, task_registry* tasks)
-    : c_(c), out_(out), client_timeout_(client_timeout), d_(d), tasks_(tasks) {}
+    : c_(c),
+      out_(out),
+      token_(out.cancellation() ? *out.cancellation() : cancellation_token::never()),
+      client_timeout_(client_timeout),
+      d_(d),
+      tasks_(tasks) {}
 
 bool handler_context::run_as_task() {
   if (!c_.task || !d_) return false;

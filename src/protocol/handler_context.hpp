@@ -45,8 +45,9 @@ class handler_context final : public context {
     // A task outlives its request: once detached only tasks/cancel (or expiry) stops it, not
     // the creating connection closing or moving on.
     if (c_.task && c_.task->is_detached()) return c_.task->t->cancel_requested.load();
-    return out_.cancelled();
+    return token_.requested() || out_.cancelled();
   }
+  const cancellation_token& cancellation() const noexcept override { return token_; }
   bool run_as_task() override;
   bool release_connection(std::chrono::milliseconds retry) override {
     // A handler on the I/O thread answers before anything could be streamed: nothing to release.
@@ -65,6 +66,7 @@ class handler_context final : public context {
 
   const call& c_;
   outbound& out_;
+  const cancellation_token& token_;
   std::chrono::milliseconds client_timeout_;
   const dispatcher* d_;
   task_registry* tasks_;

@@ -50,6 +50,10 @@ tool_builder& tool_builder::cost(cost_class c) {
   d_->access.cost = std::move(c);
   return *this;
 }
+tool_builder& tool_builder::timeout(std::chrono::milliseconds limit) {
+  d_->timeout = limit;
+  return *this;
+}
 tool_builder& tool_builder::handle(tool_handler h) {
   d_->handler = std::move(h);
   return *this;
@@ -146,6 +150,11 @@ std::optional<std::string> registry::override_access(const std::map<std::string,
                                                      const std::map<std::string, access_override>& prompts) {
   if (auto n = apply_all(tools, tools_, [](const tool_def& d) { return d.name; }))
     return "config overrides the access of tool '" + *n + "', which is not registered";
+  for (auto& t : tools_)
+    if (auto it = tools.find(t->name); it != tools.end() && it->second.timeout) t->timeout = it->second.timeout;
+  for (const auto* m : {&resources, &prompts})
+    for (const auto& [name, o] : *m)
+      if (o.timeout) return "config sets a timeout for '" + name + "', which is not a tool (only tools have one)";
   // A URI names a resource or a template.
   std::map<std::string, access_override> left;
   for (const auto& [uri, o] : resources)
@@ -218,6 +227,11 @@ std::optional<std::string> freeze_tool(tool_def& t) {
   if (t.runs_on == execution::io_thread && t.tasks != task_mode::never)
     return "tool '" + t.name +
            "': run_on(execution::io_thread) cannot be combined with tasks(); tasks are for slow work";
+  if (t.timeout && t.runs_on == execution::io_thread)
+    return "tool '" + t.name +
+           "': run_on(execution::io_thread) cannot be combined with a timeout; nothing can stop "
+           "a call on the I/O thread, so keep such tools fast";
+  if (t.timeout && t.timeout->count() < 1) return "tool '" + t.name + "': the timeout must be at least 1 ms";
   std::string err;
   if (!t.input_schema.is_object()) return "tool '" + t.name + "': input schema must be a JSON object";
   t.input_validator = schema::validator::compile(t.input_schema, &err);

@@ -1,6 +1,8 @@
 #pragma once
 // What the server offers: tools, resources, templates, prompts. Built before start,
 // then frozen and read concurrently without locks.
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,6 +24,8 @@ struct tool_def {
   task_mode tasks = task_mode::never;
   execution runs_on = execution::worker_pool;
   access_policy access;
+  /// The time limit given in code or config; unset: the server's default (options::tool_timeout).
+  std::optional<std::chrono::milliseconds> timeout;
   tool_handler handler;
   std::optional<schema::validator> input_validator, output_validator;
   json::object wire;  // the Tool object as listed, built once at freeze
@@ -31,6 +35,9 @@ struct tool_def {
     std::vector<std::string> path;
   };
   std::vector<header_param> header_params;
+  /// Calls answered TIMEOUT, and those whose handler returned after that (its result dropped).
+  /// Counters only: the registry is otherwise read-only once frozen.
+  mutable std::atomic<std::uint64_t> timeouts{0}, late_completions{0};
 };
 
 struct resource_def {
@@ -63,8 +70,9 @@ class registry {
   resource_def& add_resource(std::string uri, std::string name, bool is_template);
   prompt_def& add_prompt(std::string name);
 
-  /// Applies an operator's overrides of declared scopes and cost classes (before freeze()).
-  /// Returns an error naming the first tool, resource or prompt that is not registered.
+  /// Applies an operator's overrides of declared scopes, cost classes and tool time limits
+  /// (before freeze()). Returns an error naming the first tool, resource or prompt that is
+  /// not registered, or one given a time limit that is not a tool.
   std::optional<std::string> override_access(const std::map<std::string, access_override>& tools,
                                              const std::map<std::string, access_override>& resources,
                                              const std::map<std::string, access_override>& prompts);

@@ -18,12 +18,8 @@ json::object tasks_capability() {
 
 }  // namespace
 
-bool dispatcher::task_capable(const call& c) const {
-  if (!is_modern(c.rev) || c.msg.method != "tools/call" || !client_has_tasks(c) || !c.msg.params.is_object())
-    return false;
-  auto* name = c.msg.params.get_object().if_contains("name");
-  const auto* tool = name && name->is_string() ? reg_.find_tool(name->get_string()) : nullptr;
-  return tool && tool->tasks != task_mode::never;
+bool dispatcher::task_capable(const call& c, const tool_def* tool) const {
+  return tool && tool->tasks != task_mode::never && is_modern(c.rev) && client_has_tasks(c);
 }
 
 std::optional<json::object> dispatcher::detach(const call& c, task_slot& slot) const {

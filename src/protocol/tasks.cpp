@@ -38,6 +38,9 @@ bool task_registry::detach(task_slot& slot) {
   // detach writes slot.t (before the phase says so).
   std::lock_guard sl(slot.mu);
   if (slot.phase.load() != task_slot::running) return slot.phase.load() == task_slot::detached;
+  // A client that left, or a call past its deadline (answered TIMEOUT), would never learn the id.
+  auto token = slot.token.lock();
+  if (token && token->requested()) return false;
   auto id = util::random_hex_id(16, "task-");
   if (!id) return false;  // no randomness: the call goes on as a plain call
   auto t = std::make_shared<task>();
@@ -45,6 +48,7 @@ bool task_registry::detach(task_slot& slot) {
   t->created = t->updated = std::chrono::system_clock::now();
   t->expires = std::chrono::steady_clock::now() + ttl_;
   t->owner = slot.owner;
+  t->token = slot.token;
   // The record exists before anyone can learn its id: tasks/get right after creation resolves.
   {
     std::lock_guard tl(t->mu);
@@ -59,6 +63,7 @@ bool task_registry::detach(task_slot& slot) {
   }
   slot.t = std::move(t);
   slot.phase.store(task_slot::detached);
+  if (token) token->set_deadline(std::chrono::steady_clock::time_point::max());
   return true;
 }
 
@@ -122,14 +127,17 @@ void task_registry::mirror(task& t) {
 }
 
 std::shared_ptr<task> task_registry::find(const std::string& id) {
-  std::lock_guard lock(mu_);
-  auto it = tasks_.find(id);
-  if (it == tasks_.end()) return nullptr;
-  if (std::chrono::steady_clock::now() > it->second->expires) {
+  std::shared_ptr<task> expired;
+  {
+    std::lock_guard lock(mu_);
+    auto it = tasks_.find(id);
+    if (it == tasks_.end()) return nullptr;
+    if (std::chrono::steady_clock::now() <= it->second->expires) return it->second;
+    expired = std::move(it->second);
     tasks_.erase(it);
-    return nullptr;
   }
-  return it->second;
+  abandon(*expired);  // without the registry's lock: this runs the handler's callbacks
+  return nullptr;
 }
 
 json::object task_registry::created_result(const task& t) const {
@@ -169,7 +177,8 @@ void task_registry::touch(task& t) {
 
 void task_registry::finish(task& t, const json::object& msg) {
   std::lock_guard lock(t.mu);
-  if (t.terminal()) return;
+  // Cancelled, or expired (abandoned): its record must not come back.
+  if (t.terminal() || t.cancel_requested) return;
   if (auto* r = msg.if_contains("result"); r && r->is_object()) {
     t.result = r->get_object();
     // The inlined result is what the call would have returned, without our per-response _meta.
@@ -229,13 +238,27 @@ void task_registry::update(task& t, const json::object& responses) {
 }
 
 void task_registry::cancel(task& t) {
-  std::lock_guard lock(t.mu);
-  if (t.terminal()) return;
-  t.cancel_requested = true;
-  t.status = "cancelled";
-  t.input_requests.clear();
-  touch(t);
-  t.cv.notify_all();
+  {
+    std::lock_guard lock(t.mu);
+    if (t.terminal()) return;
+    t.cancel_requested = true;
+    t.status = "cancelled";
+    t.input_requests.clear();
+    touch(t);
+    t.cv.notify_all();
+  }
+  // Without the task's lock: this runs the handler's callbacks.
+  if (auto tok = t.token.lock()) tok->cancel(cancel_reason::task);
+}
+
+void task_registry::abandon(task& t) {
+  {
+    std::lock_guard lock(t.mu);
+    if (t.terminal()) return;
+    t.cancel_requested = true;
+    t.cv.notify_all();
+  }
+  if (auto tok = t.token.lock()) tok->cancel(cancel_reason::task);
 }
 
 void task_registry::cancel_all() {
@@ -249,10 +272,19 @@ void task_registry::cancel_all() {
 
 void task_registry::expire() {
   auto now = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<task>> gone;
   {
     std::lock_guard lock(mu_);
-    std::erase_if(tasks_, [&](auto& kv) { return now > kv.second->expires; });
+    for (auto it = tasks_.begin(); it != tasks_.end();) {
+      if (now > it->second->expires) {
+        gone.push_back(std::move(it->second));
+        it = tasks_.erase(it);
+      } else {
+        ++it;
+      }
+    }
   }
+  for (auto& t : gone) abandon(*t);
   store_->expire();
 }
 

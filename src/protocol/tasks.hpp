@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 
+#include "mcpx/cancellation.hpp"
 #include "mcpx/state/stores.hpp"
 
 namespace mcpx::protocol {
@@ -40,6 +41,7 @@ struct task {
   std::atomic<bool> cancel_requested{false};
   std::unique_ptr<state::message_bus::subscription> inbox;  ///< updates from other replicas
   std::string owner;                                        ///< owner_key of the caller
+  std::weak_ptr<mcpx::cancellation_token> token;            ///< the running handler's, cancelled with the task
 
   bool terminal() const { return status == "completed" || status == "failed" || status == "cancelled"; }
 };
@@ -52,6 +54,9 @@ struct task_slot {
   std::atomic<int> phase{running};
   std::shared_ptr<task> t;  // set once detached, before `phase` says so
   std::string owner;        // owner_key of the caller: the task is visible to it only
+  /// The call's cancellation (set by the transport before the call runs): a call already
+  /// cancelled does not become a task, and a task's has no deadline.
+  std::weak_ptr<mcpx::cancellation_token> token;
 
   bool try_finish() {
     std::lock_guard lock(mu);
@@ -67,8 +72,10 @@ class task_registry {
   task_registry(std::chrono::milliseconds ttl, std::chrono::milliseconds poll_interval,
                 std::shared_ptr<state::task_store> store = nullptr, std::shared_ptr<state::message_bus> bus = nullptr);
 
-  /// Turns the running call into a task; false when the call already finished, or when the
-  /// task store is full (the call then goes on as a plain call).
+  /// Turns the running call into a task; false when the call already finished or was
+  /// cancelled (the client left, the deadline passed), or when the task store is full (the call
+  /// then goes on as a plain call). A task's call has no deadline: it ends on tasks/cancel or
+  /// when the task expires.
   bool detach(task_slot& slot);
   /// A task running in this process.
   std::shared_ptr<task> find(const std::string& id);
@@ -98,11 +105,13 @@ class task_registry {
   void cancel(task& t);
   /// Cancels every running task (shutdown).
   void cancel_all();
-  /// Drops tasks past their TTL.
+  /// Drops tasks past their TTL, and stops the handlers still running them.
   void expire();
 
  private:
   void touch(task& t);
+  /// An expired task's handler is told to stop: nobody can read what it would return.
+  static void abandon(task& t);
   /// Writes `t`'s visible state to the store; `t.mu` held.
   void mirror(task& t);
   json::object detailed_locked(const task& t) const;

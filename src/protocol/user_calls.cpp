@@ -15,7 +15,7 @@ namespace {
 std::string invalid_arguments(std::string_view tool, std::string_view detail) {
   constexpr std::size_t budget = 200;
   const std::string head = "Invalid arguments for tool '" + std::string(tool.substr(0, 64)) + "': ";
-  const std::string_view tail = ". Fix them to match the input schema and call again.";
+  const std::string_view tail = "; fix them to match the input schema and call again.";
   std::string out = head;
   const std::size_t room = budget > head.size() + tail.size() ? budget - head.size() - tail.size() : 0;
   if (detail.size() <= room) out += detail;

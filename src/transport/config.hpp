@@ -37,6 +37,8 @@ struct transport_config {
   worker_config workers;
   std::chrono::milliseconds sse_retry{1000};  ///< SSE "retry" in 2025-11-25 priming events
   std::chrono::milliseconds task_after{100};  ///< a task-capable call still running becomes a task
+  /// A tool's time limit on the worker pool unless it sets one (tool_def::timeout).
+  std::chrono::milliseconds tool_timeout{30'000};
   protocol::dispatcher_config protocol;
 };
 

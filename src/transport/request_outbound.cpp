@@ -26,6 +26,13 @@ bool request_outbound::cancelled() const noexcept {
   return !released_ && stream_->cancelled();
 }
 
+void request_outbound::watch(std::weak_ptr<http::request_watcher> w, std::shared_ptr<std::atomic<bool>> peer_gone) {
+  std::lock_guard lock(mu_);
+  watcher_ = w;
+  peer_gone_ = std::move(peer_gone);
+  stream_->watch(std::move(w), token_.deadline());
+}
+
 void request_outbound::prime(unsigned retry_ms) {
   std::lock_guard lock(mu_);
   if (!session_ || !events_) return;
@@ -61,6 +68,8 @@ bool request_outbound::resume(std::shared_ptr<http::event_stream> s, const std::
   // here, which frees its connection; later events go to the new stream only.
   if (stream_ != s) stream_->close();
   stream_ = std::move(s);
+  // Its reader now answers at the deadline, and a break in it cancels the call.
+  stream_->watch(watcher_, token_.deadline());
   released_ = false;
   peer_gone_.reset();  // the resuming GET's own stream now tells whether the client is there
   // The response was among the replayed events: nothing follows it.
@@ -77,10 +86,16 @@ std::optional<json::value> request_outbound::call_client(std::string_view method
   auto [rid, p] = session_->expect_answer();
   push(jsonrpc::encode_request(json::value(rid), method, params), false);
   const auto deadline = std::chrono::steady_clock::now() + client_timeout_;
+  // Cancellation (the deadline, the client) wakes the wait at once; before the lock below,
+  // so the registration ends after it is released.
+  auto wake = token_.on_cancel([p] {
+    std::lock_guard l(p->mu);
+    p->cv.notify_all();
+  });
   std::unique_lock lock(p->mu);
-  // Wake periodically to notice a cancelled request or a client that went away.
+  // Wake periodically too, to notice a client that went away without telling the token.
   while (!p->done) {
-    if (cancelled()) {
+    if (cancelled() || token_.requested()) {
       *error = "the request was cancelled";
       break;
     }

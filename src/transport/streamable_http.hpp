@@ -18,6 +18,10 @@
 #include "transport/worker_pool.hpp"
 
 namespace mcpx::transport {
+class worker_call;
+}
+
+namespace mcpx::transport {
 
 /// The one bus channel replicas talk on (replicas.cpp).
 inline constexpr std::string_view bus_channel = "mcpx.sessions";
@@ -63,9 +67,7 @@ class streamable_http final : public http::handler {
   /// A call handed to the worker pool, whose first message decides the reply.
   struct on_worker {
     std::shared_ptr<http::event_stream> stream;
-    std::shared_ptr<request_outbound> out;
-    std::shared_ptr<protocol::call> call;       ///< the worker's heap copy
-    std::shared_ptr<protocol::task_slot> slot;  ///< set when the call may become a task
+    std::shared_ptr<worker_call> call;  ///< its task slot (call.task) is set when it may become a task
   };
   /// What the synchronous stages decide: the reply now, or a call running on a worker.
   using step = std::variant<http::reply, on_worker>;

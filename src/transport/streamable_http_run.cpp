@@ -7,6 +7,7 @@
 #include "transport/request_outbound.hpp"
 #include "transport/statuses.hpp"
 #include "transport/streamable_http.hpp"
+#include "transport/worker_call.hpp"
 
 namespace mcpx::transport {
 
@@ -54,59 +55,69 @@ http::reply streamable_http::run_here(protocol::call& c, const std::shared_ptr<l
   return sse_reply(stream);
 }
 
+namespace {
+
+// A worker pool that cannot take the call now: 503 with Retry-After and a classified error.
+http::reply busy_reply(admission why, const json::value& id, ops::access_record* log) {
+  // Every thread held past its deadline frees only when those handlers return: wait longer.
+  const bool overdue = why == admission::workers_overdue;
+  const int after = overdue ? 5 : 1;
+  std::string message = overdue ? "Server busy: every worker is still running a tool call past its time limit; "
+                                  "retry in 5 seconds"
+                                : "Server busy: retry in 1 second";
+  refusal r{
+      refusal_kind::unavailable,
+      overdue ? "workers_overdue" : "server_busy",
+      code::internal_error,
+      std::move(message),
+      json::object{{"type", "SERVER_ERROR"}, {"code", "SERVER_BUSY"}, {"recoverable", true}, {"retry_after", after}},
+      id,
+      static_cast<unsigned>(after)};
+  return refusal_reply(r, nullptr, log);
+}
+
+}  // namespace
+
 streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<live_session> s, std::string stream_name,
                                            const http::peer_info& peer, const net::any_io_executor& ex) {
   // Methods without user code, and tools registered for the I/O thread, skip the worker hop.
-  if (dispatcher_.runs_on_io_thread(c)) return run_here(c, s, std::move(stream_name), peer, ex);
-  if (!pool_.try_acquire()) {
-    refusal r{
-        refusal_kind::unavailable,
-        "server_busy",
-        code::internal_error,
-        "Server busy: retry in 1 second",
-        json::object{{"type", "SERVER_ERROR"}, {"code", "SERVER_BUSY"}, {"recoverable", true}, {"retry_after", 1}},
-        c.msg.id,
-        1};
-    return refusal_reply(r, nullptr, ops::access_record::of(peer));
-  }
+  if (!protocol::dispatcher::runs_user_code(c.msg.method)) return run_here(c, s, std::move(stream_name), peer, ex);
+  const protocol::tool_def* tool = dispatcher_.tool_of(c);
+  if (tool && tool->runs_on == execution::io_thread) return run_here(c, s, std::move(stream_name), peer, ex);
+  if (auto a = pool_.try_acquire(); a != admission::admitted)
+    return busy_reply(a, c.msg.id, ops::access_record::of(peer));
   auto stream = std::make_shared<http::event_stream>(ex);
-  auto out = std::make_shared<request_outbound>(stream, s, s ? events_.get() : nullptr, std::move(stream_name),
-                                                cfg_.protocol.client_request_timeout,
-                                                peer.watch_hangup ? peer.watch_hangup() : nullptr);
   std::string key = json::serialize(c.msg.id);
-  if (s) s->track(key, out);
   c.session = nullptr;  // user-code methods never touch session state, and the hooks die with this frame
-  std::shared_ptr<protocol::task_slot> slot;
-  if (dispatcher_.task_capable(c)) {
-    c.task = slot = std::make_shared<protocol::task_slot>();
-    slot->owner = owner_key(c.who.get());
+  if (dispatcher_.task_capable(c, tool)) {
+    c.task = std::make_shared<protocol::task_slot>();
+    c.task->owner = owner_key(c.who.get());
   }
+  worker_call::setup how{
+      dispatcher_, pool_,
+      tool,        tool ? tool->timeout.value_or(cfg_.tool_timeout) : std::chrono::milliseconds::zero(),
+      peer.record, ops::access_record::of(peer)};
   // The worker may outlive this request's arena (a task, a released stream, a hang-up).
-  auto cp = std::make_shared<protocol::call>(c.copy_to_heap());
-  pool_.submit([this, cp, out, s, key, rec = peer.record, log = ops::access_record::of(peer)] {
-    protocol::outcome o;
-    try {
-      o = dispatcher_.dispatch(*cp, *out);
-    } catch (const std::exception&) {
-      o = protocol::dispatcher::error(cp->msg.id, code::internal_error, "Internal error");
-    }
-    // Written before the response is queued: the I/O thread logs the record only after that.
-    // A call that became a task, or whose stream was released, was logged already.
-    if (!(cp->task && cp->task->is_detached()) && !out->released())
-      annotate_outcome(log, o.message);  // `rec` keeps it alive
-    out->finish(o.message, o.kind);
-    if (s) s->untrack(key, out->stream_name());
+  auto w = std::make_shared<worker_call>(c.copy_to_heap(), how, stream, s, s ? events_.get() : nullptr,
+                                         std::move(stream_name), cfg_.protocol.client_request_timeout);
+  w->watch(peer.watch_hangup);
+  if (s) s->track(key, std::shared_ptr<request_outbound>(w, &w->out));
+  pool_.submit([w, s, key] {
+    w->run();
+    if (s) s->untrack(key, w->out.stream_name());
   });
-  return on_worker{std::move(stream), std::move(out), std::move(cp), std::move(slot)};
+  return on_worker{std::move(stream), std::move(w)};
 }
 
 net::awaitable<http::reply> streamable_http::await_worker(on_worker w) {
+  // Each wait below ends at the call's deadline too, which answers it TIMEOUT (worker_call).
   std::optional<http::stream_item> first;
-  if (w.slot) {
+  const protocol::call& c = w.call->call;
+  if (c.task) {
     // A task-capable call still running after task_after becomes a task; the worker goes on.
     first = co_await w.stream->next_for(cfg_.task_after);
     if (first && first->keepalive) {
-      if (auto created = dispatcher_.detach(*w.call, *w.slot)) co_return json_reply(200, *created);
+      if (auto created = dispatcher_.detach(c, *c.task)) co_return json_reply(200, *created);
       first = co_await w.stream->next();
     }
   } else {
@@ -114,10 +125,10 @@ net::awaitable<http::reply> streamable_http::await_worker(on_worker w) {
   }
   if (!first) co_return empty_reply(500);
   // Only the response came: answer with plain JSON. Anything before it: stream it all as SSE.
-  if (first->last) co_return json_reply_text(status_for(w.out->kind(), w.call->rev), std::move(first->data));
+  if (first->last) co_return json_reply_text(status_for(w.call->out.kind(), c.rev), std::move(first->data));
   w.stream->unshift(std::move(*first));
   // 2025-11-25 clients can reconnect from a priming event if the stream breaks.
-  if (w.call->rev == protocol::revision::v2025_11_25) w.out->prime(static_cast<unsigned>(cfg_.sse_retry.count()));
+  if (c.rev == protocol::revision::v2025_11_25) w.call->out.prime(static_cast<unsigned>(cfg_.sse_retry.count()));
   co_return sse_reply(w.stream);
 }
 

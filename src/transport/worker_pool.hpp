@@ -10,20 +10,36 @@ namespace mcpx::transport {
 
 namespace net = boost::asio;
 
+/// Whether a call may join the pool.
+enum class admission {
+  admitted,
+  queue_full,       ///< `queue_limit` calls are queued or running
+  workers_overdue,  ///< every thread runs a handler past its deadline: a queued call would only time out
+};
+
 class worker_pool {
  public:
-  worker_pool(unsigned threads, std::size_t queue_limit) : pool_(threads ? threads : 1), limit_(queue_limit) {}
+  worker_pool(unsigned threads, std::size_t queue_limit)
+      : threads_(threads ? threads : 1), pool_(threads_), limit_(queue_limit) {}
   ~worker_pool() { pool_.join(); }
 
-  /// Reserves a slot; false when `queue_limit` calls are already queued or running.
-  bool try_acquire() noexcept {
+  /// Reserves a slot, unless the queue is full or every thread is held by a handler still
+  /// running past its deadline (handlers that ignore cancellation keep their thread).
+  admission try_acquire() noexcept {
+    if (overdue_.load(std::memory_order_relaxed) >= static_cast<long>(threads_)) return admission::workers_overdue;
     auto n = in_flight_.fetch_add(1, std::memory_order_relaxed);
     if (n >= limit_) {
       in_flight_.fetch_sub(1, std::memory_order_relaxed);
-      return false;
+      return admission::queue_full;
     }
-    return true;
+    return admission::admitted;
   }
+  /// A handler goes on past its deadline (its caller was answered), and later returns.
+  void overdue_began() noexcept { overdue_.fetch_add(1, std::memory_order_relaxed); }
+  void overdue_ended() noexcept { overdue_.fetch_sub(1, std::memory_order_relaxed); }
+  /// Handlers running past their deadline now (may read one too few or many for a moment).
+  long overdue() const noexcept { return overdue_.load(std::memory_order_relaxed); }
+  unsigned threads() const noexcept { return threads_; }
   /// Runs `f` on the pool (slot already acquired) and releases the slot after.
   template <class F>
   void submit(F f) {
@@ -66,9 +82,12 @@ class worker_pool {
   }
 
  private:
+  unsigned threads_;
   net::thread_pool pool_;
   std::size_t limit_;
   std::atomic<std::size_t> in_flight_{0};
+  // Signed: an end may be counted a moment before its begin (worker_call).
+  std::atomic<long> overdue_{0};
 };
 
 }  // namespace mcpx::transport

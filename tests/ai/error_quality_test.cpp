@@ -97,7 +97,8 @@ void check_quality(const std::string& path, const json::object& result) {
   EXPECT_LE(text.size(), 200u);
   EXPECT_TRUE(text.back() == '.') << "one or two plain sentences";
   static const std::regex next_step(
-      "(retry|Retry|call |Call |use |Use |provide|Provide|fix|Fix|check|Check|report|Report|wait|Wait|must|expected)");
+      "(retry|Retry|retried|call |Call |use |Use "
+      "|provide|Provide|fix|Fix|check|Check|report|Report|wait|Wait|must|expected)");
   EXPECT_TRUE(std::regex_search(text, next_step)) << "says what to do next: " << text;
   static const std::regex leak(
       "(SELECT |INSERT |UPDATE |/work/|/home/|/usr/|/tmp/|\\.cpp|\\.hpp|std::|Traceback|0x[0-9a-f]{6}|"

@@ -78,7 +78,7 @@ TEST(rate_limits, the_tier_burst_is_admitted_then_a_tool_call_gets_a_result_a_mo
   EXPECT_EQ(err.at("retry_after").as_int64(), 1) << "one cell every second at 60/min, rounded up, never 0";
   const std::string text(res.at("content").at(0).at("text").as_string());
   EXPECT_NE(text.find("Rate limit exceeded"), std::string::npos) << text;
-  EXPECT_NE(text.find("Retry after 1 s."), std::string::npos) << text;
+  EXPECT_NE(text.find("retried after 1 s."), std::string::npos) << text;
   EXPECT_EQ(field(r, "Retry-After"), "1") << r.head;
   EXPECT_EQ(field(r, "RateLimit"), R"("development";r=0;t=1)") << r.head;
 }

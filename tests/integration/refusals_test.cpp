@@ -38,6 +38,15 @@ TEST(refusal_replies, are_the_json_rpc_errors_clients_always_got) {
   EXPECT_EQ(body(http::refusal::internal_error),
             R"({"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"Internal error"}})");
   EXPECT_EQ(json::parse(body(http::refusal::too_many_connections)).at("error").at("code").as_int64(), -32603);
+  // A 503 says when to come back, in the header and classified in the body (it said neither).
+  for (auto r : {http::refusal::too_many_connections, http::refusal::out_of_descriptors,
+                 http::refusal::too_many_connections_from_address}) {
+    auto res = mcpx::transport::refusal_reply(r, lim);
+    EXPECT_EQ(res[http::bhttp::field::retry_after], "1");
+    EXPECT_EQ(
+        json::parse(res.body()).at("error").at("data"),
+        (json::value{{"type", "SERVER_ERROR"}, {"code", "SERVER_BUSY"}, {"recoverable", true}, {"retry_after", 1}}));
+  }
   EXPECT_EQ(mcpx::transport::refusal_reply(http::refusal::malformed, lim)[http::bhttp::field::content_type],
             "application/json");
 }
@@ -81,6 +90,7 @@ TEST(refusals, are_counted_by_reason_in_metrics) {
   auto extra = roundtrip(s.port(), get("/health"));
   EXPECT_EQ(extra.status, 503);
   EXPECT_EQ(json_body(extra).at("error").at("code").as_int64(), -32603) << extra.body;
+  EXPECT_NE(extra.head.find("Retry-After: 1"), std::string::npos) << extra.head;
   held.clear();
   http_result m;
   for (int i = 0; i < 100; ++i) {  // until the server has seen the held connections close

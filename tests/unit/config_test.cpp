@@ -193,7 +193,7 @@ TEST_F(config, no_key_is_shadowed_by_an_ignored_prefix_and_env_names_are_unique)
     for (auto p : mcpx::config::detail::ignored_env_prefixes()) EXPECT_FALSE(n.starts_with(p)) << n << " vs " << p;
   }
   EXPECT_EQ(mcpx::config::detail::env_name("limits.body_bytes"), "MCPX_LIMITS_BODY_BYTES");
-  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 63u);
+  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 64u);
 }
 
 TEST_F(config, wrong_type_names_the_key_and_the_expected_form) {

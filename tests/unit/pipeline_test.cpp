@@ -162,3 +162,20 @@ TEST(stage_statuses, refusal_reply_echoes_the_decoded_id_and_logs_where_told) {
   EXPECT_TRUE(json::parse(lr.head.body()).at("id").is_null());
   EXPECT_EQ(other.error_class, "CLIENT_ERROR");
 }
+
+TEST(stage_statuses, a_refusal_saying_when_to_come_back_is_classified_in_its_body) {
+  // Before, only the header said it (too_many_sessions, issuer_keys_unavailable, ...): a client
+  // reading the JSON-RPC error had no retry_after, unlike every other recoverable error.
+  refusal r{refusal_kind::unavailable, "too_many_sessions", jsonrpc::code::internal_error, "Too many sessions"};
+  r.retry_after_s = 5;
+  auto data = json::parse(refusal_reply(r).head.body()).at("error").at("data");
+  EXPECT_EQ(data, (json::value{{"type", "SERVER_ERROR"},
+                               {"code", "TOO_MANY_SESSIONS"},
+                               {"recoverable", true},
+                               {"retry_after", 5}}));
+  // A stage's own data is kept as it is; a refusal without Retry-After gets none.
+  r.data = json::object{{"code", "RATE_LIMIT_EXCEEDED"}};
+  EXPECT_EQ(json::parse(refusal_reply(r).head.body()).at("error").at("data"), r.data);
+  refusal plain{refusal_kind::bad_request, "parse_error", jsonrpc::code::parse_error, "Parse error"};
+  EXPECT_FALSE(json::parse(refusal_reply(plain).head.body()).at("error").as_object().contains("data"));
+}

@@ -219,6 +219,55 @@ TEST(tasks_registry, tasks_expire_after_their_ttl) {
   EXPECT_FALSE(reg.find(id));
 }
 
+TEST(tasks_registry, expiry_stops_the_handler_and_its_late_result_does_not_bring_the_task_back) {
+  task_registry reg(40ms, 10ms);
+  auto token = std::make_shared<cancellation_token>();
+  task_slot slot;
+  slot.token = token;
+  ASSERT_TRUE(reg.detach(slot));
+  auto id = slot.t->id;
+  std::this_thread::sleep_for(80ms);
+  reg.expire();
+  // The handler is told (a wait on its cancellation ends), so its worker is not held for good.
+  EXPECT_EQ(token->reason(), cancel_reason::task);
+  EXPECT_TRUE(slot.t->cancel_requested.load());
+  // What it returns afterwards is dropped: before, finish() wrote the record again.
+  reg.finish(*slot.t, ok_message("late"));
+  EXPECT_FALSE(reg.detailed(id, ""));
+  EXPECT_FALSE(reg.find(id));
+}
+
+TEST(tasks_registry, tasks_cancel_cancels_the_handlers_token) {
+  task_registry reg(60s, 500ms);
+  auto token = std::make_shared<cancellation_token>();
+  task_slot slot;
+  slot.token = token;
+  ASSERT_TRUE(reg.detach(slot));
+  std::atomic<bool> woke{false};
+  std::thread handler([&] { woke = token->wait_for(30s); });
+  reg.cancel(*slot.t);
+  handler.join();
+  EXPECT_TRUE(woke);
+  EXPECT_EQ(token->reason(), cancel_reason::task);
+}
+
+TEST(tasks_registry, a_cancelled_call_stays_a_call_and_a_task_has_no_deadline) {
+  task_registry reg(60s, 500ms);
+  auto gone = std::make_shared<cancellation_token>();
+  gone->cancel(cancel_reason::client);
+  task_slot a;
+  a.token = gone;
+  EXPECT_FALSE(reg.detach(a));  // nobody would learn the task's id
+  EXPECT_FALSE(a.is_detached());
+
+  auto timed = std::make_shared<cancellation_token>(std::chrono::steady_clock::now() + 10s);
+  task_slot b;
+  b.token = timed;
+  ASSERT_TRUE(reg.detach(b));
+  EXPECT_EQ(timed->deadline(), std::chrono::steady_clock::time_point::max());
+  EXPECT_EQ(timed->remaining(), std::chrono::milliseconds::max());
+}
+
 // --- through the dispatcher ---
 
 namespace {

@@ -12,6 +12,10 @@ add_executable(unit_tests
   ${CMAKE_CURRENT_LIST_DIR}/mrtr_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tasks_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/stages_test.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/pipeline_test.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/pipeline_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cancellation_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/tool_errors_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/upstream_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/worker_call_test.cpp)
 target_link_libraries(unit_tests PRIVATE mcpx GTest::gtest_main)
 gtest_discover_tests(unit_tests DISCOVERY_TIMEOUT 30)

@@ -1,0 +1,75 @@
+#include "transport/worker_call.hpp"
+
+#include "transport/replies.hpp"
+
+namespace mcpx::transport {
+
+using answer = request_outbound::answer;
+
+void worker_call::watch(const decltype(http::peer_info::watch_hangup)& watch_hangup) {
+  std::weak_ptr<http::request_watcher> me = weak_from_this();
+  out.watch(me, watch_hangup ? watch_hangup(me) : nullptr);
+  // tasks/cancel and expiry reach the handler through the same token.
+  if (call.task) call.task->token = std::shared_ptr<cancellation_token>(shared_from_this(), &out.token());
+}
+
+void worker_call::run() noexcept {
+  phase_.store(running);
+  // Answered TIMEOUT while queued: nobody waits for this call any more.
+  if (out.answered_by() == answer::none) {
+    protocol::outcome o;
+    try {
+      o = d_.dispatch(call, out);
+    } catch (const std::exception&) {
+      o = protocol::dispatcher::error(call.msg.id, jsonrpc::code::internal_error, "Internal error");
+    }
+    if (tool_ && !detached() && out.token().reason() == cancel_reason::deadline) {
+      // Cut short by its deadline, or done only after it: answered TIMEOUT either way, here
+      // if the connection's thread has not yet (it may never: a released stream has no reader).
+      if (out.claim(answer::timeout)) answer_timeout();
+      else if (out.answered_by() == answer::timeout) tool_->late_completions.fetch_add(1, std::memory_order_relaxed);
+    } else if (out.claim(answer::result)) {
+      // Written before the response is queued: the I/O thread logs the record only after that.
+      // A call that became a task, or whose stream was released, was logged already.
+      if (!detached() && !out.released()) annotate_outcome(log_, o.message);  // `record_` keeps it alive
+      out.finish(o.message, o.kind);
+    } else if (tool_ && out.answered_by() == answer::timeout) {
+      tool_->late_completions.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  if (phase_.exchange(done) & overdue) pool_.overdue_ended();
+}
+
+void worker_call::client_gone() noexcept {
+  // Once a task, only tasks/cancel or expiry stop the call, not its first connection.
+  if (detached()) return;
+  // What the outbound counts as gone (a stream let go on purpose is not).
+  if (out.cancelled()) out.token().cancel(cancel_reason::client);
+}
+
+void worker_call::deadline_passed() noexcept {
+  if (!tool_) return;
+  // A call that became a task has no deadline any more; one whose worker finished answers itself.
+  if (call.task && !call.task->try_finish()) return;
+  if (!out.claim(answer::timeout)) return;
+  // Counted before the handler could end, so the end never comes first.
+  pool_.overdue_began();
+  int expect = running;
+  if (!phase_.compare_exchange_strong(expect, running | overdue)) pool_.overdue_ended();
+  answer_timeout();
+  // After the answer: the callbacks this runs are the handler's code.
+  out.token().cancel(cancel_reason::deadline);
+}
+
+void worker_call::answer_timeout() noexcept {
+  tool_->timeouts.fetch_add(1, std::memory_order_relaxed);
+  try {
+    auto o = d_.timed_out(call, *tool_, limit_);
+    if (!out.released()) annotate_outcome(log_, o.message);
+    out.finish(o.message, o.kind);
+  } catch (const std::exception&) {
+    // Out of memory building a small answer: the connection's own limits end the request.
+  }
+}
+
+}  // namespace mcpx::transport

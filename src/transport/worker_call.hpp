@@ -1,0 +1,74 @@
+#pragma once
+// One call handed to the worker pool: the heap copy of the call, its outbound side, and its
+// deadline. The worker and the connection's thread race to answer it and the first claim wins
+// (request_outbound::claim), so a handler past its deadline is answered TIMEOUT at once, on
+// the connection's thread, and what it returns later is dropped and counted. Nothing here
+// arms a timer: the connection already waits on the call's event stream, and that wait ends at
+// the deadline (http::event_stream::watch).
+#include <atomic>
+#include <chrono>
+#include <memory>
+
+#include "ops/access_record.hpp"
+#include "transport/request_outbound.hpp"
+#include "transport/worker_pool.hpp"
+
+namespace mcpx::transport {
+
+class worker_call final : public http::request_watcher, public std::enable_shared_from_this<worker_call> {
+ public:
+  /// Where the call runs and is accounted.
+  struct setup {
+    const protocol::dispatcher& dispatcher;
+    worker_pool& pool;
+    const protocol::tool_def* tool;                ///< tools/call of a known tool; null otherwise (no deadline)
+    std::chrono::milliseconds limit;               ///< the tool's time limit, from now
+    std::shared_ptr<http::request_record> record;  ///< kept alive for `log`
+    ops::access_record* log;                       ///< the request's access record, or null
+  };
+  /// `out_args` are request_outbound's first five constructor arguments.
+  template <class... OutArgs>
+  worker_call(protocol::call c, const setup& s, OutArgs&&... out_args)
+      : call(std::move(c)),
+        out(std::forward<OutArgs>(out_args)..., deadline_of(s)),
+        d_(s.dispatcher),
+        pool_(s.pool),
+        tool_(s.tool),
+        limit_(s.limit),
+        record_(s.record),
+        log_(s.log) {}
+
+  protocol::call call;  ///< the worker's heap copy: it may outlive the request's arena
+  request_outbound out;
+
+  /// Starts watching for the client going away and for the deadline; once, right after
+  /// make_shared. `watch_hangup` may be empty.
+  void watch(const decltype(http::peer_info::watch_hangup)& watch_hangup);
+  /// On the worker: runs the call, unless it was answered while queued (then never).
+  void run() noexcept;
+
+  // http::request_watcher, on the connection's thread.
+  void client_gone() noexcept override;
+  void deadline_passed() noexcept override;
+
+ private:
+  static std::chrono::steady_clock::time_point deadline_of(const setup& s) {
+    return s.tool ? std::chrono::steady_clock::now() + s.limit : std::chrono::steady_clock::time_point::max();
+  }
+  bool detached() const noexcept { return call.task && call.task->is_detached(); }
+  /// Answers TIMEOUT (the claim is made); on either thread.
+  void answer_timeout() noexcept;
+
+  const protocol::dispatcher& d_;
+  worker_pool& pool_;
+  const protocol::tool_def* tool_;
+  std::chrono::milliseconds limit_;
+  std::shared_ptr<http::request_record> record_;
+  ops::access_record* log_;
+  // queued -> running -> done; `overdue` is or-ed in while running past the deadline, so the
+  // pool counts handlers that hold a thread after their caller was answered.
+  enum : int { queued = 0, running = 1, done = 2, overdue = 4 };
+  std::atomic<int> phase_{queued};
+};
+
+}  // namespace mcpx::transport

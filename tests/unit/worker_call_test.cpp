@@ -1,0 +1,213 @@
+// The deadline of a call on the worker pool (transport::worker_call), without sockets: the
+// connection's side is an io_context run by the test, reading the call's event stream as
+// await_worker does. A handler past its deadline is answered TIMEOUT at the deadline while it
+// still runs; its context is cancelled; what it returns later is dropped and counted; a pool
+// whose every thread is held so refuses new calls; a call queued past its deadline never runs.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "fakes.hpp"
+#include "transport/worker_call.hpp"
+
+using namespace mcpx;
+using namespace mcpx::test;
+using namespace std::chrono_literals;
+using clk = std::chrono::steady_clock;
+namespace net = boost::asio;
+
+namespace {
+
+// How late an answer may come on a loaded 2-core machine (ASan included).
+constexpr auto slack = 400ms;
+
+struct fixture {
+  harness h;
+  transport::worker_pool pool;
+  net::io_context ioc;
+  std::atomic<int> slow_runs{0};
+  std::atomic<bool> release{false};  // lets the handlers that ignore cancellation return
+  std::atomic<cancel_reason> woke_for{cancel_reason::none};
+  std::atomic<bool> still_running{false};
+
+  explicit fixture(unsigned threads) : pool(threads, 16) {
+    // Ignores cancellation: sleeps until released (at most 5 s).
+    h.tool("slow").timeout(100ms).handle([this](const args&, context&) {
+      ++slow_runs;
+      still_running = true;
+      auto end = clk::now() + 5s;
+      while (!release && clk::now() < end) std::this_thread::sleep_for(2ms);
+      still_running = false;
+      return tool_result::text("late");
+    });
+    // Waits on its cancellation where it would sleep.
+    h.tool("waits").timeout(100ms).handle([this](const args&, context& ctx) {
+      bool cancelled = ctx.cancellation().wait_for(30s);
+      woke_for = ctx.cancellation().reason();
+      return tool_result::text(cancelled ? "stopped" : "slept");
+    });
+    h.tool("quick").timeout(100ms).handle([](const args&, context&) { return tool_result::text("quick"); });
+    // Becomes a task at once, then outlives its time limit: a task has none.
+    h.tool("task").tasks(task_mode::optional).timeout(100ms).handle([this](const args&, context& ctx) {
+      ctx.run_as_task();
+      bool cancelled = ctx.cancellation().wait_for(300ms);
+      woke_for = cancelled ? ctx.cancellation().reason() : cancel_reason::none;
+      still_running = false;
+      return tool_result::text("task done");
+    });
+    h.tool("long").timeout(10s).handle([this](const args&, context&) {
+      while (!release) std::this_thread::sleep_for(2ms);
+      return tool_result::text("long");
+    });
+    h.start();
+  }
+  ~fixture() {
+    release = true;
+    pool.join();  // every handler returns before the registry and dispatcher go
+    // What the workers posted to the "connection" runs, so no stream outlives the io_context.
+    ioc.restart();
+    ioc.poll();
+  }
+
+  struct running {
+    std::shared_ptr<transport::worker_call> call;
+    std::shared_ptr<http::event_stream> stream;
+    clk::time_point started;
+  };
+  // Hands a call to the pool as streamable_http::run does.
+  running start(const std::string& tool) {
+    json::object tasks{{"extensions", json::object{{"io.modelcontextprotocol/tasks", json::object{}}}}};
+    auto c = modern_call("tools/call", {{"name", tool}}, std::move(tasks));
+    const auto* def = h.d->tool_of(c);
+    if (h.d->task_capable(c, def)) c.task = std::make_shared<protocol::task_slot>();
+    EXPECT_EQ(pool.try_acquire(), transport::admission::admitted);
+    auto stream = std::make_shared<http::event_stream>(ioc.get_executor());
+    transport::worker_call::setup how{*h.d, pool, def, *def->timeout, nullptr, nullptr};
+    auto w = std::make_shared<transport::worker_call>(c.copy_to_heap(), how, stream, nullptr, nullptr, "r1", 1s);
+    w->watch(nullptr);
+    pool.submit([w] { w->run(); });
+    return {w, stream, clk::now()};
+  }
+  // The first item on the call's stream, as the connection reads it, and how long it took.
+  std::pair<json::value, clk::duration> answer(const running& r) {
+    json::value got;
+    clk::duration took{};
+    net::co_spawn(
+        ioc,
+        [&]() -> net::awaitable<void> {
+          auto item = co_await r.stream->next();
+          took = clk::now() - r.started;
+          if (item) got = json::parse(item->data);
+        },
+        net::detached);
+    ioc.restart();
+    ioc.run();
+    return {got, took};
+  }
+};
+
+const json::object& error_of_result(const json::value& msg) {
+  return msg.at("result").at("structuredContent").at("error").as_object();
+}
+
+bool eventually(const std::function<bool()>& pred) {
+  auto end = clk::now() + 5s;
+  while (!pred()) {
+    if (clk::now() > end) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST(worker_call, a_handler_past_its_deadline_is_answered_timeout_while_it_still_runs) {
+  fixture f(2);
+  auto r = f.start("slow");
+  auto [msg, took] = f.answer(r);
+  EXPECT_GE(took, 100ms);
+  EXPECT_LT(took, 100ms + slack);
+  EXPECT_TRUE(f.still_running);  // answered at the deadline, not when the handler returned
+  EXPECT_EQ(str(error_of_result(msg).at("code")), "TIMEOUT");
+  EXPECT_EQ(error_of_result(msg).at("retry_after"), 5);
+  EXPECT_EQ(r.call->out.token().reason(), cancel_reason::deadline);
+  EXPECT_EQ(f.pool.overdue(), 1);
+  const auto* def = f.h.reg.find_tool("slow");
+  EXPECT_EQ(def->timeouts.load(), 1u);
+  f.release = true;
+  ASSERT_TRUE(eventually([&] { return def->late_completions.load() == 1; }));
+  ASSERT_TRUE(eventually([&] { return f.pool.overdue() == 0 && f.pool.in_flight() == 0; }));
+}
+
+TEST(worker_call, a_handler_waiting_on_its_cancellation_wakes_at_the_deadline) {
+  fixture f(2);
+  auto r = f.start("waits");
+  auto [msg, took] = f.answer(r);
+  EXPECT_LT(took, 100ms + slack);
+  EXPECT_EQ(str(error_of_result(msg).at("code")), "TIMEOUT");
+  ASSERT_TRUE(eventually([&] { return f.woke_for.load() == cancel_reason::deadline; }));
+  ASSERT_TRUE(eventually([&] { return f.pool.in_flight() == 0; }));
+  EXPECT_EQ(f.pool.overdue(), 0);
+}
+
+TEST(worker_call, the_client_leaving_wakes_the_same_wait) {
+  fixture f(2);
+  auto r = f.start("waits");
+  std::this_thread::sleep_for(20ms);
+  r.call->out.cancel();  // notifications/cancelled, as live_session::cancel_request delivers it
+  ASSERT_TRUE(eventually([&] { return f.woke_for.load() == cancel_reason::client; }));
+  auto [msg, took] = f.answer(r);
+  EXPECT_LT(took, 100ms);  // before the deadline: the handler's own answer
+  EXPECT_EQ(str(msg.at("result").at("content").at(0).at("text")), "stopped");
+}
+
+TEST(worker_call, a_quick_call_is_answered_by_its_handler_and_nothing_is_counted) {
+  fixture f(2);
+  auto r = f.start("quick");
+  auto [msg, took] = f.answer(r);
+  EXPECT_EQ(str(msg.at("result").at("content").at(0).at("text")), "quick");
+  EXPECT_EQ(r.call->out.token().reason(), cancel_reason::none);
+  EXPECT_EQ(f.h.reg.find_tool("quick")->timeouts.load(), 0u);
+}
+
+TEST(worker_call, a_pool_whose_every_thread_is_held_past_a_deadline_refuses_new_calls) {
+  fixture f(1);
+  auto r = f.start("slow");
+  f.answer(r);
+  ASSERT_EQ(f.pool.overdue(), 1);
+  // Queued behind a handler that may never return, it would only time out: refused now.
+  EXPECT_EQ(f.pool.try_acquire(), transport::admission::workers_overdue);
+  f.release = true;
+  ASSERT_TRUE(eventually([&] { return f.pool.overdue() == 0 && f.pool.in_flight() == 0; }));
+  auto q = f.start("quick");  // the thread is back
+  EXPECT_EQ(str(f.answer(q).first.at("result").at("content").at(0).at("text")), "quick");
+}
+
+TEST(worker_call, a_call_queued_past_its_deadline_is_answered_and_never_runs) {
+  fixture f(1);
+  auto busy = f.start("long");  // holds the only thread, within its own 10 s limit
+  auto queued = f.start("slow");
+  auto [msg, took] = f.answer(queued);
+  EXPECT_EQ(str(error_of_result(msg).at("code")), "TIMEOUT");
+  EXPECT_LT(took, 100ms + slack);
+  EXPECT_EQ(f.pool.overdue(), 0);  // nothing runs past a deadline: the queued call never started
+  f.release = true;
+  ASSERT_TRUE(eventually([&] { return f.pool.in_flight() == 0; }));
+  EXPECT_EQ(f.slow_runs.load(), 0);
+  EXPECT_EQ(f.h.reg.find_tool("slow")->late_completions.load(), 0u);
+}
+
+TEST(worker_call, a_call_that_became_a_task_has_no_deadline) {
+  fixture f(2);
+  f.still_running = true;
+  auto r = f.start("task");
+  auto [msg, took] = f.answer(r);
+  EXPECT_EQ(str(msg.at("result").at("resultType")), "task") << msg;  // the CreateTaskResult
+  EXPECT_EQ(r.call->out.token().deadline(), clk::time_point::max());
+  // Past the tool's 100 ms the task goes on, uncancelled, and nothing is counted.
+  ASSERT_TRUE(eventually([&] { return !f.still_running; }));
+  EXPECT_EQ(f.woke_for.load(), cancel_reason::none);
+  EXPECT_EQ(f.h.reg.find_tool("task")->timeouts.load(), 0u);
+  EXPECT_EQ(f.pool.overdue(), 0);
+}
