@@ -10,3 +10,8 @@ add_executable(redis_client_tests ${CMAKE_CURRENT_LIST_DIR}/redis_client_test.cp
                                   ${CMAKE_CURRENT_LIST_DIR}/redis_client_auth_test.cpp)
 target_link_libraries(redis_client_tests PRIVATE mcpx_redis PkgConfig::HIREDIS OpenSSL::Crypto GTest::gtest_main)
 gtest_discover_tests(redis_client_tests DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 60)
+
+# The Redis limit store (src/limits_redis) against a real redis-server: the script against gcra().
+add_executable(limits_redis_tests ${CMAKE_CURRENT_LIST_DIR}/limits_redis_store_test.cpp)
+target_link_libraries(limits_redis_tests PRIVATE mcpx_limits_redis PkgConfig::HIREDIS GTest::gtest_main)
+gtest_discover_tests(limits_redis_tests DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 60)
