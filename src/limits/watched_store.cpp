@@ -26,8 +26,7 @@ void watched_store::check(std::string_view key, const rate& r, std::int64_t cost
   });
 }
 
-std::optional<check_result> watched_store::try_check(std::string_view key, const rate& r, std::int64_t cost,
-                                                     usec now) {
+std::optional<check_result> watched_store::try_check(std::string_view key, const rate& r, std::int64_t cost, usec now) {
   auto res = inner_->try_check(key, r, cost, now);
   if (res) state_->see(*res);
   return res;

@@ -62,7 +62,8 @@ scripted run_at(redis::client& c, const std::string& key, const limits::rate& r,
 std::string describe(const limits::decision& d) {
   return "allowed=" + std::to_string(d.allowed) + " why=" + std::to_string(int(d.why)) +
          " tat=" + std::to_string(d.tat.count()) + " remaining=" + std::to_string(d.remaining) +
-         " retry_after=" + std::to_string(d.retry_after.count()) + " next_after=" + std::to_string(d.next_after.count()) +
+         " retry_after=" + std::to_string(d.retry_after.count()) +
+         " next_after=" + std::to_string(d.next_after.count()) +
          " reset_after=" + std::to_string(d.reset_after.count());
 }
 
@@ -90,7 +91,8 @@ limits::rate random_rate(std::mt19937_64& rng) {
   std::uniform_int_distribution<std::size_t> pick_rpm(0, std::size(rpms)), pick_burst(0, std::size(bursts));
   limits::rate r;
   auto i = pick_rpm(rng);
-  r.requests_per_minute = i < std::size(rpms) ? rpms[i] : std::uniform_int_distribution<std::int64_t>(1, 60'000'000)(rng);
+  r.requests_per_minute = i < std::size(rpms) ? rpms[i]
+                                              : std::uniform_int_distribution<std::int64_t>(1, 60'000'000)(rng);
   auto j = pick_burst(rng);
   r.burst = j < std::size(bursts) ? bursts[j] : std::uniform_int_distribution<std::int64_t>(1, 50)(rng);
   return r;
@@ -116,7 +118,8 @@ TEST(redis_limit_store, the_script_agrees_with_gcra_over_random_sequences) {
       else if (shape < 8) now += std::uniform_int_distribution<std::int64_t>(0, 3 * t)(rng);
       else now += std::uniform_int_distribution<std::int64_t>(0, 2 * std::min<std::int64_t>(r.burst, 100) * t)(rng);
       std::int64_t cost = 1;
-      if (shape == 3) cost = std::uniform_int_distribution<std::int64_t>(0, std::min<std::int64_t>(r.burst + 1, 20))(rng);
+      if (shape == 3)
+        cost = std::uniform_int_distribution<std::int64_t>(0, std::min<std::int64_t>(r.burst + 1, 20))(rng);
       if (shape == 9) cost = r.burst + 1;
       // Fed the TAT the key holds. Its TTL runs on Redis' real clock while this test's clock is
       // fixed: a key of a few milliseconds may end between the GET and the script, and the
@@ -215,7 +218,8 @@ TEST(redis_limit_store, checks_run_on_redis_time_under_the_key_prefix) {
   auto held = stored_tat(*c, "tenant-a:t:development:a4:7f000001");
   ASSERT_TRUE(held);
   auto clock = run(*c, {"TIME"}).r.elements();
-  const std::int64_t redis_now = std::stoll(std::string(clock[0].str())) * 1'000'000 + std::stoll(std::string(clock[1].str()));
+  const std::int64_t redis_now = std::stoll(std::string(clock[0].str())) * 1'000'000 +
+                                 std::stoll(std::string(clock[1].str()));
   EXPECT_NEAR(double(held->count()), double(redis_now + 1'000'000), 1e6) << "Redis' TIME plus one T";
   EXPECT_GT(run(*c, {"PTTL", "tenant-a:t:development:a4:7f000001"}).r.as_integer(), 0);
   // Another prefix is another budget.
