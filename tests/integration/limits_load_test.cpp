@@ -67,8 +67,8 @@ void check_counts(const std::vector<drive_result>& parts, clock_type::duration e
   }
   const int bound = allowed_over(elapsed);
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
-  std::cout << all.sent << " sent in " << ms << " ms, " << all.admitted << " admitted (GCRA allows " << bound
-            << "), " << all.limited << " limited; longest gap between sends "
+  std::cout << all.sent << " sent in " << ms << " ms, " << all.admitted << " admitted (GCRA allows " << bound << "), "
+            << all.limited << " limited; longest gap between sends "
             << std::chrono::duration_cast<std::chrono::milliseconds>(all.longest_gap).count() << " ms\n";
   EXPECT_EQ(all.other, 0);
   EXPECT_GT(all.sent, bound) << "driven above the limit";

@@ -168,7 +168,8 @@ TEST(redis_rate_limits, the_password_comes_from_limits_redis_password_file) {
   limited_replica bad(o);
   auto refused = bad.ready_becomes(503, std::chrono::seconds(2));
   EXPECT_EQ(refused.status, 503);
-  EXPECT_TRUE(eventually([&] { return bad.ready().body.find("WRONGPASS") != std::string::npos; }, std::chrono::seconds(5)))
+  EXPECT_TRUE(eventually([&] { return bad.ready().body.find("WRONGPASS") != std::string::npos; },
+                         std::chrono::seconds(5)))
       << bad.ready().body;
   EXPECT_EQ(tool_error(bad.call("update_customer")).at("code"), "RATE_LIMIT_UNAVAILABLE");
 }
