@@ -6,8 +6,8 @@
 #include "limits_redis/gcra_script.hpp"
 
 namespace limits = mcpx::limits;
-using mcpx::redis::reply;
 using limits::usec;
+using mcpx::redis::reply;
 
 namespace {
 
@@ -62,14 +62,14 @@ TEST(gcra_script, anything_else_is_a_protocol_error) {
   EXPECT_TRUE(protocol(reply::error("WRONGTYPE Operation against a key holding the wrong kind of value")));
   EXPECT_TRUE(protocol(reply::nil()));
   EXPECT_TRUE(protocol(reply::integer(1)));
-  EXPECT_TRUE(protocol(answer({1, 0, 5, 8, 0, 0})));              // six elements
-  EXPECT_TRUE(protocol(answer({2, 0, 5, 8, 0, 0, 1})));           // allowed neither 0 nor 1
-  EXPECT_TRUE(protocol(answer({1, 1, 5, 8, 0, 0, 1})));           // allowed yet limited
-  EXPECT_TRUE(protocol(answer({0, 1, 5, 0, 0, 0, 1})));           // limited without a wait
-  EXPECT_TRUE(protocol(answer({0, 2, 5, 0, 7, 0, 1})));           // impossible with a wait
-  EXPECT_TRUE(protocol(answer({1, 0, 5, -1, 0, 0, 1})));          // negative remaining
-  EXPECT_TRUE(protocol(answer({1, 0, 5, 1, 0, 0, -1})));          // negative reset_after
+  EXPECT_TRUE(protocol(answer({1, 0, 5, 8, 0, 0})));      // six elements
+  EXPECT_TRUE(protocol(answer({2, 0, 5, 8, 0, 0, 1})));   // allowed neither 0 nor 1
+  EXPECT_TRUE(protocol(answer({1, 1, 5, 8, 0, 0, 1})));   // allowed yet limited
+  EXPECT_TRUE(protocol(answer({0, 1, 5, 0, 0, 0, 1})));   // limited without a wait
+  EXPECT_TRUE(protocol(answer({0, 2, 5, 0, 7, 0, 1})));   // impossible with a wait
+  EXPECT_TRUE(protocol(answer({1, 0, 5, -1, 0, 0, 1})));  // negative remaining
+  EXPECT_TRUE(protocol(answer({1, 0, 5, 1, 0, 0, -1})));  // negative reset_after
   std::vector<reply> mixed{reply::integer(1), reply::integer(0), reply::bulk("5"), reply::integer(1),
                            reply::integer(0), reply::integer(0), reply::integer(1)};
-  EXPECT_TRUE(protocol(reply::array(std::move(mixed))));          // a string among the integers
+  EXPECT_TRUE(protocol(reply::array(std::move(mixed))));  // a string among the integers
 }
