@@ -263,6 +263,14 @@ void server::start() {
   register_readings(*impl_->metrics, *tr, *impl_->http, impl_->reg);
   impl_->http->start();
   if (impl_->auth) impl_->auth->start(impl_->http->executor(0), impl_->log);  // keys load in the background
+  if (impl_->limits) {
+    try {  // the Redis store's client connects in the background; checks fail fast until then
+      impl_->limits->start(impl_->http->executor(0), impl_->log);
+    } catch (...) {  // a TLS file it cannot load: leave nothing listening
+      stop();
+      throw;
+    }
+  }
   if (separate_metrics) {
     http::server_config mc;
     mc.address = impl_->opts.address;
@@ -338,7 +346,8 @@ void server::stop() {
   if (!impl_ || !impl_->http) return;
   // Order matters: everything bound to an io_context must go before the io_contexts do.
   impl_->health->stop();
-  if (impl_->auth) impl_->auth->stop();  // issuer fetches cancelled while their io_context runs
+  if (impl_->auth) impl_->auth->stop();      // issuer fetches cancelled while their io_context runs
+  if (impl_->limits) impl_->limits->stop();  // the Redis client too; checks from now on fail fast
   if (impl_->metrics_http) impl_->metrics_http->stop();
   impl_->http->stop();           // I/O threads joined; io_contexts still alive
   impl_->transport->shutdown();  // workers joined; sessions and streams released

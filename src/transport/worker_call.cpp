@@ -13,7 +13,7 @@ void worker_call::watch(const decltype(http::peer_info::watch_hangup)& watch_han
   if (call.task) call.task->token = std::shared_ptr<cancellation_token>(shared_from_this(), &out.token());
 }
 
-void worker_call::run() noexcept {
+void worker_call::run(worker_pool::slot* slot) noexcept {
   phase_.store(running);
   // Answered TIMEOUT while queued: nobody waits for this call any more.
   if (out.answered_by() == answer::none) {
@@ -23,6 +23,7 @@ void worker_call::run() noexcept {
     } catch (const std::exception&) {
       o = protocol::dispatcher::error(call.msg.id, jsonrpc::code::internal_error, "Internal error");
     }
+    if (slot) slot->release();
     if (tool_ && !detached() && out.token().reason() == cancel_reason::deadline) {
       // Cut short by its deadline, or done only after it: answered TIMEOUT either way, here
       // if the connection's thread has not yet (it may never: a released stream has no reader).

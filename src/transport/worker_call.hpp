@@ -45,7 +45,8 @@ class worker_call final : public http::request_watcher, public std::enable_share
   /// make_shared. `watch_hangup` may be empty.
   void watch(const decltype(http::peer_info::watch_hangup)& watch_hangup);
   /// On the worker: runs the call, unless it was answered while queued (then never).
-  void run() noexcept;
+  /// `slot`, when given, is released as soon as the handler returned, before the answer is queued.
+  void run(worker_pool::slot* slot = nullptr) noexcept;
 
   // http::request_watcher, on the connection's thread.
   void client_gone() noexcept override;

@@ -5,6 +5,8 @@
 #include <boost/asio.hpp>
 #include <exception>
 #include <optional>
+#include <type_traits>
+#include <utility>
 
 namespace mcpx::transport {
 
@@ -40,15 +42,33 @@ class worker_pool {
   /// Handlers running past their deadline now (may read one too few or many for a moment).
   long overdue() const noexcept { return overdue_.load(std::memory_order_relaxed); }
   unsigned threads() const noexcept { return threads_; }
-  /// Runs `f` on the pool (slot already acquired) and releases the slot after.
+  /// A slot held by a call on the pool: released once, by release() or at the end of the call.
+  class slot {
+   public:
+    explicit slot(worker_pool& p) noexcept : p_(&p) {}
+    slot(const slot&) = delete;
+    slot& operator=(const slot&) = delete;
+    ~slot() { release(); }
+    /// The handler returned: a client that has its answer may send the next call at once, and
+    /// must not find this one still counted (a one-worker pool answered it 503).
+    void release() noexcept {
+      if (p_) std::exchange(p_, nullptr)->in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    }
+
+   private:
+    worker_pool* p_;
+  };
+  /// Runs `f(slot&)` on the pool (slot already acquired); the slot is released when `f` calls
+  /// release(), or after `f` at the latest.
   template <class F>
   void submit(F f) {
     net::post(pool_, [this, f = std::move(f)]() mutable {
+      slot s(*this);
       try {
-        f();
+        if constexpr (std::is_invocable_v<F&, slot&>) f(s);
+        else f();
       } catch (...) {
       }
-      in_flight_.fetch_sub(1, std::memory_order_relaxed);
     });
   }
   std::size_t in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }

@@ -5,6 +5,8 @@
 // whose every thread is held so refuses new calls; a call queued past its deadline never runs.
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include <atomic>
 #include <thread>
 
@@ -210,4 +212,25 @@ TEST(worker_call, a_call_that_became_a_task_has_no_deadline) {
   EXPECT_EQ(f.woke_for.load(), cancel_reason::none);
   EXPECT_EQ(f.h.reg.find_tool("task")->timeouts.load(), 0u);
   EXPECT_EQ(f.pool.overdue(), 0);
+}
+
+// A call's slot is free once its handler returned, before its answer is queued: a client with
+// its answer in hand may call again at once (a one-worker pool used to answer that 503 when the
+// worker was descheduled between queueing the answer and releasing the slot).
+TEST(worker_pool_slot, is_released_before_the_answer_is_queued) {
+  mcpx::transport::worker_pool pool(1, 1);
+  ASSERT_EQ(pool.try_acquire(), mcpx::transport::admission::admitted);
+  std::promise<std::size_t> seen;
+  pool.submit([&](mcpx::transport::worker_pool::slot& s) {
+    s.release();
+    s.release();                       // once only
+    seen.set_value(pool.in_flight());  // where the answer would be queued
+  });
+  EXPECT_EQ(seen.get_future().get(), 0u);
+  EXPECT_EQ(pool.try_acquire(), mcpx::transport::admission::admitted);
+  std::promise<void> ran;
+  pool.submit([&] { ran.set_value(); });  // a call that never releases early: freed after it
+  ran.get_future().wait();
+  for (int i = 0; i < 200 && pool.in_flight() != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(pool.in_flight(), 0u);
 }

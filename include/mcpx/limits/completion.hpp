@@ -17,7 +17,8 @@ namespace mcpx::limits {
 /// Why a store could not decide. The caller then applies its failure policy (fail open or
 /// closed, per cost class); the memory store never fails.
 enum class store_error : std::uint8_t {
-  unavailable,  ///< not connected, or its queue is full: no round trip was tried
+  unavailable,  ///< not connected or its queue is full (no round trip tried), or the connection broke
+                ///< with the check sent (it may have been counted)
   timeout,      ///< no answer in time (the check may or may not have been counted)
   protocol,     ///< an answer the store could not read
 };
