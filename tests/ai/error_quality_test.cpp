@@ -89,8 +89,9 @@ void check_quality(const std::string& path, const json::object& result) {
     ASSERT_TRUE(err.contains("retry_after")) << "waiting helps: say how long";
     EXPECT_GE(err.at("retry_after").as_int64(), 1);
   }
-  if (type == "CLIENT_ERROR" && !waiting_helps(err))
+  if (type == "CLIENT_ERROR" && !waiting_helps(err)) {
     EXPECT_FALSE(err.contains("retry_after")) << "the same call will fail again: waiting does not help";
+  }
   const auto& content = result.at("content").as_array();
   ASSERT_FALSE(content.empty());
   const std::string text(content.at(0).at("text").as_string());
