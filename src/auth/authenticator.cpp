@@ -264,8 +264,12 @@ auth_decision authenticator::check_opaque(std::string_view token, wall_clock::ti
   json::object claims = r->claims;
   const auto& rules = issuers_[i]->rules;
   if (!claims.contains("iss")) claims["iss"] = rules.issuer;
+  // A copy first: inserting "sub" may move the members a pointer into `claims` points at.
   if (!claims.contains("sub"))
-    if (const auto* cid = claims.if_contains("client_id"); cid && cid->is_string()) claims["sub"] = *cid;
+    if (const auto* cid = claims.if_contains("client_id"); cid && cid->is_string()) {
+      json::value sub = *cid;
+      claims["sub"] = std::move(sub);
+    }
   const auto trusted_until = now + cfg_.introspection_ttl;
   if (!claims.contains("exp")) claims["exp"] = epoch_seconds(trusted_until);
   // No `aud`: the server cannot tell the token was meant for it (RFC 8707), so it is refused
