@@ -373,6 +373,16 @@ TEST_F(auth_server, an_opaque_token_is_held_to_scope_audience_and_activity) {
   EXPECT_NE(challenge(r).find("not active"), std::string::npos) << r.head;
 }
 
+// Client credentials: no `sub` in the answer, the client is the subject (the ASan e2e run found
+// a use-after-free here: the copy read a member the insertion of "sub" had moved).
+TEST_F(auth_server, an_opaque_client_credentials_token_without_sub_is_its_client) {
+  auto answer = active("crm:read");
+  answer.erase("sub");
+  issuer_->set_introspection("opaque-cc-1", answer);
+  auto r = call("whoami", bearer("opaque-cc-1"));
+  EXPECT_NE(r.body.find("opaque-app|opaque-app"), std::string::npos) << r.body;
+}
+
 TEST_F(auth_server, a_revoked_opaque_token_stops_working_within_the_cache_time) {
   issuer_->set_introspection("opaque-revoked-1", active("crm:read"));
   EXPECT_EQ(call("read_customer", bearer("opaque-revoked-1")).status, 200);
