@@ -154,7 +154,7 @@ http::reply answer(transport::exchange& x, const fixture& f, const net::any_io_e
         return r;
       }
       // A call a worker would run watches for the client hanging up.
-      if (x.msg.method == "tools/call") x.peer.watch_hangup();
+      if (x.msg.method == "tools/call") x.peer.watch_hangup(std::weak_ptr<http::request_watcher>{});
       return json_reply_text(200, jsonrpc::encode_result(x.msg.id, x.msg.params));
     }
     case verb::get: return answer_get(x, f, ex);

@@ -83,7 +83,10 @@ std::optional<json::value> request_outbound::call_client(std::string_view method
     *error = "no session to carry a server-to-client request";
     return std::nullopt;
   }
-  auto [rid, p] = session_->expect_answer();
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+  auto expected = session_->expect_answer();
+  const auto rid = expected.first;
+  auto p = expected.second;
   push(jsonrpc::encode_request(json::value(rid), method, params), false);
   const auto deadline = std::chrono::steady_clock::now() + client_timeout_;
   // Cancellation (the deadline, the client) wakes the wait at once; before the lock below,
