@@ -22,9 +22,9 @@ int usage() {
                   [--tool echo] [--connections 64] [--threads 1] [--duration SEC] [--warmup SEC]
                   [--rate REQ_PER_SEC (open loop)] [--bearer TOKEN] [--fixed-body TEXT]
   mcpx-bench suite [--runs 5] [--duration SEC] [--warmup SEC] [--prime SEC] [--connections 1,64,256] [--smoke]
-                   [--only mcpx,mcpx-auth,mcpx-pool,ts-sdk-2,ts-sdk-1,nginx] [--memory-counts 1000,10000] [--no-pin]
+                   [--only mcpx,mcpx-auth,mcpx-limits,mcpx-limits-redis,mcpx-pool,ts-sdk-2,ts-sdk-1,nginx] [--memory-counts 1000,10000] [--no-pin]
                    [--echo-server PATH] [--io-threads N] [--workers N] [--peers DIR] [--node PATH]
-                   [--nginx PATH] [--results DIR] [--work DIR]
+                   [--nginx PATH] [--redis-server PATH] [--results DIR] [--work DIR]
 )";
   return 2;
 }
@@ -131,6 +131,7 @@ int suite(int argc, char** argv) {
     else if (a == "--peers") c.peers_dir = v;
     else if (a == "--node") c.node = v, node_given = true;
     else if (a == "--nginx") c.nginx = v;
+    else if (a == "--redis-server") c.redis_server = v;
     else if (a == "--results") c.results_dir = v;
     else if (a == "--work") c.work_dir = v;
     else return usage();

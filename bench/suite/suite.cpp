@@ -19,6 +19,7 @@
 
 #include "load/load.hpp"
 #include "suite/issuer.hpp"
+#include "suite/local_redis.hpp"
 #include "suite/memory.hpp"
 #include "suite/process.hpp"
 
@@ -38,6 +39,9 @@ struct server_def {
   /// Sent with every request; when set, the server is measured only once /health/ready says
   /// its issuer's keys are loaded (before that every request would be refused).
   std::string bearer;
+  /// A process the server depends on (the Redis of "mcpx-limits-redis"): its CPU time during a
+  /// measurement counts toward the server's, and is also reported on its own.
+  pid_t sidecar = -1;
 };
 
 struct running {
@@ -47,7 +51,7 @@ struct running {
 };
 
 struct sample {
-  double rps = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0, cpu_per_10k = 0;
+  double rps = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0, cpu_per_10k = 0, sidecar_cpu_per_10k = 0;
   std::uint64_t ok = 0, errors = 0;
   std::map<std::string, std::uint64_t> error_kinds;
   std::string first_error;
@@ -102,23 +106,28 @@ std::string fixed_body_of(const std::string& conf) {
 // The audience of the "mcpx-auth" entry's token: any https URI does, nothing resolves it.
 const std::string bench_resource = "https://mcpx-bench.example/mcp";
 
-// `issuer`: null when "mcpx-auth" is not wanted, or its issuer could not start (`issuer_failure`).
+// `issuer`: null when "mcpx-auth" is not wanted, or its issuer could not start (`issuer_failure`);
+// `redis`: the same for "mcpx-limits-redis".
 std::vector<server_def> define_servers(const suite_config& cfg, const local_issuer* issuer,
-                                       const std::string& issuer_failure) {
+                                       const std::string& issuer_failure, const local_redis* redis,
+                                       const std::string& redis_failure) {
   std::vector<server_def> defs;
   // "mcpx": echo on the I/O thread (it never blocks); "mcpx-pool": the default worker pool;
   // "mcpx-auth": "mcpx" requiring a bearer token, always the same one, so after the warm-up
   // every request is a hit of the verified-token cache.
-  // "mcpx-limits": "mcpx" with rate limits enforced (memory store) at rates no load reaches.
-  enum class kind { plain, pool, auth, limits };
+  // "mcpx-limits": "mcpx" with rate limits enforced (memory store) at rates no load reaches;
+  // "mcpx-limits-redis": the same on a Redis store (a redis-server of its own, on the servers' CPU).
+  enum class kind { plain, pool, auth, limits, limits_redis };
   auto mcpx = [&](std::string mode, protocol p, kind k = kind::plain) {
-    const char* name = k == kind::pool     ? "mcpx-pool"
-                       : k == kind::auth   ? "mcpx-auth"
-                       : k == kind::limits ? "mcpx-limits"
-                                           : "mcpx";
+    const char* name = k == kind::pool           ? "mcpx-pool"
+                       : k == kind::auth         ? "mcpx-auth"
+                       : k == kind::limits       ? "mcpx-limits"
+                       : k == kind::limits_redis ? "mcpx-limits-redis"
+                                                 : "mcpx";
     server_def d{name, std::move(mode), p, nullptr, {}, {}, {}};
     std::string issuer_url = issuer ? issuer->url() : "";
-    d.argv = [&cfg, k, issuer_url](unsigned short port) {
+    std::string redis_url = redis ? redis->url() : "";
+    d.argv = [&cfg, k, issuer_url, redis_url](unsigned short port) {
       std::vector<std::string> argv{cfg.echo_server,
                                     "--port",
                                     std::to_string(port),
@@ -130,10 +139,13 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
                                     k == kind::pool ? "worker" : "io"};
       if (k == kind::auth) argv.insert(argv.end(), {"--auth-issuer", issuer_url, "--auth-resource", bench_resource});
       if (k == kind::limits) argv.insert(argv.end(), {"--limits", "memory"});
+      if (k == kind::limits_redis) argv.insert(argv.end(), {"--limits", "redis", "--redis-url", redis_url});
       return argv;
     };
     if (!exists(cfg.echo_server)) d.skip = "mcpx-bench-echo not found at " + cfg.echo_server;
     else if (k == kind::auth && !issuer) d.skip = "no issuer: " + issuer_failure;
+    else if (k == kind::limits_redis && !redis) d.skip = "no redis: " + redis_failure;
+    else if (k == kind::limits_redis) d.sidecar = redis->pid();
     // A day: longer than any run, so the token never expires (nor leaves the cache) mid-run.
     else if (k == kind::auth) d.bearer = issuer->token(bench_resource, std::chrono::hours(24));
     return d;
@@ -152,6 +164,7 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
   defs.push_back(mcpx("stateless", protocol::modern));
   defs.push_back(mcpx("stateless", protocol::modern, kind::auth));
   defs.push_back(mcpx("stateless", protocol::modern, kind::limits));
+  defs.push_back(mcpx("stateless", protocol::modern, kind::limits_redis));
   defs.push_back(mcpx("stateless", protocol::modern, kind::pool));
   defs.push_back(node_peer("ts-sdk-2", "ts-sdk-2.mjs", "stateless", protocol::modern));
   // 1.x predates 2026-07-28: its stateless mode takes 2025-11-25 calls with no session.
@@ -178,6 +191,7 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
   defs.push_back(mcpx("session", protocol::session));
   defs.push_back(mcpx("session", protocol::session, kind::auth));
   defs.push_back(mcpx("session", protocol::session, kind::limits));
+  defs.push_back(mcpx("session", protocol::session, kind::limits_redis));
   defs.push_back(mcpx("session", protocol::session, kind::pool));
   defs.push_back(node_peer("ts-sdk-2", "ts-sdk-2.mjs", "session", protocol::session));
   defs.push_back(node_peer("ts-sdk-1", "ts-sdk-1.mjs", "session", protocol::session));
@@ -219,8 +233,10 @@ sample measure(const suite_config& cfg, running& r, unsigned connections, double
   lc.duration = prime ? cfg.prime : cfg.duration;
   lc.rate = rate;
   auto before = usage_of(r.proc.pid);
+  auto sidecar_before = r.def.sidecar > 0 ? usage_of(r.def.sidecar) : usage{};
   auto res = run_load(lc);
   auto after = usage_of(r.proc.pid);
+  auto sidecar_after = r.def.sidecar > 0 ? usage_of(r.def.sidecar) : usage{};
   sample s;
   s.ok = res.ok;
   s.errors = res.errors;
@@ -233,7 +249,9 @@ sample measure(const suite_config& cfg, running& r, unsigned connections, double
   // CPU over the whole run (warm-up included) per request answered in the same span.
   double answered = static_cast<double>(res.ok) * static_cast<double>((cfg.warmup + cfg.duration).count()) /
                     static_cast<double>(cfg.duration.count());
-  s.cpu_per_10k = answered > 0 ? (after.cpu_seconds - before.cpu_seconds) / answered * 10000 : 0;
+  double sidecar_cpu = sidecar_after.cpu_seconds - sidecar_before.cpu_seconds;
+  s.cpu_per_10k = answered > 0 ? (after.cpu_seconds - before.cpu_seconds + sidecar_cpu) / answered * 10000 : 0;
+  s.sidecar_cpu_per_10k = answered > 0 ? sidecar_cpu / answered * 10000 : 0;
   return s;
 }
 
@@ -309,16 +327,16 @@ std::string thousands(double v) {
 
 void print_group(const std::string& title, const std::vector<series>& g) {
   std::printf("\n%s\n", title.c_str());
-  std::printf("  %-9s %-10s %10s %8s %8s %9s %10s %9s %7s\n", "server", "mode", "req/s", "p50 ms", "p99 ms", "p99.9 ms",
-              "CPU s/10k", "peak MiB", "errors");
+  std::printf("  %-17s %-10s %10s %8s %8s %9s %10s %9s %7s\n", "server", "mode", "req/s", "p50 ms", "p99 ms",
+              "p99.9 ms", "CPU s/10k", "peak MiB", "errors");
   for (auto& s : g) {
     if (s.samples.empty()) {
-      std::printf("  %-9s %-10s %s\n", s.def.name.c_str(), s.def.mode.c_str(), s.failure.c_str());
+      std::printf("  %-17s %-10s %s\n", s.def.name.c_str(), s.def.mode.c_str(), s.failure.c_str());
       continue;
     }
     std::uint64_t errors = 0;
     for (auto& x : s.samples) errors += x.errors;
-    std::printf("  %-9s %-10s %10s %8.3f %8.3f %9.3f %10.3f %9.1f %7llu\n", s.def.name.c_str(), s.def.mode.c_str(),
+    std::printf("  %-17s %-10s %10s %8.3f %8.3f %9.3f %10.3f %9.1f %7llu\n", s.def.name.c_str(), s.def.mode.c_str(),
                 thousands(median_of(s.samples, [](auto& x) { return x.rps; })).c_str(),
                 median_of(s.samples, [](auto& x) { return x.p50_ms; }),
                 median_of(s.samples, [](auto& x) { return x.p99_ms; }),
@@ -338,6 +356,7 @@ json::object to_json(const series& s) {
                                    {"p99_ms", x.p99_ms},
                                    {"p999_ms", x.p999_ms},
                                    {"cpu_s_per_10k", x.cpu_per_10k},
+                                   {"sidecar_cpu_s_per_10k", x.sidecar_cpu_per_10k},
                                    {"ok", x.ok},
                                    {"errors", x.errors},
                                    {"error_kinds", kinds},
@@ -419,7 +438,15 @@ int run_suite(suite_config cfg) {
     } catch (const std::exception& e) {
       issuer_failure = e.what();
     }
-  auto defs = define_servers(cfg, issuer.get(), issuer_failure);
+  // The same for Redis, pinned with the servers: its work is the limited server's work.
+  std::unique_ptr<local_redis> redis;
+  std::string redis_failure;
+  if (wanted(server_def{"mcpx-limits-redis", "", protocol::modern, nullptr, {}, {}, {}})) try {
+      redis = std::make_unique<local_redis>(cfg.redis_server, cfg.work_dir, server_cpu(cfg));
+    } catch (const std::exception& e) {
+      redis_failure = e.what();
+    }
+  auto defs = define_servers(cfg, issuer.get(), issuer_failure, redis.get(), redis_failure);
   std::vector<server_def> stateless, session;
   for (auto& d : defs)
     if (wanted(d)) (d.proto == protocol::session ? session : stateless).push_back(d);
@@ -537,10 +564,12 @@ int run_suite(suite_config cfg) {
                    ratio_def{"mcpx / nginx fixed 200", false, "mcpx", "nginx", 0.60},
                    ratio_def{"mcpx auth on / off, stateless", false, "mcpx-auth", "mcpx", 0.90},
                    ratio_def{"mcpx limits on / off, stateless", false, "mcpx-limits", "mcpx", 0.95},
+                   ratio_def{"mcpx limits redis / off, stateless", false, "mcpx-limits-redis", "mcpx", 0.0},
                    ratio_def{"mcpx / ts-sdk-2, session", true, "mcpx", "ts-sdk-2", 10.0},
                    ratio_def{"mcpx / ts-sdk-1, session", true, "mcpx", "ts-sdk-1", 0.0},
                    ratio_def{"mcpx auth on / off, session", true, "mcpx-auth", "mcpx", 0.90},
-                   ratio_def{"mcpx limits on / off, session", true, "mcpx-limits", "mcpx", 0.95}}) {
+                   ratio_def{"mcpx limits on / off, session", true, "mcpx-limits", "mcpx", 0.95},
+                   ratio_def{"mcpx limits redis / off, session", true, "mcpx-limits-redis", "mcpx", 0.0}}) {
       auto& group = t.session ? m.session : m.stateless;
       auto* a = find(group, t.server);
       auto* b = find(group, t.peer);
@@ -552,9 +581,9 @@ int run_suite(suite_config cfg) {
       if (targeted) o["target"] = t.goal;
       ratios.push_back(std::move(o));
       if (targeted)
-        std::printf("  x%-4u %-29s %7.2fx   target >= %.2fx  %s\n", m.connections, t.label, *r, t.goal,
+        std::printf("  x%-4u %-35s %7.2fx   target >= %.2fx  %s\n", m.connections, t.label, *r, t.goal,
                     *r >= t.goal ? "met" : "MISSED");
-      else std::printf("  x%-4u %-29s %7.2fx\n", m.connections, t.label, *r);
+      else std::printf("  x%-4u %-35s %7.2fx\n", m.connections, t.label, *r);
     }
   if (open)
     std::printf(

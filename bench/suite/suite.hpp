@@ -28,8 +28,9 @@ struct suite_config {
   std::string peers_dir;  ///< bench/peers
   std::string node;       ///< node binary for the TS SDK peers
   std::string nginx = "/usr/sbin/nginx";
-  std::string results_dir;  ///< where the JSON goes; empty: the work dir
-  std::string work_dir;     ///< logs and nginx's prefix; empty: a new /tmp dir
+  std::string redis_server = "/usr/bin/redis-server";  ///< for "mcpx-limits-redis"
+  std::string results_dir;                             ///< where the JSON goes; empty: the work dir
+  std::string work_dir;                                ///< logs and nginx's prefix; empty: a new /tmp dir
 };
 
 /// 0 when every server ran and every answer was right; 1 otherwise. Targets are reported, not enforced.
