@@ -16,8 +16,9 @@ local_redis::local_redis(const std::string& binary, const std::string& work_dir,
   ::mkdir(dir.c_str(), 0755);
   // No snapshots and no append-only file: only the limiter's keys live there, and disk writes
   // would be noise in the measurement.
-  std::vector<std::string> argv{binary,  "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", dir, "--protected-mode", "yes"};
+  std::vector<std::string> argv{
+      binary,  "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+      "--dir", dir,      "--protected-mode",    "yes"};
   proc_ = spawn("redis-server", argv, work_dir + "/redis.log", cpu);
   if (!wait_for_port(proc_, port_, std::chrono::seconds(10))) {
     auto log = tail_of(proc_.log_path);

@@ -42,6 +42,8 @@ struct server_def {
   /// A process the server depends on (the Redis of "mcpx-limits-redis"): its CPU time during a
   /// measurement counts toward the server's, and is also reported on its own.
   pid_t sidecar = -1;
+  /// Measured with the 2025-11-25 session servers (their rounds alternate with its rounds).
+  bool session_group = false;
 };
 
 struct running {
@@ -116,15 +118,19 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
   // "mcpx-auth": "mcpx" requiring a bearer token, always the same one, so after the warm-up
   // every request is a hit of the verified-token cache.
   // "mcpx-limits": "mcpx" with rate limits enforced (memory store) at rates no load reaches;
-  // "mcpx-limits-redis": the same on a Redis store (a redis-server of its own, on the servers' CPU).
-  enum class kind { plain, pool, auth, limits, limits_redis };
+  // "mcpx-limits-redis": the same on a Redis store (a redis-server of its own, on the servers' CPU);
+  // "mcpx-shipped": the default configuration: the tool on the worker pool, an access line per
+  // request at `info` on stdout (the suite sends a server's stdout to its log file).
+  enum class kind { plain, pool, auth, limits, limits_redis, shipped };
   auto mcpx = [&](std::string mode, protocol p, kind k = kind::plain) {
     const char* name = k == kind::pool           ? "mcpx-pool"
                        : k == kind::auth         ? "mcpx-auth"
                        : k == kind::limits       ? "mcpx-limits"
                        : k == kind::limits_redis ? "mcpx-limits-redis"
+                       : k == kind::shipped      ? "mcpx-shipped"
                                                  : "mcpx";
     server_def d{name, std::move(mode), p, nullptr, {}, {}, {}};
+    d.session_group = p == protocol::session;
     std::string issuer_url = issuer ? issuer->url() : "";
     std::string redis_url = redis ? redis->url() : "";
     d.argv = [&cfg, k, issuer_url, redis_url](unsigned short port) {
@@ -136,7 +142,8 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
                                     "--workers",
                                     std::to_string(cfg.mcpx_workers),
                                     "--echo-on",
-                                    k == kind::pool ? "worker" : "io"};
+                                    k == kind::pool || k == kind::shipped ? "worker" : "io"};
+      if (k == kind::shipped) argv.insert(argv.end(), {"--log-level", "info"});
       if (k == kind::auth) argv.insert(argv.end(), {"--auth-issuer", issuer_url, "--auth-resource", bench_resource});
       if (k == kind::limits) argv.insert(argv.end(), {"--limits", "memory"});
       if (k == kind::limits_redis) argv.insert(argv.end(), {"--limits", "redis", "--redis-url", redis_url});
@@ -152,6 +159,7 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
   };
   auto node_peer = [&](std::string name, std::string script, std::string mode, protocol p) {
     server_def d{std::move(name), mode, p, nullptr, {}, {}, {}};
+    d.session_group = p == protocol::session;
     std::string path = cfg.peers_dir + "/" + script;
     d.argv = [&cfg, path, mode](unsigned short port) {
       return std::vector<std::string>{cfg.node, path, "--port", std::to_string(port), "--mode", mode};
@@ -169,30 +177,41 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
   defs.push_back(node_peer("ts-sdk-2", "ts-sdk-2.mjs", "stateless", protocol::modern));
   // 1.x predates 2026-07-28: its stateless mode takes 2025-11-25 calls with no session.
   defs.push_back(node_peer("ts-sdk-1", "ts-sdk-1.mjs", "stateless", protocol::sessionless));
-  server_def ng{"nginx", "fixed-200", protocol::fixed, nullptr, {}, {}, {}};
-  std::string tmpl = cfg.peers_dir + "/nginx.conf.in";
-  if (!exists(cfg.nginx)) ng.skip = cfg.nginx + " not found (apt-get install nginx-light)";
-  else if (!exists(tmpl)) ng.skip = tmpl + " not found";
-  else {
-    std::string prefix = cfg.work_dir + "/nginx";
-    ::mkdir(prefix.c_str(), 0755);
-    ng.fixed_body = fixed_body_of(read_file(tmpl));
-    if (ng.fixed_body.empty()) ng.skip = "no `return 200 '...';` in " + tmpl;
-    ng.argv = [&cfg, prefix, tmpl](unsigned short port) {
-      std::string conf = read_file(tmpl);
-      replace_all(conf, "@PORT@", std::to_string(port));
-      replace_all(conf, "@PREFIX@", prefix);
-      std::ofstream(prefix + "/nginx.conf") << conf;
-      return std::vector<std::string>{
-          cfg.nginx, "-p", prefix + "/", "-c", prefix + "/nginx.conf", "-e", prefix + "/error.log"};
-    };
-  }
-  defs.push_back(ng);
+  // "nginx-log": the same with its access log on, as nginx ships (the combined format),
+  // buffered; in both groups, so each mode's ratio to it comes from rounds next to it.
+  auto nginx = [&](std::string name, bool access_log, bool session_group) {
+    server_def ng{name, "fixed-200", protocol::fixed, nullptr, {}, {}, {}};
+    ng.session_group = session_group;
+    std::string tmpl = cfg.peers_dir + "/nginx.conf.in";
+    if (!exists(cfg.nginx)) ng.skip = cfg.nginx + " not found (apt-get install nginx-light)";
+    else if (!exists(tmpl)) ng.skip = tmpl + " not found";
+    else {
+      std::string prefix = cfg.work_dir + "/" + name + (session_group ? "-session" : "");
+      ::mkdir(prefix.c_str(), 0755);
+      ng.fixed_body = fixed_body_of(read_file(tmpl));
+      if (ng.fixed_body.empty()) ng.skip = "no `return 200 '...';` in " + tmpl;
+      ng.argv = [&cfg, prefix, tmpl, access_log](unsigned short port) {
+        std::string conf = read_file(tmpl);
+        replace_all(conf, "@ACCESS_LOG@", access_log ? "@PREFIX@/access.log combined buffer=64k flush=1s" : "off");
+        replace_all(conf, "@PORT@", std::to_string(port));
+        replace_all(conf, "@PREFIX@", prefix);
+        std::ofstream(prefix + "/nginx.conf") << conf;
+        return std::vector<std::string>{
+            cfg.nginx, "-p", prefix + "/", "-c", prefix + "/nginx.conf", "-e", prefix + "/error.log"};
+      };
+    }
+    return ng;
+  };
+  defs.push_back(nginx("nginx", false, false));
+  defs.push_back(nginx("nginx-log", true, false));
+  defs.push_back(mcpx("stateless", protocol::modern, kind::shipped));
   defs.push_back(mcpx("session", protocol::session));
   defs.push_back(mcpx("session", protocol::session, kind::auth));
   defs.push_back(mcpx("session", protocol::session, kind::limits));
   defs.push_back(mcpx("session", protocol::session, kind::limits_redis));
   defs.push_back(mcpx("session", protocol::session, kind::pool));
+  defs.push_back(mcpx("session", protocol::session, kind::shipped));
+  defs.push_back(nginx("nginx-log", true, true));
   defs.push_back(node_peer("ts-sdk-2", "ts-sdk-2.mjs", "session", protocol::session));
   defs.push_back(node_peer("ts-sdk-1", "ts-sdk-1.mjs", "session", protocol::session));
   return defs;
@@ -449,7 +468,7 @@ int run_suite(suite_config cfg) {
   auto defs = define_servers(cfg, issuer.get(), issuer_failure, redis.get(), redis_failure);
   std::vector<server_def> stateless, session;
   for (auto& d : defs)
-    if (wanted(d)) (d.proto == protocol::session ? session : stateless).push_back(d);
+    if (wanted(d)) (d.session_group ? session : stateless).push_back(d);
 
   std::printf("mcpx-bench suite  %s  %ld CPUs (%s)\n", utc_stamp("%Y-%m-%dT%H:%M:%SZ").c_str(), cpus,
               cpu_model().c_str());
@@ -479,34 +498,47 @@ int run_suite(suite_config cfg) {
   for (auto& m : measured)
     if (m.connections == cfg.target_connections) target = &m;
 
-  // Open loop at half of mcpx's peak: what latency looks like with headroom.
-  json::object open_loop;
-  std::optional<sample> open;
-  double half = 0;
-  if (auto* m = find(target->stateless, "mcpx")) {
-    half = median_of(m->samples, [](auto& x) { return x.rps; }) / 2;
+  // Open loop at half of a server's peak: what latency looks like with headroom. "mcpx" is the
+  // benchmark issue's target; "mcpx-shipped", in both modes, that of the as-shipped issue.
+  struct open_run {
+    std::string server, mode;
+    double half = 0;
+    sample s;
+  };
+  std::vector<open_run> opens;
+  for (auto [name, in_session] : {std::pair{"mcpx", false}, {"mcpx-shipped", false}, {"mcpx-shipped", true}}) {
+    auto* m = find(in_session ? target->session : target->stateless, name);
+    if (!m || m->samples.empty()) continue;
+    open_run o{m->def.name, m->def.mode, median_of(m->samples, [](auto& x) { return x.rps; }) / 2, {}};
     std::string failure;
-    if (auto r = start(cfg, m->def, failure)) {
-      std::vector<sample> runs;
-      for (unsigned i = 0; i < cfg.runs; ++i) runs.push_back(measure(cfg, *r, target->connections, half));
-      stop(r->proc);
-      open = sample{};
-      open->rps = median_of(runs, [](auto& x) { return x.rps; });
-      open->p50_ms = median_of(runs, [](auto& x) { return x.p50_ms; });
-      open->p99_ms = median_of(runs, [](auto& x) { return x.p99_ms; });
-      open->p999_ms = median_of(runs, [](auto& x) { return x.p999_ms; });
-      for (auto& x : runs) open->errors += x.errors;
-      if (open->errors) all_ok = false;
-      open_loop = json::object{{"connections", target->connections},
-                               {"target_rps", half},
-                               {"rps", open->rps},
-                               {"p50_ms", open->p50_ms},
-                               {"p99_ms", open->p99_ms},
-                               {"p999_ms", open->p999_ms},
-                               {"errors", open->errors}};
-    } else {
+    auto r = start(cfg, m->def, failure);
+    if (!r) {
       all_ok = false;
+      continue;
     }
+    std::vector<sample> runs;
+    for (unsigned i = 0; i < cfg.runs; ++i) runs.push_back(measure(cfg, *r, target->connections, o.half));
+    stop(r->proc);
+    o.s.rps = median_of(runs, [](auto& x) { return x.rps; });
+    o.s.p50_ms = median_of(runs, [](auto& x) { return x.p50_ms; });
+    o.s.p99_ms = median_of(runs, [](auto& x) { return x.p99_ms; });
+    o.s.p999_ms = median_of(runs, [](auto& x) { return x.p999_ms; });
+    o.s.cpu_per_10k = median_of(runs, [](auto& x) { return x.cpu_per_10k; });
+    for (auto& x : runs) o.s.errors += x.errors;
+    if (o.s.errors) all_ok = false;
+    opens.push_back(std::move(o));
+  }
+  auto open_json = [&](const open_run& o) {
+    return json::object{{"server", o.server},   {"mode", o.mode},         {"connections", target->connections},
+                        {"target_rps", o.half}, {"rps", o.s.rps},         {"p50_ms", o.s.p50_ms},
+                        {"p99_ms", o.s.p99_ms}, {"p999_ms", o.s.p999_ms}, {"cpu_s_per_10k", o.s.cpu_per_10k},
+                        {"errors", o.s.errors}};
+  };
+  json::object open_loop;  // "mcpx" stateless, as before
+  json::array open_loops;
+  for (auto& o : opens) {
+    open_loops.push_back(open_json(o));
+    if (o.server == "mcpx") open_loop = open_json(o);
   }
 
   // Memory, each on a fresh server so one measurement's garbage is not the next one's baseline.
@@ -569,7 +601,12 @@ int run_suite(suite_config cfg) {
                    ratio_def{"mcpx / ts-sdk-1, session", true, "mcpx", "ts-sdk-1", 0.0},
                    ratio_def{"mcpx auth on / off, session", true, "mcpx-auth", "mcpx", 0.90},
                    ratio_def{"mcpx limits on / off, session", true, "mcpx-limits", "mcpx", 0.95},
-                   ratio_def{"mcpx limits redis / off, session", true, "mcpx-limits-redis", "mcpx", 0.0}}) {
+                   ratio_def{"mcpx limits redis / off, session", true, "mcpx-limits-redis", "mcpx", 0.0},
+                   ratio_def{"nginx access log on / off", false, "nginx-log", "nginx", 0.0},
+                   ratio_def{"mcpx as shipped / nginx-log, stateless", false, "mcpx-shipped", "nginx-log", 0.50},
+                   ratio_def{"mcpx as shipped / nginx-log, session", true, "mcpx-shipped", "nginx-log", 0.50},
+                   ratio_def{"mcpx as shipped / pool, stateless", false, "mcpx-shipped", "mcpx-pool", 0.0},
+                   ratio_def{"mcpx as shipped / pool, session", true, "mcpx-shipped", "mcpx-pool", 0.0}}) {
       auto& group = t.session ? m.session : m.stateless;
       auto* a = find(group, t.server);
       auto* b = find(group, t.peer);
@@ -581,16 +618,16 @@ int run_suite(suite_config cfg) {
       if (targeted) o["target"] = t.goal;
       ratios.push_back(std::move(o));
       if (targeted)
-        std::printf("  x%-4u %-35s %7.2fx   target >= %.2fx  %s\n", m.connections, t.label, *r, t.goal,
+        std::printf("  x%-4u %-40s %7.2fx   target >= %.2fx  %s\n", m.connections, t.label, *r, t.goal,
                     *r >= t.goal ? "met" : "MISSED");
-      else std::printf("  x%-4u %-35s %7.2fx\n", m.connections, t.label, *r);
+      else std::printf("  x%-4u %-40s %7.2fx\n", m.connections, t.label, *r);
     }
-  if (open)
+  for (auto& o : opens)
     std::printf(
-        "\nopen loop at half of mcpx's peak (%s req/s, %u connections): p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms   "
-        "target p99 <= 2 ms  %s\n",
-        thousands(half).c_str(), target->connections, open->p50_ms, open->p99_ms, open->p999_ms,
-        open->p99_ms <= 2.0 ? "met" : "MISSED");
+        "\nopen loop at half of %s %s's peak (%s req/s, %u connections): p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, "
+        "CPU s/10k %.3f   target p99 <= 2 ms  %s\n",
+        o.server.c_str(), o.mode.c_str(), thousands(o.half).c_str(), target->connections, o.s.p50_ms, o.s.p99_ms,
+        o.s.p999_ms, o.s.cpu_per_10k, o.s.p99_ms <= 2.0 ? "met" : "MISSED");
   json::array memory_json;
   for (auto& m : memory) {
     memory_json.push_back(to_json(m));
@@ -627,6 +664,7 @@ int run_suite(suite_config cfg) {
                    {"servers", groups},
                    {"ratios", ratios},
                    {"open_loop", open_loop},
+                   {"open_loops", open_loops},
                    {"memory", memory_json}};
   ::mkdir(cfg.results_dir.c_str(), 0755);
   std::string out = cfg.results_dir + "/" + utc_stamp("%Y%m%dT%H%M%SZ") + (cfg.smoke ? "-smoke" : "") + ".json";
@@ -640,7 +678,7 @@ int run_suite(suite_config cfg) {
         for (auto& x : s.samples) good = good && x.errors == 0 && x.ok > 0;
         (good ? passed : failed)++;
       }
-  if (open) (open->errors == 0 ? passed : failed)++;
+  for (auto& o : opens) (o.s.errors == 0 ? passed : failed)++;
   for (auto& m : memory) (m.error.empty() && m.held ? passed : failed)++;
   std::printf("\nresults: %s\nlogs: %s\n%s\nbench: %u passed, %u failed\n", out.c_str(), cfg.work_dir.c_str(),
               all_ok ? "every server ran and every answer was right"
