@@ -102,10 +102,12 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
                                          std::move(stream_name), cfg_.protocol.client_request_timeout);
   w->watch(peer.watch_hangup);
   if (s) s->track(key, std::shared_ptr<request_outbound>(w, &w->out));
-  pool_.submit([w, s, key](worker_pool::slot& slot) {
-    w->run(&slot);
-    if (s) s->untrack(key, w->out.stream_name());
-  });
+  pool_.submit(
+      [w, s, key](worker_pool::slot& slot) {
+        w->run(&slot);
+        if (s) s->untrack(key, w->out.stream_name());
+      },
+      &ex);
   return on_worker{std::move(stream), std::move(w)};
 }
 

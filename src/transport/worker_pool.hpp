@@ -1,12 +1,23 @@
 #pragma once
 // Bounded pool for user handlers: I/O threads never run user code, and a flood of slow
 // calls is refused (503) instead of queueing without end.
+//
+// Not Asio's thread_pool: each post to it signals a sleeping thread at once, and on a busy CPU
+// the woken worker preempts the I/O thread that is still reading the other connections' requests.
+// Every call then cost two context switches (docs/performance.md). Here a call submitted from an
+// I/O thread is queued at once (a worker already awake takes it) but sleeping workers are woken
+// only when that thread's current pass of ready handlers ends, once for all the calls it queued.
 #include <atomic>
-#include <boost/asio.hpp>
-#include <exception>
-#include <optional>
+#include <boost/asio/any_io_executor.hpp>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace mcpx::transport {
 
@@ -21,9 +32,10 @@ enum class admission {
 
 class worker_pool {
  public:
-  worker_pool(unsigned threads, std::size_t queue_limit)
-      : threads_(threads ? threads : 1), pool_(threads_), limit_(queue_limit) {}
-  ~worker_pool() { pool_.join(); }
+  worker_pool(unsigned threads, std::size_t queue_limit);
+  ~worker_pool();
+  worker_pool(const worker_pool&) = delete;
+  worker_pool& operator=(const worker_pool&) = delete;
 
   /// Reserves a slot, unless the queue is full or every thread is held by a handler still
   /// running past its deadline (handlers that ignore cancellation keep their thread).
@@ -58,56 +70,48 @@ class worker_pool {
    private:
     worker_pool* p_;
   };
-  /// Runs `f(slot&)` on the pool (slot already acquired); the slot is released when `f` calls
-  /// release(), or after `f` at the latest.
+  /// Runs `f(slot&)` (or `f()`) on the pool, the slot already acquired; the slot is released
+  /// when `f` calls release(), or after `f` at the latest. Exceptions from `f` are dropped.
+  /// `batch_on`: the executor of the calling I/O thread, which wakes sleeping workers once its
+  /// ready handlers have run; null wakes one now (any other thread).
   template <class F>
-  void submit(F f) {
-    net::post(pool_, [this, f = std::move(f)]() mutable {
-      slot s(*this);
-      try {
-        if constexpr (std::is_invocable_v<F&, slot&>) f(s);
-        else f();
-      } catch (...) {
-      }
-    });
+  void submit(F f, const net::any_io_executor* batch_on = nullptr) {
+    if constexpr (std::is_invocable_v<F&, slot&>) enqueue(job(std::move(f)), batch_on);
+    else enqueue(job([f = std::move(f)](slot&) mutable { f(); }), batch_on);
   }
   std::size_t in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
   std::size_t limit() const noexcept { return limit_; }
-  void stop() { pool_.stop(); }
-  /// Waits for running handlers to return; queued ones are dropped after stop().
-  void join() { pool_.join(); }
-
-  /// Runs `f` on the pool (slot already acquired) and resumes the caller on its own executor.
-  template <class F>
-  auto run(F f) -> net::awaitable<decltype(f())> {
-    using R = decltype(f());
-    auto ex = co_await net::this_coro::executor;
-    auto init = [this, ex, f = std::move(f)](auto handler) mutable {
-      net::post(pool_, [this, ex, f = std::move(f), handler = std::move(handler)]() mutable {
-        std::exception_ptr ep;
-        std::optional<R> r;
-        try {
-          r.emplace(f());
-        } catch (...) {
-          ep = std::current_exception();
-        }
-        in_flight_.fetch_sub(1, std::memory_order_relaxed);
-        net::post(ex, [handler = std::move(handler), ep, r = std::move(r)]() mutable {
-          handler(ep, ep ? R{} : std::move(*r));
-        });
-      });
-    };
-    co_return co_await net::async_initiate<decltype(net::use_awaitable), void(std::exception_ptr, R)>(
-        std::move(init), net::use_awaitable);
-  }
+  /// Queued calls are dropped (their slots freed); running ones finish. Idempotent.
+  void stop();
+  /// Waits for the threads to end: after stop(), once running handlers returned; without
+  /// stop(), once the queue is empty too (as Asio's thread_pool::join).
+  void join();
+  /// Times sleeping workers were woken (a measure of the batching; tests read it).
+  std::size_t wakeups() const noexcept { return wakeups_.load(std::memory_order_relaxed); }
 
  private:
+  using job = std::function<void(slot&)>;
+  void enqueue(job j, const net::any_io_executor* batch_on);
+  /// Wakes as many sleeping workers as there are queued calls; the lock is held.
+  void wake_locked();
+  void work();
+
   unsigned threads_;
-  net::thread_pool pool_;
   std::size_t limit_;
   std::atomic<std::size_t> in_flight_{0};
   // Signed: an end may be counted a moment before its begin (worker_call).
   std::atomic<long> overdue_{0};
+  std::atomic<std::size_t> wakeups_{0};
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<job> queue_;
+  unsigned sleeping_ = 0;
+  unsigned to_wake_ = 0;      ///< signalled, not yet awake: not counted twice by the next wake
+  bool wake_posted_ = false;  ///< an I/O thread will wake workers when its pass ends
+  bool stopped_ = false;
+  bool joining_ = false;  ///< workers end when the queue is empty
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace mcpx::transport

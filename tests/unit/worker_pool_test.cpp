@@ -1,0 +1,155 @@
+// The worker pool: calls queued during one pass of an I/O thread share one wakeup, a blocking
+// call does not hold up the others, and stop/join free every slot.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "transport/worker_pool.hpp"
+
+using namespace std::chrono_literals;
+using mcpx::transport::admission;
+using mcpx::transport::worker_pool;
+namespace net = boost::asio;
+
+namespace {
+
+// Waits until every worker sleeps (the pool's threads start asynchronously).
+void settle() { std::this_thread::sleep_for(50ms); }
+
+bool eventually(const std::function<bool()>& f) {
+  for (int i = 0; i < 400; ++i) {
+    if (f()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return f();
+}
+
+}  // namespace
+
+// Before: each call posted to Asio's thread_pool signalled a sleeping worker at once, and the
+// worker preempted the I/O thread between one request and the next (two switches per call).
+TEST(worker_pool, calls_queued_in_one_io_pass_wake_the_workers_once) {
+  worker_pool pool(1, 64);
+  settle();
+  net::io_context ioc;
+  const net::any_io_executor ex = ioc.get_executor();
+  std::atomic<int> ran{0};
+  net::post(ioc, [&] {
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_EQ(pool.try_acquire(), admission::admitted);
+      pool.submit([&] { ++ran; }, &ex);
+    }
+    EXPECT_EQ(pool.wakeups(), 0u) << "no worker is woken before the pass ends";
+  });
+  ioc.run();
+  EXPECT_TRUE(eventually([&] { return ran == 20; }));
+  EXPECT_EQ(pool.wakeups(), 1u);
+  EXPECT_TRUE(eventually([&] { return pool.in_flight() == 0; }));
+}
+
+TEST(worker_pool, a_pass_wakes_no_more_workers_than_it_queued_calls) {
+  worker_pool pool(4, 64);
+  settle();
+  net::io_context ioc;
+  const net::any_io_executor ex = ioc.get_executor();
+  std::promise<void> go;
+  auto gate = go.get_future().share();
+  std::atomic<int> ran{0};
+  net::post(ioc, [&] {
+    for (int i = 0; i < 2; ++i) {
+      ASSERT_EQ(pool.try_acquire(), admission::admitted);
+      pool.submit(
+          [&, gate] {
+            gate.wait();
+            ++ran;
+          },
+          &ex);
+    }
+  });
+  ioc.run();
+  EXPECT_TRUE(eventually([&] { return pool.wakeups() >= 2u; }));
+  go.set_value();
+  EXPECT_TRUE(eventually([&] { return ran == 2; }));
+  EXPECT_EQ(pool.wakeups(), 2u);
+}
+
+// A call that blocks keeps its worker; calls queued after it still run on the others.
+TEST(worker_pool, a_blocked_call_does_not_hold_up_the_next_ones) {
+  worker_pool pool(2, 64);
+  settle();
+  net::io_context ioc;
+  const net::any_io_executor ex = ioc.get_executor();
+  std::promise<void> unblock;
+  auto blocked = unblock.get_future().share();
+  std::atomic<int> quick{0};
+  ASSERT_EQ(pool.try_acquire(), admission::admitted);
+  pool.submit([blocked] { blocked.wait(); });  // from no I/O thread: woken now
+  ASSERT_TRUE(eventually([&] { return pool.wakeups() == 1u; }));
+  std::this_thread::sleep_for(20ms);
+  net::post(ioc, [&] {
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_EQ(pool.try_acquire(), admission::admitted);
+      pool.submit([&] { ++quick; }, &ex);
+    }
+  });
+  ioc.run();
+  EXPECT_TRUE(eventually([&] { return quick == 5; }));
+  unblock.set_value();
+  EXPECT_TRUE(eventually([&] { return pool.in_flight() == 0; }));
+}
+
+TEST(worker_pool, stop_drops_queued_calls_and_frees_their_slots) {
+  worker_pool pool(1, 64);
+  settle();
+  std::promise<void> unblock;
+  auto blocked = unblock.get_future().share();
+  std::atomic<bool> started{false}, dropped_ran{false};
+  ASSERT_EQ(pool.try_acquire(), admission::admitted);
+  pool.submit([&, blocked] {
+    started = true;
+    blocked.wait();
+  });
+  ASSERT_TRUE(eventually([&] { return started.load(); }));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(pool.try_acquire(), admission::admitted);
+    pool.submit([&] { dropped_ran = true; });
+  }
+  EXPECT_EQ(pool.in_flight(), 4u);
+  pool.stop();
+  EXPECT_EQ(pool.in_flight(), 1u) << "only the running call still holds its slot";
+  unblock.set_value();
+  pool.join();
+  EXPECT_EQ(pool.in_flight(), 0u);
+  EXPECT_FALSE(dropped_ran);
+  ASSERT_EQ(pool.try_acquire(), admission::admitted);
+  pool.submit([&] { dropped_ran = true; });  // after stop: dropped at once, slot freed
+  EXPECT_EQ(pool.in_flight(), 0u);
+  EXPECT_FALSE(dropped_ran);
+}
+
+TEST(worker_pool, join_without_stop_runs_what_is_queued) {
+  std::atomic<int> ran{0};
+  worker_pool pool(2, 64);
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(pool.try_acquire(), admission::admitted);
+    pool.submit([&] {
+      std::this_thread::sleep_for(1ms);
+      ++ran;
+    });
+  }
+  pool.join();
+  EXPECT_EQ(ran, 10);
+  EXPECT_EQ(pool.in_flight(), 0u);
+}
+
+TEST(worker_pool, a_full_queue_refuses) {
+  worker_pool pool(1, 2);
+  EXPECT_EQ(pool.try_acquire(), admission::admitted);
+  EXPECT_EQ(pool.try_acquire(), admission::admitted);
+  EXPECT_EQ(pool.try_acquire(), admission::queue_full);
+  EXPECT_EQ(pool.in_flight(), 2u);
+}
