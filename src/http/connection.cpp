@@ -53,15 +53,19 @@ struct conn_state {
 };
 
 // Watches a socket while a request is handled: a peer that closes its end sets `gone` and
-// tells `w`. Pipelined data ends the watch without setting it.
-net::awaitable<void> watch_request(std::shared_ptr<conn_state> c, std::shared_ptr<std::atomic<bool>> gone,
-                                   std::weak_ptr<request_watcher> w) {
-  auto [ec] = co_await c->sock.async_wait(tcp::socket::wait_read, net::as_tuple(net::use_awaitable));
-  if (ec) co_return;
-  boost::system::error_code ec2;
-  if (c->sock.available(ec2) != 0 && !ec2) co_return;
-  gone->store(true);
-  if (auto p = w.lock()) p->client_gone();
+// tells `w`. Pipelined data ends the watch without setting it. A plain completion handler, not
+// a coroutine: this runs for every call handed to a worker, and a coroutine frame and its
+// start cost about as much as the rest of the watch.
+void watch_request(const std::shared_ptr<conn_state>& c, std::shared_ptr<std::atomic<bool>> gone,
+                   std::weak_ptr<request_watcher> w) {
+  c->sock.async_wait(tcp::socket::wait_read,
+                     [c, gone = std::move(gone), w = std::move(w)](const boost::system::error_code& ec) {
+                       if (ec) return;
+                       boost::system::error_code ec2;
+                       if (c->sock.available(ec2) != 0 && !ec2) return;
+                       gone->store(true);
+                       if (auto p = w.lock()) p->client_gone();
+                     });
 }
 
 // Watches a socket while an SSE response is open: a peer that closes its end cancels the stream.
@@ -219,8 +223,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
   peer.watch_hangup = [c](std::weak_ptr<request_watcher> w) {
     if (!c->gone) {
       c->gone = std::make_shared<std::atomic<bool>>(false);
-      if (c->buffer.size() == 0)
-        net::co_spawn(c->sock.get_executor(), watch_request(c, c->gone, std::move(w)), net::detached);
+      if (c->buffer.size() == 0) watch_request(c, c->gone, std::move(w));
     }
     return c->gone;
   };

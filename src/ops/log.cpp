@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cstring>
 #include <ctime>
 #include <map>
 
@@ -58,11 +61,13 @@ std::size_t utf8_sequence(std::string_view s) noexcept {
   return n;
 }
 
-// Bytes that go into a JSON string as they are.
-constexpr bool plain(char ch) noexcept {
-  const auto c = static_cast<unsigned char>(ch);
-  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
-}
+// Bytes that go into a JSON string as they are: one table load per byte, not four compares.
+constexpr auto plain_bytes = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
+  return t;
+}();
+constexpr bool plain(char ch) noexcept { return plain_bytes[static_cast<unsigned char>(ch)]; }
 
 void append_escape(std::string& out, unsigned char c) {
   static constexpr char hex[] = "0123456789abcdef";
@@ -83,6 +88,15 @@ void append_escape(std::string& out, unsigned char c) {
 
 void append_json_string(std::string& out, std::string_view v, std::size_t max_bytes) {
   static constexpr std::string_view replacement = "\xef\xbf\xbd", ellipsis = "\xe2\x80\xa6";  // U+FFFD, U+2026
+  // Most values (ids, paths, method and tool names) are short and plain: one append.
+  if (v.size() <= max_bytes && std::all_of(v.begin(), v.end(), plain)) {
+    const auto at = out.size();
+    out.resize(at + v.size() + 2);
+    out[at] = '"';
+    std::memcpy(out.data() + at + 1, v.data(), v.size());
+    out.back() = '"';
+    return;
+  }
   out += '"';
   std::size_t taken = 0;  // bytes of the value as a reader decodes it
   for (std::size_t i = 0; i < v.size();) {
@@ -119,18 +133,15 @@ namespace {
 // ,"key":"value" — skipped when the value is empty, like the fields a request did not have.
 // Values are bounded: most come from clients (headers, the message), and one line must not
 // grow with what a client sends.
+// `key` is the whole `,"name":` prefix, a literal: one append instead of three.
 void member(std::string& out, std::string_view key, std::string_view value, bool always = false) {
   if (value.empty() && !always) return;
-  out += ",\"";
   out += key;
-  out += "\":";
   append_json_string(out, value, max_field_bytes);
 }
 
 void number_member(std::string& out, std::string_view key, std::int64_t n) {
-  out += ",\"";
   out += key;
-  out += "\":";
   char digits[24];
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
   out.append(digits, end);
@@ -158,27 +169,28 @@ void append_time(std::string& out, std::chrono::system_clock::time_point tp) {
 
 void append_access_line(std::string& out, const access_record& r) {
   // Written by hand, not through a JSON DOM: this runs once per request.
+  out.reserve(out.size() + 512);  // a typical line is 300-400 bytes: one growth at most
   out += "{\"time\":\"";
   append_time(out, r.time);
-  out += '"';
-  member(out, "level", r.status >= 500 ? "error" : r.status >= 400 ? "warning" : "info");
-  member(out, "msg", "request");
-  member(out, "request_id", r.request_id);
-  member(out, "trace_id", r.trace_id);
-  member(out, "http_method", r.http_method, true);
-  member(out, "path", r.target, true);
-  member(out, "remote", r.remote);
-  member(out, "session", r.session);
-  member(out, "client", r.client);
-  member(out, "protocol_version", r.protocol_version);
-  member(out, "method", r.rpc_method);
-  member(out, r.rpc_method == "tools/call" ? "tool" : "name", r.name);
-  member(out, "rpc_id", r.rpc_id);
-  number_member(out, "status", r.status);
-  member(out, "error_class", r.error_class);
-  member(out, "error_code", r.error_code);
-  if (r.refusal != http::refusal::none) member(out, "refusal", http::to_string(r.refusal));
-  number_member(out, "latency_us", static_cast<std::int64_t>(r.latency.count()));
+  out += r.status >= 500   ? R"(","level":"error","msg":"request")"
+         : r.status >= 400 ? R"(","level":"warning","msg":"request")"
+                           : R"(","level":"info","msg":"request")";
+  member(out, R"(,"request_id":)", r.request_id);
+  member(out, R"(,"trace_id":)", r.trace_id);
+  member(out, R"(,"http_method":)", r.http_method, true);
+  member(out, R"(,"path":)", r.target, true);
+  member(out, R"(,"remote":)", r.remote);
+  member(out, R"(,"session":)", r.session);
+  member(out, R"(,"client":)", r.client);
+  member(out, R"(,"protocol_version":)", r.protocol_version);
+  member(out, R"(,"method":)", r.rpc_method);
+  member(out, r.rpc_method == "tools/call" ? R"(,"tool":)" : R"(,"name":)", r.name);
+  member(out, R"(,"rpc_id":)", r.rpc_id);
+  number_member(out, R"(,"status":)", r.status);
+  member(out, R"(,"error_class":)", r.error_class);
+  member(out, R"(,"error_code":)", r.error_code);
+  if (r.refusal != http::refusal::none) member(out, R"(,"refusal":)", http::to_string(r.refusal));
+  number_member(out, R"(,"latency_us":)", static_cast<std::int64_t>(r.latency.count()));
   out += '}';
 }
 

@@ -24,29 +24,30 @@ void worker_pool::enqueue(job j, const net::any_io_executor* batch_on) {
     return;
   }
   queue_.push_back(std::move(j));
-  if (!batch_on) return wake_locked();
+  if (!batch_on) return wake(lock);
   if (wake_posted_) return;  // the pass under way wakes them for this call too
   wake_posted_ = true;
   lock.unlock();
   // After the handlers ready on this I/O thread now: every call they queue shares the wakeup.
   net::post(*batch_on, [this] {
-    std::lock_guard l(mu_);
+    std::unique_lock l(mu_);
     wake_posted_ = false;
-    wake_locked();
+    wake(l);
   });
 }
 
-void worker_pool::wake_locked() {
+void worker_pool::wake(std::unique_lock<std::mutex>& lock) {
   // Already-signalled workers will take some of the queue: wake only for the rest.
   std::size_t want = queue_.size() > to_wake_ ? queue_.size() - to_wake_ : 0;
   unsigned idle = sleeping_ > to_wake_ ? sleeping_ - to_wake_ : 0;
   auto n = static_cast<unsigned>(std::min<std::size_t>(want, idle));
   if (n == 0) return;
   to_wake_ += n;
+  // Signalled after unlocking: on a busy CPU the woken worker runs at once, and would find the
+  // lock still held by this thread (a switch there and back for nothing).
+  lock.unlock();
   wakeups_.fetch_add(n, std::memory_order_relaxed);
-  if (n == idle) cv_.notify_all();
-  else
-    for (unsigned i = 0; i < n; ++i) cv_.notify_one();
+  for (unsigned i = 0; i < n; ++i) cv_.notify_one();
 }
 
 void worker_pool::work() {

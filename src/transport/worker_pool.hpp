@@ -92,8 +92,8 @@ class worker_pool {
  private:
   using job = std::function<void(slot&)>;
   void enqueue(job j, const net::any_io_executor* batch_on);
-  /// Wakes as many sleeping workers as there are queued calls; the lock is held.
-  void wake_locked();
+  /// Wakes as many sleeping workers as there are queued calls; unlocks `lock`.
+  void wake(std::unique_lock<std::mutex>& lock);
   void work();
 
   unsigned threads_;
