@@ -34,7 +34,13 @@ call call::copy_to_heap() const {
   o.msg.result = msg.result;
   o.msg.error = msg.error;
   o.rev = rev;
-  auto heap_copy = [](const object_ref& r) { return std::make_shared<const json::object>(*r, json::storage_ptr()); };
+  // A reference that owns its object (a legacy session's client declarations) is shared; only
+  // views into the request's arena are copied, and an empty one needs no copy.
+  auto heap_copy = [](const object_ref& r) -> object_ref {
+    if (r.use_count() > 0) return r;
+    if (r->empty()) return view_of(empty_object());
+    return std::make_shared<const json::object>(*r, json::storage_ptr());
+  };
   o.client_capabilities = heap_copy(client_capabilities);
   o.client_info = heap_copy(client_info);
   o.min_log_level = min_log_level;

@@ -172,8 +172,9 @@ streamable_http::step streamable_http::post_legacy(exchange& x, const net::any_i
   x.decoded = false;  // the message now lives in the call
   c.rev = *protocol::parse_revision(rec->protocol_version);
   c.who = x.who;
-  c.client_capabilities = protocol::view_of(client.capabilities);  // `live` outlives this request
-  c.client_info = protocol::view_of(client.info);
+  // Owned by `live` through these references: a worker's copy of the call shares them.
+  c.client_capabilities = protocol::object_ref(live, &client.capabilities);
+  c.client_info = protocol::object_ref(live, &client.info);
   // Until logging/setLevel, a legacy client gets every log message.
   c.min_log_level = rec->log_level.empty() ? std::optional(log_level::debug) : parse_log_level(rec->log_level);
   c.session_id = std::string(sid);
