@@ -2,6 +2,7 @@
 #include "limits/headers.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <limits>
 
 namespace mcpx::limits {
@@ -26,7 +27,9 @@ void append_param(std::string& out, std::string_view key, std::int64_t v) {
   out.append(key);
   out.push_back('=');
   // sf-integer: at most 15 digits.
-  out.append(std::to_string(std::clamp<std::int64_t>(v, 0, 999'999'999'999'999)));
+  char digits[16];
+  auto end = std::to_chars(digits, digits + sizeof digits, std::clamp<std::int64_t>(v, 0, 999'999'999'999'999)).ptr;
+  out.append(digits, end);
 }
 
 void begin_item(std::string& field, std::string_view name) {

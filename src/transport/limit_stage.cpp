@@ -48,7 +48,24 @@ limits::identity identify(const exchange& x) {
 }  // namespace
 
 limit_stage::limit_stage(limits::limiter& l, const protocol::registry& reg)
-    : stage("admit", on_any, {"rate_limited", "store_unavailable"}), lim_(l), reg_(reg) {}
+    : stage("admit", on_any, {"rate_limited", "store_unavailable"}), lim_(l), reg_(reg) {
+  const auto& cfg = lim_.config();
+  for (const auto& [tier, tier_rate] : cfg.tiers.tiers) {
+    auto& by_class = policies_[tier];
+    limits::append_policy(by_class[""], tier, tier_rate);
+    for (const auto& [cls, cls_rate] : cfg.classes) {
+      auto& joined = by_class[cls] = by_class[""];
+      limits::append_policy(joined, cls, cls_rate);
+    }
+  }
+}
+
+const std::string* limit_stage::policy_of(std::string_view tier, std::string_view cost_class) const noexcept {
+  auto t = policies_.find(tier);
+  if (t == policies_.end()) return nullptr;
+  auto c = t->second.find(cost_class);
+  return c == t->second.end() ? nullptr : &c->second;
+}
 
 std::optional<refusal> limit_stage::check(exchange& x) const {
   const auto& cfg = lim_.config();
@@ -80,12 +97,16 @@ std::optional<refusal> limit_stage::answer(exchange& x, const limits::ask& a, co
   if (v.what == outcome::admitted || v.what == outcome::failed_open) {
     if (enforce && v.tier) {  // what this request left of each limit (draft-ietf-httpapi-ratelimit-headers)
       std::string policy, state;
-      limits::append_policy(policy, a.tier.name, *a.tier.limit);
+      state.reserve(96);  // a tier and a class item fit: no growth on the way
       limits::append_limit(state, a.tier.name, *v.tier);
-      if (v.cls) {
-        limits::append_policy(policy, a.cost_class, *a.class_limit);
-        limits::append_limit(state, a.cost_class, *v.cls);
+      if (v.cls) limits::append_limit(state, a.cost_class, *v.cls);
+      if (const auto* known = policy_of(a.tier.name, v.cls ? a.cost_class : std::string_view())) {
+        policy = *known;
+      } else {  // not from the configuration's tables (cannot happen today): made here
+        limits::append_policy(policy, a.tier.name, *a.tier.limit);
+        if (v.cls) limits::append_policy(policy, a.cost_class, *a.class_limit);
       }
+      x.reply_headers.reserve(x.reply_headers.size() + 2);
       x.reply_headers.emplace_back("RateLimit-Policy", std::move(policy));
       x.reply_headers.emplace_back("RateLimit", std::move(state));
     }

@@ -32,8 +32,13 @@ class limit_stage final : public stage {
                                 std::string_view tool) const;
   void count_refusal(std::string_view tier, std::string_view cls, std::string_view tool) const;
 
+  /// The RateLimit-Policy value of an admitted request, made once per tier and class (they only
+  /// change with the configuration): tier name -> class name ("" for none) -> the field value.
+  const std::string* policy_of(std::string_view tier, std::string_view cost_class) const noexcept;
+
   limits::limiter& lim_;
   const protocol::registry& reg_;
+  std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> policies_;
   mutable std::mutex mu_;  // refusals only: an admitted request takes no lock here
   mutable std::map<std::string, std::uint64_t, std::less<>> refused_;  // "tier\\ncls\\ntool"
   mutable std::array<std::atomic<std::uint64_t>, 3> store_errors_{};
