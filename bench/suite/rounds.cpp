@@ -134,7 +134,7 @@ std::vector<series> run_group(const suite_config& cfg, unsigned connections, con
         // idle: what remains above this at the peak is what requests in flight held.
         suite_config brief = cfg;
         brief.warmup = std::chrono::milliseconds(0);
-        brief.duration = std::chrono::milliseconds(200);
+        brief.duration = std::chrono::milliseconds(cfg.smoke ? 50 : 200);
         measure(brief, *live[i], 1, 0, false, opt.load);
         out[i].idle_rss_kib = usage_of(live[i]->proc.pid).rss_kib;
       }

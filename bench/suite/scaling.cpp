@@ -57,6 +57,11 @@ scaling_run run_scaling(const suite_config& base, const std::function<bool(const
   ::sched_setaffinity(0, sizeof all, &all);
   auto cfg = base;
   cfg.pin = false;
+  if (cfg.smoke) {  // smoke: only that each path answers with two I/O threads
+    cfg.duration = std::chrono::milliseconds(300);
+    cfg.warmup = std::chrono::milliseconds(50);
+    cfg.prime = std::chrono::milliseconds(0);
+  }
   std::cerr << "scaling: 1 vs 2 I/O threads, 2026-07-28 stateless, " << out.connections << " connections, unpinned\n";
   out.servers = run_group(cfg, out.connections, defs, all_ok);
   ::sched_setaffinity(0, sizeof before, &before);

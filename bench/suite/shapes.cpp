@@ -39,9 +39,9 @@ std::vector<shape_plan> plans() {
 suite_config timing(const suite_config& cfg) {
   suite_config c = cfg;
   if (cfg.smoke) {
-    c.duration = std::chrono::milliseconds(400);
-    c.warmup = std::chrono::milliseconds(100);
-    c.prime = std::chrono::milliseconds(100);
+    c.duration = std::chrono::milliseconds(250);
+    c.warmup = std::chrono::milliseconds(50);
+    c.prime = std::chrono::milliseconds(0);
   }
   return c;
 }
