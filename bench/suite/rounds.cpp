@@ -188,7 +188,6 @@ const series* find(const std::vector<series>& g, const std::string& name) {
   return nullptr;
 }
 
-
 json::object to_json(const series& s) {
   json::array samples;
   for (auto& x : s.samples) {

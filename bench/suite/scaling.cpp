@@ -94,9 +94,10 @@ void print(const scaling_run& r) {
                 med(*two, cpu), med(*one, load), med(*two, load), med(*one, sw), med(*two, sw), med(*one, mig),
                 med(*two, mig));
   }
-  std::printf("  (factor: median of per-round rps(2)/rps(1); load: the load generator's CPU in cores; switch/call and\n"
-              "   migr./10k: the server's context switches per request and CPU migrations per 10k, at 1 / at 2 I/O "
-              "threads)\n");
+  std::printf(
+      "  (factor: median of per-round rps(2)/rps(1); load: the load generator's CPU in cores; switch/call and\n"
+      "   migr./10k: the server's context switches per request and CPU migrations per 10k, at 1 / at 2 I/O "
+      "threads)\n");
 }
 
 json::object to_json(const scaling_run& r) {

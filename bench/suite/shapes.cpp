@@ -61,6 +61,16 @@ double rps(const series& s) {
   return median_of(s.samples, [](auto& x) { return x.rps; });
 }
 
+// CPU per request of the peer over mcpx's, per round: what each request costs, which a busy
+// machine disturbs less than throughput (a server waiting for a core still spends no CPU).
+std::optional<double> cpu_ratio(const series& a, const series& peer) {
+  std::vector<double> v;
+  for (std::size_t i = 0; i < std::min(a.samples.size(), peer.samples.size()); ++i)
+    if (a.samples[i].cpu_per_10k > 0) v.push_back(peer.samples[i].cpu_per_10k / a.samples[i].cpu_per_10k);
+  if (v.empty()) return std::nullopt;
+  return median(v);
+}
+
 }  // namespace
 
 shapes_run run_shapes(const suite_config& base, const std::function<bool(const server_def&)>& wanted, bool& all_ok) {
@@ -68,10 +78,9 @@ shapes_run run_shapes(const suite_config& base, const std::function<bool(const s
   shapes_run out;
   for (auto& p : plans())
     for (auto [mode, proto] : {std::pair{"stateless", protocol::modern}, {"session", protocol::session}}) {
-      std::vector<server_def> defs{
-          echo_entry(cfg, "mcpx-shipped", mode, proto, cfg.mcpx_io_threads, p.mcpx_flags),
-          echo_entry(cfg, "mcpx", mode, proto, cfg.mcpx_io_threads, p.mcpx_flags),
-          node_entry(cfg, "ts-sdk-2", "ts-sdk-2.mjs", mode, proto, p.peer_flags)};
+      std::vector<server_def> defs{echo_entry(cfg, "mcpx-shipped", mode, proto, cfg.mcpx_io_threads, p.mcpx_flags),
+                                   echo_entry(cfg, "mcpx", mode, proto, cfg.mcpx_io_threads, p.mcpx_flags),
+                                   node_entry(cfg, "ts-sdk-2", "ts-sdk-2.mjs", mode, proto, p.peer_flags)};
       std::erase_if(defs, [&](const server_def& d) { return !wanted(d); });
       if (defs.empty()) continue;
       group_options opt;
@@ -112,7 +121,7 @@ void print(const shapes_run& r) {
     }
   }
   if (r.groups.empty()) return;
-  std::printf("\npayload shape ratios (median of per-round ratios)\n");
+  std::printf("\npayload shape ratios (median of per-round ratios; CPU: ts-sdk-2's CPU per request over mcpx's)\n");
   for (auto& g : r.groups)
     for (auto* name : {"mcpx-shipped", "mcpx"}) {
       auto* a = find(g.servers, name);
@@ -121,7 +130,8 @@ void print(const shapes_run& r) {
       if (!q) continue;
       std::string label = std::string(name) + " / ts-sdk-2, " + to_string(g.what) + ", " + g.mode;
       bool shipped = std::string_view(name) == "mcpx-shipped";
-      std::printf("  x%-4u %-48s %7.2fx", g.connections, label.c_str(), *q);
+      auto c = cpu_ratio(*a, *b);
+      std::printf("  x%-4u %-48s %7.2fx   CPU %6.2fx", g.connections, label.c_str(), *q, c ? *c : 0.0);
       if (shipped) std::printf("   target >= %.0fx  %s", target, *q >= target ? "met" : "MISSED");
       std::printf("\n");
     }
@@ -140,8 +150,10 @@ json::object to_json(const shapes_run& r) {
       }
       servers.push_back(std::move(o));
     }
-    groups.push_back(json::object{
-        {"shape", to_string(g.what)}, {"mode", g.mode}, {"connections", g.connections}, {"servers", servers}});
+    groups.push_back(json::object{{"shape", to_string(g.what)},
+                                  {"mode", g.mode},
+                                  {"connections", g.connections},
+                                  {"servers", servers}});
     for (auto* name : {"mcpx-shipped", "mcpx"}) {
       auto* a = find(g.servers, name);
       auto* b = find(g.servers, "ts-sdk-2");
@@ -152,6 +164,7 @@ json::object to_json(const shapes_run& r) {
                      {"mode", g.mode},
                      {"connections", g.connections},
                      {"ratio", *q}};
+      if (auto c = cpu_ratio(*a, *b)) o["cpu_ratio"] = *c;
       if (std::string_view(name) == "mcpx-shipped") o["target"] = target;
       ratios.push_back(std::move(o));
     }

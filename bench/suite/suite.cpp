@@ -218,6 +218,8 @@ int run_suite(suite_config cfg) {
       return 1;
     }
     cfg.work_dir = tmpl;
+  } else {
+    ::mkdir(cfg.work_dir.c_str(), 0755);  // a given one may not exist yet
   }
   if (cfg.results_dir.empty()) cfg.results_dir = cfg.work_dir;
   long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
@@ -256,9 +258,11 @@ int run_suite(suite_config cfg) {
               cpu_model().c_str());
   std::string counts;
   for (auto n : cfg.connection_counts) counts += (counts.empty() ? "" : ", ") + std::to_string(n);
+  // The payload shapes have their own connection counts (shown with each table).
+  if (!runs_section(cfg, "echo")) counts = "each section's";
   std::printf("%u alternating rounds of %.1f s (+%.1f s warm-up) per server at %s connections, closed loop; %s\n",
               cfg.runs, cfg.duration.count() / 1000.0, cfg.warmup.count() / 1000.0, counts.c_str(),
-              cfg.pin ? "servers pinned to CPU 0, load generator to CPU 1" : "no CPU pinning");
+              cfg.pin ? "servers pinned to CPU 0, load generator to CPU 1 (scaling: unpinned)" : "no CPU pinning");
   std::fflush(stdout);
 
   // Every server at every connection count, both protocol groups; servers start fresh each time.
@@ -371,8 +375,9 @@ int run_suite(suite_config cfg) {
     print_group("tools/call echo, 2025-11-25 session (initialize once per connection)" + at, m.session);
   }
   json::array ratios;
-  std::printf("\nratios (median of per-round ratios; targets from the benchmark issue, at %u connections)\n",
-              cfg.target_connections);
+  if (!measured.empty())
+    std::printf("\nratios (median of per-round ratios; targets from the benchmark issue, at %u connections)\n",
+                cfg.target_connections);
   struct ratio_def {
     const char* label;
     bool session;
