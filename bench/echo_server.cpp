@@ -16,7 +16,7 @@ int usage() {
   std::cerr << "usage: mcpx-bench-echo --port N [--io-threads N] [--workers N] [--max-connections N]"
                " [--max-connections-per-address N] [--max-sessions N] [--log-level debug|info|warning|error] "
                "[--echo-on io|worker] [--auth-issuer URL --auth-resource URL] [--limits memory|redis [--redis-url "
-               "URL]] [--shapes] [--extra-tools N]\n";
+               "URL]] [--shapes] [--extra-tools N] [--page-size N]\n";
   return 2;
 }
 
@@ -92,6 +92,7 @@ int main(int argc, char** argv) {
       else if (a == "--limits" && (v == "memory" || v == "redis")) limits = v;
       else if (a == "--redis-url") redis_url = v;
       else if (a == "--extra-tools") extra_tools = static_cast<unsigned>(std::stoul(v));
+      else if (a == "--page-size") o.page_size = std::stoul(v);
       else if (a == "--echo-on" && (v == "io" || v == "worker"))
         where = v == "io" ? mcpx::execution::io_thread : mcpx::execution::worker_pool;
       else return usage();

@@ -163,7 +163,24 @@ void add_sched(pid_t pid, usage& u) {
   ::closedir(d);
 }
 
+// The second field of /proc/<pid>/task/<tid>/schedstat (ns spent runnable, waiting), summed.
+double runqueue_of(const std::string& task_dir) {
+  unsigned long long total = 0;
+  DIR* d = ::opendir(task_dir.c_str());
+  if (!d) return 0;
+  while (auto* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream f(task_dir + "/" + e->d_name + "/schedstat");
+    unsigned long long run = 0, wait = 0;
+    if (f >> run >> wait) total += wait;
+  }
+  ::closedir(d);
+  return static_cast<double>(total) / 1e9;
+}
+
 }  // namespace
+
+double self_runqueue_seconds() { return runqueue_of("/proc/self/task"); }
 
 usage usage_of(pid_t root) {
   // The process tree below root: scan /proc once and follow parent links.
@@ -195,6 +212,7 @@ usage usage_of(pid_t root) {
     u.rss_kib += status_kib(p, "VmRSS");
     u.peak_rss_kib += status_kib(p, "VmHWM");
     add_sched(p, u);
+    u.runqueue_seconds += runqueue_of("/proc/" + std::to_string(p) + "/task");
   }
   return u;
 }

@@ -72,9 +72,9 @@ sample measure(const suite_config& cfg, running& r, unsigned connections, double
   lc.rate = rate;
   auto before = usage_of(r.proc.pid);
   auto sidecar_before = r.def.sidecar > 0 ? usage_of(r.def.sidecar) : usage{};
-  double self_before = self_cpu_seconds();
+  double self_before = self_cpu_seconds(), wait_before = self_runqueue_seconds();
   auto res = run_load(lc);
-  double self_after = self_cpu_seconds();
+  double self_after = self_cpu_seconds(), wait_after = self_runqueue_seconds();
   auto after = usage_of(r.proc.pid);
   auto sidecar_after = r.def.sidecar > 0 ? usage_of(r.def.sidecar) : usage{};
   sample s;
@@ -94,6 +94,8 @@ sample measure(const suite_config& cfg, running& r, unsigned connections, double
   s.sidecar_cpu_per_10k = answered > 0 ? sidecar_cpu / answered * 10000 : 0;
   auto wall = std::chrono::duration<double>(lc.warmup + lc.duration).count();
   s.load_cpu = wall > 0 ? (self_after - self_before) / wall : 0;
+  s.load_wait = wall > 0 ? (wait_after - wait_before) / wall : 0;
+  s.server_wait = wall > 0 ? (after.runqueue_seconds - before.runqueue_seconds) / wall : 0;
   if (answered > 0) {
     s.switches_per_call = static_cast<double>(after.context_switches - before.context_switches) / answered;
     s.migrations_per_call = static_cast<double>(after.migrations - before.migrations) / answered;
@@ -200,6 +202,8 @@ json::object to_json(const series& s) {
                                    {"cpu_s_per_10k", x.cpu_per_10k},
                                    {"sidecar_cpu_s_per_10k", x.sidecar_cpu_per_10k},
                                    {"load_cpu_cores", x.load_cpu},
+                                   {"load_runqueue_share", x.load_wait},
+                                   {"server_runqueue_cores", x.server_wait},
                                    {"context_switches_per_call", x.switches_per_call},
                                    {"cpu_migrations_per_call", x.migrations_per_call},
                                    {"ok", x.ok},

@@ -43,6 +43,10 @@ struct running {
 struct sample {
   double rps = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0, cpu_per_10k = 0, sidecar_cpu_per_10k = 0;
   double load_cpu = 0;  ///< the load generator's CPU over the run, in cores (1.0: one core busy)
+  /// Share of the run the load generator was ready but waiting for a CPU (another process had
+  /// it): well above 0, the figures measure the machine's other work as much as the server.
+  double load_wait = 0;
+  double server_wait = 0;  ///< the same for the server's threads, summed, in cores
   /// The server's context switches and CPU migrations (all its threads) per answered request.
   double switches_per_call = 0, migrations_per_call = 0;
   std::uint64_t ok = 0, errors = 0;

@@ -78,8 +78,8 @@ void print(const scaling_run& r) {
       "\nscaling: 1 vs 2 I/O threads, tools/call echo, 2026-07-28 stateless, %u connections, unpinned (the load "
       "generator shares both cores)\n",
       r.connections);
-  std::printf("  %-13s %10s %10s %8s %12s %12s %10s %10s %12s %12s\n", "path", "req/s (1)", "req/s (2)", "factor",
-              "CPU s/10k(1)", "CPU s/10k(2)", "load (1)", "load (2)", "switch/call", "migr./10k");
+  std::printf("  %-13s %10s %10s %8s %12s %12s %10s %10s %12s %12s %12s\n", "path", "req/s (1)", "req/s (2)", "factor",
+              "CPU s/10k(1)", "CPU s/10k(2)", "load (1)", "load (2)", "load wait", "switch/call", "migr./10k");
   for (auto* name : paths) {
     auto [one, two] = pair_of(r, name);
     if (!one || !two) continue;
@@ -89,14 +89,17 @@ void print(const scaling_run& r) {
     auto load = [](auto& x) { return x.load_cpu; };
     auto sw = [](auto& x) { return x.switches_per_call; };
     auto mig = [](auto& x) { return x.migrations_per_call * 10000; };
-    std::printf("  %-13s %10s %10s %7.2fx %12.3f %12.3f %10.2f %10.2f %5.2f/%-6.2f %5.1f/%-6.1f\n", name,
+    auto wait = [](auto& x) { return 100 * x.load_wait; };
+    std::printf("  %-13s %10s %10s %7.2fx %12.3f %12.3f %10.2f %10.2f %5.0f%%/%-5s %5.2f/%-6.2f %5.1f/%-6.1f\n", name,
                 thousands(med(*one, rps)).c_str(), thousands(med(*two, rps)).c_str(), f ? *f : 0.0, med(*one, cpu),
-                med(*two, cpu), med(*one, load), med(*two, load), med(*one, sw), med(*two, sw), med(*one, mig),
-                med(*two, mig));
+                med(*two, cpu), med(*one, load), med(*two, load), med(*one, wait),
+                (std::to_string(static_cast<int>(med(*two, wait) + 0.5)) + "%").c_str(), med(*one, sw), med(*two, sw),
+                med(*one, mig), med(*two, mig));
   }
   std::printf(
-      "  (factor: median of per-round rps(2)/rps(1); load: the load generator's CPU in cores; switch/call and\n"
-      "   migr./10k: the server's context switches per request and CPU migrations per 10k, at 1 / at 2 I/O "
+      "  (factor: median of per-round rps(2)/rps(1); load: the load generator's CPU in cores; load wait: the share\n"
+      "   of the run it was ready but waited for a CPU, held by the server or anything else; switch/call and\n"
+      "   migr./10k: the server's context switches per request and CPU migrations per 10k; each at 1 / at 2 I/O "
       "threads)\n");
 }
 

@@ -99,8 +99,9 @@ void print(const shapes_run& r) {
     bool progress = g.what == shape::progress_100;
     std::printf("\npayload shape %s, %s, %u connections%s\n", to_string(g.what), g.mode.c_str(), g.connections,
                 g.what == shape::tools_list ? " (req/s: whole listings, every page)" : "");
-    std::printf("  %-13s %9s %8s %8s %10s %9s %9s %9s %11s %7s%s\n", "server", "req/s", "p50 ms", "p99 ms", "CPU s/10k",
-                "load CPU", "idle MiB", "peak MiB", "KiB/in-fl.", "errors", progress ? "   events/s  per stream" : "");
+    std::printf("  %-13s %9s %8s %8s %10s %9s %9s %9s %9s %11s %7s%s\n", "server", "req/s", "p50 ms", "p99 ms",
+                "CPU s/10k", "load CPU", "load wait", "idle MiB", "peak MiB", "KiB/in-fl.", "errors",
+                progress ? "   events/s  per stream" : "");
     for (auto& s : g.servers) {
       if (s.samples.empty()) {
         std::printf("  %-13s %s\n", s.def.name.c_str(), s.failure.c_str());
@@ -108,11 +109,12 @@ void print(const shapes_run& r) {
       }
       std::uint64_t errors = 0;
       for (auto& x : s.samples) errors += x.errors;
-      std::printf("  %-13s %9s %8.3f %8.3f %10.3f %9.2f %9.1f %9.1f %11.0f %7llu", s.def.name.c_str(),
+      std::printf("  %-13s %9s %8.3f %8.3f %10.3f %9.2f %8.0f%% %9.1f %9.1f %11.0f %7llu", s.def.name.c_str(),
                   thousands(rps(s)).c_str(), median_of(s.samples, [](auto& x) { return x.p50_ms; }),
                   median_of(s.samples, [](auto& x) { return x.p99_ms; }),
                   median_of(s.samples, [](auto& x) { return x.cpu_per_10k; }),
-                  median_of(s.samples, [](auto& x) { return x.load_cpu; }), s.idle_rss_kib / 1024.0,
+                  median_of(s.samples, [](auto& x) { return x.load_cpu; }),
+                  100 * median_of(s.samples, [](auto& x) { return x.load_wait; }), s.idle_rss_kib / 1024.0,
                   s.peak_rss_kib / 1024.0, kib_per_request(s), static_cast<unsigned long long>(errors));
       if (progress)
         std::printf("   %9s %10s", thousands(rps(s) * shape_progress_events).c_str(),
