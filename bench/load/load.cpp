@@ -195,8 +195,12 @@ class connection {
       }
       if (run_.cfg.shape != shape::tools_list) co_return call_outcome::ok;
       if (listing_.next_cursor.empty()) break;
+      if (closed_) {  // the rest of the listing cannot come: the connection is over
+        run_.fail("closed by server", r.body, clock_type::now(), true);
+        co_return call_outcome::ended;
+      }
       // A server paging forever (or looping on one cursor) is wrong, not slow.
-      if (listing_.pages > run_.cfg.expect_tools + 1 || closed_) {
+      if (listing_.pages > run_.cfg.expect_tools + 1) {
         run_.fail("too many pages", listing_.next_cursor, clock_type::now(), false);
         co_return call_outcome::wrong;
       }
