@@ -464,9 +464,10 @@ int run_suite(suite_config cfg) {
                    {"ratios", ratios},
                    {"open_loop", open_loop},
                    {"open_loops", open_loops},
-                   {"memory", memory_json},
-                   {"payload_shapes", to_json(shapes)},
-                   {"scaling", to_json(scaling)}};
+                   {"memory", memory_json}};
+  // Only the sections that ran: an absent key is a section not run, not one that measured nothing.
+  if (runs_section(cfg, "shapes")) doc["payload_shapes"] = to_json(shapes);
+  if (runs_section(cfg, "scaling")) doc["scaling"] = to_json(scaling);
   ::mkdir(cfg.results_dir.c_str(), 0755);
   std::string out = cfg.results_dir + "/" + utc_stamp("%Y%m%dT%H%M%SZ") + (cfg.smoke ? "-smoke" : "") + ".json";
   std::ofstream(out) << json::serialize(doc) << "\n";
