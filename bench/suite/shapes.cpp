@@ -17,7 +17,7 @@ constexpr double target = 10.0;  // mcpx as shipped / ts-sdk-2, every shape (iss
 struct shape_plan {
   shape what;
   // Few connections for big answers: a client rarely has dozens of megabyte results in flight,
-  // and a few already keep the server's one core busy; more would measure the allocator.
+  // a few still keep requests queued at the server; more would mostly measure the allocator.
   unsigned connections;
   std::vector<std::string> mcpx_flags, peer_flags;
   std::size_t expect_tools = 0;
