@@ -357,7 +357,7 @@ class connection {
     if (run_.cfg.shape == shape::progress_100) {
       if (!r.content_type.starts_with("text/event-stream")) return why = "not an event stream", false;
       text_for(id);
-      return check_progress_stream(r.body, id, 100, expected_, scratch_checks_, why);
+      return check_progress_stream(r.body, id, shape_progress_events, expected_, scratch_checks_, why);
     }
     auto payload = answer_payload(r.body, r.content_type);
     if (payload.empty()) return why = "sse without data", false;
