@@ -5,6 +5,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "shapes/shape_text.hpp"
+
 namespace mcpx::bench {
 
 namespace json = boost::json;
@@ -33,7 +35,7 @@ std::string_view tool_of(shape s) {
   return s == shape::echo || s == shape::tools_list ? std::string_view() : std::string_view(to_string(s));
 }
 
-std::size_t text_size_of(shape s) { return s == shape::text_100k ? 100 * 1024 : s == shape::text_1m ? 1024 * 1024 : 0; }
+std::size_t text_size_of(shape s) { return s == shape::text_100k ? shape_100k : s == shape::text_1m ? shape_1m : 0; }
 
 // A fixed first block for the parser: a page of 200 tools (~80 KB of JSON) parses without a
 // malloc after the first answer; bigger documents spill into further blocks.
