@@ -469,7 +469,11 @@ int run_suite(suite_config cfg) {
   if (runs_section(cfg, "shapes")) doc["payload_shapes"] = to_json(shapes);
   if (runs_section(cfg, "scaling")) doc["scaling"] = to_json(scaling);
   ::mkdir(cfg.results_dir.c_str(), 0755);
-  std::string out = cfg.results_dir + "/" + utc_stamp("%Y%m%dT%H%M%SZ") + (cfg.smoke ? "-smoke" : "") + ".json";
+  // A run of some sections only is named after them, so it is never taken for a full run.
+  std::string suffix;
+  for (auto& x : cfg.sections) suffix += "-" + x;
+  std::string out = cfg.results_dir + "/" + utc_stamp("%Y%m%dT%H%M%SZ") + suffix + (cfg.smoke ? "-smoke" : "") +
+                    ".json";
   std::ofstream(out) << json::serialize(doc) << "\n";
   // One check per server run, open-loop run and memory measurement, counted like the other test steps.
   unsigned passed = 0, failed = 0;
