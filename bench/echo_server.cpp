@@ -1,10 +1,14 @@
 // mcpx-bench-echo: the server the benchmark measures. Built on the public API only, and serving
 // the same `echo` tool as the peers (bench/peers), so the comparison is tool for tool.
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <string>
 
 #include <mcpx/server.hpp>
+
+#include "shapes/shape_text.hpp"
 
 namespace {
 
@@ -12,8 +16,48 @@ int usage() {
   std::cerr << "usage: mcpx-bench-echo --port N [--io-threads N] [--workers N] [--max-connections N]"
                " [--max-connections-per-address N] [--max-sessions N] [--log-level debug|info|warning|error] "
                "[--echo-on io|worker] [--auth-issuer URL --auth-resource URL] [--limits memory|redis [--redis-url "
-               "URL]]\n";
+               "URL]] [--shapes] [--extra-tools N] [--page-size N]\n";
   return 2;
+}
+
+// --shapes: the payload shapes of the as-shipped issue, each run where `echo` runs.
+void add_shapes(mcpx::server& srv, mcpx::execution where) {
+  const auto text_input = mcpx::json::parse(
+      R"({"type":"object","properties":{"text":{"type":"string"}},"required":["text"]})");
+  for (auto [name, size] : {std::pair{"text_100k", mcpx::bench::shape_100k}, {"text_1m", mcpx::bench::shape_1m}}) {
+    // Built once; each call copies it and writes its own text over the start, as the peer does.
+    auto fill = std::make_shared<const std::string>(mcpx::bench::shape_fill(size));
+    srv.tool(name)
+        .description("Returns its text padded to a fixed size")
+        .run_on(where)
+        .input_schema(text_input)
+        .handle([fill](const mcpx::args& a, mcpx::context&) {
+          return mcpx::tool_result::text(mcpx::bench::shape_text(a.at("text").as_string(), *fill));
+        });
+  }
+  srv.tool("progress_100")
+      .description("Reports progress 100 times, then echoes its text")
+      .run_on(where)
+      .input_schema(text_input)
+      .handle([](const mcpx::args& a, mcpx::context& ctx) {
+        for (unsigned i = 1; i <= mcpx::bench::shape_progress_events; ++i)
+          ctx.progress(i, mcpx::bench::shape_progress_events);
+        return mcpx::tool_result::text(std::string(a.at("text").as_string()));
+      });
+}
+
+// --extra-tools N: tools/list of a server with many tools, each with an input schema.
+void add_extra_tools(mcpx::server& srv, unsigned n, mcpx::execution where) {
+  const auto schema = mcpx::json::parse(mcpx::bench::extra_tool_schema);
+  for (unsigned i = 0; i < n; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "tool_%03u", i);
+    srv.tool(name)
+        .description(std::string("Synthetic tool ") + name + " of the tools/list shape")
+        .run_on(where)
+        .input_schema(schema)
+        .handle([](const mcpx::args&, mcpx::context&) { return mcpx::tool_result::text("ok"); });
+  }
 }
 
 }  // namespace
@@ -25,8 +69,14 @@ int main(int argc, char** argv) {
   auto where = mcpx::execution::io_thread;
   std::string issuer, resource;   // both: auth on, tokens from that issuer for that audience
   std::string limits, redis_url;  // rate limits on, with limits no load reaches: the cost of a check
+  bool shapes = false;            // off by default: the echo entries serve exactly one tool
+  unsigned extra_tools = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--shapes") {
+      shapes = true;
+      continue;
+    }
     if (i + 1 >= argc) return usage();
     std::string v = argv[++i];
     try {
@@ -41,6 +91,8 @@ int main(int argc, char** argv) {
       else if (a == "--auth-resource") resource = v;
       else if (a == "--limits" && (v == "memory" || v == "redis")) limits = v;
       else if (a == "--redis-url") redis_url = v;
+      else if (a == "--extra-tools") extra_tools = static_cast<unsigned>(std::stoul(v));
+      else if (a == "--page-size") o.page_size = std::stoul(v);
       else if (a == "--echo-on" && (v == "io" || v == "worker"))
         where = v == "io" ? mcpx::execution::io_thread : mcpx::execution::worker_pool;
       else return usage();
@@ -71,6 +123,8 @@ int main(int argc, char** argv) {
       .handle([](const mcpx::args& a, mcpx::context&) {
         return mcpx::tool_result::text(std::string(a.at("text").as_string()));
       });
+  if (shapes) add_shapes(srv, where);
+  add_extra_tools(srv, extra_tools, where);
   srv.run();
   return 0;
 }

@@ -19,10 +19,12 @@ int usage() {
   std::cerr <<
       R"(usage:
   mcpx-bench load --port N [--host 127.0.0.1] [--path /mcp] [--protocol modern|session|sessionless|fixed]
-                  [--tool echo] [--connections 64] [--threads 1] [--duration SEC] [--warmup SEC]
+                  [--tool echo] [--shape echo|text_100k|text_1m|progress_100|tools_list [--expect-tools N]]
+                  [--connections 64] [--threads 1] [--duration SEC] [--warmup SEC]
                   [--rate REQ_PER_SEC (open loop)] [--bearer TOKEN] [--fixed-body TEXT]
   mcpx-bench suite [--runs 5] [--duration SEC] [--warmup SEC] [--prime SEC] [--connections 1,64,256] [--smoke]
-                   [--only mcpx,mcpx-auth,mcpx-limits,mcpx-limits-redis,mcpx-pool,ts-sdk-2,ts-sdk-1,nginx] [--memory-counts 1000,10000] [--no-pin]
+                   [--only mcpx,mcpx-auth,mcpx-limits,mcpx-limits-redis,mcpx-pool,mcpx-shipped,ts-sdk-2,ts-sdk-1,nginx,nginx-log]
+                   [--sections echo,shapes,scaling,memory] [--shape-connections N] [--memory-counts 1000,10000] [--no-pin]
                    [--echo-server PATH] [--io-threads N] [--workers N] [--peers DIR] [--node PATH]
                    [--nginx PATH] [--redis-server PATH] [--results DIR] [--work DIR]
 )";
@@ -61,6 +63,8 @@ int load(int argc, char** argv) {
     else if (a == "--path") c.path = v;
     else if (a == "--protocol") c.proto = mcpx::bench::parse_protocol(v);
     else if (a == "--tool") c.tool = v;
+    else if (a == "--shape") c.shape = mcpx::bench::parse_shape(v);
+    else if (a == "--expect-tools") c.expect_tools = std::stoul(v);
     else if (a == "--connections") c.connections = static_cast<unsigned>(std::stoul(v));
     else if (a == "--threads") c.threads = static_cast<unsigned>(std::stoul(v));
     else if (a == "--duration") c.duration = seconds(v);
@@ -71,10 +75,15 @@ int load(int argc, char** argv) {
     else return usage();
   }
   if (c.port == 0 || c.connections == 0) return usage();
+  if (c.shape == mcpx::bench::shape::tools_list && c.expect_tools == 0) {
+    std::cerr << "mcpx-bench load: --shape tools_list needs --expect-tools N\n";
+    return 2;
+  }
   auto r = mcpx::bench::run_load(c);
   boost::json::object kinds;
   for (auto& [k, n] : r.error_kinds) kinds[k] = n;
   boost::json::object out{{"protocol", mcpx::bench::to_string(c.proto)},
+                          {"shape", mcpx::bench::to_string(c.shape)},
                           {"connections", c.connections},
                           {"rate", c.rate},
                           {"seconds", r.seconds},
@@ -121,11 +130,12 @@ int suite(int argc, char** argv) {
     else if (a == "--prime") c.prime = seconds(v);
     else if (a == "--connections") c.connection_counts = counts(v);
     else if (a == "--memory-counts") c.memory_counts = counts(v);
-    else if (a == "--only") {
+    else if (a == "--only" || a == "--sections") {
       std::stringstream ss(v);
       std::string x;
-      while (std::getline(ss, x, ',')) c.only.insert(x);
-    } else if (a == "--echo-server") c.echo_server = v;
+      while (std::getline(ss, x, ',')) (a == "--only" ? c.only : c.sections).insert(x);
+    } else if (a == "--shape-connections") c.shape_connections = static_cast<unsigned>(std::stoul(v));
+    else if (a == "--echo-server") c.echo_server = v;
     else if (a == "--io-threads") c.mcpx_io_threads = static_cast<unsigned>(std::stoul(v));
     else if (a == "--workers") c.mcpx_workers = static_cast<unsigned>(std::stoul(v));
     else if (a == "--peers") c.peers_dir = v;
@@ -139,6 +149,11 @@ int suite(int argc, char** argv) {
   if (c.runs == 0 || c.connection_counts.empty() ||
       std::find(c.connection_counts.begin(), c.connection_counts.end(), 0u) != c.connection_counts.end())
     return usage();
+  for (auto& x : c.sections)
+    if (x != "echo" && x != "shapes" && x != "scaling" && x != "memory") {
+      std::cerr << "mcpx-bench suite: unknown section '" << x << "' (echo, shapes, scaling, memory)\n";
+      return 2;
+    }
   if (c.peers_dir.empty()) {
     std::cerr << "mcpx-bench suite: --peers DIR (bench/peers) is required\n";
     return 2;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "load/response_parser.hpp"
+#include "shapes/shape_text.hpp"
 
 namespace mcpx::bench {
 
@@ -79,6 +80,7 @@ class connection {
     req_.reserve(1024);
     buf_.resize(64 * 1024);
     scratch_.reserve(1024);
+    if (auto n = text_size_of(run.cfg.shape)) fill_ = shape_fill(n);
   }
 
   net::awaitable<void> go() {
@@ -127,18 +129,11 @@ class connection {
         due = now;
       }
       std::uint64_t id = (static_cast<std::uint64_t>(index_) << 32) | k;
-      build_call(id);
-      co_await net::async_write(sock, net::buffer(req_), net::redirect_error(net::use_awaitable, ec));
-      if (ec) {
-        run_.fail("write", ec.message(), clock_type::now(), true);
-        break;
-      }
-      response_view r;
-      if (!co_await read_response(sock, r)) break;
+      auto outcome = co_await one_call(sock, id);
+      if (outcome == call_outcome::ended) break;
       auto done = clock_type::now();
-      std::string why;
-      if (!check(r, id, why)) {
-        run_.fail(why, r.body, done, false);
+      if (outcome == call_outcome::wrong) {
+        // counted in one_call
       } else if (due >= run_.measure_from && done <= run_.measure_until) {
         ++run_.result.ok;
         run_.result.latency.record(static_cast<std::uint64_t>((done - due).count()));
@@ -147,8 +142,8 @@ class connection {
         // latency so a saturated server shows up in the tail, not as a missing sample.
         run_.result.latency.record(static_cast<std::uint64_t>((done - due).count()));
       }
-      if (r.close) {  // a benchmark connection should never see keep-alive end
-        run_.fail("closed by server", r.body, done, true);
+      if (closed_) {  // a benchmark connection should never see keep-alive end
+        run_.fail("closed by server", "", done, true);
         break;
       }
       if (run_.cfg.rate > 0) due += interval;
@@ -175,18 +170,51 @@ class connection {
     req_ += "\r\n\r\n";
   }
 
-  void build_call(std::uint64_t id) {
-    body_.clear();
-    body_ += R"({"jsonrpc":"2.0","id":)";
-    append_number(body_, id);
-    body_ += R"(,"method":"tools/call","params":{"name":")";
-    body_ += run_.cfg.tool;
-    body_ += R"(","arguments":{"text":"hello-)";
-    append_number(body_, id);
-    body_ += "\"}";
-    bool legacy = run_.cfg.proto == protocol::session || run_.cfg.proto == protocol::sessionless;
-    if (!legacy) body_ += modern_meta;
-    body_ += "}}";
+  enum class call_outcome { ok, wrong, ended };
+
+  // One request of the shape (for tools_list: every page of one listing), checked. A wrong
+  // answer is counted here; `ended` means the connection is gone (counted where it failed).
+  net::awaitable<call_outcome> one_call(tcp::socket& sock, std::uint64_t id) {
+    listing_.reset();
+    for (;;) {
+      if (run_.cfg.shape == shape::tools_list) build_list(id, listing_.next_cursor);
+      else build_call(id);
+      boost::system::error_code ec;
+      co_await net::async_write(sock, net::buffer(req_), net::redirect_error(net::use_awaitable, ec));
+      if (ec) {
+        run_.fail("write", ec.message(), clock_type::now(), true);
+        co_return call_outcome::ended;
+      }
+      response_view r;
+      if (!co_await read_response(sock, r)) co_return call_outcome::ended;
+      closed_ = r.close;
+      std::string why;
+      if (!check(r, id, why)) {
+        run_.fail(why, r.body, clock_type::now(), false);
+        co_return call_outcome::wrong;
+      }
+      if (run_.cfg.shape != shape::tools_list) co_return call_outcome::ok;
+      if (listing_.next_cursor.empty()) break;
+      if (closed_) {  // the rest of the listing cannot come: the connection is over
+        run_.fail("closed by server", r.body, clock_type::now(), true);
+        co_return call_outcome::ended;
+      }
+      // A server paging forever (or looping on one cursor) is wrong, not slow.
+      if (listing_.pages > run_.cfg.expect_tools + 1) {
+        run_.fail("too many pages", listing_.next_cursor, clock_type::now(), false);
+        co_return call_outcome::wrong;
+      }
+    }
+    std::string why;
+    if (!check_tools_total(listing_, run_.cfg.expect_tools, why)) {
+      run_.fail(why, "", clock_type::now(), false);
+      co_return call_outcome::wrong;
+    }
+    co_return call_outcome::ok;
+  }
+
+  // The protocol's headers, then the JSON-RPC `_meta` (2026-07-28 only) goes in the body.
+  void protocol_headers(std::string_view method, std::string_view name) {
     headers_.clear();
     if (run_.cfg.proto == protocol::sessionless) {
       headers_ += "MCP-Protocol-Version: 2025-11-25\r\n";
@@ -195,10 +223,57 @@ class connection {
       headers_ += session_;
       headers_ += "\r\n";
     } else {
-      headers_ += "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: ";
-      headers_ += run_.cfg.tool;
+      headers_ += "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: ";
+      headers_ += method;
       headers_ += "\r\n";
+      if (!name.empty()) {
+        headers_ += "Mcp-Name: ";
+        headers_ += name;
+        headers_ += "\r\n";
+      }
     }
+  }
+
+  bool legacy() const { return run_.cfg.proto == protocol::session || run_.cfg.proto == protocol::sessionless; }
+
+  void build_call(std::uint64_t id) {
+    std::string_view tool = run_.cfg.shape == shape::echo ? std::string_view(run_.cfg.tool) : tool_of(run_.cfg.shape);
+    body_.clear();
+    body_ += R"({"jsonrpc":"2.0","id":)";
+    append_number(body_, id);
+    body_ += R"(,"method":"tools/call","params":{"name":")";
+    body_ += tool;
+    body_ += R"(","arguments":{"text":"hello-)";
+    append_number(body_, id);
+    body_ += "\"}";
+    if (run_.cfg.shape == shape::progress_100) {
+      // The request's own id as its progress token: each event must name this very call.
+      body_ += legacy() ? R"(,"_meta":{"progressToken":)" : modern_meta.substr(0, modern_meta.size() - 1);
+      if (!legacy()) body_ += R"(,"progressToken":)";
+      append_number(body_, id);
+      body_ += "}";
+    } else if (!legacy()) {
+      body_ += modern_meta;
+    }
+    body_ += "}}";
+    protocol_headers("tools/call", tool);
+    begin_request(headers_, body_.size());
+    req_ += body_;
+  }
+
+  void build_list(std::uint64_t id, const std::string& cursor) {
+    body_.clear();
+    body_ += R"({"jsonrpc":"2.0","id":)";
+    append_number(body_, id);
+    body_ += R"(,"method":"tools/list","params":{)";
+    if (!cursor.empty()) {  // cursors are base64url or similar: nothing to escape in practice
+      body_ += R"("cursor":")";
+      body_ += cursor;
+      body_ += '"';
+    }
+    if (!legacy()) body_ += cursor.empty() ? modern_meta.substr(1) : modern_meta;
+    body_ += "}}";
+    protocol_headers("tools/list", {});
     begin_request(headers_, body_.size());
     req_ += body_;
   }
@@ -269,7 +344,7 @@ class connection {
     }
   }
 
-  // A wrong answer is an error, not a success: the echo must come back for this very request.
+  // A wrong answer is an error, not a success: the answer must be the one for this very request.
   bool check(const response_view& r, std::uint64_t id, std::string& why) {
     if (r.status != 200) {
       why = "status " + std::to_string(r.status);
@@ -279,53 +354,23 @@ class connection {
       if (r.body != run_.cfg.fixed_body) why = "wrong body";
       return why.empty();
     }
-    std::string_view payload = r.body;
-    if (r.content_type.starts_with("text/event-stream")) {
-      // The answer is the last data line of the stream (notifications may come before it).
-      auto at = payload.rfind("data:");
-      if (at == std::string_view::npos) {
-        why = "sse without data";
-        return false;
-      }
-      payload = payload.substr(at + 5);
-      payload = payload.substr(0, payload.find('\n'));
+    if (run_.cfg.shape == shape::progress_100) {
+      if (!r.content_type.starts_with("text/event-stream")) return why = "not an event stream", false;
+      text_for(id);
+      return check_progress_stream(r.body, id, shape_progress_events, expected_, scratch_checks_, why);
     }
-    json::monotonic_resource mr(arena_, sizeof arena_);
-    boost::system::error_code ec;
-    auto v = json::parse(payload, ec, &mr);
-    if (ec || !v.is_object()) {
-      why = "not json";
-      return false;
-    }
-    auto& o = v.get_object();
-    auto* rid = o.if_contains("id");
-    if (!rid || !rid->is_number() || rid->to_number<std::uint64_t>(ec) != id || ec) {
-      why = o.contains("error") ? "json-rpc error" : "wrong id";
-      return false;
-    }
-    auto* result = o.if_contains("result");
-    if (!result || !result->is_object()) {
-      why = "no result";
-      return false;
-    }
-    if (auto* e = result->get_object().if_contains("isError"); e && e->is_bool() && e->get_bool()) {
-      why = "isError";
-      return false;
-    }
-    auto* content = result->get_object().if_contains("content");
-    if (!content || !content->is_array() || content->get_array().empty() || !content->get_array()[0].is_object()) {
-      why = "no content";
-      return false;
-    }
-    auto* text = content->get_array()[0].get_object().if_contains("text");
+    auto payload = answer_payload(r.body, r.content_type);
+    if (payload.empty()) return why = "sse without data", false;
+    if (run_.cfg.shape == shape::tools_list) return check_tools_page(payload, id, listing_, scratch_checks_, why);
+    text_for(id);
+    if (run_.cfg.shape == shape::echo) return check_call_result(payload, id, expected_, scratch_checks_, why);
+    return check_padded_result(payload, id, expected_, fill_, scratch_checks_, why);
+  }
+
+  void text_for(std::uint64_t id) {
     expected_.clear();
     expected_ += "hello-";
     append_number(expected_, id);
-    if (!text || !text->is_string() || text->get_string() != expected_) {
-      why = "wrong text";
-      return false;
-    }
-    return true;
   }
 
   shared_run& run_;
@@ -333,7 +378,10 @@ class connection {
   std::string session_, req_, body_, headers_, scratch_, expected_;
   std::vector<char> buf_;
   std::size_t used_ = 0, consumed_ = 0;
-  unsigned char arena_[4096];
+  bool closed_ = false;    // the last response said Connection: close
+  std::string fill_;       // text shapes: the pattern their text must be
+  tools_listing listing_;  // tools_list: the listing under way
+  check_scratch scratch_checks_;
 };
 
 void run_thread(shared_run& run, unsigned first, unsigned step) {

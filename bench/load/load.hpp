@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "load/checks.hpp"
 #include "load/histogram.hpp"
 
 namespace mcpx::bench {
@@ -26,8 +27,11 @@ struct load_config {
   unsigned short port = 0;
   std::string path = "/mcp";
   protocol proto = protocol::modern;
-  std::string tool = "echo";
-  std::string bearer;  ///< sent as Authorization: Bearer when not empty
+  std::string tool = "echo";  ///< the tool of shape::echo
+  /// What each request is; for tools_list one "request" is the whole listing, every page.
+  bench::shape shape = bench::shape::echo;
+  std::size_t expect_tools = 0;  ///< shape::tools_list: exactly this many tools over all pages
+  std::string bearer;            ///< sent as Authorization: Bearer when not empty
   unsigned connections = 64;
   unsigned threads = 1;
   std::chrono::milliseconds warmup{1000};

@@ -36,29 +36,37 @@ bool to_number(std::string_view s, T& v, int base = 10) {
 }
 
 // Decodes a chunked body starting at `at`; returns the offset after it, 0 if incomplete, npos if bad.
+// Walks the chunk sizes first and copies only a complete body: a 1 MiB answer arrives in many
+// reads, and copying it again on each one made the load generator quadratic in the body size.
 std::size_t dechunk(std::string_view in, std::size_t at, std::string& out) {
-  out.clear();
-  for (;;) {
-    auto eol = in.find("\r\n", at);
-    if (eol == std::string_view::npos) return 0;
-    auto size_field = in.substr(at, eol - at);
-    if (auto semi = size_field.find(';'); semi != std::string_view::npos) size_field = size_field.substr(0, semi);
-    std::size_t size = 0;
-    if (!to_number(trim(size_field), size, 16)) return std::string_view::npos;
-    at = eol + 2;
-    if (size == 0) {
-      // Trailers (none expected) end with an empty line.
-      auto end = in.find("\r\n", at);
-      while (end != std::string_view::npos && end != at) {
-        at = end + 2;
-        end = in.find("\r\n", at);
+  std::size_t end = 0;
+  for (int copy = 0; copy < 2; ++copy) {
+    if (copy) out.clear();
+    for (auto p = at;;) {
+      auto eol = in.find("\r\n", p);
+      if (eol == std::string_view::npos) return 0;
+      auto size_field = in.substr(p, eol - p);
+      if (auto semi = size_field.find(';'); semi != std::string_view::npos) size_field = size_field.substr(0, semi);
+      std::size_t size = 0;
+      if (!to_number(trim(size_field), size, 16)) return std::string_view::npos;
+      p = eol + 2;
+      if (size == 0) {
+        // Trailers (none expected) end with an empty line.
+        auto last = in.find("\r\n", p);
+        while (last != std::string_view::npos && last != p) {
+          p = last + 2;
+          last = in.find("\r\n", p);
+        }
+        if (last == std::string_view::npos) return 0;
+        end = last + 2;
+        break;
       }
-      return end == std::string_view::npos ? 0 : end + 2;
+      if (in.size() < p + size + 2) return 0;
+      if (copy) out.append(in.substr(p, size));
+      p += size + 2;
     }
-    if (in.size() < at + size + 2) return 0;
-    out.append(in.substr(at, size));
-    at += size + 2;
   }
+  return end;
 }
 
 }  // namespace

@@ -143,7 +143,44 @@ long status_kib(pid_t pid, const std::string& key) {
   return 0;
 }
 
+// Sums nr_switches and se.nr_migrations over the threads of `pid` (CONFIG_SCHED_DEBUG kernels).
+void add_sched(pid_t pid, usage& u) {
+  std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (auto* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream f(dir + "/" + e->d_name + "/sched");
+    std::string line;
+    while (std::getline(f, line)) {
+      auto colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      auto key = line.substr(0, line.find_first_of(" \t"));
+      if (key == "nr_switches") u.context_switches += std::stoull(line.substr(colon + 1));
+      else if (key == "se.nr_migrations") u.migrations += std::stoull(line.substr(colon + 1));
+    }
+  }
+  ::closedir(d);
+}
+
+// The second field of /proc/<pid>/task/<tid>/schedstat (ns spent runnable, waiting), summed.
+double runqueue_of(const std::string& task_dir) {
+  unsigned long long total = 0;
+  DIR* d = ::opendir(task_dir.c_str());
+  if (!d) return 0;
+  while (auto* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    std::ifstream f(task_dir + "/" + e->d_name + "/schedstat");
+    unsigned long long run = 0, wait = 0;
+    if (f >> run >> wait) total += wait;
+  }
+  ::closedir(d);
+  return static_cast<double>(total) / 1e9;
+}
+
 }  // namespace
+
+double self_runqueue_seconds() { return runqueue_of("/proc/self/task"); }
 
 usage usage_of(pid_t root) {
   // The process tree below root: scan /proc once and follow parent links.
@@ -174,6 +211,8 @@ usage usage_of(pid_t root) {
       if (pid == p) u.cpu_seconds += static_cast<double>(t) / hz;
     u.rss_kib += status_kib(p, "VmRSS");
     u.peak_rss_kib += status_kib(p, "VmHWM");
+    add_sched(p, u);
+    u.runqueue_seconds += runqueue_of("/proc/" + std::to_string(p) + "/task");
   }
   return u;
 }

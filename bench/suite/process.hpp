@@ -36,8 +36,16 @@ struct usage {
   double cpu_seconds = 0;  ///< user + system, the process and its descendants
   long rss_kib = 0;        ///< resident now
   long peak_rss_kib = 0;   ///< high-water mark (VmHWM), summed over the processes
+  /// Over every thread of the tree, from /proc/<pid>/task/<tid>/sched (0 where the kernel has no
+  /// such file): how often a thread was switched out, and moved to another CPU.
+  unsigned long long context_switches = 0, migrations = 0;
+  /// Time the tree's threads were ready to run but waiting for a CPU (schedstat), summed.
+  double runqueue_seconds = 0;
 };
 usage usage_of(pid_t root);
+
+/// This process's own threads only (not its children): time ready to run but waiting for a CPU.
+double self_runqueue_seconds();
 
 /// A port nobody listens on right now (bound and released).
 unsigned short free_port();

@@ -22,69 +22,15 @@
 #include "suite/local_redis.hpp"
 #include "suite/memory.hpp"
 #include "suite/process.hpp"
+#include "suite/rounds.hpp"
+#include "suite/scaling.hpp"
+#include "suite/shapes.hpp"
 
 namespace mcpx::bench {
 
 namespace json = boost::json;
 
 namespace {
-
-struct server_def {
-  std::string name;  ///< mcpx, mcpx-pool, mcpx-auth, ts-sdk-2, ts-sdk-1, nginx
-  std::string mode;  ///< stateless, session, fixed-200
-  protocol proto;
-  std::function<std::vector<std::string>(unsigned short port)> argv;
-  std::string fixed_body;  ///< nginx: what every answer must be
-  std::string skip;        ///< why it cannot run here (empty: it can)
-  /// Sent with every request; when set, the server is measured only once /health/ready says
-  /// its issuer's keys are loaded (before that every request would be refused).
-  std::string bearer;
-  /// A process the server depends on (the Redis of "mcpx-limits-redis"): its CPU time during a
-  /// measurement counts toward the server's, and is also reported on its own.
-  pid_t sidecar = -1;
-  /// Measured with the 2025-11-25 session servers (their rounds alternate with its rounds).
-  bool session_group = false;
-};
-
-struct running {
-  server_def def;
-  child proc;
-  unsigned short port = 0;
-};
-
-struct sample {
-  double rps = 0, p50_ms = 0, p99_ms = 0, p999_ms = 0, cpu_per_10k = 0, sidecar_cpu_per_10k = 0;
-  std::uint64_t ok = 0, errors = 0;
-  std::map<std::string, std::uint64_t> error_kinds;
-  std::string first_error;
-};
-
-struct series {
-  server_def def;
-  unsigned connections = 0;
-  std::vector<sample> samples;
-  long peak_rss_kib = 0;
-  std::string failure;  ///< could not start, or crashed
-};
-
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  auto n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-template <class F>
-double median_of(const std::vector<sample>& s, F f) {
-  std::vector<double> v;
-  for (auto& x : s) v.push_back(f(x));
-  return median(v);
-}
-
-bool exists(const std::string& p) {
-  struct stat st {};
-  return ::stat(p.c_str(), &st) == 0;
-}
 
 std::string read_file(const std::string& p) {
   std::ifstream f(p, std::ios::binary);
@@ -217,133 +163,6 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
   return defs;
 }
 
-int server_cpu(const suite_config& cfg) { return cfg.pin ? 0 : -1; }
-
-std::optional<running> start(const suite_config& cfg, const server_def& d, std::string& failure) {
-  running r{d, {}, free_port()};
-  std::string log = cfg.work_dir + "/" + d.name + "-" + d.mode + ".log";
-  try {
-    r.proc = spawn(d.name, d.argv(r.port), log, server_cpu(cfg));
-  } catch (const std::exception& e) {
-    failure = e.what();
-    return std::nullopt;
-  }
-  if (!wait_for_port(r.proc, r.port, std::chrono::seconds(20))) {
-    failure = "did not start listening; its log ends with:\n" + tail_of(log);
-    stop(r.proc);
-    return std::nullopt;
-  }
-  if (!d.bearer.empty() && !wait_for_ready(r.proc, r.port, std::chrono::seconds(20))) {
-    failure = "never ready (issuer keys not loaded?); its log ends with:\n" + tail_of(log);
-    stop(r.proc);
-    return std::nullopt;
-  }
-  return r;
-}
-
-sample measure(const suite_config& cfg, running& r, unsigned connections, double rate = 0, bool prime = false) {
-  load_config lc;
-  lc.port = r.port;
-  lc.proto = r.def.proto;
-  lc.fixed_body = r.def.fixed_body;
-  lc.bearer = r.def.bearer;
-  lc.connections = connections;
-  lc.warmup = prime ? std::chrono::milliseconds(0) : cfg.warmup;
-  lc.duration = prime ? cfg.prime : cfg.duration;
-  lc.rate = rate;
-  auto before = usage_of(r.proc.pid);
-  auto sidecar_before = r.def.sidecar > 0 ? usage_of(r.def.sidecar) : usage{};
-  auto res = run_load(lc);
-  auto after = usage_of(r.proc.pid);
-  auto sidecar_after = r.def.sidecar > 0 ? usage_of(r.def.sidecar) : usage{};
-  sample s;
-  s.ok = res.ok;
-  s.errors = res.errors;
-  s.error_kinds = res.error_kinds;
-  s.first_error = res.first_error;
-  s.rps = res.rps();
-  s.p50_ms = static_cast<double>(res.latency.quantile(0.50)) / 1e6;
-  s.p99_ms = static_cast<double>(res.latency.quantile(0.99)) / 1e6;
-  s.p999_ms = static_cast<double>(res.latency.quantile(0.999)) / 1e6;
-  // CPU over the whole run (warm-up included) per request answered in the same span.
-  double answered = static_cast<double>(res.ok) * static_cast<double>((cfg.warmup + cfg.duration).count()) /
-                    static_cast<double>(cfg.duration.count());
-  double sidecar_cpu = sidecar_after.cpu_seconds - sidecar_before.cpu_seconds;
-  s.cpu_per_10k = answered > 0 ? (after.cpu_seconds - before.cpu_seconds + sidecar_cpu) / answered * 10000 : 0;
-  s.sidecar_cpu_per_10k = answered > 0 ? sidecar_cpu / answered * 10000 : 0;
-  return s;
-}
-
-// Runs one group of servers alternately: round 1 in order, round 2 reversed, and so on.
-std::vector<series> run_group(const suite_config& cfg, unsigned connections, const std::vector<server_def>& defs,
-                              bool& all_ok) {
-  std::vector<series> out;
-  std::vector<std::optional<running>> live;
-  for (auto& d : defs) {
-    series s{d, connections, {}, 0, {}};
-    std::optional<running> r;
-    if (!d.skip.empty()) {
-      s.failure = "skipped: " + d.skip;
-      all_ok = false;
-    } else if (!(r = start(cfg, d, s.failure))) all_ok = false;
-    if (!s.failure.empty()) std::cerr << "  " << d.name << " " << d.mode << ": " << s.failure << "\n";
-    out.push_back(std::move(s));
-    live.push_back(std::move(r));
-  }
-  // The others are frozen while one is measured: a peer still collecting garbage or closing
-  // sockets after its own round would otherwise take CPU 0 from the server being measured.
-  auto alone = [&](std::size_t i, bool prime) {
-    for (std::size_t j = 0; j < live.size(); ++j)
-      if (j != i && live[j]) ::kill(-live[j]->proc.pid, SIGSTOP);
-    auto s = measure(cfg, *live[i], connections, 0, prime);
-    for (std::size_t j = 0; j < live.size(); ++j)
-      if (j != i && live[j]) ::kill(-live[j]->proc.pid, SIGCONT);
-    return s;
-  };
-  if (cfg.prime.count() > 0)
-    for (std::size_t i = 0; i < live.size(); ++i)
-      if (live[i]) alone(i, true);  // unmeasured: JIT compilation, first allocations
-  for (unsigned round = 0; round < cfg.runs; ++round) {
-    for (std::size_t k = 0; k < live.size(); ++k) {
-      std::size_t i = round % 2 ? live.size() - 1 - k : k;
-      if (!live[i]) continue;
-      auto s = alone(i, false);
-      std::cerr << "  round " << round + 1 << "/" << cfg.runs << "  " << out[i].def.name << " " << out[i].def.mode
-                << " x" << connections << ": " << static_cast<long>(s.rps) << " req/s, " << s.errors << " errors\n";
-      if (s.errors > 0 || s.ok == 0) {
-        all_ok = false;
-        std::cerr << "    first error: " << s.first_error << "\n";
-      }
-      out[i].samples.push_back(std::move(s));
-    }
-  }
-  for (std::size_t i = 0; i < live.size(); ++i)
-    if (live[i]) {
-      out[i].peak_rss_kib = usage_of(live[i]->proc.pid).peak_rss_kib;
-      stop(live[i]->proc);
-    }
-  return out;
-}
-
-// Median over rounds of a/b measured in the same round: pairs close in time cancel drift.
-std::optional<double> ratio(const series& a, const series& b) {
-  std::vector<double> v;
-  for (std::size_t i = 0; i < std::min(a.samples.size(), b.samples.size()); ++i)
-    if (b.samples[i].rps > 0) v.push_back(a.samples[i].rps / b.samples[i].rps);
-  if (v.empty()) return std::nullopt;
-  return median(v);
-}
-
-std::string thousands(double v) {
-  auto digits = std::to_string(static_cast<long long>(v + 0.5));
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 void print_group(const std::string& title, const std::vector<series>& g) {
   std::printf("\n%s\n", title.c_str());
   std::printf("  %-17s %-10s %10s %8s %8s %9s %10s %9s %7s\n", "server", "mode", "req/s", "p50 ms", "p99 ms",
@@ -363,37 +182,6 @@ void print_group(const std::string& title, const std::vector<series>& g) {
                 median_of(s.samples, [](auto& x) { return x.cpu_per_10k; }), static_cast<double>(s.peak_rss_kib) / 1024,
                 static_cast<unsigned long long>(errors));
   }
-}
-
-json::object to_json(const series& s) {
-  json::array samples;
-  for (auto& x : s.samples) {
-    json::object kinds;
-    for (auto& [k, n] : x.error_kinds) kinds[k] = n;
-    samples.push_back(json::object{{"rps", x.rps},
-                                   {"p50_ms", x.p50_ms},
-                                   {"p99_ms", x.p99_ms},
-                                   {"p999_ms", x.p999_ms},
-                                   {"cpu_s_per_10k", x.cpu_per_10k},
-                                   {"sidecar_cpu_s_per_10k", x.sidecar_cpu_per_10k},
-                                   {"ok", x.ok},
-                                   {"errors", x.errors},
-                                   {"error_kinds", kinds},
-                                   {"first_error", x.first_error}});
-  }
-  json::object o{{"server", s.def.name},
-                 {"mode", s.def.mode},
-                 {"connections", s.connections},
-                 {"samples", samples},
-                 {"peak_rss_kib", s.peak_rss_kib}};
-  if (!s.failure.empty()) o["failure"] = s.failure;
-  if (!s.samples.empty())
-    o["median"] = json::object{{"rps", median_of(s.samples, [](auto& x) { return x.rps; })},
-                               {"p50_ms", median_of(s.samples, [](auto& x) { return x.p50_ms; })},
-                               {"p99_ms", median_of(s.samples, [](auto& x) { return x.p99_ms; })},
-                               {"p999_ms", median_of(s.samples, [](auto& x) { return x.p999_ms; })},
-                               {"cpu_s_per_10k", median_of(s.samples, [](auto& x) { return x.cpu_per_10k; })}};
-  return o;
 }
 
 json::object to_json(const memory_result& m) {
@@ -420,12 +208,6 @@ std::string utc_stamp(const char* format) {
   return buf;
 }
 
-const series* find(const std::vector<series>& g, const std::string& name) {
-  for (auto& s : g)
-    if (s.def.name == name && !s.samples.empty()) return &s;
-  return nullptr;
-}
-
 }  // namespace
 
 int run_suite(suite_config cfg) {
@@ -436,6 +218,8 @@ int run_suite(suite_config cfg) {
       return 1;
     }
     cfg.work_dir = tmpl;
+  } else {
+    ::mkdir(cfg.work_dir.c_str(), 0755);  // a given one may not exist yet
   }
   if (cfg.results_dir.empty()) cfg.results_dir = cfg.work_dir;
   long cpus = ::sysconf(_SC_NPROCESSORS_ONLN);
@@ -474,9 +258,11 @@ int run_suite(suite_config cfg) {
               cpu_model().c_str());
   std::string counts;
   for (auto n : cfg.connection_counts) counts += (counts.empty() ? "" : ", ") + std::to_string(n);
+  // The payload shapes have their own connection counts (shown with each table).
+  if (!runs_section(cfg, "echo")) counts = "each section's";
   std::printf("%u alternating rounds of %.1f s (+%.1f s warm-up) per server at %s connections, closed loop; %s\n",
               cfg.runs, cfg.duration.count() / 1000.0, cfg.warmup.count() / 1000.0, counts.c_str(),
-              cfg.pin ? "servers pinned to CPU 0, load generator to CPU 1" : "no CPU pinning");
+              cfg.pin ? "servers pinned to CPU 0, load generator to CPU 1 (scaling: unpinned)" : "no CPU pinning");
   std::fflush(stdout);
 
   // Every server at every connection count, both protocol groups; servers start fresh each time.
@@ -486,6 +272,7 @@ int run_suite(suite_config cfg) {
   };
   std::vector<at_count> measured;
   for (auto n : cfg.connection_counts) {
+    if (!runs_section(cfg, "echo")) break;
     at_count m{n, {}, {}};
     std::cerr << "tools/call echo, 2026-07-28 stateless, " << n << " connections\n";
     m.stateless = run_group(cfg, n, stateless, all_ok);
@@ -494,7 +281,7 @@ int run_suite(suite_config cfg) {
     measured.push_back(std::move(m));
   }
   // The targets are stated at one count; without it, the open loop uses the first count.
-  const at_count* target = &measured.front();
+  const at_count* target = measured.empty() ? nullptr : &measured.front();
   for (auto& m : measured)
     if (m.connections == cfg.target_connections) target = &m;
 
@@ -507,6 +294,7 @@ int run_suite(suite_config cfg) {
   };
   std::vector<open_run> opens;
   for (auto [name, in_session] : {std::pair{"mcpx", false}, {"mcpx-shipped", false}, {"mcpx-shipped", true}}) {
+    if (!target) break;
     auto* m = find(in_session ? target->session : target->stateless, name);
     if (!m || m->samples.empty()) continue;
     open_run o{m->def.name, m->def.mode, median_of(m->samples, [](auto& x) { return x.rps; }) / 2, {}};
@@ -541,9 +329,15 @@ int run_suite(suite_config cfg) {
     if (o.server == "mcpx") open_loop = open_json(o);
   }
 
+  shapes_run shapes;
+  if (runs_section(cfg, "shapes")) shapes = run_shapes(cfg, wanted, all_ok);
+  scaling_run scaling;
+  if (runs_section(cfg, "scaling")) scaling = run_scaling(cfg, wanted, all_ok);
+
   // Memory, each on a fresh server so one measurement's garbage is not the next one's baseline.
   std::vector<memory_result> memory;
-  if (wanted(server_def{"mcpx", "", protocol::modern, nullptr, {}, {}, {}}) && exists(cfg.echo_server)) {
+  if (runs_section(cfg, "memory") && wanted(server_def{"mcpx", "", protocol::modern, nullptr, {}, {}, {}}) &&
+      exists(cfg.echo_server)) {
     unsigned most = cfg.memory_counts.empty() ? 0
                                               : *std::max_element(cfg.memory_counts.begin(), cfg.memory_counts.end());
     if (fds < static_cast<long>(most) + 100)
@@ -581,8 +375,9 @@ int run_suite(suite_config cfg) {
     print_group("tools/call echo, 2025-11-25 session (initialize once per connection)" + at, m.session);
   }
   json::array ratios;
-  std::printf("\nratios (median of per-round ratios; targets from the benchmark issue, at %u connections)\n",
-              cfg.target_connections);
+  if (!measured.empty())
+    std::printf("\nratios (median of per-round ratios; targets from the benchmark issue, at %u connections)\n",
+                cfg.target_connections);
   struct ratio_def {
     const char* label;
     bool session;
@@ -641,6 +436,9 @@ int run_suite(suite_config cfg) {
     std::printf("  all still served at the end: %s\n", m.held ? "yes" : "NO");
   }
 
+  print(shapes);
+  print(scaling);
+
   json::array groups;
   for (auto& m : measured)
     for (auto* g : {&m.stateless, &m.session})
@@ -660,14 +458,22 @@ int run_suite(suite_config cfg) {
                                            {"target_connections", cfg.target_connections},
                                            {"pinned", cfg.pin},
                                            {"mcpx_io_threads", cfg.mcpx_io_threads},
-                                           {"mcpx_workers", cfg.mcpx_workers}}},
+                                           {"mcpx_workers", cfg.mcpx_workers},
+                                           {"sections", json::value_from(cfg.sections)}}},
                    {"servers", groups},
                    {"ratios", ratios},
                    {"open_loop", open_loop},
                    {"open_loops", open_loops},
                    {"memory", memory_json}};
+  // Only the sections that ran: an absent key is a section not run, not one that measured nothing.
+  if (runs_section(cfg, "shapes")) doc["payload_shapes"] = to_json(shapes);
+  if (runs_section(cfg, "scaling")) doc["scaling"] = to_json(scaling);
   ::mkdir(cfg.results_dir.c_str(), 0755);
-  std::string out = cfg.results_dir + "/" + utc_stamp("%Y%m%dT%H%M%SZ") + (cfg.smoke ? "-smoke" : "") + ".json";
+  // A run of some sections only is named after them, so it is never taken for a full run.
+  std::string suffix;
+  for (auto& x : cfg.sections) suffix += "-" + x;
+  std::string out = cfg.results_dir + "/" + utc_stamp("%Y%m%dT%H%M%SZ") + suffix + (cfg.smoke ? "-smoke" : "") +
+                    ".json";
   std::ofstream(out) << json::serialize(doc) << "\n";
   // One check per server run, open-loop run and memory measurement, counted like the other test steps.
   unsigned passed = 0, failed = 0;
@@ -678,6 +484,15 @@ int run_suite(suite_config cfg) {
         for (auto& x : s.samples) good = good && x.errors == 0 && x.ok > 0;
         (good ? passed : failed)++;
       }
+  std::vector<const series*> newer;
+  for (auto& g : shapes.groups)
+    for (auto& s : g.servers) newer.push_back(&s);
+  for (auto& s : scaling.servers) newer.push_back(&s);
+  for (auto* s : newer) {
+    bool good = !s->samples.empty();
+    for (auto& x : s->samples) good = good && x.errors == 0 && x.ok > 0;
+    (good ? passed : failed)++;
+  }
   for (auto& o : opens) (o.s.errors == 0 ? passed : failed)++;
   for (auto& m : memory) (m.error.empty() && m.held ? passed : failed)++;
   std::printf("\nresults: %s\nlogs: %s\n%s\nbench: %u passed, %u failed\n", out.c_str(), cfg.work_dir.c_str(),

@@ -22,7 +22,11 @@ struct suite_config {
   bool smoke = false;                                   ///< seconds, for CI: checks every peer answers correctly
   std::vector<unsigned> memory_counts{1000, 10000};
   std::set<std::string> only;  ///< server names to run; empty: all
-  std::string echo_server;     ///< path of mcpx-bench-echo
+  /// Parts of the run: echo (every entry, tools/call echo, and the open loops), shapes (payload
+  /// shapes against ts-sdk-2), scaling (1 vs 2 I/O threads, unpinned), memory. Empty: all.
+  std::set<std::string> sections;
+  unsigned shape_connections = 0;  ///< payload shapes: connections for every shape; 0: each shape's own count
+  std::string echo_server;         ///< path of mcpx-bench-echo
   unsigned mcpx_io_threads = 1;
   unsigned mcpx_workers = 4;
   std::string peers_dir;  ///< bench/peers
@@ -32,6 +36,11 @@ struct suite_config {
   std::string results_dir;                             ///< where the JSON goes; empty: the work dir
   std::string work_dir;                                ///< logs and nginx's prefix; empty: a new /tmp dir
 };
+
+/// Whether `section` runs (suite_config::sections).
+inline bool runs_section(const suite_config& c, const std::string& section) {
+  return c.sections.empty() || c.sections.count(section) > 0;
+}
 
 /// 0 when every server ran and every answer was right; 1 otherwise. Targets are reported, not enforced.
 int run_suite(suite_config cfg);

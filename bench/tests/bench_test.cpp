@@ -5,9 +5,11 @@
 #include <random>
 #include <thread>
 
+#include "load/checks.hpp"
 #include "load/histogram.hpp"
 #include "load/load.hpp"
 #include "load/response_parser.hpp"
+#include "shapes/shape_text.hpp"
 #include "suite/issuer.hpp"
 #include "suite/process.hpp"
 
@@ -116,6 +118,169 @@ TEST(response_parser, garbage_is_bad_not_a_crash) {
   // 200 without a length or chunking could only be read until close: not measurable, so bad.
   EXPECT_EQ(parse_response("HTTP/1.1 200 OK\r\n\r\n", r, scratch), parse_status::bad);
   EXPECT_EQ(parse_response(std::string(70 * 1024, 'x'), r, scratch), parse_status::bad);
+}
+
+TEST(response_parser, a_chunked_body_is_incomplete_until_its_last_chunk) {
+  std::string body(300 * 1024, 'x');
+  std::string in = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (std::size_t at = 0; at < body.size(); at += 7000) {
+    auto n = std::min<std::size_t>(7000, body.size() - at);
+    char size[16];
+    std::snprintf(size, sizeof size, "%zx\r\n", n);
+    in += size + body.substr(at, n) + "\r\n";
+  }
+  in += "0\r\n\r\n";
+  std::string scratch;
+  response_view r;
+  for (std::size_t n = 0; n < in.size(); n += 4099)
+    ASSERT_EQ(parse_response(std::string_view(in).substr(0, n), r, scratch), parse_status::incomplete) << n;
+  ASSERT_EQ(parse_response(in, r, scratch), parse_status::complete);
+  EXPECT_EQ(r.body, body);
+}
+
+namespace {
+
+// One SSE event per message, as the servers frame them.
+std::string sse(const std::vector<std::string>& messages) {
+  std::string out;
+  for (auto& m : messages) out += "event: message\ndata: " + m + "\n\n";
+  return out;
+}
+
+std::string progress(std::uint64_t token, double value) {
+  return R"({"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":)" + std::to_string(token) +
+         R"(,"progress":)" + std::to_string(value) + R"(,"total":100}})";
+}
+
+std::string answer(std::uint64_t id, const std::string& text) {
+  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"result":{"content":[{"type":"text","text":")" + text +
+         R"("}]}})";
+}
+
+std::vector<std::string> good_progress(std::uint64_t id) {
+  std::vector<std::string> m;
+  for (int i = 1; i <= 100; ++i) m.push_back(progress(id, i));
+  m.push_back(answer(id, "hello-" + std::to_string(id)));
+  return m;
+}
+
+bool progress_ok(const std::string& body, std::string& why) {
+  check_scratch s;
+  return check_progress_stream(body, 42, 100, "hello-42", s, why);
+}
+
+}  // namespace
+
+TEST(checks, a_progress_stream_in_order_then_the_answer_passes) {
+  std::string why;
+  EXPECT_TRUE(progress_ok(sse(good_progress(42)), why)) << why;
+  // A 2025-11-25 stream opens with an event id and empty data: not a message.
+  EXPECT_TRUE(progress_ok("id: r1_0\nretry: 1000\nevent: message\ndata: \n\n" + sse(good_progress(42)), why)) << why;
+}
+
+TEST(checks, a_wrong_progress_stream_is_refused) {
+  auto m = good_progress(42);
+  std::string why;
+  auto refused = [&](std::vector<std::string> msgs, const std::string& expected_why) {
+    why.clear();
+    EXPECT_FALSE(progress_ok(sse(msgs), why));
+    EXPECT_EQ(why, expected_why);
+  };
+  auto swapped = m;
+  std::swap(swapped[10], swapped[11]);
+  refused(swapped, "progress not increasing");
+  auto repeated = m;
+  repeated[11] = repeated[10];
+  refused(repeated, "progress not increasing");
+  auto short_one = m;
+  short_one.erase(short_one.begin() + 5);
+  refused(short_one, "expected progress 100 of 100");  // the answer came where event 100 should
+  auto other_token = m;
+  other_token[3] = progress(41, 4);
+  refused(other_token, "wrong progressToken");
+  auto no_answer = m;
+  no_answer.pop_back();
+  refused(no_answer, "no answer after the progress events");
+  auto extra = m;
+  extra.push_back(progress(42, 101));
+  refused(extra, "a message after the answer");
+  auto wrong_text = m;
+  wrong_text.back() = answer(42, "hello-41");
+  refused(wrong_text, "wrong text");
+  auto wrong_id = m;
+  wrong_id.back() = answer(41, "hello-42");
+  refused(wrong_id, "wrong id");
+}
+
+TEST(checks, a_padded_text_is_checked_byte_for_byte) {
+  auto fill = shape_fill(shape_100k);
+  auto text = shape_text("hello-7", fill);
+  ASSERT_EQ(text.size(), shape_100k);
+  EXPECT_EQ(text.substr(0, 10), "hello-7HIJ");  // the pattern goes on where the prefix ends
+  check_scratch s;
+  std::string why;
+  EXPECT_TRUE(check_padded_result(answer(7, text), 7, "hello-7", fill, s, why)) << why;
+  auto flipped = text;
+  flipped[60000] = flipped[60000] == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(check_padded_result(answer(7, flipped), 7, "hello-7", fill, s, why));
+  EXPECT_EQ(why, "wrong text");
+  EXPECT_FALSE(check_padded_result(answer(7, text.substr(1)), 7, "hello-7", fill, s, why));
+  EXPECT_EQ(why, "wrong text length");
+  EXPECT_FALSE(check_padded_result(answer(7, text + "x"), 7, "hello-7", fill, s, why));
+  EXPECT_EQ(why, "wrong text length");
+  EXPECT_FALSE(check_padded_result(answer(8, text), 7, "hello-7", fill, s, why));
+  EXPECT_EQ(why, "wrong id");
+  auto with_error = answer(7, text);
+  with_error.insert(with_error.size() - 2, R"(,"isError":true)");
+  EXPECT_FALSE(check_padded_result(with_error, 7, "hello-7", fill, s, why));
+  EXPECT_EQ(why, "isError");
+}
+
+namespace {
+
+std::string tools_page(std::uint64_t id, unsigned from, unsigned to, const std::string& cursor) {
+  std::string out = R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"result":{"tools":[)";
+  for (unsigned i = from; i < to; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "tool_%03u", i);
+    out += std::string(i == from ? "" : ",") + R"({"name":")" + name + R"(","inputSchema":)" +
+           std::string(extra_tool_schema) + "}";
+  }
+  out += "]";
+  if (!cursor.empty()) out += R"(,"nextCursor":")" + cursor + R"(")";
+  return out + "}}";
+}
+
+}  // namespace
+
+TEST(checks, a_paged_tools_listing_is_counted_and_checked) {
+  check_scratch s;
+  tools_listing l;
+  std::string why;
+  ASSERT_TRUE(check_tools_page(tools_page(3, 0, 150, "c1"), 3, l, s, why)) << why;
+  EXPECT_EQ(l.next_cursor, "c1");
+  ASSERT_TRUE(check_tools_page(tools_page(3, 150, 200, ""), 3, l, s, why)) << why;
+  EXPECT_TRUE(l.next_cursor.empty());
+  EXPECT_TRUE(check_tools_total(l, 200, why)) << why;
+  EXPECT_FALSE(check_tools_total(l, 201, why));
+  EXPECT_EQ(why, "listed 200 tools, expected 201");
+
+  l.reset();
+  ASSERT_TRUE(check_tools_page(tools_page(3, 0, 100, "c1"), 3, l, s, why));
+  EXPECT_FALSE(check_tools_page(tools_page(3, 99, 200, ""), 3, l, s, why));
+  EXPECT_EQ(why, "a tool listed twice");
+
+  l.reset();
+  ASSERT_TRUE(check_tools_page(tools_page(3, 0, 100, ""), 3, l, s, why));
+  ASSERT_TRUE(check_tools_page(tools_page(3, 101, 102, ""), 3, l, s, why));
+  EXPECT_FALSE(check_tools_total(l, 101, why));
+  EXPECT_EQ(why, "a tool_NNN missing");
+
+  l.reset();
+  auto no_schema = tools_page(3, 0, 2, "");
+  no_schema.replace(no_schema.find(R"("inputSchema")"), 13, R"("outputSchema")");
+  EXPECT_FALSE(check_tools_page(no_schema, 3, l, s, why));
+  EXPECT_EQ(why, "a tool without inputSchema");
 }
 
 namespace {
@@ -249,5 +414,30 @@ TEST(limits_entry, every_request_is_checked_and_admitted) {
   boost::system::error_code ec;
   net::read_until(s, net::dynamic_buffer(head), "\r\n\r\n", ec);
   EXPECT_NE(head.find("RateLimit-Policy: "), std::string::npos) << head;
+  stop(c);
+}
+
+// The shapes' server and the load generator's checks must agree: every shape, both protocol
+// modes, against the real mcpx-bench-echo, with no error (a checker that refused everything, or
+// a server answering wrongly, fails here before it fails the suite).
+TEST(shapes_entry, every_shape_is_answered_and_checked) {
+  auto port = free_port();
+  std::string log = ::testing::TempDir() + "bench-shapes-echo.log";
+  auto c = spawn("mcpx-bench-echo",
+                 {MCPX_BENCH_ECHO, "--port", std::to_string(port), "--shapes", "--extra-tools", "200", "--echo-on",
+                  "worker"},
+                 log, -1);
+  ASSERT_TRUE(wait_for_port(c, port, std::chrono::seconds(10))) << tail_of(log);
+  for (auto p : {protocol::modern, protocol::session})
+    for (auto sh : {shape::echo, shape::text_100k, shape::text_1m, shape::progress_100, shape::tools_list}) {
+      auto lc = short_run(port, p);
+      lc.warmup = std::chrono::milliseconds(0);
+      lc.duration = std::chrono::milliseconds(200);
+      lc.shape = sh;
+      lc.expect_tools = 204;  // echo, text_100k, text_1m, progress_100 and the 200
+      auto r = run_load(lc);
+      EXPECT_GT(r.ok, 0u) << to_string(sh) << " " << to_string(p);
+      EXPECT_EQ(r.errors, 0u) << to_string(sh) << " " << to_string(p) << ": " << r.first_error;
+    }
   stop(c);
 }
