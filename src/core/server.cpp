@@ -339,6 +339,8 @@ bool server::drain_steps(std::chrono::milliseconds grace, const std::function<bo
   // None left: stop taking connections (a proxy retries a refused one elsewhere, safely), serve
   // the ones taken last, and give connections still open a moment to bring their request.
   http.stop_accepting();
+  while (http.listening() > 0 && before(deadline))  // the I/O threads take the backlog, then close
+    if (!wait_a_little()) return false;
   const auto settle = std::min(deadline, std::chrono::steady_clock::now() + drain_settle);
   while ((http.active_requests() > 0 || (http.open_connections() > 0 && before(settle))) && before(deadline))
     if (!wait_a_little()) return false;

@@ -44,6 +44,7 @@ struct listener {
   const std::string& too_many_connections_reply;  // formatted once at start()
   const std::string& out_of_descriptors_reply;
   const std::string& too_many_from_address_reply;
+  std::atomic<unsigned>& listening;  ///< counted down when this shard's listener closes
 };
 
 // Accepting paused after a resource error: the wait doubles from `first` to `longest`.
@@ -198,6 +199,7 @@ void take_pending_and_close(const listener& l) {
     admit(l, std::move(sock), remote);
   }
   acc.close(ec);
+  l.listening.fetch_sub(1);
 }
 
 net::awaitable<void> accept_loop(listener l) {
@@ -209,7 +211,7 @@ net::awaitable<void> accept_loop(listener l) {
     if (l.shard.stopping) break;
     auto [ec, sock] = co_await acc.async_accept(remote, net::as_tuple(net::use_awaitable));
     if (l.shard.stopping && !sock.is_open()) break;  // stop_accepting() cancelled the accept
-    if (ec == net::error::operation_aborted || !acc.is_open()) co_return;
+    if (ec == net::error::operation_aborted || !acc.is_open()) break;
     if (ec) {
       const auto why = accept_error_of(ec);
       l.counters.accept_errors[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);
@@ -257,7 +259,9 @@ void server::start() {
                per_address_,
                too_many_connections_reply_,
                out_of_descriptors_reply_,
-               too_many_from_address_reply_};
+               too_many_from_address_reply_,
+               listening_};
+    listening_.fetch_add(1);
     net::co_spawn(s->ioc, accept_loop(l), net::detached);
   }
   for (auto& s : shards_) {

@@ -60,8 +60,11 @@ class server {
   /// once this one stops accepting) instead of on one that is about to be closed.
   void begin_drain() noexcept { counters_.draining.store(true); }
   /// Stops accepting new connections but lets open ones finish. Connections already waiting
-  /// in the listen backlog are accepted and served first (asynchronously, on the I/O threads).
+  /// in the listen backlog are accepted and served first. Asynchronous: done on the I/O
+  /// threads, when listening() is 0.
   void stop_accepting();
+  /// I/O threads whose listener is still open.
+  unsigned listening() const noexcept { return listening_.load(); }
   unsigned short port() const noexcept { return bound_port_; }
   std::size_t open_connections() const noexcept { return counters_.open.load(); }
   /// Client addresses (IPv6: /64s) with a connection open; counted only when
@@ -87,6 +90,7 @@ class server {
   std::vector<std::unique_ptr<shard>> shards_;
   std::vector<std::thread> threads_;
   unsigned short bound_port_ = 0;
+  std::atomic<unsigned> listening_{0};
   /// Formatted at start().
   std::string too_many_connections_reply_, out_of_descriptors_reply_, too_many_from_address_reply_;
   bool started_ = false;

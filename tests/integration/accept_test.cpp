@@ -171,6 +171,8 @@ TEST(accept, stop_accepting_serves_the_backlog_then_refuses) {
     EXPECT_EQ(r.status, 200) << "a connection from the backlog was not served";
     EXPECT_NE(r.head.find("Connection: close"), std::string::npos) << r.head;
   }
+  for (int i = 0; i < 100 && srv.listening() > 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(srv.listening(), 0u);
   bool refused = false;
   for (int i = 0; i < 100 && !refused; ++i) {
     try {
