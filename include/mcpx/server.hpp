@@ -37,10 +37,15 @@ class server {
   /// start(), then blocks until SIGINT/SIGTERM. The first signal drains (see drain()); a
   /// second one stops at once.
   void run();
-  /// Graceful: readiness answers 503 at once, long-lived streams end, requests in flight finish
-  /// (new ones are still served meanwhile); returns when none is left or after `grace`.
+  /// Graceful: readiness answers 503 at once, long-lived streams end, every reply closes its
+  /// connection, requests in flight finish (new ones are still served meanwhile); when none is
+  /// left the listener stops accepting (connections already queued are served) and connections
+  /// still open get up to drain_settle to bring their request. Returns then, or after `grace`.
   /// Call stop() afterwards.
   void drain(std::chrono::milliseconds grace);
+  /// How long a drain waits, once nothing is in flight and the listener is closed, for
+  /// connections still open (accepted last, or kept alive) to bring a request.
+  static constexpr std::chrono::milliseconds drain_settle{500};
   void stop();
   /// Where sessions, resumable events and tasks live, and how replicas reach each other;
   /// members left null are kept in this process's memory (the default). Call before start().
@@ -65,6 +70,8 @@ class server {
   struct impl;
 
  private:
+  /// The drain; wait_a_little() pauses briefly and returns false to stop at once (a second signal).
+  bool drain_steps(std::chrono::milliseconds grace, const std::function<bool()>& wait_a_little);
   std::unique_ptr<impl> impl_;
 };
 

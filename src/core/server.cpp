@@ -1,6 +1,7 @@
 // mcpx::server: the public facade. Owns the registry, the transport and the HTTP listener.
 #include "mcpx/server.hpp"
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 #include <thread>
@@ -307,28 +308,43 @@ void server::run() {
   sigwait(&set, &sig);
   // First signal: drain, but let a second one cut it short.
   impl_->log->write(ops::level::info, "draining", "\"grace_ms\":" + std::to_string(impl_->opts.shutdown_grace.count()));
-  impl_->health->set_draining();
-  impl_->transport->begin_drain();
-  const auto deadline = std::chrono::steady_clock::now() + impl_->opts.shutdown_grace;
   const timespec tick{0, 50'000'000};
-  while (impl_->http->active_requests() > 0 && std::chrono::steady_clock::now() < deadline) {
-    if (sigtimedwait(&set, nullptr, &tick) > 0) {
-      impl_->log->write(ops::level::warning, "second signal: stopping now",
-                        "\"requests_in_flight\":" + std::to_string(impl_->http->active_requests()));
-      break;
-    }
-  }
+  const bool finished = drain_steps(impl_->opts.shutdown_grace,
+                                    [&] { return sigtimedwait(&set, nullptr, &tick) <= 0; });
+  if (!finished)
+    impl_->log->write(ops::level::warning, "second signal: stopping now",
+                      "\"requests_in_flight\":" + std::to_string(impl_->http->active_requests()));
   stop();
   impl_->log->write(ops::level::info, "stopped");
 }
 
 void server::drain(std::chrono::milliseconds grace) {
   if (!impl_->http) return;
+  drain_steps(grace, [] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return true;
+  });
+}
+
+bool server::drain_steps(std::chrono::milliseconds grace, const std::function<bool()>& wait_a_little) {
+  auto& http = *impl_->http;
   impl_->health->set_draining();
   impl_->transport->begin_drain();
+  http.begin_drain();  // keep-alive ends with each reply: the next request opens a new connection
   const auto deadline = std::chrono::steady_clock::now() + grace;
-  while (impl_->http->active_requests() > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto before = [&](std::chrono::steady_clock::time_point t) { return std::chrono::steady_clock::now() < t; };
+  // New connections are still taken while requests run: the load balancer catches up meanwhile.
+  while (http.active_requests() > 0 && before(deadline))
+    if (!wait_a_little()) return false;
+  // None left: stop taking connections (a proxy retries a refused one elsewhere, safely), serve
+  // the ones taken last, and give connections still open a moment to bring their request.
+  http.stop_accepting();
+  while (http.listening() > 0 && before(deadline))  // the I/O threads take the backlog, then close
+    if (!wait_a_little()) return false;
+  const auto settle = std::min(deadline, std::chrono::steady_clock::now() + drain_settle);
+  while ((http.active_requests() > 0 || (http.open_connections() > 0 && before(settle))) && before(deadline))
+    if (!wait_a_little()) return false;
+  return true;
 }
 
 void server::use_state(state::backends b) {

@@ -268,7 +268,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
       if (peer.record) peer.record->refusal = refusal::internal_error;
     }
     r.head.version(req.version());
-    r.head.keep_alive(keep_alive && r.head.keep_alive());
+    r.head.keep_alive(keep_alive && r.head.keep_alive() && !counters.draining.load(std::memory_order_relaxed));
     const bool again = r.head.keep_alive();
     bool written = true;
     if (r.stream) {

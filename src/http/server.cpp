@@ -12,6 +12,7 @@ namespace mcpx::http {
 struct server::shard {
   net::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
+  bool stopping = false;  ///< stop_accepting() was called; read and written on this shard's thread only
   /// Kept open to be given up when the process is out of descriptors: that one slot lets the
   /// listener take pending connections and turn them away (docs/decisions.md).
   int reserve_fd = -1;
@@ -43,6 +44,7 @@ struct listener {
   const std::string& too_many_connections_reply;  // formatted once at start()
   const std::string& out_of_descriptors_reply;
   const std::string& too_many_from_address_reply;
+  std::atomic<unsigned>& listening;  ///< counted down when this shard's listener closes
 };
 
 // Accepting paused after a resource error: the wait doubles from `first` to `longest`.
@@ -162,15 +164,54 @@ void resume_accepting(const listener& l, accept_pause& p) {
   p.last_logged = last_logged;
 }
 
+// One accepted connection: turned away when over a connection limit, else run.
+void admit(const listener& l, tcp::socket sock, const tcp::endpoint& remote) {
+  if (l.counters.open.load(std::memory_order_relaxed) >= l.cfg.limits.max_connections) {
+    refuse_connection(l, sock, remote, refusal::too_many_connections);
+    return;
+  }
+  const std::size_t per_address = l.cfg.limits.max_connections_per_address;
+  auto slot = per_address == 0 ? std::nullopt : l.per_address.try_take(remote.address(), per_address);
+  if (per_address != 0 && !slot) {
+    refuse_connection(l, sock, remote, refusal::too_many_connections_from_address);
+    return;
+  }
+  boost::system::error_code ec;
+  sock.set_option(tcp::no_delay(true), ec);
+  auto ex = l.shard.acceptor.get_executor();
+  if (slot) net::co_spawn(ex, run_counted(std::move(sock), l, std::move(*slot)), net::detached);
+  else net::co_spawn(ex, run_connection(std::move(sock), l.h, l.cfg, l.counters), net::detached);
+}
+
+// stop_accepting(): closing a listener resets the connections still in its backlog, whose
+// clients may have sent a request already (a proxy cannot safely retry those). So they are
+// taken and served first; only a connection attempted after the close is refused, and a
+// refused connection is always safe to retry elsewhere.
+void take_pending_and_close(const listener& l) {
+  auto& acc = l.shard.acceptor;
+  boost::system::error_code ec;
+  acc.non_blocking(true, ec);  // accept() below returns would_block instead of waiting
+  for (int i = 0; i < 4096 && acc.is_open(); ++i) {
+    tcp::endpoint remote;
+    tcp::socket sock(acc.get_executor());
+    acc.accept(sock, remote, ec);
+    if (ec) break;  // would_block: none left (any other error: close anyway)
+    admit(l, std::move(sock), remote);
+  }
+  acc.close(ec);
+  l.listening.fetch_sub(1);
+}
+
 net::awaitable<void> accept_loop(listener l) {
   auto& acc = l.shard.acceptor;
   net::steady_timer timer(acc.get_executor());
   accept_pause pause;
-  const std::size_t per_address = l.cfg.limits.max_connections_per_address;
   tcp::endpoint remote;
   for (;;) {
+    if (l.shard.stopping) break;
     auto [ec, sock] = co_await acc.async_accept(remote, net::as_tuple(net::use_awaitable));
-    if (ec == net::error::operation_aborted || !acc.is_open()) co_return;
+    if (l.shard.stopping && !sock.is_open()) break;  // stop_accepting() cancelled the accept
+    if (ec == net::error::operation_aborted || !acc.is_open()) break;
     if (ec) {
       const auto why = accept_error_of(ec);
       l.counters.accept_errors[static_cast<std::size_t>(why)].fetch_add(1, std::memory_order_relaxed);
@@ -178,19 +219,9 @@ net::awaitable<void> accept_loop(listener l) {
       continue;  // `other`: one peer's trouble (it reset before we took it), serve the next
     }
     if (pause.wait.count() != 0) resume_accepting(l, pause);
-    if (l.counters.open.load(std::memory_order_relaxed) >= l.cfg.limits.max_connections) {
-      refuse_connection(l, sock, remote, refusal::too_many_connections);
-      continue;
-    }
-    auto slot = per_address == 0 ? std::nullopt : l.per_address.try_take(remote.address(), per_address);
-    if (per_address != 0 && !slot) {
-      refuse_connection(l, sock, remote, refusal::too_many_connections_from_address);
-      continue;
-    }
-    sock.set_option(tcp::no_delay(true), ec);
-    if (slot) net::co_spawn(acc.get_executor(), run_counted(std::move(sock), l, std::move(*slot)), net::detached);
-    else net::co_spawn(acc.get_executor(), run_connection(std::move(sock), l.h, l.cfg, l.counters), net::detached);
+    admit(l, std::move(sock), remote);
   }
+  take_pending_and_close(l);
 }
 
 }  // namespace
@@ -228,7 +259,9 @@ void server::start() {
                per_address_,
                too_many_connections_reply_,
                out_of_descriptors_reply_,
-               too_many_from_address_reply_};
+               too_many_from_address_reply_,
+               listening_};
+    listening_.fetch_add(1);
     net::co_spawn(s->ioc, accept_loop(l), net::detached);
   }
   for (auto& s : shards_) {
@@ -248,10 +281,12 @@ void server::start() {
 }
 
 void server::stop_accepting() {
+  // The accept loop, woken on its own thread, takes what is pending and closes the listener.
   for (auto& s : shards_) {
-    net::post(s->ioc, [acc = &s->acceptor] {
+    net::post(s->ioc, [s = s.get()] {
+      s->stopping = true;
       boost::system::error_code ec;
-      acc->close(ec);
+      s->acceptor.cancel(ec);
     });
   }
 }

@@ -17,6 +17,8 @@ struct connection_counters {
   std::atomic<std::size_t> open{0};                                            ///< connections
   std::atomic<std::size_t> active{0};                                          ///< requests being handled or streamed
   std::array<std::atomic<std::uint64_t>, accept_error_count> accept_errors{};  ///< by accept_error
+  /// Set by server::begin_drain(): every reply from then on closes its connection.
+  std::atomic<bool> draining{false};
 };
 
 struct server_config {
@@ -53,8 +55,16 @@ class server {
   /// Stops the I/O threads and joins them; the io_contexts (and what they own) go with the
   /// destructor, so objects bound to executor() may be destroyed after stop() and before that.
   void stop();
-  /// Stops accepting new connections but lets open ones finish.
+  /// From now on every reply says `Connection: close` and closes its connection, so that
+  /// clients and proxies send their next request on a new connection (to another replica
+  /// once this one stops accepting) instead of on one that is about to be closed.
+  void begin_drain() noexcept { counters_.draining.store(true); }
+  /// Stops accepting new connections but lets open ones finish. Connections already waiting
+  /// in the listen backlog are accepted and served first. Asynchronous: done on the I/O
+  /// threads, when listening() is 0.
   void stop_accepting();
+  /// I/O threads whose listener is still open.
+  unsigned listening() const noexcept { return listening_.load(); }
   unsigned short port() const noexcept { return bound_port_; }
   std::size_t open_connections() const noexcept { return counters_.open.load(); }
   /// Client addresses (IPv6: /64s) with a connection open; counted only when
@@ -80,6 +90,7 @@ class server {
   std::vector<std::unique_ptr<shard>> shards_;
   std::vector<std::thread> threads_;
   unsigned short bound_port_ = 0;
+  std::atomic<unsigned> listening_{0};
   /// Formatted at start().
   std::string too_many_connections_reply_, out_of_descriptors_reply_, too_many_from_address_reply_;
   bool started_ = false;

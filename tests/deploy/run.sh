@@ -3,9 +3,11 @@
 #   - yamllint over deploy/
 #   - docker-compose config -q on deploy/compose/compose.yaml (Debian's docker-compose 1.29)
 #   - the compose placeholder secret exists and is obviously fake
+#   - deploy/compose/compose.yaml: every image is built from deploy/docker (none from a registry)
 #   - deploy/docker/Dockerfile.server: the exact HEALTHCHECK line, USER/EXPOSE/STOPSIGNAL/ENTRYPOINT
+#   - deploy/docker/Dockerfile.nginx: a non-root USER, on debian:12-slim
 #   - node validate.mjs: deploy/k8s against the Kubernetes OpenAPI schemas + security settings
-# The Docker image itself is NOT built here.
+# The images are built and run by tests/containers/run.sh (podman), not here.
 # Needs: yamllint, docker-compose (scripts/install-deps), node, and `npm ci` in tests/deploy.
 # Prints "deploy: N passed, M failed" and exits non-zero when anything failed.
 set -uo pipefail
@@ -50,6 +52,13 @@ if need docker-compose; then
   step "docker-compose config -q ($COMPOSE)" \
     env -u COMPOSE_FILE -u COMPOSE_PROJECT_NAME docker-compose -p mcpx -f "$COMPOSE" config -q
 fi
+# Nothing is pulled: each service's image is one of ours, built by compose from deploy/docker.
+registry_images=$(grep -E '^[[:space:]]*image:' "$COMPOSE" | grep -vE '^[[:space:]]*image: mcpx-[a-z]+:local$')
+if [ -z "$registry_images" ] && [ "$(grep -cE '^[[:space:]]*dockerfile: deploy/docker/Dockerfile\.[a-z]+$' "$COMPOSE")" -ge 2 ]; then
+  ok "$COMPOSE: every image is built from deploy/docker (mcpx-*:local), none pulled"
+else
+  ko "$COMPOSE: images not built from deploy/docker: ${registry_images:-a build section is missing}"
+fi
 SECRET_EXAMPLE=deploy/compose/secrets/mcpx_state_secret.example
 if [ -s "$SECRET_EXAMPLE" ] && grep -qiE 'example|fake|replace' "$SECRET_EXAMPLE"; then
   ok "compose placeholder secret exists and is obviously fake"
@@ -83,6 +92,14 @@ if grep -qE '^FROM debian:12 AS build$' "$DOCKERFILE" 2>/dev/null &&
   ok "$DOCKERFILE: multi-stage, runtime on debian:12-slim"
 else
   ko "$DOCKERFILE: multi-stage, runtime on debian:12-slim"
+fi
+
+NGINX_DOCKERFILE=deploy/docker/Dockerfile.nginx
+if grep -qxE 'FROM debian:12-slim' "$NGINX_DOCKERFILE" 2>/dev/null &&
+   grep -qxE 'USER [a-z-]+' "$NGINX_DOCKERFILE" && ! grep -qxE 'USER (root|0)' "$NGINX_DOCKERFILE"; then
+  ok "$NGINX_DOCKERFILE: on debian:12-slim, runs as a non-root USER"
+else
+  ko "$NGINX_DOCKERFILE: on debian:12-slim, runs as a non-root USER"
 fi
 
 # ---------------------------------------------------------------- k8s -----

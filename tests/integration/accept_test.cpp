@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -140,6 +141,49 @@ TEST(accept, out_of_descriptors_pauses_instead_of_spinning_and_recovers) {
   EXPECT_NE(events.find("warning|accepting paused|emfile"), std::string::npos) << events;
   EXPECT_NE(events.find("info|accepting resumed|after "), std::string::npos) << events;
   EXPECT_LE(std::count(events.begin(), events.end(), '\n'), 3) << events;
+}
+
+// Closing a listener resets the connections still waiting in its backlog, though their clients
+// may have sent a request already: a proxy (nginx without `non_idempotent`) cannot retry such a
+// POST and answers 502. stop_accepting() takes and serves them first; only a connection
+// attempted after the listener closed is refused, which a proxy can always retry elsewhere.
+// And in a drain every reply closes its connection (no keep-alive into a replica that stops).
+TEST(accept, stop_accepting_serves_the_backlog_then_refuses) {
+  mcpx::http::server_config cfg;
+  cfg.port = 0;
+  mcpx::http::server srv(cfg, std::make_shared<ok_handler>());
+  srv.start();
+  // Hold the only I/O thread, so the next connections wait in the backlog with their request sent.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  net::post(srv.executor(0), [released] { released.wait(); });
+  std::this_thread::sleep_for(50ms);
+  std::vector<tcp::socket> waiting;
+  for (int i = 0; i < 5; ++i) {
+    waiting.push_back(connect(srv.port()));
+    net::write(waiting.back(), net::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+  }
+  srv.begin_drain();
+  srv.stop_accepting();
+  release.set_value();
+  for (auto& s : waiting) {
+    auto r = read_response(s);
+    EXPECT_EQ(r.status, 200) << "a connection from the backlog was not served";
+    EXPECT_NE(r.head.find("Connection: close"), std::string::npos) << r.head;
+  }
+  for (int i = 0; i < 100 && srv.listening() > 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(srv.listening(), 0u);
+  bool refused = false;
+  for (int i = 0; i < 100 && !refused; ++i) {
+    try {
+      auto late = connect(srv.port());
+      std::this_thread::sleep_for(10ms);
+    } catch (const boost::system::system_error&) {
+      refused = true;
+    }
+  }
+  EXPECT_TRUE(refused) << "the listener still accepts after stop_accepting()";
+  srv.stop();
 }
 
 }  // namespace
