@@ -66,7 +66,7 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
   // "mcpx-limits": "mcpx" with rate limits enforced (memory store) at rates no load reaches;
   // "mcpx-limits-redis": the same on a Redis store (a redis-server of its own, on the servers' CPU);
   // "mcpx-shipped": the default configuration: the tool on the worker pool, an access line per
-  // request at `info` on stdout (the suite sends a server's stdout to its log file).
+  // request at `info` on stderr (the suite sends a server's output to its log file).
   enum class kind { plain, pool, auth, limits, limits_redis, shipped };
   auto mcpx = [&](std::string mode, protocol p, kind k = kind::plain) {
     const char* name = k == kind::pool           ? "mcpx-pool"
