@@ -280,7 +280,7 @@ auto make_table() {
   };
 }
 
-constexpr std::array<std::string_view, 9> ignored{
+constexpr std::array<std::string_view, 12> ignored{
     "MCPX_TEST_",
     "MCPX_JOBS",
     "MCPX_SANITIZE",
@@ -290,6 +290,9 @@ constexpr std::array<std::string_view, 9> ignored{
     "MCPX_PORT",
     "MCPX_E2E_",                  // tests/e2e/run.sh
     "MCPX_SERVER_START_TIMEOUT",  // tests/conformance/run.sh, tests/e2e/run.sh
+    "MCPX_CONTAINERS",            // scripts/test, tests/containers (MCPX_CONTAINERS_NO_BUILD)
+    "MCPX_BENCH_",                // bench/run
+    "MCPX_FUZZ_",                 // scripts/test
 };
 
 }  // namespace

@@ -180,7 +180,8 @@ TEST_F(config, tooling_variables_are_ignored) {
   env_map env{{"MCPX_TEST_REDIS_URL", "redis://x"}, {"MCPX_JOBS", "2"},         {"MCPX_SANITIZE_BUILD", "1"},
               {"MCPX_SANITIZE_CONFORMANCE", "0"},   {"MCPX_APT_LOG", "/tmp/x"}, {"MCPX_INSTALL_DEPS_DRY_RUN", "1"},
               {"MCPX_CONFORMANCE_OUT", "/tmp/o"},   {"MCPX_PORT", "1234"},      {"MCPX_E2E_OUT", "/tmp/e"},
-              {"MCPX_SERVER_START_TIMEOUT", "60"}};
+              {"MCPX_SERVER_START_TIMEOUT", "60"},  {"MCPX_CONTAINERS", "1"},   {"MCPX_CONTAINERS_NO_BUILD", "1"},
+              {"MCPX_BENCH_BUILD", "build"},        {"MCPX_BENCH_GIT", "abc"},  {"MCPX_FUZZ_SECONDS", "60"}};
   auto s = ok(load("", env));
   EXPECT_EQ(s.server.port, 8000);
 }
