@@ -75,22 +75,24 @@ identity identify(const principal* who, std::span<const std::uint8_t> address) n
   return out;
 }
 
-limit_key tier_key(std::string_view tier, const identity& who) noexcept {
+namespace {
+
+// "<tag>:<name, at most 64 bytes>:<who>": tiers and cost classes never share a key.
+limit_key tagged_key(std::string_view tag, std::string_view name, const identity& who) noexcept {
   limit_key k;
-  k.append("t:");
-  k.append(tier.substr(0, 64));
+  k.append(tag);
+  k.append(name.substr(0, 64));
   k.push_back(':');
   k.append(who.view());
   return k;
 }
 
+}  // namespace
+
+limit_key tier_key(std::string_view tier, const identity& who) noexcept { return tagged_key("t:", tier, who); }
+
 limit_key class_key(std::string_view cost_class, const identity& who) noexcept {
-  limit_key k;
-  k.append("c:");
-  k.append(cost_class.substr(0, 64));
-  k.push_back(':');
-  k.append(who.view());
-  return k;
+  return tagged_key("c:", cost_class, who);
 }
 
 }  // namespace mcpx::limits
