@@ -3,6 +3,7 @@
 #include <boost/beast/http/chunk_encode.hpp>
 #include <charconv>
 #include <cstdio>
+#include <string_view>
 
 #include "http/deadline.hpp"
 #include "http/event_stream.hpp"
@@ -68,6 +69,40 @@ void watch_request(const std::shared_ptr<conn_state>& c, std::shared_ptr<std::at
                      });
 }
 
+// The head of a response formatted into `out` (reused): what prepare_payload() and Beast's
+// serializer would produce, for a fraction of their cost. `extra`: the reply's preformatted
+// fields. A streamed reply (`chunked`) says Transfer-Encoding instead of Content-Length.
+void format_head(std::string& out, const response& res, std::string_view extra, bool chunked) {
+  using namespace std::string_view_literals;
+  out.clear();
+  out += res.version() == 10 ? "HTTP/1.0 "sv : "HTTP/1.1 "sv;
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, res.result_int());
+  out.append(digits, end);
+  out += ' ';
+  out += bhttp::obsolete_reason(res.result());
+  out += "\r\n"sv;
+  for (const auto& f : res) {
+    if (f.name() == bhttp::field::content_length || f.name() == bhttp::field::transfer_encoding) continue;
+    out += f.name_string();
+    out += ": "sv;
+    out += f.value();
+    out += "\r\n"sv;
+  }
+  out += extra;
+  // 1xx, 204 and 304 carry no body and no length (RFC 9110 8.6).
+  const unsigned st = res.result_int();
+  if (chunked) {
+    out += "Transfer-Encoding: chunked\r\n"sv;
+  } else if (!(st < 200 || st == 204 || st == 304)) {
+    out += "Content-Length: "sv;
+    auto [lend, lec] = std::to_chars(digits, digits + sizeof digits, res.body().size());
+    out.append(digits, lend);
+    out += "\r\n"sv;
+  }
+  out += "\r\n"sv;
+}
+
 // Watches a socket while an SSE response is open: a peer that closes its end cancels the stream.
 net::awaitable<void> watch_peer(std::shared_ptr<conn_state> c, std::shared_ptr<event_stream> s) {
   auto [ec] = co_await c->sock.async_wait(tcp::socket::wait_read, net::as_tuple(net::use_awaitable));
@@ -78,13 +113,9 @@ net::awaitable<void> watch_peer(std::shared_ptr<conn_state> c, std::shared_ptr<e
 }
 
 net::awaitable<bool> write_stream(std::shared_ptr<conn_state> c, reply& r, const limits& lim) {
-  bhttp::response<bhttp::empty_body> head{r.head.result(), r.head.version()};
-  for (const auto& f : r.head) head.set(f.name_string(), f.value());
-  head.chunked(true);
-  head.keep_alive(r.head.keep_alive());
-  bhttp::response_serializer<bhttp::empty_body> sr{head};
+  format_head(c->head, r.head, r.extra_fields, true);
   c->timeout.expires_after(lim.write_timeout);
-  auto [ec, n] = co_await bhttp::async_write_header(c->sock, sr, net::as_tuple(net::use_awaitable));
+  auto [ec, n] = co_await net::async_write(c->sock, net::buffer(c->head), net::as_tuple(net::use_awaitable));
   if (ec) {
     r.stream->cancel();
     co_return false;
@@ -149,35 +180,6 @@ net::awaitable<void> refuse(conn_state& c, refusal why, const request_parser& pa
     rec->latency = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - rec->start);
     cfg.on_done(*rec, c.sock.get_executor());
   }
-}
-
-// The head of a complete (non-streamed) response, formatted into `out` (reused). What
-// prepare_payload() and Beast's serializer would produce, for a fraction of their cost.
-void format_head(std::string& out, const response& res) {
-  out.clear();
-  out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  char digits[16];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, res.result_int());
-  out.append(digits, end);
-  out += ' ';
-  out += bhttp::obsolete_reason(res.result());
-  out += "\r\n";
-  for (const auto& f : res) {
-    if (f.name() == bhttp::field::content_length || f.name() == bhttp::field::transfer_encoding) continue;
-    out += f.name_string();
-    out += ": ";
-    out += f.value();
-    out += "\r\n";
-  }
-  // 1xx, 204 and 304 carry no body and no length (RFC 9110 8.6).
-  const unsigned st = res.result_int();
-  if (!(st < 200 || st == 204 || st == 304)) {
-    out += "Content-Length: ";
-    auto [lend, lec] = std::to_chars(digits, digits + sizeof digits, res.body().size());
-    out.append(digits, lend);
-    out += "\r\n";
-  }
-  out += "\r\n";
 }
 
 // Waits for the first byte of the next request under the idle timeout, so a slow request
@@ -279,7 +281,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
       written = co_await write_stream(c, r, lim);
     } else {
       // One gather write: our formatted head, then the body.
-      format_head(c->head, r.head);
+      format_head(c->head, r.head, r.extra_fields, false);
       // Asynchronously even when the socket would take it all at once: a synchronous
       // write_some here cost 10 % more CPU per request on loopback (docs/performance.md).
       std::array<net::const_buffer, 2> bufs{net::buffer(c->head), net::buffer(r.head.body())};

@@ -32,6 +32,9 @@ class event_stream;
 struct reply {
   response head;
   std::shared_ptr<event_stream> stream;  ///< when set, `head` is sent chunked and events follow
+  /// Fields sent after `head`'s, already formatted as "Name: value\r\n" lines: how a stage adds
+  /// fields to every reply without paying for Beast's field table on each request.
+  std::string extra_fields;
 };
 
 /// Named limits, each enforced where the connection reads or writes.

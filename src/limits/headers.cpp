@@ -22,14 +22,17 @@ void append_sf_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+// sf-integer: at most 15 digits.
+char* write_integer(char* out, std::int64_t v) noexcept {
+  return std::to_chars(out, out + 15, std::clamp<std::int64_t>(v, 0, 999'999'999'999'999)).ptr;
+}
+
 void append_param(std::string& out, std::string_view key, std::int64_t v) {
   out.push_back(';');
   out.append(key);
   out.push_back('=');
-  // sf-integer: at most 15 digits.
   char digits[16];
-  auto end = std::to_chars(digits, digits + sizeof digits, std::clamp<std::int64_t>(v, 0, 999'999'999'999'999)).ptr;
-  out.append(digits, end);
+  out.append(digits, write_integer(digits, v));
 }
 
 void begin_item(std::string& field, std::string_view name) {
@@ -57,6 +60,22 @@ void append_limit(std::string& field, std::string_view name, const decision& d) 
   begin_item(field, name);
   append_param(field, "r", d.remaining);
   append_param(field, "t", ceil_seconds(d.next_after));
+}
+
+std::string limit_item_prefix(std::string_view name) {
+  std::string prefix;
+  append_sf_string(prefix, name);
+  prefix.append(";r=");
+  return prefix;
+}
+
+char* write_limit(char* out, std::string_view prefix, const decision& d) noexcept {
+  out = std::copy(prefix.begin(), prefix.end(), out);
+  out = write_integer(out, d.remaining);
+  *out++ = ';';
+  *out++ = 't';
+  *out++ = '=';
+  return write_integer(out, ceil_seconds(d.next_after));
 }
 
 std::uint32_t retry_after_seconds(usec wait) noexcept {

@@ -27,6 +27,17 @@ void append_policy(std::string& field, std::string_view name, const rate& r);
 /// the same refusal never ends before it (the draft's §6 asks for that).
 void append_limit(std::string& field, std::string_view name, const decision& d);
 
+/// The start of a RateLimit item for `name`, made once per tier and class so an admitted
+/// request only writes integers: `"name";r=`.
+std::string limit_item_prefix(std::string_view name);
+
+/// The most a limit item needs beyond its prefix: two sf-integers and ";t=".
+inline constexpr std::size_t limit_item_tail = 15 + 3 + 15;
+
+/// Writes the item append_limit would (its prefix from limit_item_prefix) at `out`, which has
+/// room for prefix.size() + limit_item_tail characters; returns the end.
+char* write_limit(char* out, std::string_view prefix, const decision& d) noexcept;
+
 /// Retry-After delay-seconds for a refusal: retry_after rounded up, at least 1 (0 would invite
 /// an immediate retry into the same refusal); `never` saturates at UINT32_MAX, which a stage
 /// should rather not send at all.

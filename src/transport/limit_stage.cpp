@@ -50,21 +50,64 @@ limits::identity identify(const exchange& x) {
 limit_stage::limit_stage(limits::limiter& l, const protocol::registry& reg)
     : stage("admit", on_any, {"rate_limited", "store_unavailable"}), lim_(l), reg_(reg) {
   const auto& cfg = lim_.config();
+  auto lead = [](const std::string& policy) { return "RateLimit-Policy: " + policy + "\r\nRateLimit: "; };
   for (const auto& [tier, tier_rate] : cfg.tiers.tiers) {
-    auto& by_class = policies_[tier];
-    limits::append_policy(by_class[""], tier, tier_rate);
+    std::string alone;
+    limits::append_policy(alone, tier, tier_rate);
+    prefixes_.push_back({&tier_rate, limits::limit_item_prefix(tier)});
     for (const auto& [cls, cls_rate] : cfg.classes) {
-      auto& joined = by_class[cls] = by_class[""];
+      std::string joined = alone;
       limits::append_policy(joined, cls, cls_rate);
+      policies_.push_back({&tier_rate, &cls_rate, lead(joined)});
     }
+    policies_.push_back({&tier_rate, nullptr, lead(alone)});
   }
+  for (const auto& [cls, cls_rate] : cfg.classes) prefixes_.push_back({&cls_rate, limits::limit_item_prefix(cls)});
 }
 
-const std::string* limit_stage::policy_of(std::string_view tier, std::string_view cost_class) const noexcept {
-  auto t = policies_.find(tier);
-  if (t == policies_.end()) return nullptr;
-  auto c = t->second.find(cost_class);
-  return c == t->second.end() ? nullptr : &c->second;
+const std::string* limit_stage::fields_lead(const limits::rate* tier, const limits::rate* cls) const noexcept {
+  for (const auto& p : policies_)
+    if (p.tier == tier && p.cls == cls) return &p.lead;
+  return nullptr;
+}
+
+const std::string* limit_stage::prefix_of(const limits::rate* limit) const noexcept {
+  for (const auto& p : prefixes_)
+    if (p.limit == limit) return &p.prefix;
+  return nullptr;
+}
+
+// What this request left of each limit (draft-ietf-httpapi-ratelimit-headers), as reply fields.
+void limit_stage::add_fields(exchange& x, const limits::ask& a, const limits::verdict& v) const {
+  const limits::rate* cls = v.cls ? a.class_limit : nullptr;
+  const auto* lead = fields_lead(a.tier.limit, cls);
+  const auto* tier_prefix = prefix_of(a.tier.limit);
+  const auto* cls_prefix = cls ? prefix_of(cls) : nullptr;
+  // A prefix is at most 2 + 2 * 64 + 3 characters (a quoted, escaped name of <= 64), so two
+  // items, ", " and CRLF fit.
+  char buf[2 * (2 + 2 * 64 + 3 + limits::limit_item_tail) + 4];
+  if (lead && tier_prefix && (!cls || cls_prefix)) {  // the configuration's own rates: always
+    char* end = limits::write_limit(buf, *tier_prefix, *v.tier);
+    if (cls_prefix) {
+      *end++ = ',';
+      *end++ = ' ';
+      end = limits::write_limit(end, *cls_prefix, *v.cls);
+    }
+    *end++ = '\r';
+    *end++ = '\n';
+    auto& out = x.reply_fields;
+    out.reserve(out.size() + lead->size() + static_cast<std::size_t>(end - buf));
+    out.append(*lead).append(buf, end);
+    return;
+  }
+  std::string policy, state;  // rates from elsewhere (cannot happen today): made here
+  limits::append_policy(policy, a.tier.name, *a.tier.limit);
+  limits::append_limit(state, a.tier.name, *v.tier);
+  if (cls) {
+    limits::append_policy(policy, a.cost_class, *cls);
+    limits::append_limit(state, a.cost_class, *v.cls);
+  }
+  x.reply_fields.append("RateLimit-Policy: ").append(policy).append("\r\nRateLimit: ").append(state).append("\r\n");
 }
 
 std::optional<refusal> limit_stage::check(exchange& x) const {
@@ -95,21 +138,7 @@ std::optional<refusal> limit_stage::answer(exchange& x, const limits::ask& a, co
     store_errors_[static_cast<std::size_t>(v.error) % store_errors_.size()].fetch_add(1, std::memory_order_relaxed);
   if (v.what == outcome::failed_open) failed_open_.fetch_add(1, std::memory_order_relaxed);
   if (v.what == outcome::admitted || v.what == outcome::failed_open) {
-    if (enforce && v.tier) {  // what this request left of each limit (draft-ietf-httpapi-ratelimit-headers)
-      std::string policy, state;
-      state.reserve(96);  // a tier and a class item fit: no growth on the way
-      limits::append_limit(state, a.tier.name, *v.tier);
-      if (v.cls) limits::append_limit(state, a.cost_class, *v.cls);
-      if (const auto* known = policy_of(a.tier.name, v.cls ? a.cost_class : std::string_view())) {
-        policy = *known;
-      } else {  // not from the configuration's tables (cannot happen today): made here
-        limits::append_policy(policy, a.tier.name, *a.tier.limit);
-        if (v.cls) limits::append_policy(policy, a.cost_class, *a.class_limit);
-      }
-      x.reply_headers.reserve(x.reply_headers.size() + 2);
-      x.reply_headers.emplace_back("RateLimit-Policy", std::move(policy));
-      x.reply_headers.emplace_back("RateLimit", std::move(state));
-    }
+    if (enforce && v.tier) add_fields(x, a, v);
     return std::nullopt;
   }
   const bool limited = v.what == outcome::limited;

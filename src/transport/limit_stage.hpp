@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "limits/limiter.hpp"
 #include "ops/metrics.hpp"
@@ -32,13 +33,26 @@ class limit_stage final : public stage {
                                 std::string_view tool) const;
   void count_refusal(std::string_view tier, std::string_view cls, std::string_view tool) const;
 
-  /// The RateLimit-Policy value of an admitted request, made once per tier and class (they only
-  /// change with the configuration): tier name -> class name ("" for none) -> the field value.
-  const std::string* policy_of(std::string_view tier, std::string_view cost_class) const noexcept;
+  // What an admitted request's fields need is made once per tier and class at start (they only
+  // change with the configuration), found by the rates' addresses in the configuration: a
+  // short scan of pointers, no string compared or copied.
+  struct policy_entry {
+    const limits::rate* tier;
+    const limits::rate* cls;  // null: no class limit
+    std::string lead;         // "RateLimit-Policy: <value>\r\nRateLimit: "
+  };
+  struct item_prefix {
+    const limits::rate* limit;
+    std::string prefix;  // limits::limit_item_prefix of its name
+  };
+  const std::string* fields_lead(const limits::rate* tier, const limits::rate* cls) const noexcept;
+  const std::string* prefix_of(const limits::rate* limit) const noexcept;
+  void add_fields(exchange& x, const limits::ask& a, const limits::verdict& v) const;
 
   limits::limiter& lim_;
   const protocol::registry& reg_;
-  std::map<std::string, std::map<std::string, std::string, std::less<>>, std::less<>> policies_;
+  std::vector<policy_entry> policies_;
+  std::vector<item_prefix> prefixes_;
   mutable std::mutex mu_;  // refusals only: an admitted request takes no lock here
   mutable std::map<std::string, std::uint64_t, std::less<>> refused_;  // "tier\\ncls\\ntool"
   mutable std::array<std::atomic<std::uint64_t>, 3> store_errors_{};

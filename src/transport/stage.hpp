@@ -103,8 +103,9 @@ struct exchange {
   std::size_t next_stage = 0;  ///< where pipeline::run starts
   /// The rate-limit verdict a shared store gave while the request waited (admit stage).
   std::shared_ptr<limits::verdict> admission;
-  /// Fields every reply to this request carries (RateLimit-Policy, RateLimit).
-  std::vector<std::pair<std::string_view, std::string>> reply_headers;
+  /// Fields every reply to this request carries (RateLimit-Policy, RateLimit), formatted as
+  /// "Name: value\r\n" lines (http::reply::extra_fields). Values must hold no CR or LF.
+  std::string reply_fields;
 };
 
 /// Which requests a stage looks at.

@@ -57,7 +57,8 @@ bool on_endpoint(const http::request& req, std::string_view endpoint) {
 
 // The fields a stage asked every reply to carry (the admit stage's RateLimit fields).
 http::reply with_fields(http::reply r, exchange& x) {
-  for (auto& [name, value] : x.reply_headers) r.head.insert(name, std::move(value));
+  if (r.extra_fields.empty()) r.extra_fields = std::move(x.reply_fields);
+  else r.extra_fields.append(x.reply_fields);
   return r;
 }
 

@@ -83,6 +83,32 @@ TEST(rate_limits, the_tier_burst_is_admitted_then_a_tool_call_gets_a_result_a_mo
   EXPECT_EQ(field(r, "RateLimit"), R"("development";r=0;t=1)") << r.head;
 }
 
+// A reply that becomes an SSE stream (the tool reported progress) carries the same fields
+// in its head as a plain JSON reply.
+TEST(rate_limits, a_streamed_reply_carries_the_fields_too) {
+  mcpx::options o;
+  o.port = 0;
+  o.log_level = "off";
+  o.rate_limits = tier_of(5);
+  mcpx::server srv(mcpx::server_info{"limits-test", "1.0.0"}, o);
+  srv.tool("reports").description("reports progress").handle([](const mcpx::args&, mcpx::context& ctx) {
+    ctx.progress(1, 2, "half");
+    return mcpx::tool_result::text("done");
+  });
+  srv.start();
+  auto body = json::parse(modern_body(9, "tools/call", {{"name", "reports"}, {"arguments", json::object{}}}));
+  body.at("params").at("_meta").as_object()["progressToken"] = "p";
+  auto r = roundtrip(srv.port(), post(json::serialize(body), modern_headers("tools/call", "reports")));
+  ASSERT_EQ(r.status, 200) << r.head << r.body;
+  EXPECT_NE(r.head.find("text/event-stream"), std::string::npos) << r.head;
+  EXPECT_EQ(field(r, "Transfer-Encoding"), "chunked") << r.head;
+  EXPECT_EQ(r.head.find("Content-Length"), std::string::npos) << r.head;
+  EXPECT_EQ(field(r, "RateLimit-Policy"), R"("development";q=5;w=5, "read";q=100;w=10)") << r.head;
+  EXPECT_EQ(field(r, "RateLimit"), R"("development";r=4;t=1, "read";r=99;t=1)") << r.head;
+  EXPECT_NE(r.body.find("notifications/progress"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("done"), std::string::npos) << r.body;
+}
+
 TEST(rate_limits, other_requests_get_a_json_rpc_error_with_429_or_200_by_revision) {
   limited_server s(tier_of(2));
   auto sid = open_legacy_session(s.port());  // one cell

@@ -68,6 +68,28 @@ TEST(ratelimit_fields, names_are_sf_strings) {
   EXPECT_EQ(field, "\"a\\\"b\\\\c?\";r=0;t=0");
 }
 
+// The admit stage writes an admitted request's item from a prefix made at start: it must be
+// the very item append_limit makes, up to the integers' limits.
+TEST(ratelimit_fields, a_written_item_is_the_appended_one) {
+  for (std::string_view name : {"development", "a\"b\\c\n", "x"})
+    for (auto [remaining, next] :
+         std::initializer_list<std::pair<std::int64_t, usec>>{{0, 0us},
+                                                              {9, 1'000'000us},
+                                                              {1, 1us},
+                                                              {-3, 5'000'001us},
+                                                              {std::int64_t{1} << 62, usec(std::int64_t{1} << 62)}}) {
+      decision d;
+      d.remaining = remaining;
+      d.next_after = next;
+      std::string appended;
+      append_limit(appended, name, d);
+      const std::string prefix = limit_item_prefix(name);
+      std::string buf(prefix.size() + limit_item_tail, '#');
+      std::string written(buf.data(), write_limit(buf.data(), prefix, d));
+      EXPECT_EQ(written, appended) << name;
+    }
+}
+
 TEST(completion, holds_small_and_large_move_only_callables) {
   int calls = 0;
   completion small = [&calls](check_result r) { calls += r.has_value() ? 1 : 100; };
