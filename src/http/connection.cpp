@@ -1,8 +1,8 @@
 // One connection: read a request, hand it to the handler, write the reply, repeat.
 // Requests are handled strictly in order, so pipelined requests are answered in order.
-#include <boost/beast/http/chunk_encode.hpp>
 #include <charconv>
 #include <cstdio>
+#include <span>
 #include <string_view>
 
 #include "http/deadline.hpp"
@@ -112,33 +112,62 @@ net::awaitable<void> watch_peer(std::shared_ptr<conn_state> c, std::shared_ptr<e
   // Otherwise the client pipelined its next request; it is read after this stream ends.
 }
 
+// Queued events are written together, up to this many bytes per write: a tool that reports
+// progress faster than the socket takes it costs one write per batch, not one per event.
+constexpr std::size_t stream_batch_bytes = 64 * 1024;
+
+void append_item(std::string& frame, const stream_item& item) {
+  if (item.keepalive) frame += ":\n\n";
+  else append_sse_event(frame, item.id, item.data, item.retry_ms);
+}
+
+// The head (with the events ready by then), then the events as they come, each write one
+// chunk of whatever is queued; the last chunk goes with the final events.
 net::awaitable<bool> write_stream(std::shared_ptr<conn_state> c, reply& r, const limits& lim) {
   format_head(c->head, r.head, r.extra_fields, true);
-  c->timeout.expires_after(lim.write_timeout);
-  auto [ec, n] = co_await net::async_write(c->sock, net::buffer(c->head), net::as_tuple(net::use_awaitable));
-  if (ec) {
-    r.stream->cancel();
-    co_return false;
-  }
   net::co_spawn(c->sock.get_executor(), watch_peer(c, r.stream), net::detached);
+  bool head_pending = true, done = false;
   std::string frame;
-  for (;;) {
-    c->timeout.expires_never();
-    auto item = co_await r.stream->next_for(lim.sse_keepalive);
-    if (!item) break;
-    frame = item->keepalive ? std::string(":\n\n") : sse_event(item->id, item->data, item->retry_ms);
+  while (!done) {
+    frame.clear();
+    if (!head_pending) {
+      c->timeout.expires_never();
+      auto item = co_await r.stream->next_for(lim.sse_keepalive);
+      if (item) append_item(frame, *item);
+      else done = true;
+    }
+    while (!done && frame.size() < stream_batch_bytes) {
+      auto item = r.stream->try_next();
+      if (!item) break;
+      append_item(frame, *item);
+    }
+    if (r.stream->cancelled()) co_return false;
+    done = done || r.stream->drained();
+    // Chunked framing (RFC 9112 7.1): hex size CRLF, data, CRLF; "0" CRLF CRLF at the end.
+    char size_line[24];
+    auto size_end = std::to_chars(size_line, size_line + 16, frame.size(), 16).ptr;
+    *size_end++ = '\r';
+    *size_end++ = '\n';
+    const std::string_view tail = frame.empty() ? (done ? "0\r\n\r\n" : "") : (done ? "\r\n0\r\n\r\n" : "\r\n");
+    std::array<net::const_buffer, 4> bufs;
+    std::size_t n = 0;
+    if (head_pending) bufs[n++] = net::buffer(c->head);
+    if (!frame.empty()) {
+      bufs[n++] = net::buffer(size_line, static_cast<std::size_t>(size_end - size_line));
+      bufs[n++] = net::buffer(frame);
+    }
+    if (!tail.empty()) bufs[n++] = net::buffer(tail);
+    head_pending = false;
+    if (n == 0) continue;
     c->timeout.expires_after(lim.write_timeout);
-    auto [wec, wn] = co_await net::async_write(c->sock, bhttp::make_chunk(net::buffer(frame)),
+    auto [wec, wn] = co_await net::async_write(c->sock, std::span<const net::const_buffer>(bufs.data(), n),
                                                net::as_tuple(net::use_awaitable));
     if (wec) {
       r.stream->cancel();
       co_return false;
     }
   }
-  if (r.stream->cancelled()) co_return false;
-  c->timeout.expires_after(lim.write_timeout);
-  auto [lec, ln] = co_await net::async_write(c->sock, bhttp::make_chunk_last(), net::as_tuple(net::use_awaitable));
-  co_return !lec;
+  co_return true;
 }
 
 net::awaitable<void> watch_deadline(std::shared_ptr<conn_state> c) { co_await c->timeout.watch(c->sock); }

@@ -9,23 +9,27 @@ event_stream::event_stream(net::any_io_executor ex) : ex_(ex), timer_(ex) {
 }
 
 void event_stream::push(stream_item item) {
+  bool waiting;
   {
     std::lock_guard lock(mu_);
     if (closed_ || cancelled()) return;
     queue_.push_back(std::move(item));
+    waiting = std::exchange(waiting_, false);
   }
-  wake();
+  if (waiting) wake();
 }
 
 void event_stream::push_final(stream_item item) {
+  bool waiting;
   {
     std::lock_guard lock(mu_);
     if (closed_ || cancelled()) return;
     item.last = true;
     queue_.push_back(std::move(item));
     closed_ = true;
+    waiting = std::exchange(waiting_, false);
   }
-  wake();
+  if (waiting) wake();
 }
 
 void event_stream::unshift(stream_item item) {
@@ -39,12 +43,14 @@ bool event_stream::drained() const {
 }
 
 void event_stream::close() {
+  bool waiting;
   {
     std::lock_guard lock(mu_);
     if (closed_) return;
     closed_ = true;
+    waiting = std::exchange(waiting_, false);
   }
-  wake();
+  if (waiting) wake();
 }
 
 void event_stream::wake() {
@@ -88,6 +94,7 @@ net::awaitable<std::optional<stream_item>> event_stream::next_for(std::chrono::m
       }
       if (closed_ || cancelled()) co_return std::nullopt;
       watched = watch_deadline_;
+      waiting_ = true;
     }
     const auto now = net::steady_timer::clock_type::now();
     if (now >= watched) {
@@ -107,15 +114,32 @@ net::awaitable<std::optional<stream_item>> event_stream::next_for(std::chrono::m
   }
 }
 
+std::optional<stream_item> event_stream::try_next() {
+  std::lock_guard lock(mu_);
+  if (queue_.empty()) return std::nullopt;
+  stream_item item = std::move(queue_.front());
+  queue_.pop_front();
+  return item;
+}
+
 std::string sse_event(std::string_view id, std::string_view data, unsigned retry_ms) {
   std::string out;
-  out.reserve(data.size() + id.size() + 40);
+  append_sse_event(out, id, data, retry_ms);
+  return out;
+}
+
+void append_sse_event(std::string& out, std::string_view id, std::string_view data, unsigned retry_ms) {
+  out.reserve(out.size() + data.size() + id.size() + 40);
   if (!id.empty()) {
     out += "id: ";
     out += id;
     out += '\n';
   }
-  if (retry_ms) out += "retry: " + std::to_string(retry_ms) + "\n";
+  if (retry_ms) {
+    out += "retry: ";
+    out += std::to_string(retry_ms);
+    out += '\n';
+  }
   out += "event: message\n";
   // JSON from our encoder has no raw newlines, but split defensively: SSE ends a field at LF.
   std::size_t start = 0;
@@ -129,7 +153,6 @@ std::string sse_event(std::string_view id, std::string_view data, unsigned retry
     start = nl + 1;
   }
   out += '\n';
-  return out;
 }
 
 }  // namespace mcpx::http

@@ -45,6 +45,8 @@ class event_stream : public std::enable_shared_from_this<event_stream> {
   net::awaitable<std::optional<stream_item>> next();
   /// Waits at most `d`; returns an item with `keepalive` set on timeout.
   net::awaitable<std::optional<stream_item>> next_for(std::chrono::milliseconds d);
+  /// The next message if one is queued now, without waiting (to write several at once).
+  std::optional<stream_item> try_next();
   /// True when closed and nothing is left: the item just taken was the final one.
   bool drained() const;
   /// Puts a taken item back at the front (the transport peeks at the first message).
@@ -58,6 +60,10 @@ class event_stream : public std::enable_shared_from_this<event_stream> {
   mutable std::mutex mu_;
   std::deque<stream_item> queue_;
   bool closed_ = false;
+  // The consumer is about to wait (or waits) for the timer: only then does a producer post a
+  // wake-up. Items pushed while it writes are found when it looks again, at no cost to the
+  // producer's or the I/O thread's time (a post is a cross-thread interrupt of the I/O thread).
+  bool waiting_ = false;
   std::weak_ptr<request_watcher> watcher_;
   std::chrono::steady_clock::time_point watch_deadline_ = std::chrono::steady_clock::time_point::max();
   std::atomic<bool> cancelled_{false};
@@ -65,5 +71,7 @@ class event_stream : public std::enable_shared_from_this<event_stream> {
 
 /// Frames one SSE event. `id` may be empty.
 std::string sse_event(std::string_view id, std::string_view data, unsigned retry_ms = 0);
+/// The same, appended to `out`.
+void append_sse_event(std::string& out, std::string_view id, std::string_view data, unsigned retry_ms = 0);
 
 }  // namespace mcpx::http
