@@ -78,29 +78,48 @@ outcome dispatcher::error(const json::value& id, int c, std::string_view message
   return outcome{jsonrpc::make_error(id, c, message, data), kind_of_error(c)};
 }
 
+json::object dispatcher::finish_result(json::object result, bool modern, bool cacheable,
+                                       const json::storage_ptr& sp) const {
+  if (!modern) return result;
+  result.reserve(result.size() + 4);
+  if (!result.contains("resultType")) result["resultType"] = "complete";
+  if (cacheable) {
+    if (!result.contains("ttlMs")) result["ttlMs"] = cfg_.list_ttl.count();
+    if (!result.contains("cacheScope")) result["cacheScope"] = "public";
+  }
+  auto& meta = result["_meta"];
+  if (!meta.is_object()) meta = json::object(sp);
+  json::object si(2, sp);
+  si.emplace("name", info_.name);
+  si.emplace("version", info_.version);
+  meta.as_object()["io.modelcontextprotocol/serverInfo"] = std::move(si);
+  return result;
+}
+
 outcome dispatcher::ok(const call& c, json::object result, bool cacheable) const {
   // Built in the call's storage (the request arena on the I/O thread); `result` moves in
   // without a copy when it was built there too.
   const auto& sp = c.storage();
-  if (is_modern(c.rev)) {
-    result.reserve(result.size() + 4);
-    if (!result.contains("resultType")) result["resultType"] = "complete";
-    if (cacheable) {
-      if (!result.contains("ttlMs")) result["ttlMs"] = cfg_.list_ttl.count();
-      if (!result.contains("cacheScope")) result["cacheScope"] = "public";
-    }
-    auto& meta = result["_meta"];
-    if (!meta.is_object()) meta = json::object(sp);
-    json::object si(2, sp);
-    si.emplace("name", info_.name);
-    si.emplace("version", info_.version);
-    meta.as_object()["io.modelcontextprotocol/serverInfo"] = std::move(si);
-  }
   json::object msg(3, sp);
   msg.emplace("jsonrpc", "2.0");
   msg.emplace("id", c.msg.id);
-  msg.emplace("result", std::move(result));
+  msg.emplace("result", finish_result(std::move(result), is_modern(c.rev), cacheable, sp));
   return outcome{json::value(std::move(msg)), outcome_kind::ok};
+}
+
+std::string serialize(const outcome& o) {
+  std::string text = json::serialize(o.message);
+  if (!o.result_text || text.empty() || text.back() != '}') return text;
+  text.pop_back();  // the envelope's closing brace: the result goes in before it
+  text.reserve(text.size() + o.result_text->size() + 12);
+  text.append(R"(,"result":)").append(*o.result_text).push_back('}');
+  return text;
+}
+
+void materialize(outcome& o) {
+  if (!o.result_text) return;
+  if (o.message.is_object()) o.message.get_object()["result"] = json::parse(*o.result_text, o.message.storage());
+  o.result_text.reset();
 }
 
 json::object dispatcher::server_capabilities(bool modern) const {
@@ -155,10 +174,48 @@ std::optional<std::size_t> decode_cursor(const json::value& params, bool& bad) {
 }  // namespace
 
 template <class V>
-outcome dispatcher::paginate(const call& c, const V& items, std::string_view key) const {
+void dispatcher::share_pages(const V& items, std::string_view key, shared_pages& pages) const {
+  const std::size_t size = cfg_.page_size;
+  if (size == 0) return;
+  for (std::size_t start = 0; start < items.size(); start += size) {
+    const std::size_t end = std::min(items.size(), start + size);
+    bool per_caller = false;
+    for (std::size_t i = start; i < end && cfg_.filter_lists; ++i)
+      per_caller = per_caller || !items[i]->access.scopes.empty();
+    if (per_caller) {  // filtered by the caller's scopes: made per request
+      pages.legacy.push_back(nullptr);
+      pages.modern.push_back(nullptr);
+      continue;
+    }
+    json::array page;
+    page.reserve(end - start);
+    for (std::size_t i = start; i < end; ++i) page.push_back(items[i]->wire);
+    json::object r;
+    r[key] = std::move(page);
+    if (end < items.size()) r["nextCursor"] = util::base64url_encode("o:" + std::to_string(end));
+    pages.legacy.push_back(std::make_shared<const std::string>(json::serialize(finish_result(r, false, true, {}))));
+    pages.modern.push_back(
+        std::make_shared<const std::string>(json::serialize(finish_result(std::move(r), true, true, {}))));
+  }
+}
+
+template <class V>
+outcome dispatcher::paginate(const call& c, const V& items, std::string_view key, shared_pages& pages) const {
   bool bad = false;
   auto start = decode_cursor(c.msg.params, bad);
   if (bad || *start > items.size()) return error(c.msg.id, code::invalid_params, "Invalid params: unknown cursor");
+  // A page every caller sees the same: its text made once, not a copy of each offering's
+  // JSON and a serialization per request (tools/list of 200 tools was mostly that).
+  if (cfg_.page_size && *start % cfg_.page_size == 0) {
+    std::call_once(pages.once, [&] { share_pages(items, key, pages); });
+    const auto& by_page = is_modern(c.rev) ? pages.modern : pages.legacy;
+    if (const std::size_t n = *start / cfg_.page_size; n < by_page.size() && by_page[n]) {
+      json::object msg(2, c.storage());
+      msg.emplace("jsonrpc", "2.0");
+      msg.emplace("id", c.msg.id);
+      return outcome{json::value(std::move(msg)), outcome_kind::ok, by_page[n]};
+    }
+  }
   json::array page;
   std::size_t end = *start;
   // With filtering a page holds page_size offerings the caller may use; the cursor still
@@ -174,11 +231,14 @@ outcome dispatcher::paginate(const call& c, const V& items, std::string_view key
   return ok(c, std::move(r), true);
 }
 
-outcome dispatcher::list_tools(const call& c) const { return paginate(c, reg_.tools(), "tools"); }
-outcome dispatcher::list_resources(const call& c) const { return paginate(c, reg_.resources(), "resources"); }
-outcome dispatcher::list_templates(const call& c) const { return paginate(c, reg_.templates(), "resourceTemplates"); }
-outcome dispatcher::list_prompts(const call& c) const { return paginate(c, reg_.prompts(), "prompts"); }
-
+outcome dispatcher::list_tools(const call& c) const { return paginate(c, reg_.tools(), "tools", tool_pages_); }
+outcome dispatcher::list_resources(const call& c) const {
+  return paginate(c, reg_.resources(), "resources", resource_pages_);
+}
+outcome dispatcher::list_templates(const call& c) const {
+  return paginate(c, reg_.templates(), "resourceTemplates", template_pages_);
+}
+outcome dispatcher::list_prompts(const call& c) const { return paginate(c, reg_.prompts(), "prompts", prompt_pages_); }
 outcome dispatcher::set_level(call& c) const {
   auto* lv = c.msg.params.is_object() ? c.msg.params.get_object().if_contains("level") : nullptr;
   auto level = lv && lv->is_string() ? parse_log_level(lv->get_string()) : std::nullopt;

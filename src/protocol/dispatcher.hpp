@@ -2,8 +2,11 @@
 // MCP methods over decoded JSON-RPC messages. Synchronous and transport-free: the
 // transport decides which thread runs what (runs_user_code() calls go to the worker pool).
 #include <chrono>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "jsonrpc/message.hpp"
 #include "mcpx/context.hpp"
@@ -112,7 +115,16 @@ struct call {
 struct outcome {
   json::value message;  ///< the JSON-RPC response; null for an accepted notification
   outcome_kind kind = outcome_kind::ok;
+  /// When set, the result as JSON text made once and shared (a list page that is the same for
+  /// every caller): `message` is then the envelope without "result". serialize() joins them;
+  /// materialize() puts the result into `message` for a path that needs the value.
+  std::shared_ptr<const std::string> result_text = nullptr;
 };
+
+/// The outcome's JSON-RPC message as JSON text.
+std::string serialize(const outcome& o);
+/// Parses a shared result_text into `message` (a rare path: an answer with notifications).
+void materialize(outcome& o);
 
 class dispatcher {
  public:
@@ -168,8 +180,17 @@ class dispatcher {
   outcome subscribe(call& c, bool on) const;
   outcome set_level(call& c) const;
   outcome task_method(call& c) const;
+  /// The pages of one list, serialized once for each era, when no page depends on the caller.
+  struct shared_pages {
+    std::once_flag once;
+    std::vector<std::shared_ptr<const std::string>> legacy, modern;  ///< by page; null: per caller
+  };
   template <class V>
-  outcome paginate(const call& c, const V& items, std::string_view key) const;
+  outcome paginate(const call& c, const V& items, std::string_view key, shared_pages& pages) const;
+  template <class V>
+  void share_pages(const V& items, std::string_view key, shared_pages& pages) const;
+  /// A result as ok() sends it: for 2026-07-28 with resultType, _meta and (cacheable) ttlMs.
+  json::object finish_result(json::object result, bool modern, bool cacheable, const json::storage_ptr& sp) const;
 
   const registry& reg_;
   server_info info_;
@@ -177,6 +198,8 @@ class dispatcher {
   request_state_codec state_codec_;
   std::unique_ptr<task_registry> tasks_;
   json::object modern_capabilities_;  ///< server/discover's, built once
+  // The registry is frozen before the first listing: each list's pages are made then, once.
+  mutable shared_pages tool_pages_, resource_pages_, template_pages_, prompt_pages_;
 };
 
 }  // namespace mcpx::protocol

@@ -17,7 +17,7 @@ namespace {
 
 http::reply outcome_reply(const protocol::outcome& o, protocol::revision rev) {
   if (o.message.is_null()) return empty_reply(202);
-  return json_reply(status_for(o.kind, rev), o.message);
+  return json_reply_text(status_for(o.kind, rev), protocol::serialize(o));
 }
 
 }  // namespace
@@ -45,6 +45,7 @@ http::reply streamable_http::run_here(protocol::call& c, const std::shared_ptr<l
   }();
   annotate_outcome(ops::access_record::of(peer), o.message);
   if (out.notifications().empty()) return outcome_reply(o, c.rev);
+  protocol::materialize(o);
   // Notifications came first: the same SSE reply (event ids, priming) as from a worker.
   auto stream = std::make_shared<http::event_stream>(ex);
   request_outbound sse(stream, s, s ? events_.get() : nullptr, std::move(stream_name),

@@ -24,6 +24,7 @@ void worker_call::run(worker_pool::slot* slot) noexcept {
       o = protocol::dispatcher::error(call.msg.id, jsonrpc::code::internal_error, "Internal error");
     }
     if (slot) slot->release();
+    protocol::materialize(o);  // the paths below take the message as a value
     if (tool_ && !detached() && out.token().reason() == cancel_reason::deadline) {
       // Cut short by its deadline, or done only after it: answered TIMEOUT either way, here
       // if the connection's thread has not yet (it may never: a released stream has no reader).

@@ -61,6 +61,55 @@ TEST(dispatcher, tools_list_pages_with_a_cursor_round_trip) {
   EXPECT_FALSE(result_of(p3).contains("nextCursor"));
 }
 
+// A page every caller sees the same is made once and shared; a page with a tool the caller's
+// scopes decide is made per request. Both read as the per-request path would make them.
+TEST(dispatcher, list_pages_the_caller_cannot_change_are_made_once) {
+  harness h;
+  for (auto n : {"a1", "a2", "b1", "b2", "c1"}) {
+    auto t = h.tool(n);
+    if (std::string_view(n) == "b2") t.scopes({"crm:admin"});
+    t.handle([](const args&, context&) { return tool_result::text("x"); });
+  }
+  auto cfg = paged(2);
+  cfg.filter_lists = true;
+  h.start(cfg);
+  auto first = modern_call("tools/list");
+  auto raw1 = h.run_raw(first);
+  ASSERT_TRUE(raw1.result_text) << "page 1 has no scoped tool: shared";
+  auto again = modern_call("tools/list");
+  EXPECT_EQ(h.run_raw(again).result_text, raw1.result_text) << "the same text, not made again";
+  auto legacy = legacy_call("tools/list");
+  auto raw_legacy = h.run_raw(legacy);
+  ASSERT_TRUE(raw_legacy.result_text);
+  EXPECT_NE(*raw_legacy.result_text, *raw1.result_text) << "2025-11-25 results carry no 2026 fields";
+
+  auto p1 = h.run(first);  // as read from the wire
+  EXPECT_EQ(names_of(result_of(p1)), (std::vector<std::string>{"a1", "a2"}));
+  EXPECT_EQ(result_of(p1).at("resultType"), "complete");
+  EXPECT_TRUE(result_of(p1).contains("ttlMs"));
+  EXPECT_EQ(p1.message.at("id"), first.msg.id);
+  EXPECT_EQ(p1.message.at("jsonrpc"), "2.0");
+  auto l1 = h.run(legacy);
+  EXPECT_EQ(names_of(result_of(l1)), (std::vector<std::string>{"a1", "a2"}));
+  EXPECT_FALSE(result_of(l1).contains("resultType"));
+
+  // Page 2 holds b2, which only crm:admin may use: per caller, and filtered.
+  auto second = modern_call("tools/list", {{"cursor", result_of(p1).at("nextCursor")}});
+  EXPECT_FALSE(h.run_raw(second).result_text);
+  EXPECT_EQ(names_of(result_of(h.run(second))), (std::vector<std::string>{"b1", "c1"}));
+  auto admin = modern_call("tools/list", {{"cursor", result_of(p1).at("nextCursor")}});
+  admin.who = std::make_shared<const principal>(principal{"u", "c", {"crm:admin"}, {"crm:admin"}, "", {}, {}});
+  EXPECT_EQ(names_of(result_of(h.run(admin))), (std::vector<std::string>{"b1", "b2"}));
+
+  // A shared result joined on the wire is the message the per-request path builds.
+  auto materialized = h.run_raw(first);
+  const std::string joined = protocol::serialize(materialized);
+  protocol::materialize(materialized);
+  EXPECT_FALSE(materialized.result_text);
+  EXPECT_EQ(json::parse(joined), materialized.message);
+  EXPECT_EQ(joined, json::serialize(materialized.message));
+}
+
 TEST(dispatcher, tools_list_refuses_a_cursor_it_did_not_issue) {
   harness h;
   add_five_tools(h);
