@@ -73,7 +73,10 @@ struct tools_listing {
 };
 
 /// One page of a tools/list answer for `id`: every entry has a name and an object inputSchema
-/// of type "object"; counts them into `into` and stores its nextCursor.
+/// of type "object"; counts them into `into` and stores its nextCursor. A page identical to
+/// one this scratch checked in full, byte for byte but for its `"id":` number, counts as that
+/// page without being parsed again: the load generator must not be what bounds a server
+/// that answers a listing from a cache.
 bool check_tools_page(std::string_view payload, std::uint64_t id, tools_listing& into, check_scratch& s,
                       std::string& why);
 

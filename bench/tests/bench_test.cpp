@@ -283,6 +283,41 @@ TEST(checks, a_paged_tools_listing_is_counted_and_checked) {
   EXPECT_EQ(why, "a tool without inputSchema");
 }
 
+// A page already checked in full is known again by its bytes, with only its id different.
+TEST(checks, a_page_seen_before_counts_without_a_parse_but_only_when_identical) {
+  check_scratch s;
+  tools_listing l;
+  std::string why;
+  ASSERT_TRUE(check_tools_page(tools_page(3, 0, 150, "c1"), 3, l, s, why)) << why;
+  ASSERT_TRUE(check_tools_page(tools_page(4, 150, 200, ""), 4, l, s, why)) << why;
+  for (std::uint64_t id : {5u, 99u, 12345u}) {  // ids of other lengths too
+    l.reset();
+    ASSERT_TRUE(check_tools_page(tools_page(id, 0, 150, "c1"), id, l, s, why)) << why;
+    EXPECT_EQ(l.next_cursor, "c1");
+    ASSERT_TRUE(check_tools_page(tools_page(id + 1, 150, 200, ""), id + 1, l, s, why)) << why;
+    EXPECT_TRUE(l.next_cursor.empty());
+    EXPECT_EQ(l.pages, 2u);
+    EXPECT_TRUE(check_tools_total(l, 200, why)) << why;
+  }
+  // Twice in one listing is still caught.
+  l.reset();
+  ASSERT_TRUE(check_tools_page(tools_page(20, 0, 150, "c1"), 20, l, s, why));
+  EXPECT_FALSE(check_tools_page(tools_page(21, 0, 150, "c1"), 21, l, s, why));
+  EXPECT_EQ(why, "a tool listed twice");
+  // Another byte changed: checked in full, and refused.
+  l.reset();
+  auto broken = tools_page(30, 0, 150, "c1");
+  broken.replace(broken.find(R"("type":"object")"), 15, R"("type":"objekt")");
+  EXPECT_FALSE(check_tools_page(broken, 30, l, s, why));
+  EXPECT_EQ(why, "a tool without inputSchema");
+  // The right bytes for another id: refused.
+  l.reset();
+  EXPECT_FALSE(check_tools_page(tools_page(3, 0, 150, "c1"), 31, l, s, why));
+  EXPECT_EQ(why, "wrong id");
+  EXPECT_FALSE(check_tools_page(tools_page(310, 0, 150, "c1"), 31, l, s, why));
+  EXPECT_EQ(why, "wrong id");
+}
+
 namespace {
 
 namespace net = boost::asio;
