@@ -27,6 +27,9 @@ struct options {
   unsigned short port = 8000;  ///< 0 picks a free port (see server::port())
   std::string endpoint = "/mcp";
   unsigned io_threads = 1;
+  /// Sets glibc's malloc so large answers reuse heap memory instead of fresh pages each time
+  /// (process-wide, once; not when GLIBC_TUNABLES sets malloc tunables). docs/performance.md.
+  bool tune_allocator = true;
   unsigned worker_threads = 4;
   std::size_t worker_queue_limit = 1024;  ///< queued handler calls beyond which requests get 503
   /// How long a tool call may run on the worker pool (queued time included) before its caller

@@ -141,6 +141,7 @@ auto make_table() {
            [](draft& d, std::string v) { d.s.server.endpoint = std::move(v); }),
       number("server.io_threads", "an integer 1-64", 1, 64,
              [](draft& d, std::uint64_t v) { d.s.server.io_threads = static_cast<unsigned>(v); }),
+      flag("server.tune_allocator", [](draft& d, bool v) { d.s.server.tune_allocator = v; }),
       number("server.worker_threads", "an integer 1-1024", 1, 1024,
              [](draft& d, std::uint64_t v) { d.s.server.worker_threads = static_cast<unsigned>(v); }),
       number("server.worker_queue_limit", "an integer >= 1", 1, size_max,

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <thread>
 
+#include "core/allocator.hpp"
 #include "core/auth_setup.hpp"
 #include "core/limit_setup.hpp"
 #include "http/server.hpp"
@@ -213,6 +214,7 @@ void server::start() {
   if (!lvl) throw std::invalid_argument("mcpx: log_level must be debug, info, warning, error or off");
   impl_->log = std::make_shared<ops::logger>(*lvl);
   auto& o = impl_->opts;
+  if (o.tune_allocator) core::tune_allocator();
   if (o.allowed_hosts.empty() && net::ip::make_address(o.address).is_loopback())
     o.allowed_hosts = {"localhost", "127.0.0.1", "[::1]"};
   auto tc = transport_config_of(o);

@@ -110,6 +110,48 @@ json::object make_error(const json::value& id, int c, std::string_view m, const 
   return o;
 }
 
+namespace {
+
+// An upper estimate of v's text: every string's bytes (escapes add a little: slack below),
+// the punctuation, and numbers at their widest.
+std::size_t text_size(const json::value& v) noexcept {
+  switch (v.kind()) {
+    case json::kind::string: return v.get_string().size() + 2;
+    case json::kind::object: {
+      std::size_t n = 2;
+      for (const auto& kv : v.get_object()) n += kv.key().size() + 4 + text_size(kv.value());
+      return n;
+    }
+    case json::kind::array: {
+      std::size_t n = 2;
+      for (const auto& x : v.get_array()) n += 1 + text_size(x);
+      return n;
+    }
+    case json::kind::null: return 4;
+    case json::kind::bool_: return 5;
+    default: return 24;  // a number
+  }
+}
+
+}  // namespace
+
+std::string to_text(const json::value& v) {
+  const std::size_t estimate = text_size(v);
+  if (estimate < 4096) return json::serialize(v);  // its stack buffer serves: one allocation
+  json::serializer sr;
+  sr.reset(&v);
+  std::string out;
+  out.resize(estimate + estimate / 16 + 64);
+  std::size_t len = 0;
+  for (;;) {
+    len += sr.read(out.data() + len, out.size() - len).size();
+    if (sr.done()) break;
+    out.resize(out.size() * 2);  // more escapes than the slack: rare
+  }
+  out.resize(len);
+  return out;
+}
+
 std::string encode_result(const json::value& id, const json::value& result) {
   json::object o;
   o["jsonrpc"] = "2.0";

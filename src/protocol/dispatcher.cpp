@@ -108,7 +108,7 @@ outcome dispatcher::ok(const call& c, json::object result, bool cacheable) const
 }
 
 std::string serialize(const outcome& o) {
-  std::string text = json::serialize(o.message);
+  std::string text = jsonrpc::to_text(o.message);
   if (!o.result_text || text.empty() || text.back() != '}') return text;
   text.pop_back();  // the envelope's closing brace: the result goes in before it
   text.reserve(text.size() + o.result_text->size() + 12);

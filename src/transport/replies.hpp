@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "http/event_stream.hpp"
+#include "jsonrpc/message.hpp"
 #include "ops/access_record.hpp"
 
 namespace mcpx::transport {
@@ -29,7 +30,7 @@ inline http::reply json_reply_text(unsigned status, std::string body) {
 }
 
 inline http::reply json_reply(unsigned status, const boost::json::value& v) {
-  return json_reply_text(status, boost::json::serialize(v));
+  return json_reply_text(status, jsonrpc::to_text(v));
 }
 
 inline http::reply empty_reply(unsigned status) {

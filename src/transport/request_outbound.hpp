@@ -6,6 +6,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "jsonrpc/message.hpp"
 #include "transport/live_session.hpp"
 
 namespace mcpx::transport {
@@ -52,7 +53,7 @@ class request_outbound final : public protocol::outbound {
   /// The response, last on the stream. `kind` decides its status if it ends up as a JSON reply.
   void finish(const json::value& message, protocol::outcome_kind kind) {
     kind_.store(kind);
-    push(json::serialize(message), true);
+    push(jsonrpc::to_text(message), true);
   }
   protocol::outcome_kind kind() const noexcept { return kind_.load(); }
   /// notifications/cancelled from the client: the watcher decides what it cancels.

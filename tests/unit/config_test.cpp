@@ -194,7 +194,7 @@ TEST_F(config, no_key_is_shadowed_by_an_ignored_prefix_and_env_names_are_unique)
     for (auto p : mcpx::config::detail::ignored_env_prefixes()) EXPECT_FALSE(n.starts_with(p)) << n << " vs " << p;
   }
   EXPECT_EQ(mcpx::config::detail::env_name("limits.body_bytes"), "MCPX_LIMITS_BODY_BYTES");
-  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 64u);
+  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 65u);
 }
 
 TEST_F(config, wrong_type_names_the_key_and_the_expected_form) {
@@ -676,6 +676,12 @@ TEST_F(config, auth_block_from_yaml) {
   EXPECT_EQ(s.server.prompt_access.at("summary").scopes, std::vector<std::string>{"crm:read"});
   EXPECT_EQ(a.scope_implies.at("crm:admin"), std::vector<std::string>{"crm:write"});
   EXPECT_EQ(a.scope_implies.at("crm:write"), std::vector<std::string>{"crm:read"});
+}
+
+TEST_F(config, the_allocator_tuning_is_on_unless_turned_off) {
+  EXPECT_TRUE(ok(load("", {})).server.tune_allocator);
+  EXPECT_FALSE(ok(load("", {{"MCPX_SERVER_TUNE_ALLOCATOR", "false"}})).server.tune_allocator);
+  EXPECT_EQ(err(load("", {{"MCPX_SERVER_TUNE_ALLOCATOR", "maybe"}})).key, "server.tune_allocator");
 }
 
 TEST_F(config, auth_defaults_env_overrides_and_refusals) {

@@ -45,3 +45,25 @@ TEST(jsonrpc, deep_nesting_is_refused) {
   ASSERT_TRUE(e);
   EXPECT_EQ(e->code, code::parse_error);
 }
+
+// to_text sizes its buffer from a walk of the value: whatever the value, the text must be
+// json::serialize's, also when escapes outgrow the estimate's slack.
+TEST(jsonrpc, to_text_is_serialize_whatever_the_size) {
+  namespace json = boost::json;
+  std::vector<json::value> values{
+      json::value(nullptr),
+      json::parse(R"({"a":[1,-2.5e-300,true,null,"x"],"b":{"c":18446744073709551615}})"),
+      json::value(std::string(100'000, 'x')),
+      json::value(std::string(50'000, '"')),     // every byte escaped: twice the estimate
+      json::value(std::string(20'000, '\x01')),  // \u0001: six bytes each
+      json::value(std::string(30'000, '\xe2')),  // not UTF-8 at all: written as it is
+  };
+  json::object big;
+  for (int i = 0; i < 2000; ++i)
+    big[std::to_string(i)] = json::array{i, -1.0 / (i + 3), std::string(i % 50, '\n'), json::object{{"k", i}}};
+  values.push_back(std::move(big));
+  json::array deep;
+  for (int i = 0; i < 5000; ++i) deep.push_back(1.0e308 / (i + 1));
+  values.push_back(std::move(deep));
+  for (const auto& v : values) EXPECT_EQ(to_text(v), json::serialize(v));
+}

@@ -1,5 +1,6 @@
 add_executable(unit_tests
   ${CMAKE_CURRENT_LIST_DIR}/jsonrpc_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/allocator_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/request_state_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/registry_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/stores_test.cpp

@@ -1,0 +1,21 @@
+// core::tune_allocator: a large answer's buffer comes from the heap, not a mapping of its own.
+#include <gtest/gtest.h>
+#include <malloc.h>
+
+#include <cstdlib>
+
+#include "core/allocator.hpp"
+
+TEST(allocator, a_large_buffer_comes_from_the_heap_once_tuned) {
+  if (!mcpx::core::tune_allocator()) GTEST_SKIP() << "not glibc's malloc (a sanitizer's?), or GLIBC_TUNABLES sets it";
+  const auto before = mallinfo2().hblks;
+  void* answer = std::malloc(1 << 20);
+  ASSERT_NE(answer, nullptr);
+  EXPECT_EQ(mallinfo2().hblks, before) << "a 1 MiB buffer was mapped on its own";
+  std::free(answer);
+  void* huge = std::malloc(8 << 20);  // beyond the threshold: mapped, and unmapped when freed
+  ASSERT_NE(huge, nullptr);
+  EXPECT_EQ(mallinfo2().hblks, before + 1);
+  std::free(huge);
+  EXPECT_TRUE(mcpx::core::tune_allocator()) << "once per process, and it stays applied";
+}
