@@ -23,7 +23,7 @@ int usage() {
                   [--connections 64] [--threads 1] [--duration SEC] [--warmup SEC]
                   [--rate REQ_PER_SEC (open loop)] [--bearer TOKEN] [--fixed-body TEXT]
   mcpx-bench suite [--runs 5] [--duration SEC] [--warmup SEC] [--prime SEC] [--connections 1,64,256] [--smoke]
-                   [--only mcpx,mcpx-auth,mcpx-limits,mcpx-limits-redis,mcpx-pool,mcpx-shipped,ts-sdk-2,ts-sdk-1,nginx,nginx-log]
+                   [--only mcpx,mcpx-auth,mcpx-limits,mcpx-limits-redis,mcpx-pool,mcpx-log,mcpx-shipped,ts-sdk-2,ts-sdk-1,nginx,nginx-log]
                    [--sections echo,shapes,scaling,memory] [--shape-connections N] [--memory-counts 1000,10000] [--no-pin]
                    [--echo-server PATH] [--io-threads N] [--workers N] [--peers DIR] [--node PATH]
                    [--nginx PATH] [--redis-server PATH] [--results DIR] [--work DIR]

@@ -66,14 +66,16 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
   // "mcpx-limits": "mcpx" with rate limits enforced (memory store) at rates no load reaches;
   // "mcpx-limits-redis": the same on a Redis store (a redis-server of its own, on the servers' CPU);
   // "mcpx-shipped": the default configuration: the tool on the worker pool, an access line per
-  // request at `info` on stderr (the suite sends a server's output to its log file).
-  enum class kind { plain, pool, auth, limits, limits_redis, shipped };
+  // request at `info` on stderr (the suite sends a server's output to its log file);
+  // "mcpx-log": "mcpx" (the I/O thread) with that access line: what the log alone costs.
+  enum class kind { plain, pool, auth, limits, limits_redis, shipped, logged };
   auto mcpx = [&](std::string mode, protocol p, kind k = kind::plain) {
     const char* name = k == kind::pool           ? "mcpx-pool"
                        : k == kind::auth         ? "mcpx-auth"
                        : k == kind::limits       ? "mcpx-limits"
                        : k == kind::limits_redis ? "mcpx-limits-redis"
                        : k == kind::shipped      ? "mcpx-shipped"
+                       : k == kind::logged       ? "mcpx-log"
                                                  : "mcpx";
     server_def d{name, std::move(mode), p, nullptr, {}, {}, {}};
     d.session_group = p == protocol::session;
@@ -89,7 +91,7 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
                                     std::to_string(cfg.mcpx_workers),
                                     "--echo-on",
                                     k == kind::pool || k == kind::shipped ? "worker" : "io"};
-      if (k == kind::shipped) argv.insert(argv.end(), {"--log-level", "info"});
+      if (k == kind::shipped || k == kind::logged) argv.insert(argv.end(), {"--log-level", "info"});
       if (k == kind::auth) argv.insert(argv.end(), {"--auth-issuer", issuer_url, "--auth-resource", bench_resource});
       if (k == kind::limits) argv.insert(argv.end(), {"--limits", "memory"});
       if (k == kind::limits_redis) argv.insert(argv.end(), {"--limits", "redis", "--redis-url", redis_url});
@@ -120,6 +122,7 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
   defs.push_back(mcpx("stateless", protocol::modern, kind::limits));
   defs.push_back(mcpx("stateless", protocol::modern, kind::limits_redis));
   defs.push_back(mcpx("stateless", protocol::modern, kind::pool));
+  defs.push_back(mcpx("stateless", protocol::modern, kind::logged));
   defs.push_back(node_peer("ts-sdk-2", "ts-sdk-2.mjs", "stateless", protocol::modern));
   // 1.x predates 2026-07-28: its stateless mode takes 2025-11-25 calls with no session.
   defs.push_back(node_peer("ts-sdk-1", "ts-sdk-1.mjs", "stateless", protocol::sessionless));
@@ -156,6 +159,7 @@ std::vector<server_def> define_servers(const suite_config& cfg, const local_issu
   defs.push_back(mcpx("session", protocol::session, kind::limits));
   defs.push_back(mcpx("session", protocol::session, kind::limits_redis));
   defs.push_back(mcpx("session", protocol::session, kind::pool));
+  defs.push_back(mcpx("session", protocol::session, kind::logged));
   defs.push_back(mcpx("session", protocol::session, kind::shipped));
   defs.push_back(nginx("nginx-log", true, true));
   defs.push_back(node_peer("ts-sdk-2", "ts-sdk-2.mjs", "session", protocol::session));
@@ -398,6 +402,8 @@ int run_suite(suite_config cfg) {
                    ratio_def{"mcpx limits on / off, session", true, "mcpx-limits", "mcpx", 0.95},
                    ratio_def{"mcpx limits redis / off, session", true, "mcpx-limits-redis", "mcpx", 0.0},
                    ratio_def{"nginx access log on / off", false, "nginx-log", "nginx", 0.0},
+                   ratio_def{"mcpx access log on / off, stateless", false, "mcpx-log", "mcpx", 0.90},
+                   ratio_def{"mcpx access log on / off, session", true, "mcpx-log", "mcpx", 0.90},
                    ratio_def{"mcpx as shipped / nginx-log, stateless", false, "mcpx-shipped", "nginx-log", 0.50},
                    ratio_def{"mcpx as shipped / nginx-log, session", true, "mcpx-shipped", "nginx-log", 0.50},
                    ratio_def{"mcpx as shipped / pool, stateless", false, "mcpx-shipped", "mcpx-pool", 0.0},

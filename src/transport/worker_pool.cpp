@@ -1,14 +1,33 @@
 #include "transport/worker_pool.hpp"
 
+#include <sched.h>
+
 #include <algorithm>
 #include <boost/asio/post.hpp>
 
 namespace mcpx::transport {
 
-worker_pool::worker_pool(unsigned threads, std::size_t queue_limit)
-    : threads_(threads ? threads : 1), limit_(queue_limit) {
+namespace {
+
+unsigned usable_cpus() {
+  cpu_set_t set;
+  if (::sched_getaffinity(0, sizeof set, &set) != 0) return 0;
+  return static_cast<unsigned>(CPU_COUNT(&set));
+}
+
+// How often the watch looks while calls are held back, and how many quiet ticks it waits
+// before it sleeps until notified (so steady load does not notify it at every pass).
+constexpr auto watch_tick = std::chrono::milliseconds(1);
+constexpr int quiet_ticks = 100;
+
+}  // namespace
+
+worker_pool::worker_pool(unsigned threads, std::size_t queue_limit, unsigned cpus)
+    : threads_(threads ? threads : 1), cpus_(cpus ? cpus : std::max(usable_cpus(), 1u)), limit_(queue_limit) {
   workers_.reserve(threads_);
   for (unsigned i = 0; i < threads_; ++i) workers_.emplace_back([this] { work(); });
+  // With at least as many CPUs as workers nothing is ever held back.
+  if (cpus_ < threads_) watch_thread_ = std::thread([this] { watch(); });
 }
 
 worker_pool::~worker_pool() {
@@ -36,18 +55,56 @@ void worker_pool::enqueue(job j, const net::any_io_executor* batch_on) {
   });
 }
 
-void worker_pool::wake(std::unique_lock<std::mutex>& lock) {
+void worker_pool::wake(std::unique_lock<std::mutex>& lock, bool uncapped) {
   // Already-signalled workers will take some of the queue: wake only for the rest.
   std::size_t want = queue_.size() > to_wake_ ? queue_.size() - to_wake_ : 0;
   unsigned idle = sleeping_ > to_wake_ ? sleeping_ - to_wake_ : 0;
   auto n = static_cast<unsigned>(std::min<std::size_t>(want, idle));
-  if (n == 0) return;
+  unsigned awake = threads_ - sleeping_ + to_wake_;  // running a call, looking for one, or signalled
+  unsigned room = cpus_ > awake ? cpus_ - awake : 0;
+  bool notify_watch = false;
+  if (!uncapped && n > room) {
+    n = room;
+    notify_watch = !held_back_ && watch_sleeping_;
+    held_back_ = true;
+  }
+  if (n == 0 && !notify_watch) return;
   to_wake_ += n;
   // Signalled after unlocking: on a busy CPU the woken worker runs at once, and would find the
   // lock still held by this thread (a switch there and back for nothing).
   lock.unlock();
   wakeups_.fetch_add(n, std::memory_order_relaxed);
   for (unsigned i = 0; i < n; ++i) cv_.notify_one();
+  if (notify_watch) watch_cv_.notify_one();
+}
+
+void worker_pool::watch() {
+  std::unique_lock lock(mu_);
+  std::size_t seen = taken_;
+  int quiet = 0;
+  while (!watch_ends_) {
+    if (!held_back_ && quiet >= quiet_ticks) {
+      watch_sleeping_ = true;
+      watch_cv_.wait(lock);
+      watch_sleeping_ = false;
+      quiet = 0;
+      seen = taken_;
+      continue;
+    }
+    watch_cv_.wait_for(lock, watch_tick);
+    if (queue_.empty()) held_back_ = false;
+    if (!held_back_) {
+      ++quiet;
+      continue;
+    }
+    quiet = 0;
+    if (taken_ == seen && !stopped_) {
+      // A whole tick and no call taken: the awake workers are blocked in handlers.
+      wake(lock, true);
+      if (!lock.owns_lock()) lock.lock();
+    }
+    seen = taken_;
+  }
 }
 
 void worker_pool::work() {
@@ -62,6 +119,7 @@ void worker_pool::work() {
     if (stopped_ || queue_.empty()) return;  // stopped, or joined with nothing left to do
     job j = std::move(queue_.front());
     queue_.pop_front();
+    ++taken_;
     lock.unlock();
     {
       slot s(*this);
@@ -95,6 +153,12 @@ void worker_pool::join() {
   cv_.notify_all();
   for (auto& t : workers_)
     if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
+  {
+    std::lock_guard lock(mu_);
+    watch_ends_ = true;
+  }
+  watch_cv_.notify_one();
+  if (watch_thread_.joinable() && watch_thread_.get_id() != std::this_thread::get_id()) watch_thread_.join();
 }
 
 }  // namespace mcpx::transport

@@ -7,6 +7,12 @@
 // Every call then cost two context switches (docs/performance.md). Here a call submitted from an
 // I/O thread is queued at once (a worker already awake takes it) but sleeping workers are woken
 // only when that thread's current pass of ready handlers ends, once for all the calls it queued.
+//
+// No more workers are woken than the process has CPUs to run them: on one CPU, four woken
+// workers only take turns, each turn a context switch. Calls left queued are taken by the
+// awake workers as they finish. In case those are blocked in a handler (a database, a sleep),
+// a watch thread checks every millisecond while calls are held back, and when none was taken
+// for a whole tick it wakes sleeping workers for them.
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <condition_variable>
@@ -32,7 +38,8 @@ enum class admission {
 
 class worker_pool {
  public:
-  worker_pool(unsigned threads, std::size_t queue_limit);
+  /// `cpus`: how many workers may be woken to run at once; 0: the CPUs this process may run on.
+  worker_pool(unsigned threads, std::size_t queue_limit, unsigned cpus = 0);
   ~worker_pool();
   worker_pool(const worker_pool&) = delete;
   worker_pool& operator=(const worker_pool&) = delete;
@@ -92,11 +99,15 @@ class worker_pool {
  private:
   using job = std::function<void(slot&)>;
   void enqueue(job j, const net::any_io_executor* batch_on);
-  /// Wakes as many sleeping workers as there are queued calls; unlocks `lock`.
-  void wake(std::unique_lock<std::mutex>& lock);
+  /// Wakes as many sleeping workers as there are queued calls, up to the CPUs (all of them with
+  /// `uncapped`); unlocks `lock`.
+  void wake(std::unique_lock<std::mutex>& lock, bool uncapped = false);
   void work();
+  /// The watch thread: wakes workers for held-back calls that nobody took for a tick.
+  void watch();
 
   unsigned threads_;
+  unsigned cpus_;
   std::size_t limit_;
   std::atomic<std::size_t> in_flight_{0};
   // Signed: an end may be counted a moment before its begin (worker_call).
@@ -110,8 +121,14 @@ class worker_pool {
   unsigned to_wake_ = 0;      ///< signalled, not yet awake: not counted twice by the next wake
   bool wake_posted_ = false;  ///< an I/O thread will wake workers when its pass ends
   bool stopped_ = false;
-  bool joining_ = false;  ///< workers end when the queue is empty
+  bool joining_ = false;         ///< workers end when the queue is empty
+  bool held_back_ = false;       ///< calls were left queued with workers asleep, for the CPUs' sake
+  bool watch_sleeping_ = false;  ///< the watch waits without a timeout: notify it to hold back
+  bool watch_ends_ = false;
+  std::size_t taken_ = 0;  ///< calls taken from the queue; the watch's measure of progress
+  std::condition_variable watch_cv_;
   std::vector<std::thread> workers_;
+  std::thread watch_thread_;
 };
 
 }  // namespace mcpx::transport

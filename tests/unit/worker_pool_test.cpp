@@ -1,5 +1,6 @@
-// The worker pool: calls queued during one pass of an I/O thread share one wakeup, a blocking
-// call does not hold up the others, and stop/join free every slot.
+// The worker pool: calls queued during one pass of an I/O thread share one wakeup, no more
+// workers are woken than there are CPUs, a blocking call does not hold up the others, and
+// stop/join free every slot.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -98,6 +99,51 @@ TEST(worker_pool, a_blocked_call_does_not_hold_up_the_next_ones) {
   });
   ioc.run();
   EXPECT_TRUE(eventually([&] { return quick == 5; }));
+  unblock.set_value();
+  EXPECT_TRUE(eventually([&] { return pool.in_flight() == 0; }));
+}
+
+// On one CPU, four woken workers only take turns: one is woken and takes the calls in turn.
+TEST(worker_pool, no_more_workers_are_woken_than_there_are_cpus) {
+  worker_pool pool(4, 64, 1);
+  settle();
+  net::io_context ioc;
+  const net::any_io_executor ex = ioc.get_executor();
+  std::atomic<int> ran{0};
+  net::post(ioc, [&] {
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_EQ(pool.try_acquire(), admission::admitted);
+      pool.submit([&] { ++ran; }, &ex);
+    }
+  });
+  ioc.run();
+  EXPECT_TRUE(eventually([&] { return ran == 20; }));
+  EXPECT_EQ(pool.wakeups(), 1u);
+  EXPECT_TRUE(eventually([&] { return pool.in_flight() == 0; }));
+}
+
+// The one awake worker blocks in its handler: the watch wakes the others for the queued calls.
+TEST(worker_pool, calls_held_back_behind_a_blocked_worker_still_run) {
+  worker_pool pool(3, 64, 1);
+  settle();
+  net::io_context ioc;
+  const net::any_io_executor ex = ioc.get_executor();
+  std::promise<void> unblock;
+  auto blocked = unblock.get_future().share();
+  std::atomic<int> quick{0};
+  net::post(ioc, [&] {
+    ASSERT_EQ(pool.try_acquire(), admission::admitted);
+    pool.submit([blocked] { blocked.wait(); }, &ex);
+    for (int i = 0; i < 5; ++i) {
+      ASSERT_EQ(pool.try_acquire(), admission::admitted);
+      pool.submit([&] { ++quick; }, &ex);
+    }
+  });
+  ioc.run();
+  auto t0 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(eventually([&] { return quick == 5; }));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s) << "the watch looks every millisecond";
+  EXPECT_GE(pool.wakeups(), 2u);
   unblock.set_value();
   EXPECT_TRUE(eventually([&] { return pool.in_flight() == 0; }));
 }
