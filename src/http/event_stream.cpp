@@ -58,11 +58,13 @@ void event_stream::wake() {
   net::post(ex_, [self = shared_from_this()] { self->timer_.cancel(); });
 }
 
-void event_stream::watch(std::weak_ptr<request_watcher> w, std::chrono::steady_clock::time_point deadline) {
+void event_stream::watch(std::weak_ptr<request_watcher> w, std::chrono::steady_clock::time_point deadline,
+                         std::chrono::steady_clock::time_point nudge) {
   {
     std::lock_guard lock(mu_);
     watcher_ = std::move(w);
     watch_deadline_ = deadline;
+    nudge_ = nudge;
   }
 }
 
@@ -84,7 +86,7 @@ net::awaitable<std::optional<stream_item>> event_stream::next_for(std::chrono::m
   const auto deadline = d == std::chrono::milliseconds::max() ? net::steady_timer::time_point::max()
                                                               : net::steady_timer::clock_type::now() + d;
   for (;;) {
-    net::steady_timer::time_point watched;
+    net::steady_timer::time_point watched, nudge;
     {
       std::lock_guard lock(mu_);
       if (!queue_.empty()) {
@@ -94,9 +96,20 @@ net::awaitable<std::optional<stream_item>> event_stream::next_for(std::chrono::m
       }
       if (closed_ || cancelled()) co_return std::nullopt;
       watched = watch_deadline_;
+      nudge = nudge_;
       waiting_ = true;
     }
     const auto now = net::steady_timer::clock_type::now();
+    if (now >= nudge) {
+      std::shared_ptr<request_watcher> w;
+      {
+        std::lock_guard lock(mu_);
+        w = watcher_.lock();
+        nudge_ = net::steady_timer::time_point::max();  // told once
+      }
+      if (w) w->still_waiting();
+      continue;
+    }
     if (now >= watched) {
       std::shared_ptr<request_watcher> w;
       {
@@ -108,7 +121,7 @@ net::awaitable<std::optional<stream_item>> event_stream::next_for(std::chrono::m
       continue;  // what it pushed (the answer) is the next item
     }
     if (now >= deadline) co_return stream_item{{}, {}, true};
-    timer_.expires_at(std::min(deadline, watched));
+    timer_.expires_at(std::min({deadline, watched, nudge}));
     auto [ec] = co_await timer_.async_wait(net::as_tuple(net::use_awaitable));
     (void)ec;  // cancelled = woken by a producer; expired = deadline, re-checked above
   }

@@ -37,8 +37,10 @@ class event_stream : public std::enable_shared_from_this<event_stream> {
   /// (deadline_passed, on the consumer's executor; what it pushes is the next item). Replaces
   /// an earlier watcher. Costs no timer of its own: the consumer's wait ends at the deadline.
   /// Call it before the consumer starts waiting (a wait under way keeps its earlier end).
+  /// `nudge`: when the consumer still waits then, it tells `w` still_waiting(), once.
   void watch(std::weak_ptr<request_watcher> w,
-             std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max());
+             std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max(),
+             std::chrono::steady_clock::time_point nudge = std::chrono::steady_clock::time_point::max());
 
   // Consumer side: the connection's executor only.
   /// Waits for the next message; nullopt when closed and drained.
@@ -66,6 +68,7 @@ class event_stream : public std::enable_shared_from_this<event_stream> {
   bool waiting_ = false;
   std::weak_ptr<request_watcher> watcher_;
   std::chrono::steady_clock::time_point watch_deadline_ = std::chrono::steady_clock::time_point::max();
+  std::chrono::steady_clock::time_point nudge_ = std::chrono::steady_clock::time_point::max();
   std::atomic<bool> cancelled_{false};
 };
 

@@ -123,6 +123,9 @@ class request_watcher {
   virtual void client_gone() noexcept = 0;
   /// The deadline given to event_stream::watch passed while the stream was still open.
   virtual void deadline_passed() noexcept = 0;
+  /// The consumer has waited until the `nudge` given to event_stream::watch: the request is not
+  /// a quick one, and what is worth its cost only for those (the hang-up watch) starts now.
+  virtual void still_waiting() noexcept {}
 
  protected:
   ~request_watcher() = default;

@@ -26,11 +26,17 @@ bool request_outbound::cancelled() const noexcept {
   return !released_ && stream_->cancelled();
 }
 
-void request_outbound::watch(std::weak_ptr<http::request_watcher> w, std::shared_ptr<std::atomic<bool>> peer_gone) {
+void request_outbound::watch(std::weak_ptr<http::request_watcher> w, std::shared_ptr<std::atomic<bool>> peer_gone,
+                             std::chrono::steady_clock::time_point nudge) {
   std::lock_guard lock(mu_);
   watcher_ = w;
   peer_gone_ = std::move(peer_gone);
-  stream_->watch(std::move(w), token_.deadline());
+  stream_->watch(std::move(w), token_.deadline(), nudge);
+}
+
+void request_outbound::watch_peer(std::shared_ptr<std::atomic<bool>> peer_gone) {
+  std::lock_guard lock(mu_);
+  if (!released_) peer_gone_ = std::move(peer_gone);
 }
 
 void request_outbound::prime(unsigned retry_ms) {

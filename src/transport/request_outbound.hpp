@@ -47,8 +47,12 @@ class request_outbound final : public protocol::outbound {
   answer answered_by() const noexcept { return answer_.load(std::memory_order_acquire); }
 
   /// Who hears the client go away and the deadline pass (the stream's consumer tells it), and
-  /// the hang-up flag of the requesting connection. Once, before the call is shared.
-  void watch(std::weak_ptr<http::request_watcher> w, std::shared_ptr<std::atomic<bool>> peer_gone);
+  /// the hang-up flag of the requesting connection. Once, before the call is shared. `nudge`:
+  /// see http::event_stream::watch.
+  void watch(std::weak_ptr<http::request_watcher> w, std::shared_ptr<std::atomic<bool>> peer_gone,
+             std::chrono::steady_clock::time_point nudge = std::chrono::steady_clock::time_point::max());
+  /// The hang-up flag, when the watch starts later (still_waiting).
+  void watch_peer(std::shared_ptr<std::atomic<bool>> peer_gone);
 
   /// The response, last on the stream. `kind` decides its status if it ends up as a JSON reply.
   void finish(const json::value& message, protocol::outcome_kind kind) {

@@ -101,7 +101,7 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
   // The worker may outlive this request's arena (a task, a released stream, a hang-up).
   auto w = std::make_shared<worker_call>(c.copy_to_heap(), how, stream, s, s ? events_.get() : nullptr,
                                          std::move(stream_name), cfg_.protocol.client_request_timeout);
-  w->watch(peer.watch_hangup);
+  w->watch(&peer.watch_hangup);
   if (s) s->track(key, std::shared_ptr<request_outbound>(w, &w->out));
   pool_.submit(
       [w, s, key](worker_pool::slot& slot) {

@@ -6,9 +6,14 @@ namespace mcpx::transport {
 
 using answer = request_outbound::answer;
 
-void worker_call::watch(const decltype(http::peer_info::watch_hangup)& watch_hangup) {
+void worker_call::watch(const decltype(http::peer_info::watch_hangup)* watch_hangup) {
   std::weak_ptr<http::request_watcher> me = weak_from_this();
-  out.watch(me, watch_hangup ? watch_hangup(me) : nullptr);
+  auto nudge = std::chrono::steady_clock::time_point::max();
+  if (watch_hangup && *watch_hangup) {
+    hangup_ = watch_hangup;
+    nudge = std::chrono::steady_clock::now() + hangup_watch_delay;
+  }
+  out.watch(me, nullptr, nudge);
   // tasks/cancel and expiry reach the handler through the same token.
   if (call.task) call.task->token = std::shared_ptr<cancellation_token>(shared_from_this(), &out.token());
 }
@@ -40,6 +45,18 @@ void worker_call::run(worker_pool::slot* slot) noexcept {
     }
   }
   if (phase_.exchange(done) & overdue) pool_.overdue_ended();
+}
+
+void worker_call::still_waiting() noexcept {
+  // The nudge comes only while the requesting connection waits for this call (a resumed
+  // stream's watch has none), so its hang-up function is still there to call.
+  auto* h = std::exchange(hangup_, nullptr);
+  if (!h) return;
+  try {
+    out.watch_peer((*h)(weak_from_this()));
+  } catch (const std::exception&) {
+    // Out of memory for the flag: the call goes on unwatched, as a stream without a socket would.
+  }
 }
 
 void worker_call::client_gone() noexcept {

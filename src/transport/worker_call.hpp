@@ -41,9 +41,14 @@ class worker_call final : public http::request_watcher, public std::enable_share
   protocol::call call;  ///< the worker's heap copy: it may outlive the request's arena
   request_outbound out;
 
-  /// Starts watching for the client going away and for the deadline; once, right after
-  /// make_shared. `watch_hangup` may be empty.
-  void watch(const decltype(http::peer_info::watch_hangup)& watch_hangup);
+  /// How long the connection waits for a call before it watches the socket for a hang-up: the
+  /// watch costs two system calls (an epoll registration, then an ioctl), which most calls,
+  /// answered sooner, need not pay.
+  static constexpr std::chrono::milliseconds hangup_watch_delay{5};
+  /// Starts watching for the deadline, and after hangup_watch_delay for the client going away;
+  /// once, right after make_shared. `watch_hangup`: the requesting connection's (it outlives
+  /// every wait of that connection for this call); may be null or empty.
+  void watch(const decltype(http::peer_info::watch_hangup)* watch_hangup);
   /// On the worker: runs the call, unless it was answered while queued (then never).
   /// `slot`, when given, is released as soon as the handler returned, before the answer is queued.
   void run(worker_pool::slot* slot = nullptr) noexcept;
@@ -51,6 +56,7 @@ class worker_call final : public http::request_watcher, public std::enable_share
   // http::request_watcher, on the connection's thread.
   void client_gone() noexcept override;
   void deadline_passed() noexcept override;
+  void still_waiting() noexcept override;
 
  private:
   static std::chrono::steady_clock::time_point deadline_of(const setup& s) {
@@ -66,6 +72,7 @@ class worker_call final : public http::request_watcher, public std::enable_share
   std::chrono::milliseconds limit_;
   std::shared_ptr<http::request_record> record_;
   ops::access_record* log_;
+  const decltype(http::peer_info::watch_hangup)* hangup_ = nullptr;  ///< until still_waiting() uses it
   // queued -> running -> done; `overdue` is or-ed in while running past the deadline, so the
   // pool counts handlers that hold a thread after their caller was answered.
   enum : int { queued = 0, running = 1, done = 2, overdue = 4 };

@@ -74,6 +74,7 @@ void worker_pool::wake(std::unique_lock<std::mutex>& lock, bool uncapped) {
   // lock still held by this thread (a switch there and back for nothing).
   lock.unlock();
   wakeups_.fetch_add(n, std::memory_order_relaxed);
+  if (uncapped) watch_wakeups_.fetch_add(n, std::memory_order_relaxed);
   for (unsigned i = 0; i < n; ++i) cv_.notify_one();
   if (notify_watch) watch_cv_.notify_one();
 }

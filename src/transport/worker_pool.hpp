@@ -95,6 +95,8 @@ class worker_pool {
   void join();
   /// Times sleeping workers were woken (a measure of the batching; tests read it).
   std::size_t wakeups() const noexcept { return wakeups_.load(std::memory_order_relaxed); }
+  /// Of those, the ones the watch made for calls held back behind busy or blocked workers.
+  std::size_t watch_wakeups() const noexcept { return watch_wakeups_.load(std::memory_order_relaxed); }
 
  private:
   using job = std::function<void(slot&)>;
@@ -113,6 +115,7 @@ class worker_pool {
   // Signed: an end may be counted a moment before its begin (worker_call).
   std::atomic<long> overdue_{0};
   std::atomic<std::size_t> wakeups_{0};
+  std::atomic<std::size_t> watch_wakeups_{0};
 
   std::mutex mu_;
   std::condition_variable cv_;

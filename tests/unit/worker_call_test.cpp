@@ -78,7 +78,7 @@ struct fixture {
     clk::time_point started;
   };
   // Hands a call to the pool as streamable_http::run does.
-  running start(const std::string& tool) {
+  running start(const std::string& tool, const decltype(http::peer_info::watch_hangup)* hangup = nullptr) {
     json::object tasks{{"extensions", json::object{{"io.modelcontextprotocol/tasks", json::object{}}}}};
     auto c = modern_call("tools/call", {{"name", tool}}, std::move(tasks));
     const auto* def = h.d->tool_of(c);
@@ -87,7 +87,7 @@ struct fixture {
     auto stream = std::make_shared<http::event_stream>(ioc.get_executor());
     transport::worker_call::setup how{*h.d, pool, def, *def->timeout, nullptr, nullptr};
     auto w = std::make_shared<transport::worker_call>(c.copy_to_heap(), how, stream, nullptr, nullptr, "r1", 1s);
-    w->watch(nullptr);
+    w->watch(hangup);
     pool.submit([w] { w->run(); });
     return {w, stream, clk::now()};
   }
@@ -162,6 +162,54 @@ TEST(worker_call, the_client_leaving_wakes_the_same_wait) {
   auto [msg, took] = f.answer(r);
   EXPECT_LT(took, 100ms);  // before the deadline: the handler's own answer
   EXPECT_EQ(str(msg.at("result").at("content").at(0).at("text")), "stopped");
+}
+
+// The connection's side of the hang-up watch, counting how often it is armed.
+struct fake_hangup {
+  int armed = 0;
+  std::weak_ptr<http::request_watcher> watcher;
+  std::shared_ptr<std::atomic<bool>> gone = std::make_shared<std::atomic<bool>>(false);
+  decltype(http::peer_info::watch_hangup) fn = [this](std::weak_ptr<http::request_watcher> w) {
+    ++armed;
+    watcher = std::move(w);
+    return gone;
+  };
+};
+
+// Arming the watch costs two system calls; a call answered before the connection waited
+// hangup_watch_delay for it never pays them. Before: every call armed it when handed over.
+TEST(worker_call, a_call_answered_before_the_delay_never_watches_for_a_hangup) {
+  fixture f(2);
+  fake_hangup h;
+  auto r = f.start("quick", &h.fn);
+  ASSERT_TRUE(eventually([&] { return f.pool.in_flight() == 0; }));
+  auto [msg, took] = f.answer(r);
+  EXPECT_EQ(str(msg.at("result").at("content").at(0).at("text")), "quick");
+  EXPECT_EQ(h.armed, 0);
+}
+
+TEST(worker_call, a_call_still_running_after_the_delay_is_watched_and_a_hangup_cancels_it) {
+  fixture f(2);
+  fake_hangup h;
+  auto r = f.start("waits", &h.fn);
+  json::value got;
+  net::co_spawn(
+      f.ioc,
+      [&]() -> net::awaitable<void> {
+        auto item = co_await r.stream->next();
+        if (item) got = json::parse(item->data);
+      },
+      net::detached);
+  f.ioc.run_for(transport::worker_call::hangup_watch_delay + 30ms);
+  ASSERT_EQ(h.armed, 1);
+  // The peer closes its end: what the connection's watch does then.
+  h.gone->store(true);
+  ASSERT_NE(h.watcher.lock(), nullptr);
+  h.watcher.lock()->client_gone();
+  ASSERT_TRUE(eventually([&] { return f.woke_for.load() == cancel_reason::client; }));
+  f.ioc.run_for(200ms);
+  EXPECT_EQ(h.armed, 1);  // once
+  EXPECT_EQ(str(got.at("result").at("content").at(0).at("text")), "stopped");
 }
 
 TEST(worker_call, a_quick_call_is_answered_by_its_handler_and_nothing_is_counted) {

@@ -118,7 +118,8 @@ TEST(worker_pool, no_more_workers_are_woken_than_there_are_cpus) {
   });
   ioc.run();
   EXPECT_TRUE(eventually([&] { return ran == 20; }));
-  EXPECT_EQ(pool.wakeups(), 1u);
+  // On a busy machine the woken worker may not run within a tick: the watch then wakes others.
+  EXPECT_EQ(pool.wakeups() - pool.watch_wakeups(), 1u);
   EXPECT_TRUE(eventually([&] { return pool.in_flight() == 0; }));
 }
 
@@ -143,7 +144,7 @@ TEST(worker_pool, calls_held_back_behind_a_blocked_worker_still_run) {
   auto t0 = std::chrono::steady_clock::now();
   EXPECT_TRUE(eventually([&] { return quick == 5; }));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s) << "the watch looks every millisecond";
-  EXPECT_GE(pool.wakeups(), 2u);
+  EXPECT_GE(pool.watch_wakeups(), 1u);
   unblock.set_value();
   EXPECT_TRUE(eventually([&] { return pool.in_flight() == 0; }));
 }
