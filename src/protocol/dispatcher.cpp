@@ -25,6 +25,26 @@ const json::object& empty_object() noexcept {
   return empty;
 }
 
+namespace {
+
+// Where `target` sits in `orig`'s "_meta" (that object, or an object member of it), the object
+// at the same place in `copy`; null when it is not there.
+const json::object* same_place(const json::value& orig, const json::value& copy, const json::object* target) {
+  if (!orig.is_object() || !copy.is_object()) return nullptr;
+  auto* om = orig.get_object().if_contains("_meta");
+  auto* cm = copy.get_object().if_contains("_meta");
+  if (!om || !cm || !om->is_object() || !cm->is_object()) return nullptr;
+  if (&om->get_object() == target) return &cm->get_object();
+  for (const auto& kv : om->get_object()) {
+    if (!kv.value().is_object() || &kv.value().get_object() != target) continue;
+    auto* v = cm->get_object().if_contains(kv.key());
+    return v && v->is_object() ? &v->get_object() : nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 call call::copy_to_heap() const {
   call o;  // default storage: each assignment below copies into it
   o.msg.type = msg.type;
@@ -34,11 +54,14 @@ call call::copy_to_heap() const {
   o.msg.result = msg.result;
   o.msg.error = msg.error;
   o.rev = rev;
-  // A reference that owns its object (a legacy session's client declarations) is shared; only
-  // views into the request's arena are copied, and an empty one needs no copy.
-  auto heap_copy = [](const object_ref& r) -> object_ref {
+  // A reference that owns its object (a legacy session's client declarations) is shared; an
+  // empty one needs no copy; a view into the request's "_meta" (a 2026 call's declarations)
+  // becomes a view of the same place in the params just copied, whose objects keep their
+  // addresses when the call moves (nothing changes params after decoding). Other views are copied.
+  auto heap_copy = [&](const object_ref& r) -> object_ref {
     if (r.use_count() > 0) return r;
     if (r->empty()) return view_of(empty_object());
+    if (auto* at = same_place(msg.params, o.msg.params, r.get())) return view_of(*at);
     return std::make_shared<const json::object>(*r, json::storage_ptr());
   };
   o.client_capabilities = heap_copy(client_capabilities);

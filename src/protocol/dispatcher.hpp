@@ -89,6 +89,12 @@ const json::object& empty_object() noexcept;
 /// its message: the connection's per-request arena on the I/O thread (see copy_to_heap()).
 struct call {
   call() = default;
+  // Moved, never copied: its views may point into its own params (copy_to_heap()), which keep
+  // their addresses when moved; a copy would keep pointing into the original.
+  call(call&&) = default;
+  call& operator=(call&&) = default;
+  call(const call&) = delete;
+  call& operator=(const call&) = delete;
   /// Takes `m` with its storage; the objects below are built in the same one.
   explicit call(jsonrpc::message m) : msg(std::move(m)) {}
   /// Where this call's JSON (and its response's) is allocated.

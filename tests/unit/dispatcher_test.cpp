@@ -41,6 +41,23 @@ std::vector<std::string> names_of(const json::object& result) {
 
 }  // namespace
 
+// A worker's copy of a 2026 call: its client declarations are views into the params it copied
+// (they were copied a second time before), and stay right when the copy moves and the original goes.
+TEST(call, a_heap_copy_views_its_own_params_for_the_client_declarations) {
+  auto original = std::make_unique<protocol::call>(
+      modern_call("tools/call", {{"name", "x"}}, json::object{{"sampling", json::object{}}}));
+  ASSERT_EQ(original->client_capabilities.use_count(), 0);  // a view into the request
+  auto copy = original->copy_to_heap();
+  original.reset();
+  protocol::call moved(std::move(copy));
+  const auto& meta = moved.msg.params.at("_meta").as_object();
+  EXPECT_EQ(moved.meta.get(), &meta);
+  EXPECT_EQ(moved.client_capabilities.get(), &meta.at("io.modelcontextprotocol/clientCapabilities").as_object());
+  EXPECT_EQ(moved.client_info.get(), &meta.at("io.modelcontextprotocol/clientInfo").as_object());
+  EXPECT_TRUE(moved.client_capabilities->contains("sampling"));
+  EXPECT_EQ(moved.client_info->at("name"), "unit");
+}
+
 TEST(dispatcher, tools_list_pages_with_a_cursor_round_trip) {
   harness h;
   add_five_tools(h);
