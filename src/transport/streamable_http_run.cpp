@@ -88,7 +88,6 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
   if (auto a = pool_.try_acquire(); a != admission::admitted)
     return busy_reply(a, c.msg.id, ops::access_record::of(peer));
   auto stream = std::make_shared<http::event_stream>(ex);
-  std::string key = json::serialize(c.msg.id);
   c.session = nullptr;  // user-code methods never touch session state, and the hooks die with this frame
   if (dispatcher_.task_capable(c, tool)) {
     c.task = std::make_shared<protocol::task_slot>();
@@ -102,13 +101,19 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
   auto w = std::make_shared<worker_call>(c.copy_to_heap(), how, stream, s, s ? events_.get() : nullptr,
                                          std::move(stream_name), cfg_.protocol.client_request_timeout);
   w->watch(&peer.watch_hangup);
-  if (s) s->track(key, std::shared_ptr<request_outbound>(w, &w->out));
-  pool_.submit(
-      [w, s, key](worker_pool::slot& slot) {
-        w->run(&slot);
-        if (s) s->untrack(key, w->out.stream_name());
-      },
-      &ex);
+  if (s) {
+    std::string key = json::serialize(c.msg.id);
+    s->track(key, std::shared_ptr<request_outbound>(w, &w->out));
+    pool_.submit(
+        [w, s, key](worker_pool::slot& slot) {
+          w->run(&slot);
+          s->untrack(key, w->out.stream_name());
+        },
+        &ex);
+  } else {
+    // Only the call: small enough for std::function to hold without an allocation.
+    pool_.submit([w](worker_pool::slot& slot) { w->run(&slot); }, &ex);
+  }
   return on_worker{std::move(stream), std::move(w)};
 }
 

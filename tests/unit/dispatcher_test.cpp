@@ -44,8 +44,8 @@ std::vector<std::string> names_of(const json::object& result) {
 // A worker's copy of a 2026 call: its client declarations are views into the params it copied
 // (they were copied a second time before), and stay right when the copy moves and the original goes.
 TEST(call, a_heap_copy_views_its_own_params_for_the_client_declarations) {
-  auto original = std::make_unique<protocol::call>(
-      modern_call("tools/call", {{"name", "x"}}, json::object{{"sampling", json::object{}}}));
+  auto original = std::make_unique<protocol::call>(modern_call("tools/call", {{"name", "x"}},
+                                                               json::object{{"sampling", json::object{}}}));
   ASSERT_EQ(original->client_capabilities.use_count(), 0);  // a view into the request
   auto copy = original->copy_to_heap();
   original.reset();
