@@ -236,6 +236,12 @@ void server::start() {
                               [st = impl_->state.events] { return double(st->evicted()); });
   impl_->metrics->add_reading("mcpx_tasks_kept", "Task records kept.", "gauge",
                               [st = impl_->state.tasks] { return double(st->size()); });
+  impl_->metrics->add_reading("mcpx_log_lines_lost_total",
+                              "Log lines the log's file descriptor did not take (closed, full, no reader).", "counter",
+                              [log = std::weak_ptr<ops::logger>(impl_->log)] {
+                                auto l = log.lock();
+                                return l ? double(l->lines_lost()) : 0.0;
+                              });
   auto* tr = impl_->transport.get();
   impl_->health->add_local_check("workers", [tr](std::string& detail) {
     auto& pool = tr->workers();

@@ -101,23 +101,11 @@ net::awaitable<std::optional<stream_item>> event_stream::next_for(std::chrono::m
     }
     const auto now = net::steady_timer::clock_type::now();
     if (now >= nudge) {
-      std::shared_ptr<request_watcher> w;
-      {
-        std::lock_guard lock(mu_);
-        w = watcher_.lock();
-        nudge_ = net::steady_timer::time_point::max();  // told once
-      }
-      if (w) w->still_waiting();
+      if (auto w = watcher_for(nudge_)) w->still_waiting();
       continue;
     }
     if (now >= watched) {
-      std::shared_ptr<request_watcher> w;
-      {
-        std::lock_guard lock(mu_);
-        w = watcher_.lock();
-        watch_deadline_ = net::steady_timer::time_point::max();  // told once
-      }
-      if (w) w->deadline_passed();
+      if (auto w = watcher_for(watch_deadline_)) w->deadline_passed();
       continue;  // what it pushed (the answer) is the next item
     }
     if (now >= deadline) co_return stream_item{{}, {}, true};
@@ -125,6 +113,12 @@ net::awaitable<std::optional<stream_item>> event_stream::next_for(std::chrono::m
     auto [ec] = co_await timer_.async_wait(net::as_tuple(net::use_awaitable));
     (void)ec;  // cancelled = woken by a producer; expired = deadline, re-checked above
   }
+}
+
+std::shared_ptr<request_watcher> event_stream::watcher_for(std::chrono::steady_clock::time_point& when) {
+  std::lock_guard lock(mu_);
+  when = std::chrono::steady_clock::time_point::max();  // told once
+  return watcher_.lock();
 }
 
 std::optional<stream_item> event_stream::try_next() {

@@ -57,6 +57,8 @@ class event_stream : public std::enable_shared_from_this<event_stream> {
 
  private:
   void wake();
+  /// The watcher, to be told that `when` (one of the times below) came; `when` is cleared.
+  std::shared_ptr<request_watcher> watcher_for(std::chrono::steady_clock::time_point& when);
   net::any_io_executor ex_;
   net::steady_timer timer_;
   mutable std::mutex mu_;

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
@@ -213,7 +215,13 @@ void logger::emit(std::string_view text) {
   std::size_t left = text.size();
   while (left > 0) {
     auto n = ::write(fd_, p, left);
-    if (n <= 0) return;
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      // Counted, not retried: the descriptor will not take it (a partly written line counts).
+      auto lines = std::count(p, p + left, '\n');
+      lines_lost_.fetch_add(static_cast<std::uint64_t>(lines > 0 ? lines : 1), std::memory_order_relaxed);
+      return;
+    }
     p += n;
     left -= static_cast<std::size_t>(n);
   }

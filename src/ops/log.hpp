@@ -1,6 +1,7 @@
 #pragma once
 // Structured JSON logs: one line per event, one line per request (the access log).
 // Lines never carry tokens, secrets or bodies: only the fields named here.
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <cstdint>
 #include <memory>
@@ -34,6 +35,9 @@ class logger : public std::enable_shared_from_this<logger> {
   /// write() once the handlers ready on that thread have run: a loaded server writes many
   /// lines per syscall, an idle one each line at once. Without it, the line is written now.
   void request(const access_record& r, const boost::asio::any_io_executor* batch_on = nullptr);
+  /// Lines that could not be written: the file descriptor failed (closed, full disk, a pipe
+  /// without a reader). Never lines shed under load: a write waits instead.
+  std::uint64_t lines_lost() const noexcept { return lines_lost_.load(std::memory_order_relaxed); }
 
  private:
   struct batch {
@@ -47,6 +51,7 @@ class logger : public std::enable_shared_from_this<logger> {
   level min_;
   int fd_;
   std::mutex mu_;  // one write() at a time, so lines from several threads never interleave
+  std::atomic<std::uint64_t> lines_lost_{0};
   std::mutex batches_mu_;
   std::vector<std::unique_ptr<batch>> batches_;
   std::size_t id_ = next_id();

@@ -117,6 +117,24 @@ TEST(access_log, batches_per_event_loop_pass_and_flushes_on_destruction) {
   ::close(fds[1]);
 }
 
+// Before: a failed write() dropped its lines without a trace.
+TEST(access_log, lines_the_descriptor_refuses_are_counted) {
+  int fd = ::open("/dev/null", O_RDONLY);  // write() fails with EBADF
+  ASSERT_GE(fd, 0);
+  auto log = std::make_shared<ops::logger>(ops::level::info, fd);
+  log->write(ops::level::info, "one");
+  ops::access_record r;
+  r.http_method = "POST";
+  r.target = "/mcp";
+  r.status = 200;
+  boost::asio::io_context ioc;
+  boost::asio::any_io_executor ex = ioc.get_executor();
+  for (int i = 0; i < 3; ++i) log->request(r, &ex);
+  ioc.run();  // the three access lines go in one write(), which fails too
+  EXPECT_EQ(log->lines_lost(), 4u);
+  ::close(fd);
+}
+
 TEST(log_level, parses_the_names) {
   EXPECT_EQ(ops::parse_level("warn"), ops::level::warning);
   EXPECT_EQ(ops::parse_level("off"), ops::level::off);

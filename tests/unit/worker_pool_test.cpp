@@ -6,8 +6,10 @@
 #include <atomic>
 #include <boost/asio.hpp>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include "transport/worker_pool.hpp"
 
@@ -27,6 +29,19 @@ bool eventually(const std::function<bool()>& f) {
     std::this_thread::sleep_for(5ms);
   }
   return f();
+}
+
+// Submits `calls` from one pass of an I/O thread (an io_context run here), as connections do.
+void in_one_pass(worker_pool& pool, const std::vector<std::function<void()>>& calls) {
+  net::io_context ioc;
+  const net::any_io_executor ex = ioc.get_executor();
+  net::post(ioc, [&] {
+    for (const auto& f : calls) {
+      ASSERT_EQ(pool.try_acquire(), admission::admitted);
+      pool.submit(f, &ex);
+    }
+  });
+  ioc.run();
 }
 
 }  // namespace
@@ -107,16 +122,8 @@ TEST(worker_pool, a_blocked_call_does_not_hold_up_the_next_ones) {
 TEST(worker_pool, no_more_workers_are_woken_than_there_are_cpus) {
   worker_pool pool(4, 64, 1);
   settle();
-  net::io_context ioc;
-  const net::any_io_executor ex = ioc.get_executor();
   std::atomic<int> ran{0};
-  net::post(ioc, [&] {
-    for (int i = 0; i < 20; ++i) {
-      ASSERT_EQ(pool.try_acquire(), admission::admitted);
-      pool.submit([&] { ++ran; }, &ex);
-    }
-  });
-  ioc.run();
+  in_one_pass(pool, std::vector<std::function<void()>>(20, [&] { ++ran; }));
   EXPECT_TRUE(eventually([&] { return ran == 20; }));
   // On a busy machine the woken worker may not run within a tick: the watch then wakes others.
   EXPECT_EQ(pool.wakeups() - pool.watch_wakeups(), 1u);
@@ -127,20 +134,12 @@ TEST(worker_pool, no_more_workers_are_woken_than_there_are_cpus) {
 TEST(worker_pool, calls_held_back_behind_a_blocked_worker_still_run) {
   worker_pool pool(3, 64, 1);
   settle();
-  net::io_context ioc;
-  const net::any_io_executor ex = ioc.get_executor();
   std::promise<void> unblock;
   auto blocked = unblock.get_future().share();
   std::atomic<int> quick{0};
-  net::post(ioc, [&] {
-    ASSERT_EQ(pool.try_acquire(), admission::admitted);
-    pool.submit([blocked] { blocked.wait(); }, &ex);
-    for (int i = 0; i < 5; ++i) {
-      ASSERT_EQ(pool.try_acquire(), admission::admitted);
-      pool.submit([&] { ++quick; }, &ex);
-    }
-  });
-  ioc.run();
+  std::vector<std::function<void()>> calls(6, [&] { ++quick; });
+  calls.front() = [blocked] { blocked.wait(); };
+  in_one_pass(pool, calls);
   auto t0 = std::chrono::steady_clock::now();
   EXPECT_TRUE(eventually([&] { return quick == 5; }));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 1s) << "the watch looks every millisecond";
