@@ -198,10 +198,9 @@ std::optional<std::size_t> decode_cursor(const json::value& params, bool& bad) {
 
 template <class V>
 void dispatcher::share_pages(const V& items, std::string_view key, shared_pages& pages) const {
-  const std::size_t size = cfg_.page_size;
-  if (size == 0) return;
-  for (std::size_t start = 0; start < items.size(); start += size) {
-    const std::size_t end = std::min(items.size(), start + size);
+  const std::size_t size = page_limit();
+  for (std::size_t start = 0, end = 0; start < items.size(); start = end) {
+    end = start + std::min(size, items.size() - start);
     bool per_caller = false;
     for (std::size_t i = start; i < end && cfg_.filter_lists; ++i)
       per_caller = per_caller || !items[i]->access.scopes.empty();
@@ -229,10 +228,11 @@ outcome dispatcher::paginate(const call& c, const V& items, std::string_view key
   if (bad || *start > items.size()) return error(c.msg.id, code::invalid_params, "Invalid params: unknown cursor");
   // A page every caller sees the same: its text made once, not a copy of each offering's
   // JSON and a serialization per request (tools/list of 200 tools was mostly that).
-  if (cfg_.page_size && *start % cfg_.page_size == 0) {
+  const std::size_t size = page_limit();
+  if (*start % size == 0) {
     std::call_once(pages.once, [&] { share_pages(items, key, pages); });
     const auto& by_page = is_modern(c.rev) ? pages.modern : pages.legacy;
-    if (const std::size_t n = *start / cfg_.page_size; n < by_page.size() && by_page[n]) {
+    if (const std::size_t n = *start / size; n < by_page.size() && by_page[n]) {
       json::object msg(2, c.storage());
       msg.emplace("jsonrpc", "2.0");
       msg.emplace("id", c.msg.id);
@@ -243,7 +243,7 @@ outcome dispatcher::paginate(const call& c, const V& items, std::string_view key
   std::size_t end = *start;
   // With filtering a page holds page_size offerings the caller may use; the cursor still
   // indexes the whole list, so pages stay stable while the caller's scopes do.
-  for (; end < items.size() && page.size() < cfg_.page_size; ++end) {
+  for (; end < items.size() && page.size() < size; ++end) {
     const auto& scopes = items[end]->access.scopes;
     if (cfg_.filter_lists && !scopes.empty() && !(c.who && c.who->has_scopes(scopes))) continue;
     page.push_back(items[end]->wire);

@@ -2,6 +2,7 @@
 // MCP methods over decoded JSON-RPC messages. Synchronous and transport-free: the
 // transport decides which thread runs what (runs_user_code() calls go to the worker pool).
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,7 +34,7 @@ outcome_kind kind_of_error(int code) noexcept;
 
 /// The protocol's own settings, read once at start.
 struct dispatcher_config {
-  std::size_t page_size = 50;  ///< items per page of the list methods
+  std::size_t page_size = 50;  ///< items per page of the list methods; 0: all in one page
   /// The list methods show only what the caller's scopes allow (auth.list_filtering).
   bool filter_lists = false;
   std::chrono::milliseconds list_ttl{60'000};  ///< cache hint on list results (2026-07-28)
@@ -193,6 +194,10 @@ class dispatcher {
   };
   template <class V>
   outcome paginate(const call& c, const V& items, std::string_view key, shared_pages& pages) const;
+  /// Items per page, 0 (no limit) read as the largest count.
+  std::size_t page_limit() const noexcept {
+    return cfg_.page_size ? cfg_.page_size : std::numeric_limits<std::size_t>::max();
+  }
   template <class V>
   void share_pages(const V& items, std::string_view key, shared_pages& pages) const;
   /// A result as ok() sends it: for 2026-07-28 with resultType, _meta and (cacheable) ttlMs.

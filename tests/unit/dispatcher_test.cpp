@@ -127,6 +127,28 @@ TEST(dispatcher, list_pages_the_caller_cannot_change_are_made_once) {
   EXPECT_EQ(joined, json::serialize(materialized.message));
 }
 
+// page_size 0: every tool in one page with no cursor, for the shared page and the per-caller
+// one alike. Before, 0 made every page empty with a cursor that never advanced: a client that
+// follows cursors asked for the same empty page forever.
+TEST(dispatcher, page_size_zero_lists_everything_in_one_page) {
+  for (bool filtered : {false, true}) {
+    harness h;
+    add_five_tools(h);
+    h.tool("t6").scopes({"crm:admin"}).handle([](const args&, context&) { return tool_result::text("x"); });
+    auto cfg = paged(0);
+    cfg.filter_lists = filtered;
+    h.start(cfg);
+    auto c = modern_call("tools/list");
+    auto o = h.run(c);
+    ASSERT_EQ(o.kind, outcome_kind::ok) << filtered;
+    auto want = filtered ? std::vector<std::string>{"t1", "t2", "t3", "t4", "t5"}
+                         : std::vector<std::string>{"t1", "t2", "t3", "t4", "t5", "t6"};
+    EXPECT_EQ(names_of(result_of(o)), want) << filtered;
+    EXPECT_FALSE(result_of(o).contains("nextCursor")) << filtered;
+    EXPECT_EQ(static_cast<bool>(h.run_raw(c).result_text), !filtered) << "shared unless the caller decides";
+  }
+}
+
 TEST(dispatcher, tools_list_refuses_a_cursor_it_did_not_issue) {
   harness h;
   add_five_tools(h);
