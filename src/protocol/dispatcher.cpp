@@ -120,9 +120,10 @@ json::object dispatcher::finish_result(json::object result, bool modern, bool ca
 }
 
 outcome dispatcher::ok(const call& c, json::object result, bool cacheable) const {
-  // Built in the call's storage (the request arena on the I/O thread); `result` moves in
-  // without a copy when it was built there too.
-  const auto& sp = c.storage();
+  // Built where the result is, so it moves in without a copy: the call's storage (the request
+  // arena on the I/O thread) for nearly every result, the heap for a large tool result
+  // (encode_tool_result). A moved-from object keeps its storage, so `sp` stays valid below.
+  const json::storage_ptr& sp = result.storage();
   json::object msg(3, sp);
   msg.emplace("jsonrpc", "2.0");
   msg.emplace("id", c.msg.id);

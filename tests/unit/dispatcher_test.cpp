@@ -3,12 +3,14 @@
 // legacy session methods and the principal slot.
 #include <gtest/gtest.h>
 
+#include <boost/json/monotonic_resource.hpp>
 #include <cmath>
 #include <limits>
 
 #include "fakes.hpp"
 #include "mcpx/errors.hpp"
 #include "protocol/request_state.hpp"
+#include "protocol/tool_errors.hpp"
 #include "util/base64.hpp"
 
 using namespace mcpx;
@@ -181,6 +183,35 @@ TEST(dispatcher, tools_call_returns_content_and_structured_content) {
   EXPECT_EQ(str(r.at("content").at(0).at("type")), "text");
   EXPECT_EQ(r.at("structuredContent"), (json::value{{"echoed", "hello"}, {"length", 5}}));
   EXPECT_FALSE(r.contains("isError"));
+}
+
+// On the I/O thread a call's JSON lives in the request's arena. A large tool result moves into
+// the response instead of being copied there (a megabyte per answer, before); a small one is
+// still built in the arena, where it costs no malloc.
+TEST(dispatcher, a_large_tool_result_moves_into_the_response_and_a_small_one_goes_to_the_arena) {
+  harness h;
+  const char* made = nullptr;
+  h.tool("big").handle([&](const args&, context&) {
+    auto r = tool_result::text(std::string(protocol::large_tool_result, 'x'));
+    made = r.content[0].as_object().at("text").as_string().data();
+    return r;
+  });
+  h.tool("small").handle([](const args&, context&) { return tool_result::text("x"); });
+  h.start();
+  auto arena = json::make_shared_resource<json::monotonic_resource>();
+  auto big = modern_call("tools/call", {{"name", "big"}, {"arguments", json::object{}}}, {}, 1, arena);
+  auto o = h.run_raw(big);
+  ASSERT_EQ(o.kind, outcome_kind::ok);
+  const auto& text = result_of(o).at("content").as_array().at(0).as_object().at("text").as_string();
+  EXPECT_EQ(text.size(), protocol::large_tool_result);
+  EXPECT_EQ(text.data(), made) << "copied";
+  EXPECT_EQ(result_of(o).at("resultType"), "complete");
+
+  auto small = modern_call("tools/call", {{"name", "small"}, {"arguments", json::object{}}}, {}, 2, arena);
+  auto s = h.run_raw(small);
+  ASSERT_EQ(s.kind, outcome_kind::ok);
+  EXPECT_EQ(s.message.storage(), big.storage());
+  EXPECT_EQ(result_of(s).at("content").as_array().at(0).as_object().at("text"), "x");
 }
 
 TEST(dispatcher, input_schema_violation_is_a_client_error_result_and_skips_the_handler) {

@@ -101,8 +101,8 @@ inline json::object modern_meta(json::object caps = {}) {
 /// client info and log level come from params._meta; for legacy revisions `legacy_caps` stands
 /// for what initialize negotiated.
 inline protocol::call call_from(std::string_view text, revision rev = revision::v2026_07_28,
-                                json::object legacy_caps = {}) {
-  jsonrpc::message m;
+                                json::object legacy_caps = {}, json::storage_ptr sp = {}) {
+  jsonrpc::message m(std::move(sp));
   auto err = jsonrpc::parse(text, m);
   EXPECT_FALSE(err) << (err ? err->message : "") << " in " << text;
   protocol::call c(std::move(m));
@@ -125,12 +125,13 @@ inline protocol::call call_from(std::string_view text, revision rev = revision::
   return c;
 }
 
-/// A 2026-07-28 request; `_meta` is added (with `caps`) unless params already has one.
+/// A 2026-07-28 request; `_meta` is added (with `caps`) unless params already has one. Its
+/// JSON lives in `sp`: an arena stands for the I/O thread's per-request one.
 inline protocol::call modern_call(std::string_view method, json::object params = {}, json::object caps = {},
-                                  json::value id = 1) {
+                                  json::value id = 1, json::storage_ptr sp = {}) {
   if (!params.contains("_meta")) params["_meta"] = modern_meta(std::move(caps));
   json::object msg{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}};
-  return call_from(json::serialize(msg), revision::v2026_07_28);
+  return call_from(json::serialize(msg), revision::v2026_07_28, {}, std::move(sp));
 }
 
 /// A request in a 2025-11-25 session whose client declared `caps` at initialize.
