@@ -1,6 +1,5 @@
 #include "protocol/tool_errors.hpp"
 
-#include <algorithm>
 #include <atomic>
 
 #include "util/random.hpp"
@@ -99,11 +98,9 @@ std::size_t string_bytes(const json::value& v, std::size_t enough) {
 }
 
 bool is_large(const tool_result& r) {
-  std::size_t n = 0;
-  for (const auto& block : r.content) {
-    n += string_bytes(block, large_tool_result - std::min(n, large_tool_result));
-    if (n >= large_tool_result) return true;
-  }
+  std::size_t n = 0;  // below large_tool_result at each step: it returns once there
+  for (const auto& block : r.content)
+    if ((n += string_bytes(block, large_tool_result - n)) >= large_tool_result) return true;
   return n + string_bytes(r.structured, large_tool_result - n) >= large_tool_result;
 }
 
