@@ -70,7 +70,10 @@ struct options {
   std::chrono::milliseconds sse_retry{1000};
   /// How long a handler waits for the client's answer to a sampling/elicitation request (legacy).
   std::chrono::milliseconds client_request_timeout{60'000};
-  std::size_t page_size = 50;  ///< items per page of tools/list, resources/list, prompts/list; 0: no pages
+  /// Items per page of tools/list, resources/list, prompts/list; 0: everything in one page. One
+  /// page by default: several clients read only the first page (docs/performance.md), and a
+  /// listing in pages costs a round trip per page. Set it for lists too long for one answer.
+  std::size_t page_size = 0;
   /// Cache hints on list results for 2026-07-28 clients.
   std::chrono::milliseconds list_ttl{60'000};
   /// A task_mode::optional call still running after this becomes a task (clients with the extension).

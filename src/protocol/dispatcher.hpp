@@ -34,7 +34,7 @@ outcome_kind kind_of_error(int code) noexcept;
 
 /// The protocol's own settings, read once at start.
 struct dispatcher_config {
-  std::size_t page_size = 50;  ///< items per page of the list methods; 0: all in one page
+  std::size_t page_size = 0;  ///< items per page of the list methods; 0: all in one page
   /// The list methods show only what the caller's scopes allow (auth.list_filtering).
   bool filter_lists = false;
   std::chrono::milliseconds list_ttl{60'000};  ///< cache hint on list results (2026-07-28)

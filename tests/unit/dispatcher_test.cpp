@@ -9,6 +9,7 @@
 
 #include "fakes.hpp"
 #include "mcpx/errors.hpp"
+#include "mcpx/options.hpp"
 #include "protocol/request_state.hpp"
 #include "protocol/tool_errors.hpp"
 #include "util/base64.hpp"
@@ -149,6 +150,21 @@ TEST(dispatcher, page_size_zero_lists_everything_in_one_page) {
     EXPECT_FALSE(result_of(o).contains("nextCursor")) << filtered;
     EXPECT_EQ(static_cast<bool>(h.run_raw(c).result_text), !filtered) << "shared unless the caller decides";
   }
+}
+
+// The default is one page, whatever the count: clients that read only the first page (several
+// do) still see every tool, and a listing costs one round trip. Before, the default paged at 50.
+TEST(dispatcher, the_default_lists_every_tool_in_one_page) {
+  EXPECT_EQ(mcpx::options{}.page_size, protocol::dispatcher_config{}.page_size);
+  harness h;
+  for (int i = 0; i < 120; ++i)
+    h.tool("tool_" + std::to_string(1000 + i)).handle([](const args&, context&) { return tool_result::text("x"); });
+  h.start(protocol::dispatcher_config{});
+  auto c = modern_call("tools/list");
+  auto o = h.run(c);
+  ASSERT_EQ(o.kind, outcome_kind::ok);
+  EXPECT_EQ(names_of(result_of(o)).size(), 120u);
+  EXPECT_FALSE(result_of(o).contains("nextCursor"));
 }
 
 TEST(dispatcher, tools_list_refuses_a_cursor_it_did_not_issue) {
