@@ -11,6 +11,7 @@
 #include "http/refusal.hpp"
 #include "http/request_reader.hpp"
 #include "http/server.hpp"
+#include "http/whole_write.hpp"
 
 namespace mcpx::http {
 
@@ -161,7 +162,7 @@ net::awaitable<bool> write_stream(std::shared_ptr<conn_state> c, reply& r, const
     if (n == 0) continue;
     c->timeout.expires_after(lim.write_timeout);
     auto [wec, wn] = co_await net::async_write(c->sock, std::span<const net::const_buffer>(bufs.data(), n),
-                                               net::as_tuple(net::use_awaitable));
+                                               transfer_whole{}, net::as_tuple(net::use_awaitable));
     if (wec) {
       r.stream->cancel();
       co_return false;
@@ -315,7 +316,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
       // write_some here cost 10 % more CPU per request on loopback (docs/performance.md).
       std::array<net::const_buffer, 2> bufs{net::buffer(c->head), net::buffer(r.head.body())};
       c->timeout.expires_after(lim.write_timeout);
-      auto [wec, wn] = co_await net::async_write(c->sock, bufs, net::as_tuple(net::use_awaitable));
+      auto [wec, wn] = co_await net::async_write(c->sock, bufs, transfer_whole{}, net::as_tuple(net::use_awaitable));
       written = !wec;
     }
     if (peer.record) {
