@@ -24,8 +24,11 @@ constexpr int quiet_ticks = 100;
 
 worker_pool::worker_pool(unsigned threads, std::size_t queue_limit, unsigned cpus)
     : threads_(threads ? threads : 1), cpus_(cpus ? cpus : std::max(usable_cpus(), 1u)), limit_(queue_limit) {
+  beds_.reserve(threads_);
+  idle_.reserve(threads_);
+  for (unsigned i = 0; i < threads_; ++i) beds_.push_back(std::make_unique<bed>());
   workers_.reserve(threads_);
-  for (unsigned i = 0; i < threads_; ++i) workers_.emplace_back([this] { work(); });
+  for (unsigned i = 0; i < threads_; ++i) workers_.emplace_back([this, b = beds_[i].get()] { work(*b); });
   // With at least as many CPUs as workers nothing is ever held back.
   if (cpus_ < threads_) watch_thread_ = std::thread([this] { watch(); });
 }
@@ -70,12 +73,26 @@ void worker_pool::wake(std::unique_lock<std::mutex>& lock, bool uncapped) {
   }
   if (n == 0 && !notify_watch) return;
   to_wake_ += n;
+  // The workers that slept last: their stacks and thread caches are the warmest.
+  bed* woken[8];
+  unsigned picked = 0;
+  for (; picked < n && picked < std::size(woken); ++picked) {
+    woken[picked] = idle_.back();
+    idle_.pop_back();
+    woken[picked]->signalled = true;
+  }
+  for (unsigned i = picked; i < n; ++i) {  // more than 8 at once: rare, signalled under the lock
+    idle_.back()->signalled = true;
+    idle_.back()->cv.notify_one();
+    idle_.pop_back();
+  }
   // Signalled after unlocking: on a busy CPU the woken worker runs at once, and would find the
-  // lock still held by this thread (a switch there and back for nothing).
+  // lock still held by this thread (a switch there and back for nothing). A bed outlives its
+  // worker's wait, so signalling one whose worker already woke is harmless.
   lock.unlock();
   wakeups_.fetch_add(n, std::memory_order_relaxed);
   if (uncapped) watch_wakeups_.fetch_add(n, std::memory_order_relaxed);
-  for (unsigned i = 0; i < n; ++i) cv_.notify_one();
+  for (unsigned i = 0; i < picked; ++i) woken[i]->cv.notify_one();
   if (notify_watch) watch_cv_.notify_one();
 }
 
@@ -108,14 +125,20 @@ void worker_pool::watch() {
   }
 }
 
-void worker_pool::work() {
+void worker_pool::work(bed& me) {
   std::unique_lock lock(mu_);
   for (;;) {
     while (queue_.empty() && !stopped_ && !joining_) {
       ++sleeping_;
-      cv_.wait(lock);
+      idle_.push_back(&me);
+      me.cv.wait(lock, [&] { return me.signalled || stopped_ || joining_; });
       --sleeping_;
-      if (to_wake_ > 0) --to_wake_;
+      if (me.signalled) {
+        me.signalled = false;  // wake() took it off idle_
+        --to_wake_;
+      } else {
+        idle_.erase(std::find(idle_.begin(), idle_.end(), &me));
+      }
     }
     if (stopped_ || queue_.empty()) return;  // stopped, or joined with nothing left to do
     job j = std::move(queue_.front());
@@ -134,6 +157,11 @@ void worker_pool::work() {
   }
 }
 
+void worker_pool::wake_all() {
+  // Each waits for stopped_ or joining_ (set before this), checked under the lock it sleeps in.
+  for (auto& b : beds_) b->cv.notify_all();
+}
+
 void worker_pool::stop() {
   std::deque<job> dropped;
   {
@@ -142,7 +170,7 @@ void worker_pool::stop() {
     stopped_ = true;
     dropped.swap(queue_);
   }
-  cv_.notify_all();
+  wake_all();
   for (std::size_t i = 0; i < dropped.size(); ++i) in_flight_.fetch_sub(1, std::memory_order_relaxed);
 }
 
@@ -151,7 +179,7 @@ void worker_pool::join() {
     std::lock_guard lock(mu_);
     joining_ = true;
   }
-  cv_.notify_all();
+  wake_all();
   for (auto& t : workers_)
     if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
   {

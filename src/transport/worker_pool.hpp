@@ -13,12 +13,17 @@
 // awake workers as they finish. In case those are blocked in a handler (a database, a sleep),
 // a watch thread checks every millisecond while calls are held back, and when none was taken
 // for a whole tick it wakes sleeping workers for them.
+//
+// The worker that went to sleep last is woken first. A condition variable wakes the one that
+// has slept longest, so under light load successive calls went round every worker in turn,
+// each time on a cold stack and a thread cache the other threads' frees had not refilled.
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <type_traits>
@@ -97,6 +102,11 @@ class worker_pool {
   std::size_t wakeups() const noexcept { return wakeups_.load(std::memory_order_relaxed); }
   /// Of those, the ones the watch made for calls held back behind busy or blocked workers.
   std::size_t watch_wakeups() const noexcept { return watch_wakeups_.load(std::memory_order_relaxed); }
+  /// Workers asleep now, waiting for a call (tests read it).
+  unsigned sleeping() {
+    std::lock_guard lock(mu_);
+    return sleeping_;
+  }
 
  private:
   using job = std::function<void(slot&)>;
@@ -104,7 +114,15 @@ class worker_pool {
   /// Wakes as many sleeping workers as there are queued calls, up to the CPUs (all of them with
   /// `uncapped`); unlocks `lock`.
   void wake(std::unique_lock<std::mutex>& lock, bool uncapped = false);
-  void work();
+  /// One worker's place to sleep. Owned by the pool, so a worker may be signalled after its
+  /// wait ended (or its thread did) without touching freed memory.
+  struct bed {
+    std::condition_variable cv;
+    bool signalled = false;
+  };
+  void work(bed& me);
+  /// Signals every sleeping worker (stop, join).
+  void wake_all();
   /// The watch thread: wakes workers for held-back calls that nobody took for a tick.
   void watch();
 
@@ -118,7 +136,8 @@ class worker_pool {
   std::atomic<std::size_t> watch_wakeups_{0};
 
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::vector<std::unique_ptr<bed>> beds_;  ///< one per worker, for the pool's whole life
+  std::vector<bed*> idle_;                  ///< sleeping, not signalled; the last one slept last
   std::deque<job> queue_;
   unsigned sleeping_ = 0;
   unsigned to_wake_ = 0;      ///< signalled, not yet awake: not counted twice by the next wake

@@ -130,6 +130,23 @@ TEST(worker_pool, no_more_workers_are_woken_than_there_are_cpus) {
   EXPECT_TRUE(eventually([&] { return pool.in_flight() == 0; }));
 }
 
+// Calls one at a time, each after the last worker went back to sleep: the worker that slept
+// last takes each one. Before, the condition variable woke the one that had slept longest,
+// so the calls went round all four workers, each on a cold stack and thread cache.
+TEST(worker_pool, the_worker_that_slept_last_is_woken_first) {
+  worker_pool pool(4, 64, 4);
+  ASSERT_TRUE(eventually([&] { return pool.sleeping() == 4; }));
+  std::vector<std::thread::id> ran_on;
+  for (int i = 0; i < 8; ++i) {
+    std::promise<std::thread::id> where;
+    ASSERT_EQ(pool.try_acquire(), admission::admitted);
+    pool.submit([&where] { where.set_value(std::this_thread::get_id()); });
+    ran_on.push_back(where.get_future().get());
+    ASSERT_TRUE(eventually([&] { return pool.sleeping() == 4; }));
+  }
+  for (auto& id : ran_on) EXPECT_EQ(id, ran_on.front());
+}
+
 // The one awake worker blocks in its handler: the watch wakes the others for the queued calls.
 TEST(worker_pool, calls_held_back_behind_a_blocked_worker_still_run) {
   worker_pool pool(3, 64, 1);
