@@ -61,9 +61,8 @@ void worker_pool::enqueue(job j, const net::any_io_executor* batch_on) {
 void worker_pool::wake(std::unique_lock<std::mutex>& lock, bool uncapped) {
   // Already-signalled workers will take some of the queue: wake only for the rest.
   std::size_t want = queue_.size() > to_wake_ ? queue_.size() - to_wake_ : 0;
-  unsigned idle = sleeping_ > to_wake_ ? sleeping_ - to_wake_ : 0;
-  auto n = static_cast<unsigned>(std::min<std::size_t>(want, idle));
-  unsigned awake = threads_ - sleeping_ + to_wake_;  // running a call, looking for one, or signalled
+  auto n = static_cast<unsigned>(std::min<std::size_t>(want, idle_.size()));
+  auto awake = static_cast<unsigned>(threads_ - idle_.size());  // running a call, looking for one, or signalled
   unsigned room = cpus_ > awake ? cpus_ - awake : 0;
   bool notify_watch = false;
   if (!uncapped && n > room) {
@@ -76,15 +75,12 @@ void worker_pool::wake(std::unique_lock<std::mutex>& lock, bool uncapped) {
   // The workers that slept last: their stacks and thread caches are the warmest.
   bed* woken[8];
   unsigned picked = 0;
-  for (; picked < n && picked < std::size(woken); ++picked) {
-    woken[picked] = idle_.back();
+  for (unsigned i = 0; i < n; ++i) {
+    bed* b = idle_.back();
     idle_.pop_back();
-    woken[picked]->signalled = true;
-  }
-  for (unsigned i = picked; i < n; ++i) {  // more than 8 at once: rare, signalled under the lock
-    idle_.back()->signalled = true;
-    idle_.back()->cv.notify_one();
-    idle_.pop_back();
+    b->signalled = true;
+    if (picked < std::size(woken)) woken[picked++] = b;
+    else b->cv.notify_one();  // more than 8 at once: rare, signalled under the lock
   }
   // Signalled after unlocking: on a busy CPU the woken worker runs at once, and would find the
   // lock still held by this thread (a switch there and back for nothing). A bed outlives its
@@ -129,10 +125,8 @@ void worker_pool::work(bed& me) {
   std::unique_lock lock(mu_);
   for (;;) {
     while (queue_.empty() && !stopped_ && !joining_) {
-      ++sleeping_;
       idle_.push_back(&me);
       me.cv.wait(lock, [&] { return me.signalled || stopped_ || joining_; });
-      --sleeping_;
       if (me.signalled) {
         me.signalled = false;  // wake() took it off idle_
         --to_wake_;

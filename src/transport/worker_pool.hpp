@@ -102,10 +102,10 @@ class worker_pool {
   std::size_t wakeups() const noexcept { return wakeups_.load(std::memory_order_relaxed); }
   /// Of those, the ones the watch made for calls held back behind busy or blocked workers.
   std::size_t watch_wakeups() const noexcept { return watch_wakeups_.load(std::memory_order_relaxed); }
-  /// Workers asleep now, waiting for a call (tests read it).
-  unsigned sleeping() {
+  /// Workers asleep now and not yet signalled, waiting for a call (tests read it).
+  std::size_t sleeping() {
     std::lock_guard lock(mu_);
-    return sleeping_;
+    return idle_.size();
   }
 
  private:
@@ -139,7 +139,6 @@ class worker_pool {
   std::vector<std::unique_ptr<bed>> beds_;  ///< one per worker, for the pool's whole life
   std::vector<bed*> idle_;                  ///< sleeping, not signalled; the last one slept last
   std::deque<job> queue_;
-  unsigned sleeping_ = 0;
   unsigned to_wake_ = 0;      ///< signalled, not yet awake: not counted twice by the next wake
   bool wake_posted_ = false;  ///< an I/O thread will wake workers when its pass ends
   bool stopped_ = false;
