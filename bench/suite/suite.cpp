@@ -21,6 +21,7 @@
 #include "suite/issuer.hpp"
 #include "suite/local_redis.hpp"
 #include "suite/memory.hpp"
+#include "suite/open_loop.hpp"
 #include "suite/process.hpp"
 #include "suite/rounds.hpp"
 #include "suite/scaling.hpp"
@@ -291,46 +292,19 @@ int run_suite(suite_config cfg) {
 
   // Open loop at half of a server's peak: what latency looks like with headroom. "mcpx" is the
   // benchmark issue's target; "mcpx-shipped", in both modes, that of the as-shipped issue.
-  struct open_run {
-    std::string server, mode;
-    double half = 0;
-    sample s;
-  };
   std::vector<open_run> opens;
   for (auto [name, in_session] : {std::pair{"mcpx", false}, {"mcpx-shipped", false}, {"mcpx-shipped", true}}) {
     if (!target) break;
-    auto* m = find(in_session ? target->session : target->stateless, name);
+    auto& group = in_session ? target->session : target->stateless;
+    auto* m = find(group, name);
     if (!m || m->samples.empty()) continue;
-    open_run o{m->def.name, m->def.mode, median_of(m->samples, [](auto& x) { return x.rps; }) / 2, {}};
-    std::string failure;
-    auto r = start(cfg, m->def, failure);
-    if (!r) {
-      all_ok = false;
-      continue;
-    }
-    std::vector<sample> runs;
-    for (unsigned i = 0; i < cfg.runs; ++i) runs.push_back(measure(cfg, *r, target->connections, o.half));
-    stop(r->proc);
-    o.s.rps = median_of(runs, [](auto& x) { return x.rps; });
-    o.s.p50_ms = median_of(runs, [](auto& x) { return x.p50_ms; });
-    o.s.p99_ms = median_of(runs, [](auto& x) { return x.p99_ms; });
-    o.s.p999_ms = median_of(runs, [](auto& x) { return x.p999_ms; });
-    o.s.cpu_per_10k = median_of(runs, [](auto& x) { return x.cpu_per_10k; });
-    for (auto& x : runs) o.s.errors += x.errors;
-    if (o.s.errors) all_ok = false;
-    opens.push_back(std::move(o));
+    opens.push_back(run_open_loop(cfg, *m, find(group, "nginx-log"), target->connections, all_ok));
   }
-  auto open_json = [&](const open_run& o) {
-    return json::object{{"server", o.server},   {"mode", o.mode},         {"connections", target->connections},
-                        {"target_rps", o.half}, {"rps", o.s.rps},         {"p50_ms", o.s.p50_ms},
-                        {"p99_ms", o.s.p99_ms}, {"p999_ms", o.s.p999_ms}, {"cpu_s_per_10k", o.s.cpu_per_10k},
-                        {"errors", o.s.errors}};
-  };
   json::object open_loop;  // "mcpx" stateless, as before
   json::array open_loops;
   for (auto& o : opens) {
-    open_loops.push_back(open_json(o));
-    if (o.server == "mcpx") open_loop = open_json(o);
+    open_loops.push_back(to_json(o));
+    if (o.server == "mcpx") open_loop = to_json(o);
   }
 
   shapes_run shapes;
@@ -423,12 +397,7 @@ int run_suite(suite_config cfg) {
                     *r >= t.goal ? "met" : "MISSED");
       else std::printf("  x%-4u %-40s %7.2fx\n", m.connections, t.label, *r);
     }
-  for (auto& o : opens)
-    std::printf(
-        "\nopen loop at half of %s %s's peak (%s req/s, %u connections): p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, "
-        "CPU s/10k %.3f   target p99 <= 2 ms  %s\n",
-        o.server.c_str(), o.mode.c_str(), thousands(o.half).c_str(), target->connections, o.s.p50_ms, o.s.p99_ms,
-        o.s.p999_ms, o.s.cpu_per_10k, o.s.p99_ms <= 2.0 ? "met" : "MISSED");
+  for (auto& o : opens) print(o);
   json::array memory_json;
   for (auto& m : memory) {
     memory_json.push_back(to_json(m));
@@ -499,7 +468,7 @@ int run_suite(suite_config cfg) {
     for (auto& x : s->samples) good = good && x.errors == 0 && x.ok > 0;
     (good ? passed : failed)++;
   }
-  for (auto& o : opens) (o.s.errors == 0 ? passed : failed)++;
+  for (auto& o : opens) (o.errors() == 0 && !o.rounds.empty() ? passed : failed)++;
   for (auto& m : memory) (m.error.empty() && m.held ? passed : failed)++;
   std::printf("\nresults: %s\nlogs: %s\n%s\nbench: %u passed, %u failed\n", out.c_str(), cfg.work_dir.c_str(),
               all_ok ? "every server ran and every answer was right"
