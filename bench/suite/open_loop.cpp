@@ -49,9 +49,9 @@ void print(const open_run& o) {
   std::printf(
       "\nopen loop at half of %s %s's peak (%s req/s, %u connections): p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, "
       "CPU s/10k %.3f   target p99 <= %.0f ms  %s\n",
-      o.server.c_str(), o.mode.c_str(), thousands(o.rate).c_str(), o.connections,
-      med([](auto& x) { return x.p50_ms; }), o.p99_ms(), med([](auto& x) { return x.p999_ms; }),
-      med([](auto& x) { return x.cpu_per_10k; }), open_loop_p99_target_ms, met ? "met" : "MISSED");
+      o.server.c_str(), o.mode.c_str(), thousands(o.rate).c_str(), o.connections, med([](auto& x) { return x.p50_ms; }),
+      o.p99_ms(), med([](auto& x) { return x.p999_ms; }), med([](auto& x) { return x.cpu_per_10k; }),
+      open_loop_p99_target_ms, met ? "met" : "MISSED");
   if (o.floor_rounds.empty()) {
     std::printf("  nginx-log at the same rate: not measured (%s)\n", o.floor_skipped.c_str());
     return;

@@ -15,12 +15,16 @@ namespace mcpx::bench {
 struct open_run {
   std::string server, mode;
   unsigned connections = 0;
-  double rate = 0;                     ///< half of the server's closed-loop median
-  std::vector<sample> rounds;          ///< the server, each round
-  std::vector<sample> floor_rounds;    ///< nginx-log at the same rate, in the rounds between
-  std::string floor_skipped;           ///< why the floor was not measured (empty: it was)
-  double p99_ms() const { return median_of(rounds, [](auto& x) { return x.p99_ms; }); }
-  double floor_p99_ms() const { return median_of(floor_rounds, [](auto& x) { return x.p99_ms; }); }
+  double rate = 0;                   ///< half of the server's closed-loop median
+  std::vector<sample> rounds;        ///< the server, each round
+  std::vector<sample> floor_rounds;  ///< nginx-log at the same rate, in the rounds between
+  std::string floor_skipped;         ///< why the floor was not measured (empty: it was)
+  double p99_ms() const {
+    return median_of(rounds, [](auto& x) { return x.p99_ms; });
+  }
+  double floor_p99_ms() const {
+    return median_of(floor_rounds, [](auto& x) { return x.p99_ms; });
+  }
   std::uint64_t errors() const;
 };
 
