@@ -23,6 +23,7 @@ open_run run_open_loop(const suite_config& cfg, const series& server, const seri
   std::string failure;
   auto r = start(cfg, server.def, failure);
   if (!r) {
+    o.failure = failure.empty() ? "did not start" : failure;
     all_ok = false;
     return o;
   }
@@ -41,7 +42,7 @@ open_run run_open_loop(const suite_config& cfg, const series& server, const seri
 
 void print(const open_run& o) {
   if (o.rounds.empty()) {
-    std::printf("\nopen loop at half of %s %s's peak: the server did not start\n", o.server.c_str(), o.mode.c_str());
+    std::printf("\nopen loop at half of %s %s's peak: %s\n", o.server.c_str(), o.mode.c_str(), o.failure.c_str());
     return;
   }
   auto med = [&](auto f) { return median_of(o.rounds, f); };
@@ -85,7 +86,9 @@ json::object to_json(const open_run& o) {
                  {"cpu_s_per_10k", med([](auto& x) { return x.cpu_per_10k; })},
                  {"errors", o.errors()},
                  {"p99_ms_rounds", p99s(o.rounds)}};
-  if (o.floor_rounds.empty()) {
+  if (!o.failure.empty()) {
+    j["failure"] = o.failure;
+  } else if (o.floor_rounds.empty()) {
     j["floor_skipped"] = o.floor_skipped;
   } else {
     j["floor"] = json::object{{"server", "nginx-log"},

@@ -1,7 +1,7 @@
 #pragma once
 // The suite's open loop: a server at half of its closed-loop peak, its latency with headroom.
 // nginx with its access log is measured at the very same rate in the rounds between, as the
-// machine's own floor: on a shared VM the whole guest stalls now and then (tens of ms, every
+// machine's own floor: on a shared VM every process stalls now and then (tens of ms, every
 // connection at once, nginx too), and one such stall in a 5 s round is already its p99.
 // docs/benchmark.md says how to read the two together.
 #include <boost/json.hpp>
@@ -19,6 +19,7 @@ struct open_run {
   std::vector<sample> rounds;        ///< the server, each round
   std::vector<sample> floor_rounds;  ///< nginx-log at the same rate, in the rounds between
   std::string floor_skipped;         ///< why the floor was not measured (empty: it was)
+  std::string failure;               ///< the server did not start (no rounds)
   double p99_ms() const {
     return median_of(rounds, [](auto& x) { return x.p99_ms; });
   }
