@@ -1,7 +1,7 @@
 #pragma once
 // A queue of SSE chunks: filled from any thread, drained by one connection coroutine.
 #include <atomic>
-#include <deque>
+#include <boost/container/devector.hpp>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -62,7 +62,8 @@ class event_stream : public std::enable_shared_from_this<event_stream> {
   net::any_io_executor ex_;
   net::steady_timer timer_;
   mutable std::mutex mu_;
-  std::deque<stream_item> queue_;
+  // Not std::deque: that allocates twice when made, and most streams carry one item.
+  boost::container::devector<stream_item> queue_;
   bool closed_ = false;
   // The consumer is about to wait (or waits) for the timer: only then does a producer post a
   // wake-up. Items pushed while it writes are found when it looks again, at no cost to the

@@ -88,7 +88,7 @@ bool dispatcher::runs_on_io_thread(const call& c, const tool_def* tool) const {
 }
 
 outcome dispatcher::timed_out(const call& c, const tool_def& tool, std::chrono::milliseconds limit) const {
-  return ok(c, timeout_error_result(tool.name, limit));
+  return ok(c, timeout_error_result(tool.name, limit));  // ok() builds where the result is: the heap
 }
 
 outcome_kind kind_of_error(int c) noexcept {

@@ -1,5 +1,8 @@
 #include "transport/streamable_http.hpp"
 
+#include <memory_resource>
+#include <optional>
+
 #include "transport/header_rules.hpp"
 #include "transport/replies.hpp"
 #include "transport/request_outbound.hpp"
@@ -62,33 +65,82 @@ http::reply with_fields(http::reply r, exchange& x) {
   return r;
 }
 
+// An object made in a memory resource and destroyed with this scope.
+template <class T>
+class in_arena {
+ public:
+  template <class... Args>
+  explicit in_arena(std::pmr::memory_resource* r, Args&&... args)
+      : alloc_(r), p_(alloc_.new_object<T>(std::forward<Args>(args)...)) {}
+  ~in_arena() { alloc_.delete_object(p_); }
+  in_arena(const in_arena&) = delete;
+  in_arena& operator=(const in_arena&) = delete;
+  T* operator->() const noexcept { return p_; }
+  T& operator*() const noexcept { return *p_; }
+
+ private:
+  std::pmr::polymorphic_allocator<> alloc_;
+  T* p_;
+};
+
 }  // namespace
 
+struct streamable_http::pending {
+  pending(http::request& r, const http::peer_info& p) : x(r, p) {}
+  exchange x;
+  std::optional<http::reply> reply;
+  on_worker worker;
+};
+
 net::awaitable<http::reply> streamable_http::handle(http::request& req, const http::peer_info& peer) {
-  // The one coroutine frame of the request path: the stages and the steps after them are plain
-  // functions, and only a call handed to a worker (or a GET stream) waits here.
+  // The one coroutine frame of the request path. Asio reuses a thread's freed frames only up to
+  // 1020 bytes; beyond that every request took a large block from malloc, and glibc then
+  // consolidated its free lists each time. So the request's state lives in its arena and the
+  // replies are made by plain functions (advance): the frame holds little but the awaited reply.
   if (!on_endpoint(req, cfg_.endpoint)) co_return text_reply(404, "Not found\n");
-  exchange x(req, peer);
-  auto refused = stages_.run(x);
-  while (!refused && x.wait) {
-    auto wait = std::exchange(x.wait, nullptr);
-    co_await wait();
-    x.waited = true;
-    refused = stages_.run(x);
-  }
-  if (refused) co_return with_fields(refusal_reply(*refused, &x), x);
-  switch (req.method()) {
-    case http::bhttp::verb::post: {
-      auto next = post(x, co_await net::this_coro::executor);
-      if (auto* w = std::get_if<on_worker>(&next)) co_return with_fields(co_await await_worker(std::move(*w)), x);
-      co_return with_fields(std::move(std::get<http::reply>(next)), x);
+  in_arena<pending> p(peer.arena, req, peer);
+  const auto ex = co_await net::this_coro::executor;
+  for (;;) {
+    switch (advance(*p, ex)) {
+      case then::reply: co_return std::move(*p->reply);
+      case then::stage_wait: {
+        auto wait = std::exchange(p->x.wait, nullptr);
+        co_await wait();
+        p->x.waited = true;
+        continue;
+      }
+      case then::worker_reply: p->reply = co_await await_worker(std::move(p->worker)); break;
+      case then::get: p->reply = co_await get(p->x); break;
     }
-    case http::bhttp::verb::get: co_return with_fields(co_await get(x), x);
-    case http::bhttp::verb::delete_: co_return with_fields(del(x), x);
+    co_return with_fields(std::move(*p->reply), p->x);
+  }
+}
+
+streamable_http::then streamable_http::advance(pending& p, const net::any_io_executor& ex) {
+  exchange& x = p.x;
+  auto refused = stages_.run(x);
+  if (!refused && x.wait) return then::stage_wait;
+  if (refused) {
+    p.reply = with_fields(refusal_reply(*refused, &x), x);
+    return then::reply;
+  }
+  switch (x.req.method()) {
+    case http::bhttp::verb::post: {
+      auto next = post(x, ex);
+      if (auto* w = std::get_if<on_worker>(&next)) {
+        p.worker = std::move(*w);
+        return then::worker_reply;
+      }
+      p.reply = with_fields(std::move(std::get<http::reply>(next)), x);
+      return then::reply;
+    }
+    case http::bhttp::verb::get: return then::get;
+    case http::bhttp::verb::delete_: p.reply = with_fields(del(x), x); return then::reply;
     default: {
       refusal r{refusal_kind::method_not_allowed, "method_not_allowed", code::invalid_request, "Method not allowed"};
       r.headers.emplace_back("Allow", "GET, POST, DELETE");
-      co_return refusal_reply(r, &x);
+      p.reply = refusal_reply(r, &x);
+      return then::reply;
     }
   }
 }

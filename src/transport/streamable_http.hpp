@@ -2,6 +2,7 @@
 // MCP Streamable HTTP on one endpoint, for every revision a client may speak:
 // 2026-07-28 requests are stateless (per-request _meta); 2025-xx clients initialize and
 // get an Mcp-Session-Id, a GET stream, and resumable SSE.
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -71,6 +72,17 @@ class streamable_http final : public http::handler {
   };
   /// What the synchronous stages decide: the reply now, or a call running on a worker.
   using step = std::variant<http::reply, on_worker>;
+  /// One request's state while handle() runs, in the request's arena (streamable_http.cpp).
+  struct pending;
+  /// What handle() does next.
+  enum class then : std::uint8_t {
+    reply,         ///< send pending::reply
+    stage_wait,    ///< await exchange::wait, then advance again
+    worker_reply,  ///< await pending::worker
+    get,           ///< await get()
+  };
+  /// Everything handle() decides without waiting: the stages, then the request by method.
+  then advance(pending& p, const net::any_io_executor& ex);
 
   /// After the stages: the POST by era, GET (a session's stream), DELETE (ends a session).
   step post(exchange& x, const net::any_io_executor& ex);

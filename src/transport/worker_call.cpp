@@ -1,10 +1,67 @@
 #include "transport/worker_call.hpp"
 
+#include <boost/json/monotonic_resource.hpp>
+#include <cstddef>
+#include <memory>
+
 #include "transport/replies.hpp"
 
 namespace mcpx::transport {
 
 using answer = request_outbound::answer;
+
+namespace {
+
+// Each worker thread builds the responses of its calls in one arena, emptied after each call:
+// the response is serialized before run() returns, and whatever keeps part of it (a task's
+// record, the access log) copies it. On the heap, an echo's response cost a dozen allocations,
+// on a thread other than the I/O thread's, whose frees glibc's allocator recycles slowly.
+class answer_arena {
+ public:
+  answer_arena() = default;
+  answer_arena(const answer_arena&) = delete;
+  answer_arena& operator=(const answer_arena&) = delete;
+  const json::storage_ptr& storage() const noexcept { return sp_; }
+  /// Frees what a large response took beyond the first block.
+  void empty() noexcept { mr_.release(); }
+
+ private:
+  static constexpr std::size_t first_block = 8192;  // every response but large tool results
+  alignas(std::max_align_t) unsigned char block_[first_block];
+  json::monotonic_resource mr_{block_, first_block};
+  json::storage_ptr sp_{&mr_};
+};
+
+// Lent to one call at a time: a handler that runs another call on its own thread (none does
+// today) gets the heap, not the arena its caller's response is being built in.
+class answer_lease {
+ public:
+  explicit answer_lease(protocol::call& c) : c_(c) {
+    thread_local std::unique_ptr<answer_arena> arena;
+    thread_local bool lent = false;
+    if (lent) return;
+    if (!arena) arena = std::make_unique<answer_arena>();
+    lent_ = &lent;
+    arena_ = arena.get();
+    lent = true;
+    c_.answer_storage = &arena_->storage();
+  }
+  ~answer_lease() {
+    if (!arena_) return;
+    c_.answer_storage = nullptr;
+    arena_->empty();
+    *lent_ = false;
+  }
+  answer_lease(const answer_lease&) = delete;
+  answer_lease& operator=(const answer_lease&) = delete;
+
+ private:
+  protocol::call& c_;
+  answer_arena* arena_ = nullptr;
+  bool* lent_ = nullptr;
+};
+
+}  // namespace
 
 void worker_call::watch(const decltype(http::peer_info::watch_hangup)* watch_hangup) {
   std::weak_ptr<http::request_watcher> me = weak_from_this();
@@ -22,12 +79,15 @@ void worker_call::run(worker_pool::slot* slot) noexcept {
   phase_.store(running);
   // Answered TIMEOUT while queued: nobody waits for this call any more.
   if (out.answered_by() == answer::none) {
-    protocol::outcome o;
-    try {
-      o = d_.dispatch(call, out);
-    } catch (const std::exception&) {
-      o = protocol::dispatcher::error(call.msg.id, jsonrpc::code::internal_error, "Internal error");
-    }
+    answer_lease lease(call);  // ends after `o`, which may live in it
+    // Initialized, not assigned: assigning would copy the response out of the arena.
+    protocol::outcome o = [&] {
+      try {
+        return d_.dispatch(call, out);
+      } catch (const std::exception&) {
+        return protocol::dispatcher::error(call.msg.id, jsonrpc::code::internal_error, "Internal error");
+      }
+    }();
     if (slot) slot->release();
     protocol::materialize(o);  // the paths below take the message as a value
     if (tool_ && !detached() && out.token().reason() == cancel_reason::deadline) {

@@ -3,28 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <new>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "allocations.hpp"
 #include "mcpx/limits/store.hpp"
 
 using namespace mcpx::limits;
 using namespace std::chrono_literals;
-
-// Counts allocations made on this thread, to show a check on a known key makes none.
-namespace {
-thread_local std::size_t allocations = 0;
-}  // namespace
-void* operator new(std::size_t n) {
-  ++allocations;
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -82,10 +69,10 @@ TEST(memory_store, a_check_on_a_held_key_allocates_nothing) {
   const rate r{60'000, 1000};
   const std::string key(100, 'k');  // longer than any small-string buffer
   ask(*s, key, r, 0s);
-  const std::size_t before = allocations;
+  const std::size_t before = mcpx::test::allocations_here();
   for (int i = 0; i < 100; ++i) ask(*s, key, r, usec(i));
   s->check(key, r, 1, 1s, [](check_result) {});
-  EXPECT_EQ(allocations, before);
+  EXPECT_EQ(mcpx::test::allocations_here(), before);  // a check on a known key allocates nothing
 }
 
 TEST(memory_store, threads_on_one_key_never_get_more_than_the_burst) {

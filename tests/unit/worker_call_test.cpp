@@ -10,6 +10,7 @@
 #include <atomic>
 #include <thread>
 
+#include "allocations.hpp"
 #include "fakes.hpp"
 #include "transport/worker_call.hpp"
 
@@ -78,7 +79,9 @@ struct fixture {
     clk::time_point started;
   };
   // Hands a call to the pool as streamable_http::run does.
-  running start(const std::string& tool, const decltype(http::peer_info::watch_hangup)* hangup = nullptr) {
+  // `allocated`, when given: what the worker's run() allocated on the heap, once it returned.
+  running start(const std::string& tool, const decltype(http::peer_info::watch_hangup)* hangup = nullptr,
+                std::promise<std::size_t>* allocated = nullptr) {
     json::object tasks{{"extensions", json::object{{"io.modelcontextprotocol/tasks", json::object{}}}}};
     auto c = modern_call("tools/call", {{"name", tool}}, std::move(tasks));
     const auto* def = h.d->tool_of(c);
@@ -88,7 +91,11 @@ struct fixture {
     transport::worker_call::setup how{*h.d, pool, def, *def->timeout, nullptr, nullptr};
     auto w = std::make_shared<transport::worker_call>(c.copy_to_heap(), how, stream, nullptr, nullptr, "r1", 1s);
     w->watch(hangup);
-    pool.submit([w] { w->run(); });
+    pool.submit([w, allocated] {
+      const auto before = allocations_here();
+      w->run();
+      if (allocated) allocated->set_value(allocations_here() - before);
+    });
     return {w, stream, clk::now()};
   }
   // The first item on the call's stream, as the connection reads it, and how long it took.
@@ -219,6 +226,23 @@ TEST(worker_call, a_quick_call_is_answered_by_its_handler_and_nothing_is_counted
   EXPECT_EQ(str(msg.at("result").at("content").at(0).at("text")), "quick");
   EXPECT_EQ(r.call->out.token().reason(), cancel_reason::none);
   EXPECT_EQ(f.h.reg.find_tool("quick")->timeouts.load(), 0u);
+}
+
+TEST(worker_call, builds_the_response_in_its_threads_arena_not_on_the_heap) {
+  fixture f(1);
+  auto heap_allocations = [&] {
+    std::promise<std::size_t> allocated;
+    auto r = f.start("quick", nullptr, &allocated);
+    auto [msg, took] = f.answer(r);
+    EXPECT_EQ(str(msg.at("result").at("content").at(0).at("text")), "quick");
+    // Built in the arena, which is emptied after the call: the call no longer points there.
+    EXPECT_EQ(r.call->call.answer_storage, nullptr);
+    return allocated.get_future().get();
+  };
+  heap_allocations();  // the first call on a thread makes its arena
+  // Left on the heap: the handler's own result, the response's text and its place on the
+  // stream (6 when written). Built on the heap, the response took 20.
+  EXPECT_LE(heap_allocations(), 8u);
 }
 
 TEST(worker_call, a_pool_whose_every_thread_is_held_past_a_deadline_refuses_new_calls) {
