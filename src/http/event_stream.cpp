@@ -53,9 +53,40 @@ void event_stream::close() {
   if (waiting) wake();
 }
 
+/// Allocates a wake-up's operation with event_stream::wake_memory.
+template <class T>
+struct wake_allocator {
+  using value_type = T;
+  event_stream* s;
+  explicit wake_allocator(event_stream* es) noexcept : s(es) {}
+  template <class U>
+  wake_allocator(const wake_allocator<U>& o) noexcept : s(o.s) {}  // NOLINT: rebinding converts
+  T* allocate(std::size_t n) { return static_cast<T*>(s->wake_memory(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t) noexcept { s->free_wake_memory(p); }
+  template <class U>
+  bool operator==(const wake_allocator<U>& o) const noexcept {
+    return s == o.s;
+  }
+};
+
+void* event_stream::wake_memory(std::size_t size) {
+  if (size <= wake_block_size && !wake_block_used_.exchange(true, std::memory_order_acquire)) return wake_block_;
+  return ::operator new(size);
+}
+
+void event_stream::free_wake_memory(void* p) noexcept {
+  if (p == wake_block_) wake_block_used_.store(false, std::memory_order_release);
+  else ::operator delete(p);
+}
+
 void event_stream::wake() {
-  // The timer is only touched on the consumer's executor.
-  net::post(ex_, [self = shared_from_this()] { self->timer_.cancel(); });
+  // The timer is only touched on the consumer's executor. The operation is freed before the
+  // handler runs, and the handler keeps this stream (and its block) alive until then.
+  auto cancel_timer = [self = shared_from_this()] { self->timer_.cancel(); };
+  if (auto* io = ex_.target<net::io_context::executor_type>())
+    net::post(*io, net::bind_allocator(wake_allocator<void>(this), std::move(cancel_timer)));
+  else
+    net::post(ex_, std::move(cancel_timer));
 }
 
 void event_stream::watch(std::weak_ptr<request_watcher> w, std::chrono::steady_clock::time_point deadline,

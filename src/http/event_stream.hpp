@@ -57,6 +57,11 @@ class event_stream : public std::enable_shared_from_this<event_stream> {
 
  private:
   void wake();
+  /// Memory for the wake-up's Asio operation: this stream's block when free, else the heap.
+  void* wake_memory(std::size_t size);
+  void free_wake_memory(void* p) noexcept;
+  template <class T>
+  friend struct wake_allocator;
   /// The watcher, to be told that `when` (one of the times below) came; `when` is cleared.
   std::shared_ptr<request_watcher> watcher_for(std::chrono::steady_clock::time_point& when);
   net::any_io_executor ex_;
@@ -73,6 +78,12 @@ class event_stream : public std::enable_shared_from_this<event_stream> {
   std::chrono::steady_clock::time_point watch_deadline_ = std::chrono::steady_clock::time_point::max();
   std::chrono::steady_clock::time_point nudge_ = std::chrono::steady_clock::time_point::max();
   std::atomic<bool> cancelled_{false};
+  // A producer is usually a worker thread: Asio's per-thread recycling does not serve it, so
+  // each wake-up cost two mallocs there and two frees on the I/O thread. One wake-up at a time
+  // is pending (waiting_), a second only from cancel(): one block serves nearly all of them.
+  static constexpr std::size_t wake_block_size = 128;
+  alignas(std::max_align_t) unsigned char wake_block_[wake_block_size];
+  std::atomic<bool> wake_block_used_{false};
 };
 
 /// Frames one SSE event. `id` may be empty.
