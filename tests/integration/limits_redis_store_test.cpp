@@ -304,6 +304,8 @@ TEST(redis_limit_store, concurrent_checks_share_round_trips_and_admit_exactly_th
   const auto after = c->counters();
   const auto commands = after.commands - before.commands, writes = after.writes - before.writes;
   EXPECT_EQ(commands, 2u * per_thread);
-  EXPECT_LT(writes * 4, commands) << "pipelined: " << commands << " commands in " << writes << " writes";
+  // Shared writes, not a ratio of them: with both CPUs busy (ctest -j2), 1000 checks took 2 to
+  // 214 writes in 12 runs, and a bound of a quarter failed once. Unpipelined is one per check.
+  EXPECT_LT(writes * 2, commands) << "pipelined: " << commands << " commands in " << writes << " writes";
   std::cout << commands << " checks in " << writes << " writes\n";
 }
