@@ -85,8 +85,7 @@ void event_stream::wake() {
   auto cancel_timer = [self = shared_from_this()] { self->timer_.cancel(); };
   if (auto* io = ex_.target<net::io_context::executor_type>())
     net::post(*io, net::bind_allocator(wake_allocator<void>(this), std::move(cancel_timer)));
-  else
-    net::post(ex_, std::move(cancel_timer));
+  else net::post(ex_, std::move(cancel_timer));
 }
 
 void event_stream::watch(std::weak_ptr<request_watcher> w, std::chrono::steady_clock::time_point deadline,
