@@ -3,6 +3,7 @@
 #include <boost/json/monotonic_resource.hpp>
 #include <cstddef>
 #include <memory>
+#include <new>
 
 #include "transport/replies.hpp"
 
@@ -14,8 +15,8 @@ namespace {
 
 // Each worker thread builds the responses of its calls in one arena, emptied after each call:
 // the response is serialized before run() returns, and whatever keeps part of it (a task's
-// record, the access log) copies it. On the heap, an echo's response cost a dozen allocations,
-// on a thread other than the I/O thread's, whose frees glibc's allocator recycles slowly.
+// record, the access log) copies it. On the heap an echo's response took 14 allocations
+// (docs/performance.md, session 14).
 class answer_arena {
  public:
   answer_arena() = default;
@@ -40,7 +41,13 @@ class answer_lease {
     thread_local std::unique_ptr<answer_arena> arena;
     thread_local bool lent = false;
     if (lent) return;
-    if (!arena) arena = std::make_unique<answer_arena>();
+    if (!arena) {
+      try {
+        arena = std::make_unique<answer_arena>();
+      } catch (const std::bad_alloc&) {
+        return;  // the heap, as before
+      }
+    }
     lent_ = &lent;
     arena_ = arena.get();
     lent = true;
