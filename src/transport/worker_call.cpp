@@ -33,39 +33,36 @@ class answer_arena {
   json::storage_ptr sp_{&mr_};
 };
 
-// Lent to one call at a time: a handler that runs another call on its own thread (none does
-// today) gets the heap, not the arena its caller's response is being built in.
+// Takes the thread's arena for one call and gives it back emptied. A handler that ran another
+// call on its own thread (none does today) would find none there and make its own.
 class answer_lease {
  public:
-  explicit answer_lease(protocol::call& c) : c_(c) {
-    thread_local std::unique_ptr<answer_arena> arena;
-    thread_local bool lent = false;
-    if (lent) return;
-    if (!arena) {
+  explicit answer_lease(protocol::call& c) : c_(c), arena_(std::move(spare())) {
+    if (!arena_) {
       try {
-        arena = std::make_unique<answer_arena>();
+        arena_ = std::make_unique<answer_arena>();
       } catch (const std::bad_alloc&) {
         return;  // the heap, as before
       }
     }
-    lent_ = &lent;
-    arena_ = arena.get();
-    lent = true;
     c_.answer_storage = &arena_->storage();
   }
   ~answer_lease() {
     if (!arena_) return;
     c_.answer_storage = nullptr;
     arena_->empty();
-    *lent_ = false;
+    spare() = std::move(arena_);
   }
   answer_lease(const answer_lease&) = delete;
   answer_lease& operator=(const answer_lease&) = delete;
 
  private:
+  static std::unique_ptr<answer_arena>& spare() {
+    thread_local std::unique_ptr<answer_arena> arena;
+    return arena;
+  }
   protocol::call& c_;
-  answer_arena* arena_ = nullptr;
-  bool* lent_ = nullptr;
+  std::unique_ptr<answer_arena> arena_;
 };
 
 }  // namespace
