@@ -235,9 +235,11 @@ TEST(worker_call, builds_the_response_in_its_threads_arena_not_on_the_heap) {
     auto r = f.start("quick", nullptr, &allocated);
     auto [msg, took] = f.answer(r);
     EXPECT_EQ(str(msg.at("result").at("content").at(0).at("text")), "quick");
-    // Built in the arena, which is emptied after the call: the call no longer points there.
+    // Once run() returned (the answer may be read before): built in the arena, which is
+    // emptied after the call, so the call no longer points there.
+    const auto n = allocated.get_future().get();
     EXPECT_EQ(r.call->call.answer_storage, nullptr);
-    return allocated.get_future().get();
+    return n;
   };
   heap_allocations();  // the first call on a thread makes its arena
   // Left on the heap: the handler's own result, the response's text and its place on the
