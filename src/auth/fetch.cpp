@@ -15,6 +15,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "util/base64.hpp"
+#include "util/http_feed.hpp"
 
 namespace mcpx::auth {
 
@@ -172,7 +173,7 @@ net::awaitable<fetch_result> exchange(Stream& stream, session& s, bhttp::request
   p.body_limit(o.body_limit);
   p.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(o.header_limit, UINT32_MAX)));
   beast::flat_buffer buf;
-  co_await bhttp::async_read(stream, buf, p, net::redirect_error(net::use_awaitable, ec));
+  ec = co_await util::http_feed::read_message(stream, buf, p);
   if (ec == bhttp::error::body_limit)
     co_return failure(fetch_error::too_large, "body over " + std::to_string(o.body_limit) + " bytes");
   if (ec == bhttp::error::header_limit)

@@ -4,6 +4,7 @@
 #include <boost/beast/http/rfc7230.hpp>
 
 #include "http/refusal.hpp"
+#include "util/http_feed.hpp"
 
 namespace mcpx::http {
 
@@ -16,24 +17,6 @@ bool only_chunked(beast::string_view te) {
   for (auto coding : bhttp::token_list{te})
     if (++codings > 1 || !beast::iequals(coding, "chunked")) return false;
   return codings == 1;
-}
-
-// Parses what the connection has read already: usually the first read brought the whole
-// request, and then no asynchronous read (an operation frame, a posted completion) is needed.
-// Up to the end of the head when the parser is not eager, else to the end of the request.
-// False when more bytes are needed; `ec` is set for a request to refuse.
-bool parse_buffered(beast::flat_buffer& buf, request_parser& p, boost::system::error_code& ec) {
-  auto done = [&p] { return p.eager() ? p.is_done() : p.is_header_done(); };
-  while (buf.size() > 0 && !done()) {
-    auto used = p.put(buf.data(), ec);
-    buf.consume(used);
-    if (ec == bhttp::error::need_more) {
-      ec = {};
-      return false;
-    }
-    if (ec) return true;
-  }
-  return done();
 }
 
 bool is_hex(char c) noexcept { return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
@@ -150,12 +133,12 @@ std::optional<read_result> request_reader::parse(beast::flat_buffer& buf) {
   boost::system::error_code ec;
   if (!p_.is_header_done()) {
     p_.eager(false);  // the head alone: its framing is checked before any byte after it is used
-    if (!parse_buffered(buf, p_, ec)) return std::nullopt;
+    if (!util::http_feed::parse_buffered(buf, p_, ec)) return std::nullopt;
     if (ec) return ended(ec);
     if (auto why = after_head(); why != refusal::none) return read_result{false, why};
   }
   p_.eager(true);
-  if (!parse_buffered(buf, p_, ec)) return std::nullopt;
+  if (!util::http_feed::parse_buffered(buf, p_, ec)) return std::nullopt;
   if (ec) return ended(ec);
   if (auto why = after_body(); why != refusal::none) return read_result{false, why};
   return read_result{true, refusal::none};
@@ -163,17 +146,10 @@ std::optional<read_result> request_reader::parse(beast::flat_buffer& buf) {
 
 net::awaitable<read_result> request_reader::read(tcp::socket& sock, beast::flat_buffer& buf, deadline& timeout) {
   timeout.expires_after(lim_.read_timeout);  // for the whole request, head and body
-  if (!p_.is_header_done()) {
-    auto [ec, n] = co_await bhttp::async_read_header(sock, buf, p_, net::as_tuple(net::use_awaitable));
-    if (ec) co_return ended(ec);
-    if (auto why = after_head(); why != refusal::none) co_return read_result{false, why};
+  for (;;) {
+    if (auto got = parse(buf)) co_return *got;
+    if (auto ec = co_await util::http_feed::read_more(sock, buf, p_); ec) co_return ended(ec);
   }
-  if (!p_.is_done()) {
-    auto [ec, n] = co_await bhttp::async_read(sock, buf, p_, net::as_tuple(net::use_awaitable));
-    if (ec) co_return ended(ec);
-  }
-  if (auto why = after_body(); why != refusal::none) co_return read_result{false, why};
-  co_return read_result{true, refusal::none};
 }
 
 }  // namespace mcpx::http
