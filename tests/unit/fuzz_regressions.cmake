@@ -8,7 +8,9 @@ gtest_discover_tests(fuzz_regressions_test DISCOVERY_TIMEOUT 30)
 # util::http_feed against Beast's parser with Boost's assertions on (fuzz_http found one that a
 # build with NDEBUG never sees). It links no mcpx library: the parser it runs is its own.
 add_executable(http_feed_test ${CMAKE_CURRENT_LIST_DIR}/http_feed_test.cpp)
-target_compile_options(http_feed_test PRIVATE -UNDEBUG)
+# GCC 12 at -O2 with ASan takes Beast's boost::optional<std::uint64_t> for uninitialized once
+# BOOST_ASSERT is live (a false positive inside basic_parser::do_field).
+target_compile_options(http_feed_test PRIVATE -UNDEBUG $<$<CXX_COMPILER_ID:GNU>:-Wno-maybe-uninitialized>)
 target_include_directories(http_feed_test PRIVATE ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(http_feed_test PRIVATE Boost::headers GTest::gtest_main)
 gtest_discover_tests(http_feed_test DISCOVERY_TIMEOUT 30)

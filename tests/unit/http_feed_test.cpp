@@ -29,6 +29,7 @@ void feed_at_every_cut(const std::string& message, const std::string& want_body)
       boost::system::error_code ec;
       bool done = false;
       auto arrive = [&](std::string_view bytes) {
+        if (bytes.empty()) return;
         auto b = buf.prepare(bytes.size());
         std::memcpy(b.data(), bytes.data(), bytes.size());
         buf.commit(bytes.size());
