@@ -135,20 +135,20 @@ std::size_t text_size(const json::value& v) noexcept {
 
 }  // namespace
 
-std::string to_text(const json::value& v) {
+std::string to_text(const json::value& v, std::size_t spare) {
   const std::size_t estimate = text_size(v);
-  if (estimate < 4096) return json::serialize(v);  // its stack buffer serves: one allocation
+  if (estimate < 4096 && spare == 0) return json::serialize(v);  // its stack buffer serves: one allocation
   json::serializer sr;
   sr.reset(&v);
   std::string out;
-  out.resize(estimate + estimate / 16 + 64);
+  out.resize(estimate + estimate / 16 + 64 + spare);
   std::size_t len = 0;
   for (;;) {
     len += sr.read(out.data() + len, out.size() - len).size();
     if (sr.done()) break;
     out.resize(out.size() * 2);  // more escapes than the slack: rare
   }
-  out.resize(len);
+  out.resize(len);  // the capacity stays: `spare` fits unless escapes used the slack
   return out;
 }
 

@@ -58,8 +58,9 @@ std::optional<decode_error> parse(std::string_view text, message& out);
 
 /// `v` as JSON text, like json::serialize, but into one buffer sized from a walk of `v` first:
 /// json::serialize grows its string by doubling (and zero-filling) from 4 KB, which for a 1 MB
-/// result is eight allocations and several megabytes copied.
-std::string to_text(const json::value& v);
+/// result is eight allocations and several megabytes copied. `spare`: room kept after the
+/// text, for what the caller appends (no second allocation then).
+std::string to_text(const json::value& v, std::size_t spare = 0);
 
 /// {"jsonrpc":"2.0","id":..,"result":..}
 std::string encode_result(const json::value& id, const json::value& result);

@@ -14,7 +14,11 @@ dispatcher::dispatcher(const registry& reg, server_info info, dispatcher_config 
       cfg_(std::move(cfg)),
       state_codec_(cfg_.state_secret, cfg_.request_state_ttl),
       tasks_(std::make_unique<task_registry>(cfg_.task_ttl, cfg_.task_poll_interval, std::move(tasks), std::move(bus))),
-      modern_capabilities_(server_capabilities(true)) {}
+      modern_capabilities_(server_capabilities(true)) {
+  // What finish_result adds to a result that has neither member, as text: `"k":v,...`.
+  const auto text = json::serialize(finish_result(json::object{}, true, false, {}));
+  modern_tail_ = text.substr(1, text.size() - 2);
+}
 
 bool dispatcher::runs_user_code(std::string_view m) noexcept {
   return m == "tools/call" || m == "resources/read" || m == "prompts/get" || m == "completion/complete";
@@ -127,11 +131,31 @@ outcome dispatcher::ok(const call& c, json::object result, bool cacheable) const
   json::object msg(3, sp);
   msg.emplace("jsonrpc", "2.0");
   msg.emplace("id", c.msg.id);
-  msg.emplace("result", finish_result(std::move(result), is_modern(c.rev), cacheable, sp));
+  // Most 2026-07-28 results (a tool's, ping's) have neither member: the fixed ones are then
+  // written as text after the result, not built and serialized for every call (4k of a call's
+  // 59k instructions, docs/performance.md). "result" is the envelope's last member.
+  const bool modern = is_modern(c.rev);
+  if (modern && !cacheable && !result.contains("resultType") && !result.contains("_meta")) {
+    msg.emplace("result", std::move(result));
+    outcome o{json::value(std::move(msg)), outcome_kind::ok};
+    o.result_tail = modern_tail_;
+    return o;
+  }
+  msg.emplace("result", finish_result(std::move(result), modern, cacheable, sp));
   return outcome{json::value(std::move(msg)), outcome_kind::ok};
 }
 
 std::string serialize(const outcome& o) {
+  if (!o.result_tail.empty()) {
+    // `{"jsonrpc":"2.0","id":…,"result":{…}}`: the members go before the result's brace.
+    std::string text = jsonrpc::to_text(o.message, o.result_tail.size() + 1);
+    if (text.size() < 4 || text.compare(text.size() - 2, 2, "}}") != 0) return text;
+    const bool empty = text[text.size() - 3] == '{';
+    text.resize(text.size() - 2);
+    if (!empty) text += ',';  // after the result's own members
+    text.append(o.result_tail).append("}}");
+    return text;
+  }
   std::string text = jsonrpc::to_text(o.message);
   if (!o.result_text || text.empty() || text.back() != '}') return text;
   text.pop_back();  // the envelope's closing brace: the result goes in before it
@@ -141,9 +165,18 @@ std::string serialize(const outcome& o) {
 }
 
 void materialize(outcome& o) {
-  if (!o.result_text) return;
-  if (o.message.is_object()) o.message.get_object()["result"] = json::parse(*o.result_text, o.message.storage());
+  if (o.result_text && o.message.is_object())
+    o.message.get_object()["result"] = json::parse(*o.result_text, o.message.storage());
   o.result_text.reset();
+  if (o.result_tail.empty()) return;
+  if (auto* r = o.message.is_object() ? o.message.get_object().if_contains("result") : nullptr; r && r->is_object()) {
+    std::string text;
+    text.reserve(o.result_tail.size() + 2);
+    text.append("{").append(o.result_tail).append("}");
+    auto tail = json::parse(text, o.message.storage()).get_object();
+    for (auto& kv : tail) r->get_object()[kv.key()] = std::move(kv.value());
+  }
+  o.result_tail = {};
 }
 
 json::object dispatcher::server_capabilities(bool modern) const {

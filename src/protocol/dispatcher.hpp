@@ -130,11 +130,16 @@ struct outcome {
   /// every caller): `message` is then the envelope without "result". serialize() joins them;
   /// materialize() puts the result into `message` for a path that needs the value.
   std::shared_ptr<const std::string> result_text = nullptr;
+  /// When set, members that end the result object, as JSON text: the resultType and server
+  /// _meta every 2026-07-28 result carries, the same for every call (dispatcher-owned, made
+  /// once). serialize() writes them; materialize() adds them to `message`.
+  std::string_view result_tail = {};
 };
 
 /// The outcome's JSON-RPC message as JSON text.
 std::string serialize(const outcome& o);
-/// Parses a shared result_text into `message` (a rare path: an answer with notifications).
+/// Puts result_text and result_tail into `message`, for a path that takes the message as a
+/// value (an answer after notifications, a task's stored result).
 void materialize(outcome& o);
 
 class dispatcher {
@@ -213,6 +218,7 @@ class dispatcher {
   request_state_codec state_codec_;
   std::unique_ptr<task_registry> tasks_;
   json::object modern_capabilities_;  ///< server/discover's, built once
+  std::string modern_tail_;           ///< outcome::result_tail of a plain 2026-07-28 result
   // The registry is frozen before the first listing: each list's pages are made then, once.
   mutable shared_pages tool_pages_, resource_pages_, template_pages_, prompt_pages_;
 };

@@ -25,6 +25,7 @@ bool dispatcher::task_capable(const call& c, const tool_def* tool) const {
 std::optional<json::object> dispatcher::detach(const call& c, task_slot& slot) const {
   if (!tasks_->detach(slot)) return std::nullopt;
   auto o = ok(c, tasks_->created_result(*slot.t));
+  materialize(o);
   return std::move(o.message.as_object());
 }
 

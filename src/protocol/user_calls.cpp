@@ -157,8 +157,10 @@ outcome dispatcher::call_tool(call& c, outbound& out) const {
       },
       okf, fail, this, tasks_.get());
   // A call that became a task answered already; its outcome goes to the task record.
-  if (c.task && !c.task->try_finish() && c.task->is_detached() && o.message.is_object())
+  if (c.task && !c.task->try_finish() && c.task->is_detached() && o.message.is_object()) {
+    materialize(o);
     tasks_->finish(*c.task->t, o.message.get_object());
+  }
   return o;
 }
 

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "jsonrpc/message.hpp"
+#include "protocol/dispatcher.hpp"
 #include "transport/live_session.hpp"
 
 namespace mcpx::transport {
@@ -58,6 +59,11 @@ class request_outbound final : public protocol::outbound {
   void finish(const json::value& message, protocol::outcome_kind kind) {
     kind_.store(kind);
     push(jsonrpc::to_text(message), true);
+  }
+  /// The same for a dispatcher's outcome, written by protocol::serialize (its shared parts too).
+  void finish(const protocol::outcome& o) {
+    kind_.store(o.kind);
+    push(protocol::serialize(o), true);
   }
   protocol::outcome_kind kind() const noexcept { return kind_.load(); }
   /// notifications/cancelled from the client: the watcher decides what it cancels.

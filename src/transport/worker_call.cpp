@@ -93,7 +93,6 @@ void worker_call::run(worker_pool::slot* slot) noexcept {
       }
     }();
     if (slot) slot->release();
-    protocol::materialize(o);  // the paths below take the message as a value
     if (tool_ && !detached() && out.token().reason() == cancel_reason::deadline) {
       // Cut short by its deadline, or done only after it: answered TIMEOUT either way, here
       // if the connection's thread has not yet (it may never: a released stream has no reader).
@@ -103,7 +102,7 @@ void worker_call::run(worker_pool::slot* slot) noexcept {
       // Written before the response is queued: the I/O thread logs the record only after that.
       // A call that became a task, or whose stream was released, was logged already.
       if (!detached() && !out.released()) annotate_outcome(log_, o.message);  // `record_` keeps it alive
-      out.finish(o.message, o.kind);
+      out.finish(o);
     } else if (tool_ && out.answered_by() == answer::timeout) {
       tool_->late_completions.fetch_add(1, std::memory_order_relaxed);
     }
@@ -149,7 +148,7 @@ void worker_call::answer_timeout() noexcept {
   try {
     auto o = d_.timed_out(call, *tool_, limit_);
     if (!out.released()) annotate_outcome(log_, o.message);
-    out.finish(o.message, o.kind);
+    out.finish(o);
   } catch (const std::exception&) {
     // Out of memory building a small answer: the connection's own limits end the request.
   }

@@ -153,13 +153,14 @@ struct harness {
     if (auto err = reg.freeze()) throw std::runtime_error("registry refused: " + *err);
     d = std::make_unique<protocol::dispatcher>(reg, server_info{"unit-server", "9.9.9"}, std::move(cfg));
   }
-  /// The outcome as a client reads it: a shared result text (a list page) is joined and
-  /// parsed back, so tests see the wire, not the shortcut.
+  /// The outcome as a client reads it: a shared result text (a list page) or the fixed tail
+  /// of a 2026-07-28 result is joined and parsed back, so tests see the wire, not the shortcut.
   protocol::outcome run(protocol::call& c) {
     auto o = d->dispatch(c, out);
-    if (o.result_text) {
+    if (o.result_text || !o.result_tail.empty()) {
       o.message = json::parse(protocol::serialize(o));
       o.result_text.reset();
+      o.result_tail = {};
     }
     return o;
   }

@@ -89,6 +89,7 @@ struct fixture {
     EXPECT_EQ(pool.try_acquire(), transport::admission::admitted);
     auto stream = std::make_shared<http::event_stream>(ioc.get_executor());
     transport::worker_call::setup how{*h.d, pool, def, *def->timeout, nullptr, nullptr};
+    const auto started = clk::now();  // before the call's deadline is set: took >= the limit
     auto w = std::make_shared<transport::worker_call>(c.copy_to_heap(), how, stream, nullptr, nullptr, "r1", 1s);
     w->watch(hangup);
     pool.submit([w, allocated] {
@@ -96,7 +97,7 @@ struct fixture {
       w->run();
       if (allocated) allocated->set_value(allocations_here() - before);
     });
-    return {w, stream, clk::now()};
+    return {w, stream, started};
   }
   // The first item on the call's stream, as the connection reads it, and how long it took.
   std::pair<json::value, clk::duration> answer(const running& r) {
