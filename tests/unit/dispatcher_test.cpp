@@ -355,6 +355,49 @@ TEST(dispatcher, modern_results_carry_result_type_server_info_and_list_cache_hin
   EXPECT_FALSE(r.contains("cacheScope"));
 }
 
+// The fixed members of a 2026-07-28 result are written after it as text: the wire is the
+// message finish_result builds, and materialize() puts them into the message where a path
+// needs the value; a result with its own _meta (here a tool's) is merged as before.
+TEST(dispatcher, the_fixed_members_of_a_modern_result_written_as_text_are_the_built_ones) {
+  harness h;
+  h.tool("plain").handle([](const args&, context&) { return tool_result::text("x"); });
+  h.tool("meta").handle([](const args&, context&) {
+    auto r = tool_result::text("y");
+    r.meta = json::object{{"k", 1}};
+    return r;
+  });
+  h.start();
+  const json::value server_info{{"name", "unit-server"}, {"version", "9.9.9"}};
+  auto c = modern_call("tools/call", {{"name", "plain"}});
+  auto o = h.run_raw(c);
+  ASSERT_FALSE(o.result_tail.empty());
+  EXPECT_FALSE(result_of(o).contains("resultType"));
+  const std::string wire = protocol::serialize(o);
+  const auto parsed = json::parse(wire);
+  EXPECT_EQ(parsed.at("result").at("resultType"), "complete") << wire;
+  EXPECT_EQ(parsed.at("result").at("_meta").at("io.modelcontextprotocol/serverInfo"), server_info) << wire;
+  EXPECT_EQ(parsed.at("result").at("content"), result_of(o).at("content"));
+  protocol::materialize(o);
+  EXPECT_TRUE(o.result_tail.empty());
+  EXPECT_EQ(o.message, parsed);
+  EXPECT_EQ(protocol::serialize(o), wire);  // the same bytes either way
+
+  // An empty result takes the members without a comma before them.
+  protocol::outcome empty{json::value{{"jsonrpc", "2.0"}, {"id", 4}, {"result", json::object{}}}};
+  empty.result_tail = R"("a":1,"b":{"c":[]})";
+  EXPECT_EQ(protocol::serialize(empty), R"({"jsonrpc":"2.0","id":4,"result":{"a":1,"b":{"c":[]}}})");
+  protocol::materialize(empty);
+  EXPECT_EQ(empty.message.at("result"), (json::value{{"a", 1}, {"b", {{"c", json::array{}}}}}));
+
+  auto m = modern_call("tools/call", {{"name", "meta"}});
+  auto with_meta = h.run_raw(m);
+  EXPECT_TRUE(with_meta.result_tail.empty());
+  EXPECT_EQ(result_of(with_meta).at("_meta").at("k"), 1);
+  EXPECT_EQ(result_of(with_meta).at("_meta").at("io.modelcontextprotocol/serverInfo"), server_info);
+  auto legacy = legacy_call("ping");
+  EXPECT_TRUE(h.run_raw(legacy).result_tail.empty());
+}
+
 TEST(dispatcher, legacy_results_have_none_of_the_modern_fields) {
   harness h;
   add_five_tools(h);
