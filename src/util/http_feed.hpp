@@ -54,17 +54,20 @@ boost::system::error_code at_end_of_stream(boost::beast::http::basic_parser<isRe
   return ec;
 }
 
-/// One read into `buf`, at most 64 KiB and never past its max_size (buffer_overflow then).
-/// Returns the read's error, the end of the stream mapped by at_end_of_stream: none when that
-/// completed the message (the next parse_buffered finds it done).
+/// One read into `buf`, sized as Beast's read_size does it: the capacity the buffer has when
+/// that is at least 512 bytes (a slow client does not grow every connection's buffer), at most
+/// 64 KiB, never past its max_size (buffer_overflow then). Returns the read's error, the end
+/// of the stream mapped by at_end_of_stream: none when that completed the message (the next
+/// parse_buffered finds it done).
 template <class Stream, bool isRequest>
 boost::asio::awaitable<boost::system::error_code> read_more(Stream& s, boost::beast::flat_buffer& buf,
                                                             boost::beast::http::basic_parser<isRequest>& p) {
   namespace net = boost::asio;
   const std::size_t room = buf.max_size() - buf.size();
   if (room == 0) co_return boost::beast::http::error::buffer_overflow;
-  auto [ec, n] = co_await s.async_read_some(buf.prepare(std::min<std::size_t>(room, 64 * 1024)),
-                                            net::as_tuple(net::use_awaitable));
+  const std::size_t free_now = buf.capacity() - buf.size();
+  const std::size_t want = std::min({std::max<std::size_t>(512, free_now), std::size_t{64 * 1024}, room});
+  auto [ec, n] = co_await s.async_read_some(buf.prepare(want), net::as_tuple(net::use_awaitable));
   buf.commit(n);
   if (ec == net::error::eof) co_return at_end_of_stream(p);
   co_return ec;
