@@ -131,8 +131,8 @@ outcome dispatcher::ok(const call& c, json::object result, bool cacheable) const
   json::object msg(3, sp);
   msg.emplace("jsonrpc", "2.0");
   msg.emplace("id", c.msg.id);
-  // Most 2026-07-28 results (a tool's, ping's) have neither member: the fixed ones are then
-  // written as text after the result, not built and serialized for every call (4k of a call's
+  // Most 2026-07-28 results (a tool's, an acknowledgment) have neither member: the fixed ones are
+  // then written as text after the result, not built and serialized for every call (4k of a call's
   // 59k instructions, docs/performance.md). "result" is the envelope's last member.
   const bool modern = is_modern(c.rev);
   if (modern && !cacheable && !result.contains("resultType") && !result.contains("_meta")) {
