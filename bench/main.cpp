@@ -11,6 +11,7 @@
 
 #include "load/load.hpp"
 #include "suite/process.hpp"
+#include "suite/stalls.hpp"
 #include "suite/suite.hpp"
 
 namespace {
@@ -21,7 +22,8 @@ int usage() {
   mcpx-bench load --port N [--host 127.0.0.1] [--path /mcp] [--protocol modern|session|sessionless|fixed]
                   [--tool echo] [--shape echo|text_100k|text_1m|progress_100|tools_list [--expect-tools N]]
                   [--connections 64] [--threads 1] [--duration SEC] [--warmup SEC]
-                  [--rate REQ_PER_SEC (open loop)] [--bearer TOKEN] [--fixed-body TEXT]
+                  [--rate REQ_PER_SEC (open loop)] [--bearer TOKEN] [--fixed-body TEXT] [--trace FILE]
+  mcpx-bench stalls [--seconds 10] [--cpus 2]   how long this machine stops busy threads (JSON out)
   mcpx-bench suite [--runs 5] [--duration SEC] [--warmup SEC] [--prime SEC] [--connections 1,64,256] [--smoke]
                    [--only mcpx,mcpx-auth,mcpx-limits,mcpx-limits-redis,mcpx-pool,mcpx-log,mcpx-shipped,ts-sdk-2,ts-sdk-1,nginx,nginx-log]
                    [--sections echo,shapes,scaling,memory] [--shape-connections N] [--memory-counts 1000,10000] [--no-pin]
@@ -72,6 +74,7 @@ int load(int argc, char** argv) {
     else if (a == "--rate") c.rate = std::stod(v);
     else if (a == "--bearer") c.bearer = v;
     else if (a == "--fixed-body") c.fixed_body = v;
+    else if (a == "--trace") c.trace_path = v;
     else return usage();
   }
   if (c.port == 0 || c.connections == 0) return usage();
@@ -99,6 +102,23 @@ int load(int argc, char** argv) {
                           {"first_error", r.first_error}};
   std::cout << boost::json::serialize(out) << "\n";
   return r.errors == 0 && r.ok > 0 ? 0 : 1;
+}
+
+int stalls(int argc, char** argv) {
+  double secs = 10;
+  unsigned cpus = 2;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i + 1 >= argc) return usage();
+    std::string v = argv[++i];
+    if (a == "--seconds") secs = std::stod(v);
+    else if (a == "--cpus") cpus = static_cast<unsigned>(std::stoul(v));
+    else return usage();
+  }
+  if (secs <= 0 || cpus == 0) return usage();
+  auto r = mcpx::bench::probe_stalls(std::chrono::milliseconds(static_cast<long>(secs * 1000)), cpus, true);
+  std::cout << boost::json::serialize(mcpx::bench::to_json(r)) << "\n";
+  return 0;
 }
 
 int suite(int argc, char** argv) {
@@ -174,6 +194,7 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "load") return load(argc, argv);
     if (cmd == "suite") return suite(argc, argv);
+    if (cmd == "stalls") return stalls(argc, argv);
   } catch (const std::exception& e) {
     std::cerr << "mcpx-bench: " << e.what() << "\n";
     return 2;

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <cstring>
+#include <fstream>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -59,6 +60,10 @@ struct shared_run {
   load_result result;
   std::vector<tcp::socket*> sockets;  // cancelled by the watchdog if a server stops answering
   unsigned active = 0;                // connections still running
+  struct trace_row {
+    clock_type::time_point due, sent, done;
+  };
+  std::vector<trace_row> trace;  // load_config::trace_path
   net::steady_timer* watchdog = nullptr;
 
   // A wrong answer during warm-up is not the server's steady state and is not counted. A failure
@@ -129,6 +134,7 @@ class connection {
         due = now;
       }
       std::uint64_t id = (static_cast<std::uint64_t>(index_) << 32) | k;
+      auto sent = clock_type::now();
       auto outcome = co_await one_call(sock, id);
       if (outcome == call_outcome::ended) break;
       auto done = clock_type::now();
@@ -136,6 +142,7 @@ class connection {
         // counted in one_call
       } else if (due >= run_.measure_from && done <= run_.measure_until) {
         ++run_.result.ok;
+        if (!run_.cfg.trace_path.empty()) run_.trace.push_back({due, sent, done});
         run_.result.latency.record(static_cast<std::uint64_t>((done - due).count()));
       } else if (done > run_.measure_until && due < run_.measure_until && run_.cfg.rate > 0) {
         // Open loop: an answer that came too late to be counted still happened; record its
@@ -405,6 +412,16 @@ void run_thread(shared_run& run, unsigned first, unsigned step) {
   ioc.run();
 }
 
+void write_trace(const std::string& path, const std::vector<std::unique_ptr<shared_run>>& runs,
+                 clock_type::time_point start) {
+  std::ofstream out(path);
+  if (!out) throw std::runtime_error("cannot write " + path);
+  auto ns = [&](clock_type::time_point t) { return std::chrono::nanoseconds(t - start).count(); };
+  out << "# due_ns sent_ns done_ns (from the run's start; one line per counted answer)\n";
+  for (auto& r : runs)
+    for (auto& row : r->trace) out << ns(row.due) << ' ' << ns(row.sent) << ' ' << ns(row.done) << '\n';
+}
+
 }  // namespace
 
 load_result run_load(const load_config& cfg) {
@@ -420,6 +437,7 @@ load_result run_load(const load_config& cfg) {
   for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&, t] { run_thread(*runs[t], t, threads); });
   run_thread(*runs[0], 0, threads);
   for (auto& th : pool) th.join();
+  if (!cfg.trace_path.empty()) write_trace(cfg.trace_path, runs, start);
   load_result total;
   total.seconds = std::chrono::duration<double>(cfg.duration).count();
   for (auto& r : runs) {

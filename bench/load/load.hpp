@@ -38,6 +38,9 @@ struct load_config {
   std::chrono::milliseconds duration{5000};
   double rate = 0;         ///< total requests/s for open loop; 0: closed loop
   std::string fixed_body;  ///< protocol::fixed: the body every answer must equal
+  /// When not empty, one line per counted answer is written there: when it was due, sent and
+  /// done, in ns from the start (to see a stall, and whose it was: the sender's or the server's).
+  std::string trace_path;
 };
 
 struct load_result {

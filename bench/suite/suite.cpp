@@ -26,6 +26,7 @@
 #include "suite/rounds.hpp"
 #include "suite/scaling.hpp"
 #include "suite/shapes.hpp"
+#include "suite/stalls.hpp"
 
 namespace mcpx::bench {
 
@@ -206,6 +207,12 @@ std::string cpu_model() {
   return "unknown";
 }
 
+void print_stalls(const char* when, const stall_report& r) {
+  std::printf("machine stops %s: one busy thread per CPU for %.0f s was stopped %u times over 5 ms, longest %.1f ms\n",
+              when, r.seconds, r.over_5ms(), r.max_ms());
+  std::fflush(stdout);
+}
+
 std::string utc_stamp(const char* format) {
   std::time_t t = std::time(nullptr);
   char buf[64];
@@ -269,6 +276,15 @@ int run_suite(suite_config cfg) {
               cfg.runs, cfg.duration.count() / 1000.0, cfg.warmup.count() / 1000.0, counts.c_str(),
               cfg.pin ? "servers pinned to CPU 0, load generator to CPU 1 (scaling: unpinned)" : "no CPU pinning");
   std::fflush(stdout);
+  // How much this machine stops busy threads, before and after the measurements: the context of
+  // every tail latency below (suite/stalls.hpp).
+  std::vector<stall_report> stalls;
+  auto probe = [&](const char* when) {
+    stalls.push_back(probe_stalls(cfg.smoke ? std::chrono::milliseconds(1000) : std::chrono::milliseconds(10000),
+                                  cfg.pin ? 2u : 1u, cfg.pin));
+    print_stalls(when, stalls.back());
+  };
+  probe("before");
 
   // Every server at every connection count, both protocol groups; servers start fresh each time.
   struct at_count {
@@ -413,6 +429,9 @@ int run_suite(suite_config cfg) {
 
   print(shapes);
   print(scaling);
+  probe("after");
+  json::array stalls_json;
+  for (auto& x : stalls) stalls_json.push_back(to_json(x));
 
   json::array groups;
   for (auto& m : measured)
@@ -424,7 +443,8 @@ int run_suite(suite_config cfg) {
   json::object doc{{"when", utc_stamp("%Y-%m-%dT%H:%M:%SZ")},
                    {"git", git ? git : ""},
                    {"smoke", cfg.smoke},
-                   {"machine", json::object{{"cpus", cpus}, {"cpu", cpu_model()}, {"kernel", u.release}}},
+                   {"machine",
+                    json::object{{"cpus", cpus}, {"cpu", cpu_model()}, {"kernel", u.release}, {"stalls", stalls_json}}},
                    {"config", json::object{{"runs", cfg.runs},
                                            {"duration_s", cfg.duration.count() / 1000.0},
                                            {"warmup_s", cfg.warmup.count() / 1000.0},

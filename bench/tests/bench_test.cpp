@@ -1,7 +1,10 @@
 // The load generator's own parts: a benchmark that miscounts is worse than none.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
+#include <cstdio>
+#include <fstream>
 #include <random>
 #include <thread>
 
@@ -12,6 +15,7 @@
 #include "shapes/shape_text.hpp"
 #include "suite/issuer.hpp"
 #include "suite/process.hpp"
+#include "suite/stalls.hpp"
 
 using namespace mcpx::bench;
 
@@ -475,4 +479,55 @@ TEST(shapes_entry, every_shape_is_answered_and_checked) {
       EXPECT_EQ(r.errors, 0u) << to_string(sh) << " " << to_string(p) << ": " << r.first_error;
     }
   stop(c);
+}
+
+// The trace the open loop is read with: one line per counted answer, each due <= sent <= done,
+// due times on the schedule the rate sets.
+TEST(load, the_trace_has_one_ordered_line_per_counted_answer) {
+  auto port = free_port();
+  std::string log = ::testing::TempDir() + "bench-trace-echo.log";
+  auto c = spawn("mcpx-bench-echo", {MCPX_BENCH_ECHO, "--port", std::to_string(port)}, log, -1);
+  ASSERT_TRUE(wait_for_port(c, port, std::chrono::seconds(10))) << tail_of(log);
+  auto lc = short_run(port, protocol::modern);
+  lc.warmup = std::chrono::milliseconds(100);
+  lc.duration = std::chrono::milliseconds(300);
+  lc.rate = 1000;
+  lc.trace_path = ::testing::TempDir() + "bench-trace.txt";
+  auto r = run_load(lc);
+  stop(c);
+  ASSERT_EQ(r.errors, 0u) << r.first_error;
+  std::ifstream in(lc.trace_path);
+  std::string line;
+  std::uint64_t lines = 0;
+  long long first_due = -1, last_due = 0;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    long long due = 0, sent = 0, done = 0;
+    ASSERT_EQ(std::sscanf(line.c_str(), "%lld %lld %lld", &due, &sent, &done), 3) << line;
+    EXPECT_LE(due, sent);
+    EXPECT_LE(sent, done);
+    if (first_due < 0 || due < first_due) first_due = due;
+    last_due = std::max(last_due, due);
+    ++lines;
+  }
+  EXPECT_EQ(lines, r.ok);
+  // 1000 requests/s over the 300 ms measured: about 300, due inside the window after warm-up.
+  EXPECT_GE(lines, 250u);
+  EXPECT_GE(first_due, 100'000'000);
+  EXPECT_LT(last_due, 400'000'000);
+}
+
+TEST(stalls, the_probe_runs_its_time_on_every_cpu_and_reports_each) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = probe_stalls(std::chrono::milliseconds(200), 2, false);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(200));
+  ASSERT_EQ(r.cpus.size(), 2u);
+  for (auto& c : r.cpus) {
+    EXPECT_LE(c.over_5ms, c.over_1ms);
+    EXPECT_LE(c.max_ms, c.total_ms + 1e-9);
+  }
+  EXPECT_EQ(r.seconds, 0.2);
+  auto j = to_json(r);
+  EXPECT_EQ(j.at("cpus").as_array().size(), 2u);
+  EXPECT_TRUE(j.at("cpus").as_array()[1].as_object().contains("max_ms"));
 }
