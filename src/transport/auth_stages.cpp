@@ -124,8 +124,8 @@ std::optional<refusal> authenticate_stage::check(exchange& x) const {
 }
 
 std::string authenticate_stage::scope_hint(const http::request& req) const {
-  auto method = header_value(req, "Mcp-Method");
-  auto name = header_value(req, "Mcp-Name");
+  auto method = header_value(req, headers::mcp_method);
+  auto name = header_value(req, headers::mcp_name);
   if (!method || !name) return {};
   const std::vector<std::string>* scopes = nullptr;
   if (*method == "tools/call") {

@@ -1,5 +1,7 @@
 #include "transport/edge_rules.hpp"
 
+#include <array>
+
 namespace mcpx::transport {
 
 namespace {
@@ -10,10 +12,16 @@ bool alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <=
 bool hex(char c) noexcept { return digit(c) || (lower(c) >= 'a' && lower(c) <= 'f'); }
 bool ows(char c) noexcept { return c == ' ' || c == '\t'; }
 
-// RFC 9110 §5.6.2 tchar.
-bool tchar(char c) noexcept {
-  return alpha(c) || digit(c) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+// RFC 9110 §5.6.2 tchar, as a table: media types are parsed on every request (Content-Type,
+// Accept), a character at a time.
+constexpr auto tchar_table = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c)
+    t[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+  return t;
+}();
+bool tchar(char c) noexcept { return tchar_table[static_cast<unsigned char>(c)]; }
 
 // A host name or IPv4 address as browsers serialize them (ASCII, punycode for the rest).
 bool name_char(char c) noexcept { return alpha(c) || digit(c) || c == '-' || c == '.' || c == '_'; }
@@ -22,7 +30,8 @@ void skip_ows(std::string_view& s) noexcept {
   while (!s.empty() && ows(s.front())) s.remove_prefix(1);
 }
 
-std::string_view take_while(std::string_view& s, bool (*pred)(char) noexcept) noexcept {
+template <class Pred>
+std::string_view take_while(std::string_view& s, Pred pred) noexcept {
   std::size_t n = 0;
   while (n < s.size() && pred(s[n])) ++n;
   auto got = s.substr(0, n);
@@ -47,10 +56,10 @@ struct media_range {
 // `type "/" subtype` at the front of `s` (after OWS); the rest stays in `s`.
 std::optional<media_range> take_media_type(std::string_view& s) noexcept {
   skip_ows(s);
-  auto type = take_while(s, tchar);
+  auto type = take_while(s, [](char c) noexcept { return tchar(c); });
   if (type.empty() || s.empty() || s.front() != '/') return std::nullopt;
   s.remove_prefix(1);
-  auto subtype = take_while(s, tchar);
+  auto subtype = take_while(s, [](char c) noexcept { return tchar(c); });
   if (subtype.empty()) return std::nullopt;
   return media_range{type, subtype};
 }
@@ -80,14 +89,14 @@ bool take_parameters(std::string_view& s, F&& on) noexcept {
     s.remove_prefix(1);
     skip_ows(s);
     if (s.empty() || s.front() == ';' || s.front() == ',') continue;
-    auto name = take_while(s, tchar);
+    auto name = take_while(s, [](char c) noexcept { return tchar(c); });
     if (name.empty() || s.empty() || s.front() != '=') return false;
     s.remove_prefix(1);
     std::string_view value;
     if (!s.empty() && s.front() == '"') {
       if (!take_quoted(s, value)) return false;
     } else {
-      value = take_while(s, tchar);
+      value = take_while(s, [](char c) noexcept { return tchar(c); });
       if (value.empty()) return false;
     }
     on(name, value);
@@ -149,7 +158,7 @@ std::optional<origin_parts> parse_origin(std::string_view s) noexcept {
     o.host = s.substr(0, close + 1);
     s.remove_prefix(close + 1);
   } else {
-    o.host = take_while(s, name_char);
+    o.host = take_while(s, [](char c) noexcept { return name_char(c); });
     if (o.host.empty()) return std::nullopt;
   }
   if (s.empty()) return o;

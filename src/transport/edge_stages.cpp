@@ -54,9 +54,9 @@ bool host_origin_stage::origin_allowed(std::string_view origin) const {
 
 std::string_view host_origin_stage::refusal_reason(const http::request& req) const {
   // DNS rebinding: a server on loopback answers only requests addressed to a loopback name.
-  if (auto host = header_value(req, "Host"); host && !host_allowed(*host)) return "forbidden_host";
+  if (auto host = header_value(req, headers::host); host && !host_allowed(*host)) return "forbidden_host";
   // Non-browser clients send no Origin.
-  if (auto origin = header_value(req, "Origin"); origin && !origin_allowed(*origin)) return "forbidden_origin";
+  if (auto origin = header_value(req, headers::origin); origin && !origin_allowed(*origin)) return "forbidden_origin";
   return {};
 }
 
@@ -73,11 +73,11 @@ media_type_stage::media_type_stage() : stage("media_type", on_post, {"unsupporte
 std::optional<refusal> media_type_stage::check(exchange& x) const {
   // Parsed, not searched: "text/plain; charset=application/json" is text/plain, which a browser
   // may send cross-origin without a CORS preflight.
-  if (auto ct = header_value(x.req, "Content-Type"); !ct || !media_type_is(*ct, "application", "json"))
+  if (auto ct = header_value(x.req, headers::content_type); !ct || !media_type_is(*ct, "application", "json"))
     return refusal{refusal_kind::unsupported_media_type, "unsupported_media_type", code::invalid_request,
                    "Unsupported Media Type: Content-Type must be application/json"};
   // No Accept header: anything goes (RFC 9110).
-  if (auto a = header_value(x.req, "Accept");
+  if (auto a = header_value(x.req, headers::accept);
       a && !accept_allows(*a, "application", "json") && !accept_allows(*a, "text", "event-stream"))
     return refusal{refusal_kind::not_acceptable, "not_acceptable", code::invalid_request,
                    "Not Acceptable: Accept must include application/json and text/event-stream"};

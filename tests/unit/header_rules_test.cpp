@@ -23,3 +23,36 @@ TEST(host_value, is_an_authority_without_userinfo_or_path) {
                           "[::1", "[]", "[::1]x", "[::1]:a", "a:b:c", "h\x01st", "h\xc3\xa9st", "127.0.0.1?q"})
     EXPECT_FALSE(valid_host_value(bad)) << bad;
 }
+
+namespace {
+
+// A request as the server's parser leaves it: every field with Beast's code for its name.
+mcpx::http::request parsed(const std::string& head) {
+  namespace bhttp = boost::beast::http;
+  bhttp::request_parser<mcpx::http::request_body, mcpx::http::request_allocator> p;
+  boost::beast::error_code ec;
+  p.put(boost::asio::buffer(head), ec);
+  EXPECT_FALSE(ec) << ec.message();
+  return p.release();
+}
+
+}  // namespace
+
+// Names Beast knows are matched by code, the Mcp-* ones by text among the fields it does not
+// know; either way in any case, first field first, without surrounding whitespace.
+TEST(header_value, finds_known_and_unknown_names_in_any_case) {
+  auto req = parsed(
+      "POST /mcp HTTP/1.1\r\nhost: example.test\r\nX-Mcp-Nam: decoy\r\nMCP-NAME:  \tgreet \r\n"
+      "mcp-name: second\r\nACCEPT: application/json\r\nMcp-Methox: decoy\r\nmcp-method: tools/call\r\n"
+      "Content-Length: 0\r\n\r\n");
+  EXPECT_EQ(header_value(req, headers::host), "example.test");
+  EXPECT_EQ(header_value(req, headers::accept), "application/json");
+  EXPECT_EQ(header_value(req, headers::mcp_name), "greet");
+  EXPECT_EQ(header_value(req, headers::mcp_method), "tools/call");
+  EXPECT_FALSE(header_value(req, headers::origin));
+  EXPECT_FALSE(header_value(req, headers::mcp_session_id));
+  EXPECT_EQ(header_value(req, "x-mcp-nam"), "decoy");
+  EXPECT_FALSE(header_value(req, "Mcp-Param-Region"));
+  // A known name given as text is found by its code.
+  EXPECT_EQ(header_value(req, "Content-Length"), "0");
+}
