@@ -4,14 +4,16 @@
 // request_parser over the pmr arena types of http/types.hpp, http::limits' defaults, the
 // refusals, the access record, reply writing, SSE), over a Unix socket pair: a client
 // coroutine writes the input, shuts down its sending side and reads every reply until the
-// server closes. The handler runs the transport's stages in the order streamable_http chains
-// them (host/origin, media types, decode, revision with check_modern_request's header rules,
-// session) and then answers as the transport does up to the protocol: refusal_reply, an
-// echo of the decoded message, a GET replaying events after Last-Event-ID from a memory event
-// store, DELETE. What is not the transport's own: no dispatcher, no worker threads, no tasks,
-// and sessions are fixed (s1, s2), so every iteration starts from the same state.
-// Properties: no sanitizer report, nothing escapes run_connection or the handler, and every
-// connection and request counter is back to zero when the connection ends.
+// server closes. Half of the inputs (chosen by a hash of the input, so a crash reproduces) are
+// written in two pieces, cut at a point the hash also picks, with the server given the
+// chance to read the first piece alone: a request that arrives in parts (a slow client, a
+// proxy) goes through the reader's other paths. The handler runs the transport's stages in the order streamable_http
+// chains them (host/origin, media types, decode, revision with check_modern_request's header rules, session) and then
+// answers as the transport does up to the protocol: refusal_reply, an echo of the decoded message, a GET replaying
+// events after Last-Event-ID from a memory event store, DELETE. What is not the transport's own: no dispatcher, no
+// worker threads, no tasks, and sessions are fixed (s1, s2), so every iteration starts from the same state. Properties:
+// no sanitizer report, nothing escapes run_connection or the handler, and every connection and request counter is back
+// to zero when the connection ends.
 #include <signal.h>
 #include <sys/socket.h>
 
@@ -194,8 +196,23 @@ void rethrow_as_failure(std::exception_ptr e) {
   }
 }
 
+// FNV-1a: where (and whether) to cut the input, the same for the same bytes.
+std::uint64_t hash_of(std::string_view bytes) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : bytes) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
 net::awaitable<void> send_all(net::local::stream_protocol::socket& s, std::string_view bytes) {
-  co_await net::async_write(s, net::buffer(bytes.data(), bytes.size()), net::as_tuple(net::use_awaitable));
+  const auto h = hash_of(bytes);
+  std::size_t cut = (h & 1) && bytes.size() > 1 ? 1 + (h >> 1) % (bytes.size() - 1) : bytes.size();
+  co_await net::async_write(s, net::buffer(bytes.data(), cut), net::as_tuple(net::use_awaitable));
+  if (cut < bytes.size()) {
+    // One io_context thread: let the reactor see the first piece and the server read it.
+    for (int i = 0; i < 4; ++i) co_await net::post(co_await net::this_coro::executor, net::use_awaitable);
+    co_await net::async_write(s, net::buffer(bytes.data() + cut, bytes.size() - cut),
+                              net::as_tuple(net::use_awaitable));
+  }
   boost::system::error_code ec;
   s.shutdown(net::socket_base::shutdown_send, ec);
 }
