@@ -82,10 +82,14 @@ void check_counts(const std::vector<drive_result>& parts, clock_type::time_point
   EXPECT_EQ(all.other, 0);
   EXPECT_GT(all.sent, bound) << "driven above the limit";
   EXPECT_LE(all.admitted, bound) << "never more than the limit";
-  // A stall longer than half the bucket (burst·T / 2) could let cells go unused: then only the
-  // upper bound says something.
-  if (all.longest_gap < tier.burst * T / 2) {
+  // While the bucket is full (at the start, and whenever a stall lets it refill), every T
+  // without a request loses a cell for good. A gap between sends of up to 3·T (60 ms) loses at
+  // most the 2 cells `least` leaves; a longer one (these VMs stop a busy CPU for 100 ms at a
+  // time: docs/performance.md) can lose more, and then only the upper bound says something.
+  if (all.longest_gap <= 3 * T) {
     EXPECT_GE(all.admitted, least);
+  } else {
+    std::cout << "a stall longer than 3·T: the lower bound is not checked\n";
   }
 }
 
