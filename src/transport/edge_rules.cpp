@@ -21,10 +21,11 @@ constexpr auto tchar_table = [] {
            std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
   return t;
 }();
-bool tchar(char c) noexcept { return tchar_table[static_cast<unsigned char>(c)]; }
+// The predicates take_while is given are function objects, so that it inlines them.
+constexpr auto tchar = [](char c) noexcept { return tchar_table[static_cast<unsigned char>(c)]; };
 
 // A host name or IPv4 address as browsers serialize them (ASCII, punycode for the rest).
-bool name_char(char c) noexcept { return alpha(c) || digit(c) || c == '-' || c == '.' || c == '_'; }
+constexpr auto name_char = [](char c) noexcept { return alpha(c) || digit(c) || c == '-' || c == '.' || c == '_'; };
 
 void skip_ows(std::string_view& s) noexcept {
   while (!s.empty() && ows(s.front())) s.remove_prefix(1);
@@ -56,10 +57,10 @@ struct media_range {
 // `type "/" subtype` at the front of `s` (after OWS); the rest stays in `s`.
 std::optional<media_range> take_media_type(std::string_view& s) noexcept {
   skip_ows(s);
-  auto type = take_while(s, [](char c) noexcept { return tchar(c); });
+  auto type = take_while(s, tchar);
   if (type.empty() || s.empty() || s.front() != '/') return std::nullopt;
   s.remove_prefix(1);
-  auto subtype = take_while(s, [](char c) noexcept { return tchar(c); });
+  auto subtype = take_while(s, tchar);
   if (subtype.empty()) return std::nullopt;
   return media_range{type, subtype};
 }
@@ -89,14 +90,14 @@ bool take_parameters(std::string_view& s, F&& on) noexcept {
     s.remove_prefix(1);
     skip_ows(s);
     if (s.empty() || s.front() == ';' || s.front() == ',') continue;
-    auto name = take_while(s, [](char c) noexcept { return tchar(c); });
+    auto name = take_while(s, tchar);
     if (name.empty() || s.empty() || s.front() != '=') return false;
     s.remove_prefix(1);
     std::string_view value;
     if (!s.empty() && s.front() == '"') {
       if (!take_quoted(s, value)) return false;
     } else {
-      value = take_while(s, [](char c) noexcept { return tchar(c); });
+      value = take_while(s, tchar);
       if (value.empty()) return false;
     }
     on(name, value);
@@ -158,7 +159,7 @@ std::optional<origin_parts> parse_origin(std::string_view s) noexcept {
     o.host = s.substr(0, close + 1);
     s.remove_prefix(close + 1);
   } else {
-    o.host = take_while(s, [](char c) noexcept { return name_char(c); });
+    o.host = take_while(s, name_char);
     if (o.host.empty()) return std::nullopt;
   }
   if (s.empty()) return o;
