@@ -1,6 +1,7 @@
 #include "auth/authenticator.hpp"
 
 #include <algorithm>
+#include <boost/beast/core/string.hpp>
 #include <set>
 
 #include "auth/claims.hpp"
@@ -20,11 +21,7 @@ auth_decision refused(std::string_view reason, std::string_view error, std::stri
   return d;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) { return lower(x) == lower(y); });
-}
+using boost::beast::iequals;  // ASCII case-insensitive
 
 // RFC 6750 2.1 b64token: what may follow "Bearer " (and "DPoP ", RFC 9449 7.1).
 bool is_b64token(std::string_view t) {

@@ -2,6 +2,7 @@
 #include <openssl/ssl.h>
 
 #include <boost/asio/ssl.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <charconv>
@@ -47,12 +48,7 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return true;
-}
+using boost::beast::iequals;  // ASCII case-insensitive
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 #include "auth/jwt.hpp"
 
 #include <algorithm>
+#include <boost/beast/core/string.hpp>
 
 #include "auth/claims.hpp"
 #include "auth/jws.hpp"
@@ -9,14 +10,7 @@ namespace mcpx::auth {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i] >= 'A' && a[i] <= 'Z' ? char(a[i] + 32) : a[i];
-    if (x != b[i]) return false;  // b is lowercase
-  }
-  return true;
-}
+using boost::beast::iequals;  // ASCII case-insensitive
 
 // RFC 9068 section 4: `typ` is at+jwt; media type names ignore case and may carry "application/".
 bool typ_accepted(const json::object& header, const token_format& format) {

@@ -1,5 +1,6 @@
 #include "redis/options.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <boost/url/parse.hpp>
 #include <charconv>
 #include <climits>
@@ -9,12 +10,7 @@ namespace mcpx::redis {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  return true;
-}
+using boost::beast::iequals;  // ASCII case-insensitive
 
 // "" or "/" is db 0; "/N" is db N. Anything else (a longer path) is a typo worth refusing.
 bool parse_db(std::string_view path, int& db, std::string& why) {
