@@ -29,6 +29,8 @@ struct options {
   unsigned io_threads = 1;
   /// Sets glibc's malloc so large answers reuse heap memory instead of fresh pages each time
   /// (process-wide, once; not when GLIBC_TUNABLES sets malloc tunables). docs/performance.md.
+  /// Only where glibc's malloc serves the process: a default build links tcmalloc instead
+  /// (CMake's MCPX_ALLOCATOR), which needs no tuning for that.
   bool tune_allocator = true;
   unsigned worker_threads = 4;
   std::size_t worker_queue_limit = 1024;  ///< queued handler calls beyond which requests get 503

@@ -11,6 +11,11 @@ struct allocator_tuning {
   std::size_t trim_threshold = 64 * 1024 * 1024;
 };
 
+/// Whose malloc this process calls: "tcmalloc" (the default build links it, see MCPX_ALLOCATOR),
+/// "glibc", or "other" (a sanitizer's, or one preloaded by the operator).
+const char* allocator_in_use() noexcept;
+
+/// For glibc's malloc only (elsewhere it does nothing and returns false).
 /// glibc's defaults (a buffer of 128 KiB or more is mapped on its own, or the heap trimmed as
 /// soon as 2x the largest freed mapping is free) make every large answer fresh pages: a 1 MB
 /// result cost ~480 page faults, zeroed by the kernel, on each call. Applied once per process;

@@ -298,7 +298,8 @@ void server::start() {
   }
   impl_->log->write(ops::level::info, "listening",
                     "\"address\":\"" + impl_->opts.address + "\",\"port\":" + std::to_string(impl_->http->port()) +
-                        ",\"endpoint\":\"" + impl_->opts.endpoint + "\"");
+                        ",\"endpoint\":\"" + impl_->opts.endpoint + "\",\"allocator\":\"" + core::allocator_in_use() +
+                        "\"");
   impl_->expiry_timer = std::make_unique<net::steady_timer>(impl_->http->executor(0));
   net::post(impl_->http->executor(0), [this] { schedule_expiry(*impl_->expiry_timer, impl_->transport); });
 }

@@ -154,6 +154,8 @@ server_logs_json() {
   check "every log line of $name is a JSON object ($(wc -l <"$WORK/$name.stdout") on stdout, $(wc -l <"$WORK/$name.stderr") on stderr)" \
     json_lines "$WORK/$name.all"
   check "the log shows the drain and the stop" grep -q '"msg":"stopped"' "$WORK/$name.all"
+  # The image carries the malloc the server is linked with (MCPX_ALLOCATOR), not glibc's.
+  check "the server runs on tcmalloc (its \"listening\" line)" grep -q '"msg":"listening".*"allocator":"tcmalloc"' "$WORK/$name.all"
 }
 
 # server_suite IMAGE: everything above; prints the start-up time.

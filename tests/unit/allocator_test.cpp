@@ -1,24 +1,31 @@
-// core::tune_allocator: a large answer's buffer comes from the heap, not a mapping of its own.
+// The malloc a program linking `mcpx` gets (MCPX_ALLOCATOR): the one the build says, and
+// tune_allocator leaves any but glibc's alone.
 #include <gtest/gtest.h>
-#include <malloc.h>
 
 #include <cstdlib>
+#include <memory>
+#include <string_view>
 
 #include "core/allocator.hpp"
 
-TEST(allocator, a_large_buffer_comes_from_the_heap_once_tuned) {
-#if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "AddressSanitizer's allocator, not glibc's, serves malloc here";
+#ifndef MCPX_EXPECTED_ALLOCATOR
+#error "tests/unit/unit.cmake defines MCPX_EXPECTED_ALLOCATOR from the build's MCPX_MALLOC_IN_USE"
 #endif
-  if (!mcpx::core::tune_allocator()) GTEST_SKIP() << "not glibc's malloc (a sanitizer's?), or GLIBC_TUNABLES sets it";
-  const auto before = mallinfo2().hblks;
-  void* answer = std::malloc(1 << 20);
-  ASSERT_NE(answer, nullptr);
-  EXPECT_EQ(mallinfo2().hblks, before) << "a 1 MiB buffer was mapped on its own";
-  std::free(answer);
-  void* huge = std::malloc(8 << 20);  // beyond the threshold: mapped, and unmapped when freed
-  ASSERT_NE(huge, nullptr);
-  EXPECT_EQ(mallinfo2().hblks, before + 1);
-  std::free(huge);
-  EXPECT_TRUE(mcpx::core::tune_allocator()) << "once per process, and it stays applied";
+
+TEST(allocator, the_build_s_allocator_serves_malloc_and_new) {
+  // A server linked without it (link order, a dropped library) would pass every other test.
+  EXPECT_STREQ(mcpx::core::allocator_in_use(), MCPX_EXPECTED_ALLOCATOR);
+  // operator new goes through the same allocator: what malloc hands out, free takes back, and
+  // both work across threads' blocks (nothing here may crash or leak under the sanitizers).
+  auto block = std::make_unique<char[]>(1 << 20);
+  block[0] = 1;
+  void* p = std::malloc(300);
+  ASSERT_NE(p, nullptr);
+  std::free(p);
+}
+
+TEST(allocator, tuning_is_glibc_s_only) {
+  const bool glibc = std::string_view(mcpx::core::allocator_in_use()) == "glibc";
+  if (glibc) GTEST_SKIP() << "glibc's malloc: allocator_glibc_test covers the tuning";
+  EXPECT_FALSE(mcpx::core::tune_allocator()) << "mallopt would set a malloc that serves nothing";
 }

@@ -22,4 +22,10 @@ add_executable(unit_tests
   ${CMAKE_CURRENT_LIST_DIR}/whole_write_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/allocations.cpp)
 target_link_libraries(unit_tests PRIVATE mcpx GTest::gtest_main)
+target_compile_definitions(unit_tests PRIVATE MCPX_EXPECTED_ALLOCATOR="${MCPX_MALLOC_IN_USE}")
 gtest_discover_tests(unit_tests DISCOVERY_TIMEOUT 30)
+
+# glibc's malloc and its tuning: mcpx_core without `mcpx`, which may bring another malloc.
+add_executable(allocator_glibc_tests ${CMAKE_CURRENT_LIST_DIR}/allocator_glibc_test.cpp)
+target_link_libraries(allocator_glibc_tests PRIVATE mcpx_core GTest::gtest_main)
+gtest_discover_tests(allocator_glibc_tests)
