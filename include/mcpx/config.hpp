@@ -11,7 +11,7 @@
 ///   server.endpoint                MCPX_SERVER_ENDPOINT                path starting with "/"
 ///   server.io_threads              MCPX_SERVER_IO_THREADS              1-64
 ///   server.worker_threads          MCPX_SERVER_WORKER_THREADS          1-1024
-///   server.tune_allocator          MCPX_SERVER_TUNE_ALLOCATOR          true | false (default true)
+///   server.tune_allocator          MCPX_SERVER_TUNE_ALLOCATOR          true | false (default true; glibc malloc only)
 ///   server.worker_queue_limit      MCPX_SERVER_WORKER_QUEUE_LIMIT      >= 1
 ///   limits.tool_timeout_ms         MCPX_LIMITS_TOOL_TIMEOUT_MS         1 ms - 365 days (default 30000)
 ///   limits.header_bytes            MCPX_LIMITS_HEADER_BYTES            >= 1024
