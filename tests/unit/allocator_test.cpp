@@ -2,8 +2,6 @@
 // tune_allocator leaves any but glibc's alone.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <memory>
 #include <string_view>
 
 #include "core/allocator.hpp"
@@ -12,16 +10,9 @@
 #error "tests/unit/unit.cmake defines MCPX_EXPECTED_ALLOCATOR from the build's MCPX_MALLOC_IN_USE"
 #endif
 
-TEST(allocator, the_build_s_allocator_serves_malloc_and_new) {
+TEST(allocator, the_build_s_allocator_serves_malloc) {
   // A server linked without it (link order, a dropped library) would pass every other test.
   EXPECT_STREQ(mcpx::core::allocator_in_use(), MCPX_EXPECTED_ALLOCATOR);
-  // operator new goes through the same allocator: what malloc hands out, free takes back, and
-  // both work across threads' blocks (nothing here may crash or leak under the sanitizers).
-  auto block = std::make_unique<char[]>(1 << 20);
-  block[0] = 1;
-  void* p = std::malloc(300);
-  ASSERT_NE(p, nullptr);
-  std::free(p);
 }
 
 TEST(allocator, tuning_is_glibc_s_only) {
