@@ -98,9 +98,10 @@ struct call {
   call& operator=(const call&) = delete;
   /// Takes `m` with its storage; the objects below are built in the same one.
   explicit call(jsonrpc::message m) : msg(std::move(m)) {}
-  /// Where this call's response is built: its message's storage (the request's arena on the
-  /// I/O thread), unless `answer_storage` names another.
-  const json::storage_ptr& storage() const noexcept { return answer_storage ? *answer_storage : msg.storage(); }
+  /// Where responses the dispatcher makes itself are built: its message's storage (the
+  /// request's arena on the I/O thread, the heap after copy_to_heap). A tool's result is
+  /// not: the response is built around it where its handler made it (encode_tool_result).
+  const json::storage_ptr& storage() const noexcept { return msg.storage(); }
   /// A deep copy on the heap, for a worker: it may outlive the request's arena (tasks,
   /// released streams, a client that hung up).
   call copy_to_heap() const;
@@ -118,9 +119,6 @@ struct call {
   std::shared_ptr<task_slot> task;  ///< set when this tools/call may become a task
   /// Runs on an I/O thread (see runs_on_io_thread): whatever would wait must fail instead.
   bool on_io_thread = false;
-  /// Where a worker builds the response while it runs the call (its thread's answer arena);
-  /// null: the message's storage. Not copied by copy_to_heap.
-  const json::storage_ptr* answer_storage = nullptr;
 };
 
 struct outcome {
@@ -158,8 +156,8 @@ class dispatcher {
   /// The tool a tools/call names; null for an unknown one or another method.
   const tool_def* tool_of(const call& c) const;
   /// The answer to a call of `tool` that ran past `limit`: a recoverable SERVER_ERROR result
-  /// coded TIMEOUT, built on the heap, never in `c.storage()`: its worker may be building there
-  /// meanwhile, on another thread.
+  /// coded TIMEOUT, built on the heap, never in `c.storage()` (an arena on the I/O thread):
+  /// its worker may still be running meanwhile, on another thread.
   outcome timed_out(const call& c, const tool_def& tool, std::chrono::milliseconds limit) const;
   outcome dispatch(call& c, outbound& out) const;
 

@@ -72,43 +72,8 @@ json::object timeout_error_result(std::string_view tool, std::chrono::millisecon
                       true, timeout_retry_after_s);
 }
 
-namespace {
-
-// Bytes of strings in `v`, counted until `enough`: a tool result is a few blocks, but its
-// structured content may be any size.
-std::size_t string_bytes(const json::value& v, std::size_t enough) {
-  std::size_t n = 0;
-  auto add = [&](const json::value& x) { n += string_bytes(x, enough - n); };
-  switch (v.kind()) {
-    case json::kind::string: return v.get_string().size();
-    case json::kind::array:
-      for (const auto& x : v.get_array()) {
-        if (n >= enough) break;
-        add(x);
-      }
-      return n;
-    case json::kind::object:
-      for (const auto& kv : v.get_object()) {
-        if (n >= enough) break;
-        add(kv.value());
-      }
-      return n;
-    default: return 0;
-  }
-}
-
-bool is_large(const tool_result& r) {
-  std::size_t n = 0;  // below large_tool_result at each step: it returns once there
-  for (const auto& block : r.content)
-    if ((n += string_bytes(block, large_tool_result - n)) >= large_tool_result) return true;
-  return n + string_bytes(r.structured, large_tool_result - n) >= large_tool_result;
-}
-
-}  // namespace
-
-json::object encode_tool_result(tool_result&& r, const json::storage_ptr& sp) {
-  const json::storage_ptr& where = r.content.storage() != sp && is_large(r) ? r.content.storage() : sp;
-  json::object o(4, where);
+json::object encode_tool_result(tool_result&& r) {
+  json::object o(4, r.content.storage());
   o["content"] = std::move(r.content);
   if (!r.structured.is_null()) o["structuredContent"] = std::move(r.structured);
   if (r.is_error) o["isError"] = true;

@@ -32,10 +32,10 @@ using failure_reporter =
 
 /// A SERVER_ERROR result for an unexpected failure: a sanitized message with a correlation id.
 json::object unexpected_error_result(std::string_view tool, std::string_view what, const failure_reporter& report);
-/// The CallToolResult, built in `sp` (the handler's JSON is copied there), unless that JSON
-/// holds `large_tool_result` bytes of strings or more: then it stays in its own storage and
-/// moves, since copying a megabyte into a request's arena costs more than the allocations saved.
-inline constexpr std::size_t large_tool_result = 16 * 1024;
-json::object encode_tool_result(tool_result&& r, const json::storage_ptr& sp = {});
+/// The CallToolResult, built in the storage of the handler's content (the heap, unless the
+/// handler chose another), so the handler's JSON moves in and is never copied. Copying it into
+/// the request's or the worker's arena cost more than the two allocations it saved, for a
+/// one-line text as for a megabyte (docs/performance.md, session 20).
+json::object encode_tool_result(tool_result&& r);
 
 }  // namespace mcpx::protocol

@@ -153,7 +153,7 @@ outcome dispatcher::call_tool(call& c, outbound& out) const {
             return okf(unexpected_error_result(
                 tool->name, "structured content violates the output schema: " + v->message, cfg_.report_failure));
         }
-        return okf(encode_tool_result(std::move(r), c.storage()));
+        return okf(encode_tool_result(std::move(r)));
       },
       okf, fail, this, tasks_.get());
   // A call that became a task answered already; its outcome goes to the task record.

@@ -103,12 +103,9 @@ std::optional<std::string> decode_header_value(std::string_view v) {
 }
 
 std::optional<rule_violation> check_modern_request(const http::request& req, const jsonrpc::message& msg,
-                                                   const protocol::registry& reg) {
+                                                   const json::object* meta, const protocol::registry& reg) {
   // Order matters: malformed _meta first (-32602), then header agreement (-32020), then
   // whether we speak the version at all (-32022).
-  const json::object* meta = nullptr;
-  if (msg.params.is_object())
-    if (auto* m = msg.params.get_object().if_contains("_meta"); m && m->is_object()) meta = &m->get_object();
   auto* pv = meta ? meta->if_contains("io.modelcontextprotocol/protocolVersion") : nullptr;
   auto* caps = meta ? meta->if_contains("io.modelcontextprotocol/clientCapabilities") : nullptr;
   if (!pv || !pv->is_string())

@@ -17,9 +17,10 @@ struct rule_violation {
   boost::json::value data = nullptr;
 };
 
-/// Checks a modern request. Every violation is answered with HTTP 400.
+/// Checks a modern request. Every violation is answered with HTTP 400. `meta` is the
+/// message's params._meta when that is an object (found once, by the decode stage).
 std::optional<rule_violation> check_modern_request(const http::request& req, const jsonrpc::message& msg,
-                                                   const protocol::registry& reg);
+                                                   const boost::json::object* meta, const protocol::registry& reg);
 
 /// A header's name with Beast's code for it (unknown for the Mcp-* names). A lookup of a name
 /// Beast knows compares codes; one of a name it does not know looks only at the fields whose

@@ -46,13 +46,6 @@ void streamable_http::shutdown() {
 
 namespace {
 
-const json::object& meta_of(const jsonrpc::message& m) {
-  static const json::object empty;
-  if (!m.params.is_object()) return empty;
-  auto* meta = m.params.get_object().if_contains("_meta");
-  return meta && meta->is_object() ? meta->get_object() : empty;
-}
-
 bool on_endpoint(const http::request& req, std::string_view endpoint) {
   std::string_view target = req.target();
   return target.substr(0, target.find('?')) == endpoint;
@@ -157,7 +150,8 @@ streamable_http::step streamable_http::post_modern(exchange& x, const net::any_i
   if (x.msg.type == jsonrpc::kind::notification) return empty_reply(202);
   protocol::call c(std::move(x.msg));
   x.decoded = false;  // the message now lives in the call
-  const json::object& meta = meta_of(c.msg);
+  // Found by the decode stage; a moved message keeps its objects where they were.
+  const json::object& meta = x.meta ? *x.meta : protocol::empty_object();
   c.meta = protocol::view_of(meta);
   c.rev = revision::v2026_07_28;
   c.who = x.who;

@@ -184,10 +184,8 @@ streamable_http::step streamable_http::post_legacy(exchange& x, const net::any_i
   // Until logging/setLevel, a legacy client gets every log message.
   c.min_log_level = rec->log_level.empty() ? std::optional(log_level::debug) : parse_log_level(rec->log_level);
   c.session_id = std::string(sid);
-  if (c.msg.params.is_object())
-    if (auto* m = c.msg.params.get_object().if_contains("_meta"); m && m->is_object())
-      c.meta = protocol::view_of(m->get_object());
-  session_hooks_impl hooks(*sessions_, rec->id);  // `rec` outlives the hooks
+  if (x.meta) c.meta = protocol::view_of(*x.meta);  // the decode stage's; the move kept it in place
+  session_hooks_impl hooks(*sessions_, rec->id);    // `rec` outlives the hooks
   c.session = &hooks;
   return run(c, live, live->next_stream_name(), x.peer, ex);
 }

@@ -1,71 +1,12 @@
 #include "transport/worker_call.hpp"
 
-#include <boost/json/monotonic_resource.hpp>
-#include <cstddef>
 #include <memory>
-#include <new>
 
 #include "transport/replies.hpp"
 
 namespace mcpx::transport {
 
 using answer = request_outbound::answer;
-
-namespace {
-
-// Each worker thread builds the responses of its calls in one arena, emptied after each call:
-// the response is serialized before run() returns, and whatever keeps part of it (a task's
-// record, the access log) copies it. On the heap an echo's response took 14 allocations
-// (docs/performance.md, session 14).
-class answer_arena {
- public:
-  answer_arena() = default;
-  answer_arena(const answer_arena&) = delete;
-  answer_arena& operator=(const answer_arena&) = delete;
-  const json::storage_ptr& storage() const noexcept { return sp_; }
-  /// Frees what a large response took beyond the first block.
-  void empty() noexcept { mr_.release(); }
-
- private:
-  static constexpr std::size_t first_block = 8192;  // every response but large tool results
-  alignas(std::max_align_t) unsigned char block_[first_block];
-  json::monotonic_resource mr_{block_, first_block};
-  json::storage_ptr sp_{&mr_};
-};
-
-// Takes the thread's arena for one call and gives it back emptied. A handler that ran another
-// call on its own thread (none does today) would find none there and make its own.
-class answer_lease {
- public:
-  explicit answer_lease(protocol::call& c) : c_(c), arena_(std::move(spare())) {
-    if (!arena_) {
-      try {
-        arena_ = std::make_unique<answer_arena>();
-      } catch (const std::bad_alloc&) {
-        return;  // the heap, as before
-      }
-    }
-    c_.answer_storage = &arena_->storage();
-  }
-  ~answer_lease() {
-    if (!arena_) return;
-    c_.answer_storage = nullptr;
-    arena_->empty();
-    spare() = std::move(arena_);
-  }
-  answer_lease(const answer_lease&) = delete;
-  answer_lease& operator=(const answer_lease&) = delete;
-
- private:
-  static std::unique_ptr<answer_arena>& spare() {
-    thread_local std::unique_ptr<answer_arena> arena;
-    return arena;
-  }
-  protocol::call& c_;
-  std::unique_ptr<answer_arena> arena_;
-};
-
-}  // namespace
 
 void worker_call::watch(const decltype(http::peer_info::watch_hangup)* watch_hangup) {
   std::weak_ptr<http::request_watcher> me = weak_from_this();
@@ -83,8 +24,6 @@ void worker_call::run(worker_pool::slot* slot) noexcept {
   phase_.store(running);
   // Answered TIMEOUT while queued: nobody waits for this call any more.
   if (out.answered_by() == answer::none) {
-    answer_lease lease(call);  // ends after `o`, which may live in it
-    // Initialized, not assigned: assigning would copy the response out of the arena.
     protocol::outcome o = [&] {
       try {
         return d_.dispatch(call, out);
