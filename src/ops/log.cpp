@@ -8,6 +8,7 @@
 #include <array>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <map>
@@ -71,6 +72,25 @@ constexpr auto plain_bytes = [] {
 }();
 constexpr bool plain(char ch) noexcept { return plain_bytes[static_cast<unsigned char>(ch)]; }
 
+// Whether all of `v` goes out as it is, eight bytes at a time: a byte needs work when it is a
+// control character, not ASCII, '"' or '\\'. Each test sets a byte's high bit where it hits
+// (the zero-byte test of "Bit Twiddling Hacks"; a borrow only ever marks a byte above a hit).
+bool all_plain(std::string_view v) noexcept {
+  constexpr std::uint64_t ones = 0x0101010101010101, high = 0x8080808080808080;
+  const auto zero_byte = [](std::uint64_t x) { return (x - ones) & ~x; };
+  std::size_t i = 0;
+  for (; i + 8 <= v.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, v.data() + i, 8);
+    const std::uint64_t hits = ((w - ones * 0x20) & ~w) | zero_byte(w ^ (ones * '"')) | zero_byte(w ^ (ones * '\\')) |
+                               w;
+    if (hits & high) return false;
+  }
+  for (; i < v.size(); ++i)
+    if (!plain(v[i])) return false;
+  return true;
+}
+
 void append_escape(std::string& out, unsigned char c) {
   static constexpr char hex[] = "0123456789abcdef";
   switch (c) {
@@ -91,12 +111,10 @@ void append_escape(std::string& out, unsigned char c) {
 void append_json_string(std::string& out, std::string_view v, std::size_t max_bytes) {
   static constexpr std::string_view replacement = "\xef\xbf\xbd", ellipsis = "\xe2\x80\xa6";  // U+FFFD, U+2026
   // Most values (ids, paths, method and tool names) are short and plain: one append.
-  if (v.size() <= max_bytes && std::all_of(v.begin(), v.end(), plain)) {
-    const auto at = out.size();
-    out.resize(at + v.size() + 2);
-    out[at] = '"';
-    std::memcpy(out.data() + at + 1, v.data(), v.size());
-    out.back() = '"';
+  if (v.size() <= max_bytes && all_plain(v)) {
+    out += '"';
+    out += v;
+    out += '"';
     return;
   }
   out += '"';
@@ -132,68 +150,112 @@ void append_json_string(std::string& out, std::string_view v, std::size_t max_by
 
 namespace {
 
-// ,"key":"value" — skipped when the value is empty, like the fields a request did not have.
-// Values are bounded: most come from clients (headers, the message), and one line must not
-// grow with what a client sends.
-// `key` is the whole `,"name":` prefix, a literal: one append instead of three.
-void member(std::string& out, std::string_view key, std::string_view value, bool always = false) {
-  if (value.empty() && !always) return;
-  out += key;
-  append_json_string(out, value, max_field_bytes);
+// The access line is written into room made for its longest form first, then trimmed: each
+// piece is a copy, with no capacity check and no call into std::string per piece (they were
+// half the line's cost, docs/performance.md, session 20).
+struct line_writer {
+  char* p;
+  void put(std::string_view s) noexcept {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  }
+  void put(char c) noexcept { *p++ = c; }
+};
+
+// A ,"key":"value" member. Values are bounded: most come from clients (headers, the message),
+// and one line must not grow with what a client sends. `key` is the whole `,"name":` prefix.
+struct member {
+  std::string_view key, value;
+  bool always = false;  ///< written even when empty; otherwise skipped, like a field the request lacked
+  bool written() const noexcept { return always || !value.empty(); }
+  // Quotes, a six-byte escape for each byte kept, the ellipsis of a cut.
+  std::size_t worst() const noexcept { return key.size() + 2 + 6 * std::min(value.size(), max_field_bytes) + 3; }
+};
+
+void put_value(line_writer& w, std::string_view v) {
+  if (v.size() <= max_field_bytes && all_plain(v)) {
+    w.put('"');
+    w.put(v);
+    w.put('"');
+    return;
+  }
+  thread_local std::string escaped;  // escapes, invalid UTF-8, cuts: rare
+  escaped.clear();
+  append_json_string(escaped, v, max_field_bytes);
+  w.put(escaped);
 }
 
-void number_member(std::string& out, std::string_view key, std::int64_t n) {
-  out += key;
-  char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
-  out.append(digits, end);
+constexpr std::size_t max_number = 20;  // an int64's digits and sign
+
+void put_number(line_writer& w, std::string_view key, std::int64_t n) {
+  w.put(key);
+  w.p = std::to_chars(w.p, w.p + max_number, n).ptr;
 }
 
 // The seconds part of the timestamp changes once a second: formatted once per second per thread.
-void append_time(std::string& out, std::chrono::system_clock::time_point tp) {
+constexpr std::size_t time_bytes = 24 + 8;  // the seconds (2026-12-02T12:00:00, at most 24), ".123456Z"
+void put_time(line_writer& w, std::chrono::system_clock::time_point tp) {
   thread_local std::time_t cached_secs = -1;
   thread_local char cached[24];
+  thread_local std::size_t cached_size = 0;
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(tp.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(us / 1'000'000);
   if (secs != cached_secs) {
     std::tm tm{};
     gmtime_r(&secs, &tm);
-    std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+    cached_size = std::strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
     cached_secs = secs;
   }
-  out += cached;
+  w.put(std::string_view(cached, cached_size));
   char frac[8] = {'.', '0', '0', '0', '0', '0', '0', 'Z'};
   for (int i = 6, f = static_cast<int>(us % 1'000'000); i >= 1; --i, f /= 10) frac[i] = static_cast<char>('0' + f % 10);
-  out.append(frac, sizeof frac);
+  w.put(std::string_view(frac, sizeof frac));
 }
 
 }  // namespace
 
 void append_access_line(std::string& out, const access_record& r) {
   // Written by hand, not through a JSON DOM: this runs once per request.
-  out.reserve(out.size() + 512);  // a typical line is 300-400 bytes: one growth at most
-  out += "{\"time\":\"";
-  append_time(out, r.time);
-  out += r.status >= 500   ? R"(","level":"error","msg":"request")"
-         : r.status >= 400 ? R"(","level":"warning","msg":"request")"
-                           : R"(","level":"info","msg":"request")";
-  member(out, R"(,"request_id":)", r.request_id);
-  member(out, R"(,"trace_id":)", r.trace_id);
-  member(out, R"(,"http_method":)", r.http_method, true);
-  member(out, R"(,"path":)", r.target, true);
-  member(out, R"(,"remote":)", r.remote);
-  member(out, R"(,"session":)", r.session);
-  member(out, R"(,"client":)", r.client);
-  member(out, R"(,"protocol_version":)", r.protocol_version);
-  member(out, R"(,"method":)", r.rpc_method);
-  member(out, r.rpc_method == "tools/call" ? R"(,"tool":)" : R"(,"name":)", r.name);
-  member(out, R"(,"rpc_id":)", r.rpc_id);
-  number_member(out, R"(,"status":)", r.status);
-  member(out, R"(,"error_class":)", r.error_class);
-  member(out, R"(,"error_code":)", r.error_code);
-  if (r.refusal != http::refusal::none) member(out, R"(,"refusal":)", http::to_string(r.refusal));
-  number_member(out, R"(,"latency_us":)", static_cast<std::int64_t>(r.latency.count()));
-  out += '}';
+  const member members[] = {
+      {R"(,"request_id":)", r.request_id},
+      {R"(,"trace_id":)", r.trace_id},
+      {R"(,"http_method":)", r.http_method, true},
+      {R"(,"path":)", r.target, true},
+      {R"(,"remote":)", r.remote},
+      {R"(,"session":)", r.session},
+      {R"(,"client":)", r.client},
+      {R"(,"protocol_version":)", r.protocol_version},
+      {R"(,"method":)", r.rpc_method},
+      {r.rpc_method == "tools/call" ? R"(,"tool":)" : R"(,"name":)", r.name},
+      {R"(,"rpc_id":)", r.rpc_id},
+  };
+  const member errors[] = {
+      {R"(,"error_class":)", r.error_class},
+      {R"(,"error_code":)", r.error_code},
+      {R"(,"refusal":)", http::to_string(r.refusal)},
+  };
+  constexpr std::string_view start = "{\"time\":\"", status_key = R"(,"status":)", latency_key = R"(,"latency_us":)";
+  const std::string_view level = r.status >= 500   ? R"(","level":"error","msg":"request")"
+                                 : r.status >= 400 ? R"(","level":"warning","msg":"request")"
+                                                   : R"(","level":"info","msg":"request")";
+  std::size_t worst = start.size() + time_bytes + level.size() + status_key.size() + latency_key.size() +
+                      2 * max_number + 1;
+  for (const auto& m : members) worst += m.worst();
+  for (const auto& m : errors) worst += m.worst();
+  const std::size_t at = out.size();
+  out.resize(at + worst);
+  line_writer w{out.data() + at};
+  w.put(start);
+  put_time(w, r.time);
+  w.put(level);
+  for (const auto& m : members)
+    if (m.written()) w.put(m.key), put_value(w, m.value);
+  put_number(w, status_key, r.status);
+  for (const auto& m : errors)
+    if (m.written()) w.put(m.key), put_value(w, m.value);
+  put_number(w, latency_key, static_cast<std::int64_t>(r.latency.count()));
+  w.put('}');
+  out.resize(static_cast<std::size_t>(w.p - out.data()));
 }
 
 std::string access_line(const access_record& r) {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 
@@ -210,6 +211,29 @@ TEST(access_log, replaces_invalid_utf8_and_bounds_every_client_field) {
   EXPECT_LT(line.size(), 2000u);
 }
 
+// The line is written into room made for its longest form: every field at its bound, each
+// byte escaped to six, must still fit, after what the buffer held already.
+TEST(access_log, the_longest_line_fits_the_room_made_for_it) {
+  ops::access_record r;
+  r.status = 599;
+  r.latency = std::chrono::microseconds(std::numeric_limits<std::int64_t>::max());
+  const std::string control(300, '\x01');  // "\u0001": six bytes out for each byte in
+  for (auto* f : {&r.request_id, &r.trace_id, &r.http_method, &r.target, &r.remote, &r.session, &r.client,
+                  &r.protocol_version, &r.rpc_method, &r.name, &r.rpc_id, &r.error_class, &r.error_code})
+    *f = control;
+  r.refusal = http::refusal::too_many_connections_from_address;
+  std::string out = "before\n";
+  ops::append_access_line(out, r);
+  ASSERT_EQ(out.substr(0, 7), "before\n");
+  auto v = boost::json::parse(std::string_view(out).substr(7));
+  const std::string expect = std::string(256, '\x01') + "\xe2\x80\xa6";
+  for (auto key : {"request_id", "trace_id", "http_method", "path", "remote", "session", "client", "protocol_version",
+                   "method", "name", "rpc_id", "error_class", "error_code"})
+    EXPECT_EQ(v.at(key).as_string(), expect) << key;
+  EXPECT_EQ(v.at("latency_us").as_int64(), std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(v.at("refusal").as_string(), "too_many_connections_from_address");
+}
+
 // Detail texts carry exception messages (which may quote client input): valid UTF-8 too.
 TEST(event_log, detail_is_valid_utf8) {
   int fds[2];
@@ -225,4 +249,27 @@ TEST(event_log, detail_is_valid_utf8) {
   auto v = boost::json::parse(out, ec);
   ASSERT_FALSE(ec) << out;
   EXPECT_EQ(v.at("detail").as_string(), "bad byte \xef\xbf\xbd here");
+}
+
+// The fast path reads eight bytes at a time: every byte value, at every place in and after a
+// word, must be escaped (or replaced) exactly when the byte-by-byte rule says so, and the
+// result must read back as the value wherever the value is valid UTF-8.
+TEST(access_log, every_byte_at_every_position_is_escaped_as_one_at_a_time_would) {
+  for (int c = 0; c < 256; ++c) {
+    const bool as_is = c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+    for (std::size_t at = 0; at < 19; ++at) {
+      std::string v(19, 'a');
+      v[at] = static_cast<char>(c);
+      std::string out;
+      ops::append_json_string(out, v);
+      if (as_is) {
+        EXPECT_EQ(out, '"' + v + '"') << "byte " << c << " at " << at;
+        continue;
+      }
+      EXPECT_NE(out, '"' + v + '"') << "byte " << c << " at " << at << " went out unescaped";
+      if (c < 0x80) {
+        EXPECT_EQ(boost::json::parse(out).as_string(), v) << "byte " << c << " at " << at;
+      }
+    }
+  }
 }
