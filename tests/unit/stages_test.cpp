@@ -2,6 +2,10 @@
 // media types, decode, revision, session.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "exchange_fakes.hpp"
 #include "transport/statuses.hpp"
 
@@ -208,6 +212,51 @@ TEST(media_type_stage, parses_the_accept_list) {
     auto r = s.check(in.x);
     ASSERT_TRUE(r) << accept;
     EXPECT_EQ(r->reason, "not_acceptable") << accept;
+  }
+}
+
+// Each I/O thread keeps its last verdict on each header with the text it was made for: a
+// repeat, a change back and forth and a value too long to keep each get their own text's.
+TEST(media_type_stage, a_kept_verdict_answers_only_the_same_text) {
+  media_type_stage s;
+  const std::string pad(200, 'x');
+  const std::vector<std::pair<std::string, bool>> content_types = {{"application/json", true},
+                                                                   {"application/jsonx", false},
+                                                                   {"application/json", true},
+                                                                   {"application/json", true},
+                                                                   {"application/jso", false},
+                                                                   {"application/json; a=" + pad, true},
+                                                                   {"text/plain; a=" + pad, false},
+                                                                   {"text/plain; a=" + pad, false},
+                                                                   {"application/json", true},
+                                                                   {"APPLICATION/JSON", true},
+                                                                   {"text/plain", false}};
+  const std::vector<std::pair<std::string, bool>> accepts = {{"application/json, text/event-stream", true},
+                                                             {"text/html", false},
+                                                             {"text/html", false},
+                                                             {"application/json, text/event-stream", true},
+                                                             {"text/htm", false},
+                                                             {"text/html, */*;q=0.1", true},
+                                                             {"image/png, " + pad, false},
+                                                             {"text/html, */*;q=0.1, " + pad, true},
+                                                             {"*/*", true},
+                                                             {"text/*", true},
+                                                             {"text/x", false},
+                                                             {"text/*", true}};
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& [ct, ok] : content_types) {
+      incoming in(verb::post, {{"Content-Type", ct}});
+      auto r = s.check(in.x);
+      EXPECT_EQ(!r, ok) << ct;
+    }
+    for (const auto& [accept, ok] : accepts) {
+      incoming in(verb::post, {{"Content-Type", "application/json"}, {"Accept", accept}});
+      auto r = s.check(in.x);
+      EXPECT_EQ(!r, ok) << accept;
+      if (r) {
+        EXPECT_EQ(r->reason, "not_acceptable") << accept;
+      }
+    }
   }
 }
 
