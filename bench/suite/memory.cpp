@@ -72,7 +72,8 @@ class blocking_client {
   std::size_t consumed_ = 0;
 };
 
-const std::string modern_meta =
+// The "_meta" member of a 2026-07-28 request, without a comma before it.
+const std::string modern_meta_member =
     R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}})";
 
 bool echo_works(blocking_client& c, const std::string& session) {
@@ -81,7 +82,7 @@ bool echo_works(blocking_client& c, const std::string& session) {
                             : "MCP-Protocol-Version: 2025-11-25\r\nMcp-Session-Id: " + session + "\r\n";
   std::string body =
       R"({"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"text":"still-here"})" +
-      (session.empty() ? "," + modern_meta : std::string()) + "}}";
+      (session.empty() ? "," + modern_meta_member : std::string()) + "}}";
   response_view r;
   return c.post(headers, body, r) && r.status == 200 && r.body.find("still-here") != std::string_view::npos;
 }
@@ -159,7 +160,7 @@ memory_result measure_listen_streams(pid_t server, unsigned short port, const st
       auto c = std::make_unique<blocking_client>(ioc);
       std::string body = R"({"jsonrpc":"2.0","id":)" + std::to_string(streams.size() + 1) +
                          R"(,"method":"subscriptions/listen","params":{"notifications":{"toolsListChanged":true},)" +
-                         modern_meta + "}}";
+                         modern_meta_member + "}}";
       if (!c->connect(port) || !c->open_stream(headers, body, "notifications/subscriptions/acknowledged")) {
         m.error = "listen stream " + std::to_string(streams.size() + 1) + " was refused";
         return m;

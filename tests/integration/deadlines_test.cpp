@@ -86,15 +86,6 @@ std::string call_body(int id, const std::string& tool, bool progress = false) {
   return post(json::serialize(j), modern_headers("tools/call", tool));
 }
 
-json::value last_event(const std::string& body) {
-  auto p = body.rfind("data: ");
-  if (p == std::string::npos) return nullptr;
-  auto e = body.find('\n', p);
-  boost::system::error_code ec;
-  auto v = json::parse(body.substr(p + 6, e - p - 6), ec);
-  return ec ? json::value() : v;
-}
-
 const json::object& tool_error(const json::value& msg) {
   return msg.at("result").at("structuredContent").at("error").as_object();
 }

@@ -13,8 +13,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string get(const std::string& path) { return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"; }
-
 // A connection from `source` (any loopback address works as one on Linux).
 tcp::socket connect_from(const std::string& source, unsigned short port) {
   static net::io_context ioc;

@@ -17,10 +17,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string get(const std::string& path, const std::string& extra = {}) {
-  return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra + "\r\n";
-}
-
 // Sends the server's stderr (where its log goes) to a file while alive.
 class stderr_to_file {
  public:

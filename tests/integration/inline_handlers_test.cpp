@@ -13,16 +13,6 @@ namespace json = boost::json;
 
 namespace {
 
-// The JSON of the last "data:" line of an SSE body (the response ends the stream).
-json::value last_event(const std::string& body) {
-  auto p = body.rfind("data: ");
-  if (p == std::string::npos) return nullptr;
-  auto e = body.find('\n', p);
-  boost::system::error_code ec;
-  auto v = json::parse(body.substr(p + 6, e - p - 6), ec);
-  return ec ? json::value() : v;
-}
-
 class inline_handlers : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

@@ -19,8 +19,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string get(const std::string& path) { return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"; }
-
 TEST(health, liveness_stays_up_while_a_dependency_is_down) {
   std::atomic<bool> db_up{true};
   mcpx::options o;

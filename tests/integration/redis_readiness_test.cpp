@@ -17,8 +17,6 @@ using namespace mcpx::test;
 
 namespace {
 
-std::string get(const std::string& path) { return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"; }
-
 unsigned short free_port() {
   net::io_context ioc;
   tcp::acceptor a(ioc, {net::ip::make_address("127.0.0.1"), 0});

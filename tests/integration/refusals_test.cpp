@@ -19,8 +19,6 @@ namespace http = mcpx::http;
 
 namespace {
 
-std::string get(const std::string& path) { return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"; }
-
 // The bodies src/http wrote itself before the hook: clients must see no difference.
 TEST(refusal_replies, are_the_json_rpc_errors_clients_always_got) {
   http::limits lim;

@@ -110,6 +110,11 @@ inline http_result roundtrip(unsigned short port, const std::string& raw) {
   return read_response(s);
 }
 
+/// A GET of `path`, with `extra_headers` (each line ending in CRLF) after Host.
+inline std::string get(const std::string& path, const std::string& extra_headers = {}) {
+  return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers + "\r\n";
+}
+
 inline std::string post(const std::string& body, const std::string& extra_headers = {}) {
   return "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
          "Accept: application/json, text/event-stream\r\n" +
@@ -133,6 +138,17 @@ inline std::string modern_body(int id, const std::string& method, boost::json::o
 inline boost::json::value json_body(const http_result& r) {
   boost::system::error_code ec;
   auto v = boost::json::parse(r.body, ec);
+  return ec ? boost::json::value() : v;
+}
+
+/// The JSON of the last "data:" line of an SSE body (the response ends the stream); null when
+/// there is none, an empty value when it does not parse.
+inline boost::json::value last_event(const std::string& body) {
+  auto p = body.rfind("data: ");
+  if (p == std::string::npos) return nullptr;
+  auto e = body.find('\n', p);
+  boost::system::error_code ec;
+  auto v = boost::json::parse(body.substr(p + 6, e - p - 6), ec);
   return ec ? boost::json::value() : v;
 }
 

@@ -4,6 +4,7 @@
 
 #include "auth/authenticator.hpp"
 #include "auth/digest.hpp"
+#include "auth_test_values.hpp"
 #include "jose_mint.hpp"
 
 namespace {
@@ -11,8 +12,8 @@ namespace {
 using namespace mcpx::auth;
 namespace json = boost::json;
 
-const std::string issuer = "https://auth.example.com";
-const std::string resource = "https://mcp.example.com/mcp";
+using mcpx::test::issuer;
+using mcpx::test::resource;
 
 const mint::key& signer() {
   static mint::key k = mint::rsa("k1");
@@ -23,7 +24,8 @@ std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(wall_clock::now().time_since_epoch()).count();
 }
 
-json::object claims(std::string scope = "crm:read") {
+// The claims of a token issued now by the wall clock (the authenticator checks against it).
+json::object fresh_claims(std::string scope = "crm:read") {
   return {{"iss", issuer},         {"sub", "alice"}, {"aud", resource},   {"exp", unix_now() + 600},
           {"iat", unix_now() - 5}, {"scope", scope}, {"client_id", "app"}};
 }
@@ -55,7 +57,7 @@ struct Authenticator : ::testing::Test {
 };
 
 TEST_F(Authenticator, a_valid_bearer_token_makes_a_principal_with_implied_scopes) {
-  auto d = check("Bearer " + mint::jwt(claims("crm:admin"), signer()));
+  auto d = check("Bearer " + mint::jwt(fresh_claims("crm:admin"), signer()));
   ASSERT_EQ(d.status, auth_status::accepted) << d.reason;
   EXPECT_EQ(d.who->subject, "alice");
   EXPECT_EQ(d.who->client_id, "app");
@@ -65,7 +67,7 @@ TEST_F(Authenticator, a_valid_bearer_token_makes_a_principal_with_implied_scopes
 }
 
 TEST_F(Authenticator, a_token_seen_before_is_not_verified_again) {
-  auto token = mint::jwt(claims(), signer());
+  auto token = mint::jwt(fresh_claims(), signer());
   ASSERT_EQ(check("Bearer " + token).status, auth_status::accepted);
   ASSERT_EQ(check("bearer " + token).status, auth_status::accepted);  // scheme names ignore case
   EXPECT_EQ(a->verifications(), 1u);
@@ -90,17 +92,17 @@ TEST_F(Authenticator, header_faults_are_refused_with_their_reason) {
 
 TEST_F(Authenticator, forged_and_foreign_tokens_are_refused) {
   auto forger = mint::rsa("k1");  // same kid, another key
-  EXPECT_EQ(check("Bearer " + mint::jwt(claims(), forger)).reason, "bad_signature");
-  auto c = claims();
+  EXPECT_EQ(check("Bearer " + mint::jwt(fresh_claims(), forger)).reason, "bad_signature");
+  auto c = fresh_claims();
   c["iss"] = "https://evil.example";
   EXPECT_EQ(check("Bearer " + mint::jwt(c, signer())).reason, "unknown_issuer");
-  c = claims();
+  c = fresh_claims();
   c["aud"] = "https://other.example.com/mcp";
   EXPECT_EQ(check("Bearer " + mint::jwt(c, signer())).reason, "wrong_audience");
-  c = claims();
+  c = fresh_claims();
   c["exp"] = unix_now() - 3600;
   EXPECT_EQ(check("Bearer " + mint::jwt(c, signer())).reason, "expired");
-  auto hs = mint::hs256({{"alg", "HS256"}, {"typ", "at+jwt"}, {"kid", "k1"}}, claims(), signer().public_pem());
+  auto hs = mint::hs256({{"alg", "HS256"}, {"typ", "at+jwt"}, {"kid", "k1"}}, fresh_claims(), signer().public_pem());
   EXPECT_EQ(check("Bearer " + hs).reason, "unsupported_alg");
   EXPECT_EQ(check("Bearer " + hs).error, "invalid_token");
 }
@@ -108,7 +110,7 @@ TEST_F(Authenticator, forged_and_foreign_tokens_are_refused) {
 // An unknown kid asks for the issuer's keys once; after the refetch it is refused.
 TEST_F(Authenticator, an_unknown_key_asks_for_a_refetch_then_uses_the_new_keys) {
   auto rotated = mint::rsa("k2");
-  auto token = mint::jwt(claims(), rotated);
+  auto token = mint::jwt(fresh_claims(), rotated);
   auto d = check("Bearer " + token);
   EXPECT_EQ(d.status, auth_status::need_keys);
   EXPECT_EQ(d.issuer, 0u);
@@ -119,7 +121,7 @@ TEST_F(Authenticator, an_unknown_key_asks_for_a_refetch_then_uses_the_new_keys) 
 
 TEST_F(Authenticator, an_issuer_without_keys_cannot_judge) {
   a = std::make_unique<authenticator>(cfg());
-  auto token = mint::jwt(claims(), signer());
+  auto token = mint::jwt(fresh_claims(), signer());
   EXPECT_EQ(check("Bearer " + token).status, auth_status::need_keys);
   EXPECT_EQ(check("Bearer " + token, "", true).status, auth_status::no_keys);
   EXPECT_FALSE(a->set_keys(0, json::object{{"keys", json::array{}}}));
@@ -137,7 +139,7 @@ struct DpopAuthenticator : Authenticator {
   mint::key client_key = mint::ec("");
   std::string jkt = *jwk_thumbprint(client_key.jwk());
   std::string bound_token() {
-    auto c = claims();
+    auto c = fresh_claims();
     c["cnf"] = json::object{{"jkt", jkt}};
     return mint::jwt(c, signer());
   }
@@ -162,7 +164,7 @@ TEST_F(DpopAuthenticator, a_bound_token_needs_its_proof_and_the_dpop_scheme) {
   auto p = proof(token);
   EXPECT_EQ(check("DPoP " + token, p).status, auth_status::accepted);
   EXPECT_EQ(check("DPoP " + token, p).reason, "replayed_proof");
-  auto other = mint::jwt(claims("crm:write"), signer());
+  auto other = mint::jwt(fresh_claims("crm:write"), signer());
   EXPECT_EQ(check("DPoP " + token, proof(other)).reason, "wrong_ath");
   EXPECT_EQ(check("DPoP " + other, proof(other)).reason, "dpop_not_bound");
 }
@@ -171,7 +173,7 @@ TEST_F(DpopAuthenticator, modes_off_and_required) {
   auto c = cfg();
   c.dpop = mcpx::dpop_mode::required;
   a = make(c);
-  EXPECT_EQ(check("Bearer " + mint::jwt(claims(), signer())).reason, "dpop_required");
+  EXPECT_EQ(check("Bearer " + mint::jwt(fresh_claims(), signer())).reason, "dpop_required");
   auto token = bound_token();
   EXPECT_EQ(check("DPoP " + token, proof(token)).status, auth_status::accepted);
   c.dpop = mcpx::dpop_mode::off;

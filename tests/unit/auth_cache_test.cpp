@@ -6,13 +6,14 @@
 
 #include "auth/digest.hpp"
 #include "auth/token_cache.hpp"
+#include "auth_test_values.hpp"
 
 namespace {
 
 using namespace mcpx::auth;
 using std::chrono::seconds;
 
-const wall_clock::time_point now{seconds(1'700'000'000)};
+using mcpx::test::now;
 
 std::shared_ptr<const verified_token> token_for(std::string subject, wall_clock::time_point expires) {
   auto t = std::make_shared<verified_token>();

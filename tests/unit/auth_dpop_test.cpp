@@ -7,6 +7,7 @@
 
 #include "auth/digest.hpp"
 #include "auth/dpop.hpp"
+#include "auth_test_values.hpp"
 #include "jose_mint.hpp"
 
 namespace {
@@ -14,8 +15,8 @@ namespace {
 using namespace mcpx::auth;
 namespace json = boost::json;
 
-constexpr std::int64_t now_s = 1'700'000'000;
-const wall_clock::time_point now{std::chrono::seconds(now_s)};
+using mcpx::test::now;
+using mcpx::test::now_s;
 constexpr const char* url = "https://mcp.example.com/mcp";
 const std::string token = "eyJ.access.token";
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "auth/jwt.hpp"
+#include "auth_test_values.hpp"
 #include "jose_mint.hpp"
 
 namespace {
@@ -11,10 +12,10 @@ namespace {
 using namespace mcpx::auth;
 namespace json = boost::json;
 
-constexpr std::int64_t now_s = 1'700'000'000;
-const wall_clock::time_point now{std::chrono::seconds(now_s)};
-constexpr const char* issuer = "https://auth.example.com";
-constexpr const char* resource = "https://mcp.example.com/mcp";
+using mcpx::test::issuer;
+using mcpx::test::now;
+using mcpx::test::now_s;
+using mcpx::test::resource;
 
 struct keys {
   mint::key rs = mint::rsa("rs1", "RS256");

@@ -18,7 +18,8 @@ session_record record(std::string id, std::size_t info_bytes = 0) {
   return r;
 }
 
-task_record task(std::string id, std::size_t bytes) {
+// A completed task whose result is `bytes` long.
+task_record completed_task(std::string id, std::size_t bytes) {
   return {std::move(id), "completed", std::string(bytes, 'x'), std::chrono::system_clock::now() + std::chrono::hours(1),
           ""};
 }
@@ -68,17 +69,17 @@ TEST(session_budget, expiry_gives_the_bytes_back) {
 
 TEST(task_budget, records_are_bounded_in_size_count_and_total) {
   auto s = make_memory_task_store(task_limits{3, 1000, 2500});
-  EXPECT_FALSE(s->put(task("big", 1001)));
-  EXPECT_TRUE(s->put(task("a", 1000)));
-  EXPECT_TRUE(s->put(task("b", 1000)));
-  EXPECT_FALSE(s->put(task("c", 1000)));  // 3000 > 2500
-  EXPECT_TRUE(s->put(task("c", 400)));
-  EXPECT_FALSE(s->put(task("d", 10)));  // a fourth record
-  EXPECT_TRUE(s->put(task("a", 10)));   // replacing shrinks the total
+  EXPECT_FALSE(s->put(completed_task("big", 1001)));
+  EXPECT_TRUE(s->put(completed_task("a", 1000)));
+  EXPECT_TRUE(s->put(completed_task("b", 1000)));
+  EXPECT_FALSE(s->put(completed_task("c", 1000)));  // 3000 > 2500
+  EXPECT_TRUE(s->put(completed_task("c", 400)));
+  EXPECT_FALSE(s->put(completed_task("d", 10)));  // a fourth record
+  EXPECT_TRUE(s->put(completed_task("a", 10)));   // replacing shrinks the total
   EXPECT_EQ(s->bytes(), 10u + 1000u + 400u);
   EXPECT_TRUE(s->erase("b"));
   EXPECT_EQ(s->bytes(), 410u);
-  EXPECT_FALSE(s->put(task("a", 2000)));  // a refused replacement changes nothing
+  EXPECT_FALSE(s->put(completed_task("a", 2000)));  // a refused replacement changes nothing
   EXPECT_EQ(s->get("a")->detail_json.size(), 10u);
 }
 

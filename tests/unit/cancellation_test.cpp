@@ -5,17 +5,13 @@
 #include <mcpx/cancellation.hpp>
 #include <thread>
 
+#include "timing.hpp"
+
 using namespace std::chrono_literals;
 using mcpx::cancel_reason;
 using mcpx::cancellation_token;
+using mcpx::test::slack;
 using clk = std::chrono::steady_clock;
-
-namespace {
-
-// How long a wait may overrun its end on a loaded 2-core machine (ASan included).
-constexpr auto slack = 400ms;
-
-}  // namespace
 
 TEST(cancellation, starts_uncancelled_without_a_deadline) {
   cancellation_token t;

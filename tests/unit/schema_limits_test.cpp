@@ -10,7 +10,9 @@
 #include <cstdint>
 #include <string>
 
-namespace {
+// Named, not anonymous: a unity build puts the schema tests in one translation unit, and
+// their must_compile and compile_error differ.
+namespace schema_limits_test {
 
 namespace json = boost::json;
 using mcpx::schema::validator;
@@ -147,4 +149,4 @@ TEST(SchemaEvaluations, BudgetGrowsWithTheInstance) {
   EXPECT_EQ(e->keyword, "evaluations");
 }
 
-}  // namespace
+}  // namespace schema_limits_test

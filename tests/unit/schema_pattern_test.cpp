@@ -9,7 +9,9 @@
 #include <string>
 #include <string_view>
 
-namespace {
+// Named, not anonymous: a unity build puts the schema tests in one translation unit, and
+// their must_compile and compile_error differ.
+namespace schema_pattern_test {
 
 namespace json = boost::json;
 using mcpx::schema::limits;
@@ -159,4 +161,4 @@ TEST(SchemaPattern, PatternPropertiesNamesAreChargedToo) {
   EXPECT_EQ(e->instance_path, "/" + key);
 }
 
-}  // namespace
+}  // namespace schema_pattern_test

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "fakes.hpp"
+#include "timing.hpp"
 
 using namespace mcpx;
 using namespace mcpx::test;
@@ -18,17 +19,6 @@ using protocol::task_slot;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Polls `pred` for up to 5 s: threads hand over through the registry, not through sleeps.
-template <class P>
-bool eventually(P pred) {
-  auto deadline = std::chrono::steady_clock::now() + 5s;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
 
 // Runs `f` when the scope ends, even through a failed ASSERT: a test must not leave a worker
 // blocked in await_input, nor destroy a joinable std::thread (which would abort the run).

@@ -24,6 +24,9 @@ add_executable(unit_tests
 target_link_libraries(unit_tests PRIVATE mcpx GTest::gtest_main)
 target_compile_definitions(unit_tests PRIVATE MCPX_EXPECTED_ALLOCATOR="${MCPX_MALLOC_IN_USE}")
 gtest_discover_tests(unit_tests DISCOVERY_TIMEOUT 30)
+# allocations.cpp replaces the global operator new and delete (here and in limits_tests): never
+# in a unity file, where GCC inlines them into the tests' own allocations (and warns about it).
+set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/allocations.cpp PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
 
 # glibc's malloc and its tuning: mcpx_core without `mcpx`, which may bring another malloc.
 add_executable(allocator_glibc_tests ${CMAKE_CURRENT_LIST_DIR}/allocator_glibc_test.cpp)

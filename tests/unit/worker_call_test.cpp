@@ -12,6 +12,7 @@
 
 #include "allocations.hpp"
 #include "fakes.hpp"
+#include "timing.hpp"
 #include "transport/worker_call.hpp"
 
 using namespace mcpx;
@@ -21,9 +22,6 @@ using clk = std::chrono::steady_clock;
 namespace net = boost::asio;
 
 namespace {
-
-// How late an answer may come on a loaded 2-core machine (ASan included).
-constexpr auto slack = 400ms;
 
 struct fixture {
   harness h;
@@ -119,15 +117,6 @@ struct fixture {
 
 const json::object& error_of_result(const json::value& msg) {
   return msg.at("result").at("structuredContent").at("error").as_object();
-}
-
-bool eventually(const std::function<bool()>& pred) {
-  auto end = clk::now() + 5s;
-  while (!pred()) {
-    if (clk::now() > end) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
 }
 
 }  // namespace

@@ -11,9 +11,11 @@
 #include <thread>
 #include <vector>
 
+#include "timing.hpp"
 #include "transport/worker_pool.hpp"
 
 using namespace std::chrono_literals;
+using mcpx::test::eventually;
 using mcpx::transport::admission;
 using mcpx::transport::worker_pool;
 namespace net = boost::asio;
@@ -22,14 +24,6 @@ namespace {
 
 // Waits until every worker sleeps (the pool's threads start asynchronously).
 void settle() { std::this_thread::sleep_for(50ms); }
-
-bool eventually(const std::function<bool()>& f) {
-  for (int i = 0; i < 400; ++i) {
-    if (f()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return f();
-}
 
 // Submits `calls` from one pass of an I/O thread (an io_context run here), as connections do.
 void in_one_pass(worker_pool& pool, const std::vector<std::function<void()>>& calls) {
