@@ -4,9 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <limits>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
+#include <limits>
 
 #include "ops/log.hpp"
 
