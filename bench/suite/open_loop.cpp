@@ -1,5 +1,6 @@
 #include "suite/open_loop.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace mcpx::bench {
@@ -11,6 +12,20 @@ std::uint64_t open_run::errors() const {
   for (auto& x : rounds) n += x.errors;
   for (auto& x : floor_rounds) n += x.errors;
   return n;
+}
+
+double most_stolen(const sample& s) {
+  double m = 0;
+  for (double x : s.stolen) m = std::max(m, x);
+  return m;
+}
+
+std::optional<std::pair<double, std::size_t>> unstolen_p99_ms(const std::vector<sample>& rounds) {
+  std::vector<sample> quiet;
+  for (auto& x : rounds)
+    if (!x.stolen.empty() && most_stolen(x) < 0.01) quiet.push_back(x);
+  if (quiet.empty()) return std::nullopt;
+  return std::pair{median_of(quiet, [](auto& x) { return x.p99_ms; }), quiet.size()};
 }
 
 open_run run_open_loop(const suite_config& cfg, const series& server, const series* floor, unsigned connections,
@@ -64,12 +79,25 @@ void print(const open_run& o) {
   for (std::size_t i = 0; i < o.rounds.size(); ++i)
     std::printf(" %.2f/%.2f", o.rounds[i].p99_ms, i < o.floor_rounds.size() ? o.floor_rounds[i].p99_ms : 0.0);
   std::printf(" ms\n");
+  std::printf("  most stolen from a CPU each round, server / nginx-log:");
+  for (std::size_t i = 0; i < o.rounds.size(); ++i)
+    std::printf(" %.1f/%.1f", 100 * most_stolen(o.rounds[i]),
+                i < o.floor_rounds.size() ? 100 * most_stolen(o.floor_rounds[i]) : 0.0);
+  std::printf(" %%\n");
+  if (auto quiet = unstolen_p99_ms(o.rounds))
+    std::printf("  the server's p99 over its rounds the host left alone (under 1%% stolen): %.3f ms (%zu of %zu)\n",
+                quiet->first, quiet->second, o.rounds.size());
   if (!met && o.floor_p99_ms() > open_loop_p99_target_ms)
     std::printf("  nginx-log's own p99 is above the target at this rate: the machine stalled in these rounds\n");
 }
 
 json::object to_json(const open_run& o) {
   auto med = [&](auto f) { return median_of(o.rounds, f); };
+  auto stolen_shares = [](const std::vector<sample>& v) {
+    json::array a;
+    for (auto& x : v) a.push_back(most_stolen(x));
+    return a;
+  };
   auto p99s = [](const std::vector<sample>& v) {
     json::array a;
     for (auto& x : v) a.push_back(x.p99_ms);
@@ -85,7 +113,12 @@ json::object to_json(const open_run& o) {
                  {"p999_ms", med([](auto& x) { return x.p999_ms; })},
                  {"cpu_s_per_10k", med([](auto& x) { return x.cpu_per_10k; })},
                  {"errors", o.errors()},
-                 {"p99_ms_rounds", p99s(o.rounds)}};
+                 {"p99_ms_rounds", p99s(o.rounds)},
+                 {"most_stolen_share_rounds", stolen_shares(o.rounds)}};
+  if (auto quiet = unstolen_p99_ms(o.rounds)) {
+    j["p99_ms_unstolen_rounds"] = quiet->first;
+    j["unstolen_rounds"] = quiet->second;
+  }
   if (!o.failure.empty()) {
     j["failure"] = o.failure;
   } else if (o.floor_rounds.empty()) {
@@ -95,7 +128,8 @@ json::object to_json(const open_run& o) {
                               {"p50_ms", median_of(o.floor_rounds, [](auto& x) { return x.p50_ms; })},
                               {"p99_ms", o.floor_p99_ms()},
                               {"p999_ms", median_of(o.floor_rounds, [](auto& x) { return x.p999_ms; })},
-                              {"p99_ms_rounds", p99s(o.floor_rounds)}};
+                              {"p99_ms_rounds", p99s(o.floor_rounds)},
+                              {"most_stolen_share_rounds", stolen_shares(o.floor_rounds)}};
   }
   return j;
 }

@@ -182,6 +182,33 @@ double runqueue_of(const std::string& task_dir) {
 
 double self_runqueue_seconds() { return runqueue_of("/proc/self/task"); }
 
+std::vector<double> stolen_seconds_per_cpu(const std::string& proc_stat, double ticks_per_second) {
+  // "cpuN user nice system idle iowait irq softirq steal ...": steal is the eighth number.
+  std::vector<double> out;
+  std::istringstream in(proc_stat);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() < 4 || line.compare(0, 3, "cpu") != 0 || line[3] < '0' || line[3] > '9') continue;
+    std::istringstream fields(line.substr(3));
+    std::size_t cpu = 0;
+    unsigned long long v[8] = {};
+    if (!(fields >> cpu)) continue;
+    bool whole = true;
+    for (auto& x : v) whole = whole && static_cast<bool>(fields >> x);
+    if (!whole || cpu > 4096) continue;
+    if (out.size() <= cpu) out.resize(cpu + 1, 0);
+    out[cpu] = static_cast<double>(v[7]) / ticks_per_second;
+  }
+  return out;
+}
+
+std::vector<double> stolen_seconds_per_cpu() {
+  std::ifstream f("/proc/stat");
+  std::stringstream text;
+  text << f.rdbuf();
+  return stolen_seconds_per_cpu(text.str(), static_cast<double>(::sysconf(_SC_CLK_TCK)));
+}
+
 usage usage_of(pid_t root) {
   // The process tree below root: scan /proc once and follow parent links.
   std::vector<std::pair<pid_t, pid_t>> all;  // pid, ppid

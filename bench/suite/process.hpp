@@ -47,6 +47,12 @@ usage usage_of(pid_t root);
 /// This process's own threads only (not its children): time ready to run but waiting for a CPU.
 double self_runqueue_seconds();
 
+/// Seconds each CPU was "stolen" (its virtual CPU not run by the hypervisor), from the
+/// `cpuN` lines of /proc/stat, indexed by N. Empty when the text has no such line.
+std::vector<double> stolen_seconds_per_cpu(const std::string& proc_stat, double ticks_per_second);
+/// The same for this machine now (empty where /proc/stat cannot be read).
+std::vector<double> stolen_seconds_per_cpu();
+
 /// A port nobody listens on right now (bound and released).
 unsigned short free_port();
 

@@ -26,6 +26,15 @@ bool exists(const std::string& p) {
 
 int server_cpu(const suite_config& cfg) { return cfg.pin ? 0 : -1; }
 
+std::string stolen_note(const std::vector<double>& stolen) {
+  // Under 1 % is the noise of an idle host; above it, say so next to the figure it bends.
+  if (std::none_of(stolen.begin(), stolen.end(), [](double x) { return x >= 0.01; })) return "";
+  std::string out = ", stolen by the host:";
+  for (std::size_t i = 0; i < stolen.size(); ++i)
+    out += " CPU " + std::to_string(i) + " " + std::to_string(static_cast<long>(stolen[i] * 100 + 0.5)) + "%";
+  return out;
+}
+
 std::optional<running> start(const suite_config& cfg, const server_def& d, std::string& failure) {
   running r{d, {}, free_port()};
   std::string log = cfg.work_dir + "/" + d.name + "-" + d.mode + ".log";
@@ -73,7 +82,11 @@ sample measure(const suite_config& cfg, running& r, unsigned connections, double
   auto before = usage_of(r.proc.pid);
   auto sidecar_before = r.def.sidecar > 0 ? usage_of(r.def.sidecar) : usage{};
   double self_before = self_cpu_seconds(), wait_before = self_runqueue_seconds();
+  auto stolen_before = stolen_seconds_per_cpu();
+  auto started = std::chrono::steady_clock::now();
   auto res = run_load(lc);
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  auto stolen_after = stolen_seconds_per_cpu();
   double self_after = self_cpu_seconds(), wait_after = self_runqueue_seconds();
   auto after = usage_of(r.proc.pid);
   auto sidecar_after = r.def.sidecar > 0 ? usage_of(r.def.sidecar) : usage{};
@@ -96,6 +109,9 @@ sample measure(const suite_config& cfg, running& r, unsigned connections, double
   s.load_cpu = wall > 0 ? (self_after - self_before) / wall : 0;
   s.load_wait = wall > 0 ? (wait_after - wait_before) / wall : 0;
   s.server_wait = wall > 0 ? (after.runqueue_seconds - before.runqueue_seconds) / wall : 0;
+  if (stolen_after.size() == stolen_before.size() && elapsed > 0)
+    for (std::size_t i = 0; i < stolen_after.size(); ++i)
+      s.stolen.push_back(std::max(0.0, stolen_after[i] - stolen_before[i]) / elapsed);
   if (answered > 0) {
     s.switches_per_call = static_cast<double>(after.context_switches - before.context_switches) / answered;
     s.migrations_per_call = static_cast<double>(after.migrations - before.migrations) / answered;
@@ -149,7 +165,8 @@ std::vector<series> run_group(const suite_config& cfg, unsigned connections, con
       if (!live[i]) continue;
       auto s = alone(i, false);
       std::cerr << "  round " << round + 1 << "/" << cfg.runs << "  " << out[i].def.name << " " << out[i].def.mode
-                << " x" << connections << ": " << static_cast<long>(s.rps) << " req/s, " << s.errors << " errors\n";
+                << " x" << connections << ": " << static_cast<long>(s.rps) << " req/s, " << s.errors << " errors"
+                << stolen_note(s.stolen) << "\n";
       if (s.errors > 0 || s.ok == 0) {
         all_ok = false;
         std::cerr << "    first error: " << s.first_error << "\n";
@@ -206,6 +223,7 @@ json::object to_json(const series& s) {
                                    {"server_runqueue_cores", x.server_wait},
                                    {"context_switches_per_call", x.switches_per_call},
                                    {"cpu_migrations_per_call", x.migrations_per_call},
+                                   {"stolen_share_per_cpu", json::value_from(x.stolen)},
                                    {"ok", x.ok},
                                    {"errors", x.errors},
                                    {"error_kinds", kinds},

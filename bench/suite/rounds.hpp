@@ -47,6 +47,9 @@ struct sample {
   /// it): well above 0, the figures measure the machine's other work as much as the server.
   double load_wait = 0;
   double server_wait = 0;  ///< the same for the server's threads, summed, in cores
+  /// Per CPU, the share of the run the hypervisor did not run it ("steal" in /proc/stat): a
+  /// round whose CPUs were taken away measures the host, whichever server it ran.
+  std::vector<double> stolen;
   /// The server's context switches and CPU migrations (all its threads) per answered request.
   double switches_per_call = 0, migrations_per_call = 0;
   std::uint64_t ok = 0, errors = 0;
@@ -80,6 +83,8 @@ double median_of(const std::vector<sample>& s, F f) {
 bool exists(const std::string& path);
 /// The CPU servers are pinned to (-1: not pinned).
 int server_cpu(const suite_config& cfg);
+/// ", stolen by the host: CPU 0 12% CPU 1 3%" when any CPU lost 1 % of a run or more, else "".
+std::string stolen_note(const std::vector<double>& stolen);
 std::optional<running> start(const suite_config& cfg, const server_def& d, std::string& failure);
 /// One measurement of a running server; `rate` > 0 is an open loop, `prime` an unmeasured run.
 sample measure(const suite_config& cfg, running& r, unsigned connections, double rate = 0, bool prime = false,

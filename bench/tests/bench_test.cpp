@@ -14,6 +14,7 @@
 #include "load/response_parser.hpp"
 #include "shapes/shape_text.hpp"
 #include "suite/issuer.hpp"
+#include "suite/open_loop.hpp"
 #include "suite/process.hpp"
 #include "suite/stalls.hpp"
 
@@ -537,4 +538,40 @@ TEST(stalls, the_probe_runs_its_time_on_every_cpu_and_reports_each) {
   auto j = to_json(r);
   EXPECT_EQ(j.at("cpus").as_array().size(), 2u);
   EXPECT_TRUE(j.at("cpus").as_array()[1].as_object().contains("max_ms"));
+}
+
+// Steal is the eighth number of a cpuN line; the summary "cpu " line and other lines are not CPUs.
+TEST(stolen, each_cpu_line_gives_its_steal_in_seconds) {
+  std::string text =
+      "cpu  245142 223943 170136 258161 1305 0 76254 66705 0 0\n"
+      "cpu0 169245 111186 75495 81172 438 0 44032 39953 0 0\n"
+      "cpu1 75896 112757 94641 176988 867 0 32221 26752 0 0\n"
+      "cpu2 1 2 3\n"  // cut short: not read
+      "intr 123 4 5\n"
+      "ctxt 99\n";
+  auto s = stolen_seconds_per_cpu(text, 100);
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_DOUBLE_EQ(s[0], 399.53);
+  EXPECT_DOUBLE_EQ(s[1], 267.52);
+  EXPECT_TRUE(stolen_seconds_per_cpu("cpu  1 2 3 4 5 6 7 8\n", 100).empty());
+  // This machine's own file has a line per CPU the kernel counts.
+  EXPECT_GE(stolen_seconds_per_cpu().size(), 1u);
+}
+
+TEST(stolen, a_round_is_marked_only_where_a_cpu_lost_one_percent) {
+  EXPECT_EQ(stolen_note({0.004, 0.009}), "");
+  EXPECT_EQ(stolen_note({}), "");
+  EXPECT_EQ(stolen_note({0.12, 0.031}), ", stolen by the host: CPU 0 12% CPU 1 3%");
+  sample quiet, taken, unknown;
+  quiet.p99_ms = 1;
+  quiet.stolen = {0.002, 0.0};
+  taken.p99_ms = 40;
+  taken.stolen = {0.0, 0.05};
+  unknown.p99_ms = 50;  // a kernel without steal: no figure, so never counted as quiet
+  EXPECT_DOUBLE_EQ(most_stolen(taken), 0.05);
+  auto q = unstolen_p99_ms({quiet, taken, unknown, quiet});
+  ASSERT_TRUE(q);
+  EXPECT_DOUBLE_EQ(q->first, 1.0);
+  EXPECT_EQ(q->second, 2u);
+  EXPECT_FALSE(unstolen_p99_ms({taken, unknown}));
 }
