@@ -14,16 +14,10 @@ std::uint64_t open_run::errors() const {
   return n;
 }
 
-double most_stolen(const sample& s) {
-  double m = 0;
-  for (double x : s.stolen) m = std::max(m, x);
-  return m;
-}
-
 std::optional<std::pair<double, std::size_t>> unstolen_p99_ms(const std::vector<sample>& rounds) {
   std::vector<sample> quiet;
   for (auto& x : rounds)
-    if (!x.stolen.empty() && most_stolen(x) < 0.01) quiet.push_back(x);
+    if (left_alone(x)) quiet.push_back(x);
   if (quiet.empty()) return std::nullopt;
   return std::pair{median_of(quiet, [](auto& x) { return x.p99_ms; }), quiet.size()};
 }

@@ -36,8 +36,6 @@ struct open_run {
 open_run run_open_loop(const suite_config& cfg, const series& server, const series* floor, unsigned connections,
                        bool& all_ok);
 void print(const open_run& o);
-/// The largest share of a round any CPU was stolen by the host (sample::stolen).
-double most_stolen(const sample& s);
 /// The median p99 over the rounds no CPU lost 1 % of, and how many there were; nullopt for none
 /// (or where the kernel reports no steal). Reported next to the target, never instead of it.
 std::optional<std::pair<double, std::size_t>> unstolen_p99_ms(const std::vector<sample>& rounds);

@@ -191,6 +191,23 @@ std::optional<double> ratio(const series& a, const series& b) {
   return median(v);
 }
 
+double most_stolen(const sample& s) {
+  double m = 0;
+  for (double x : s.stolen) m = std::max(m, x);
+  return m;
+}
+
+bool left_alone(const sample& s) { return !s.stolen.empty() && most_stolen(s) < 0.01; }
+
+std::optional<std::pair<double, std::size_t>> unstolen_ratio(const series& a, const series& b) {
+  std::vector<double> v;
+  for (std::size_t i = 0; i < std::min(a.samples.size(), b.samples.size()); ++i)
+    if (b.samples[i].rps > 0 && left_alone(a.samples[i]) && left_alone(b.samples[i]))
+      v.push_back(a.samples[i].rps / b.samples[i].rps);
+  if (v.empty()) return std::nullopt;
+  return std::pair{median(v), v.size()};
+}
+
 std::string thousands(double v) {
   auto digits = std::to_string(static_cast<long long>(v + 0.5));
   std::string out;

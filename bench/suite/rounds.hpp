@@ -94,6 +94,13 @@ std::vector<series> run_group(const suite_config& cfg, unsigned connections, con
                               bool& all_ok, const group_options& opt = {});
 /// Median over rounds of a/b measured in the same round: pairs close in time cancel drift.
 std::optional<double> ratio(const series& a, const series& b);
+/// The largest share of a round any CPU was stolen by the host (sample::stolen).
+double most_stolen(const sample& s);
+/// No CPU lost 1 % of the round to the host (false where the kernel reports no steal).
+bool left_alone(const sample& s);
+/// ratio() over the round pairs both left alone, and how many there were; nullopt for none.
+/// Reported next to a target, never instead of it.
+std::optional<std::pair<double, std::size_t>> unstolen_ratio(const series& a, const series& b);
 std::string thousands(double v);
 const series* find(const std::vector<series>& g, const std::string& name);
 /// A series with every round's raw figures and the medians.

@@ -407,11 +407,19 @@ int run_suite(suite_config cfg) {
       bool targeted = t.goal > 0 && m.connections == cfg.target_connections;
       json::object o{{"label", t.label}, {"connections", m.connections}, {"ratio", *r}};
       if (targeted) o["target"] = t.goal;
+      auto quiet = targeted ? unstolen_ratio(*a, *b) : std::nullopt;
+      if (quiet) {
+        o["ratio_unstolen"] = quiet->first;
+        o["unstolen_pairs"] = quiet->second;
+      }
       ratios.push_back(std::move(o));
       if (targeted)
         std::printf("  x%-4u %-40s %7.2fx   target >= %.2fx  %s\n", m.connections, t.label, *r, t.goal,
                     *r >= t.goal ? "met" : "MISSED");
       else std::printf("  x%-4u %-40s %7.2fx\n", m.connections, t.label, *r);
+      if (quiet)
+        std::printf("         over the %zu of %zu round pairs the host left alone (under 1%% stolen): %.2fx\n",
+                    quiet->second, std::min(a->samples.size(), b->samples.size()), quiet->first);
     }
   for (auto& o : opens) print(o);
   json::array memory_json;

@@ -575,3 +575,22 @@ TEST(stolen, a_round_is_marked_only_where_a_cpu_lost_one_percent) {
   EXPECT_EQ(q->second, 2u);
   EXPECT_FALSE(unstolen_p99_ms({taken, unknown}));
 }
+
+TEST(stolen, a_ratio_over_quiet_rounds_uses_only_pairs_both_left_alone) {
+  auto round = [](double rps, double stolen) {
+    sample s;
+    s.rps = rps;
+    s.stolen = {stolen, 0.0};
+    return s;
+  };
+  series a, b;
+  a.samples = {round(50, 0.0), round(20, 0.12), round(60, 0.0), round(40, 0.0)};
+  b.samples = {round(100, 0.0), round(100, 0.0), round(100, 0.0), round(100, 0.2)};
+  auto q = unstolen_ratio(a, b);
+  ASSERT_TRUE(q);
+  EXPECT_DOUBLE_EQ(q->first, 0.55);  // rounds 1 and 3: 0.5 and 0.6
+  EXPECT_EQ(q->second, 2u);
+  EXPECT_DOUBLE_EQ(*ratio(a, b), 0.45);  // the target's own figure is every pair's
+  b.samples = {round(100, 0.5), round(100, 0.5), round(100, 0.5), round(100, 0.5)};
+  EXPECT_FALSE(unstolen_ratio(a, b));
+}
