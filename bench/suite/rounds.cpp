@@ -26,9 +26,24 @@ bool exists(const std::string& p) {
 
 int server_cpu(const suite_config& cfg) { return cfg.pin ? 0 : -1; }
 
+namespace {
+// Under 1 % of a round is the noise of an idle host; above it, the host bent the figure.
+constexpr double quiet_steal_share = 0.01;
+
+double most_of(const std::vector<double>& v) { return v.empty() ? 0 : *std::max_element(v.begin(), v.end()); }
+
+// Per-round ratios a / b over the round pairs `keep` accepts.
+template <class Keep>
+std::vector<double> pair_ratios(const series& a, const series& b, Keep keep) {
+  std::vector<double> v;
+  for (std::size_t i = 0; i < std::min(a.samples.size(), b.samples.size()); ++i)
+    if (b.samples[i].rps > 0 && keep(a.samples[i], b.samples[i])) v.push_back(a.samples[i].rps / b.samples[i].rps);
+  return v;
+}
+}  // namespace
+
 std::string stolen_note(const std::vector<double>& stolen) {
-  // Under 1 % is the noise of an idle host; above it, say so next to the figure it bends.
-  if (std::none_of(stolen.begin(), stolen.end(), [](double x) { return x >= 0.01; })) return "";
+  if (most_of(stolen) < quiet_steal_share) return "";
   std::string out = ", stolen by the host:";
   for (std::size_t i = 0; i < stolen.size(); ++i)
     out += " CPU " + std::to_string(i) + " " + std::to_string(static_cast<long>(stolen[i] * 100 + 0.5)) + "%";
@@ -184,26 +199,17 @@ std::vector<series> run_group(const suite_config& cfg, unsigned connections, con
 
 // Median over rounds of a/b measured in the same round: pairs close in time cancel drift.
 std::optional<double> ratio(const series& a, const series& b) {
-  std::vector<double> v;
-  for (std::size_t i = 0; i < std::min(a.samples.size(), b.samples.size()); ++i)
-    if (b.samples[i].rps > 0) v.push_back(a.samples[i].rps / b.samples[i].rps);
+  auto v = pair_ratios(a, b, [](const sample&, const sample&) { return true; });
   if (v.empty()) return std::nullopt;
   return median(v);
 }
 
-double most_stolen(const sample& s) {
-  double m = 0;
-  for (double x : s.stolen) m = std::max(m, x);
-  return m;
-}
+double most_stolen(const sample& s) { return most_of(s.stolen); }
 
-bool left_alone(const sample& s) { return !s.stolen.empty() && most_stolen(s) < 0.01; }
+bool left_alone(const sample& s) { return !s.stolen.empty() && most_stolen(s) < quiet_steal_share; }
 
 std::optional<std::pair<double, std::size_t>> unstolen_ratio(const series& a, const series& b) {
-  std::vector<double> v;
-  for (std::size_t i = 0; i < std::min(a.samples.size(), b.samples.size()); ++i)
-    if (b.samples[i].rps > 0 && left_alone(a.samples[i]) && left_alone(b.samples[i]))
-      v.push_back(a.samples[i].rps / b.samples[i].rps);
+  auto v = pair_ratios(a, b, [](const sample& x, const sample& y) { return left_alone(x) && left_alone(y); });
   if (v.empty()) return std::nullopt;
   return std::pair{median(v), v.size()};
 }
