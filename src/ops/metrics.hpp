@@ -53,10 +53,12 @@ class metrics {
   struct shard {
     std::mutex mu;
     std::map<std::string, series, std::less<>> by_labels;  // key: rendered label set
-    // The series counted last: under steady load the next request is nearly always the same
-    // kind, and one comparison beats a tree walk over keys sharing long prefixes.
-    std::string last_key;
-    series* last = nullptr;  // map nodes are stable
+    // The series counted last, and what its labels were made from (the method, the tool's
+    // name as sent, the status, the error class): a request made of the same counts there
+    // without a walk of the tree or a rendering of its labels. The owning thread's alone.
+    series* last = nullptr;
+    unsigned last_status = 0;
+    std::string last_method, last_name, last_error_class;
   };
   shard& local_shard();
   void render_http_counters(std::string& out) const;

@@ -1,6 +1,7 @@
 #pragma once
 // Building HTTP replies for the transport.
 #include <boost/json.hpp>
+#include <memory_resource>
 
 #include "http/event_stream.hpp"
 #include "jsonrpc/message.hpp"
@@ -9,7 +10,10 @@
 namespace mcpx::transport {
 
 /// Boost.JSON allocates through boost::container::pmr; the connection's arena is a std::pmr
-/// resource. Deallocation is a no-op there, so JSON in it costs a pointer bump.
+/// resource. Deallocation is a no-op there, so JSON in it costs a pointer bump, and
+/// is_deallocate_trivial (below) lets Boost.JSON skip walking a value to free its parts.
+/// Only over an arena the connection releases whole (http::peer_info::arena): over a heap
+/// resource those parts would leak (see storage_in).
 class json_arena final : public boost::json::memory_resource {
  public:
   explicit json_arena(std::pmr::memory_resource* r) : r_(r) {}
@@ -20,6 +24,20 @@ class json_arena final : public boost::json::memory_resource {
   bool do_is_equal(const boost::json::memory_resource& o) const noexcept override { return this == &o; }
   std::pmr::memory_resource* r_;
 };
+
+}  // namespace mcpx::transport
+
+template <>
+struct boost::json::is_deallocate_trivial<mcpx::transport::json_arena> : std::true_type {};
+
+namespace mcpx::transport {
+
+/// Storage for a request's JSON: `a` when it sits over a connection's arena, the heap when the
+/// peer has none (peer_info's default, in tools built without a connection).
+inline boost::json::storage_ptr storage_in(json_arena& a, std::pmr::memory_resource* upstream) {
+  if (upstream == std::pmr::new_delete_resource()) return {};
+  return boost::json::storage_ptr(&a);
+}
 
 inline http::reply json_reply_text(unsigned status, std::string body) {
   http::reply r;

@@ -79,7 +79,7 @@ enum class era {
 /// Lives in the request's coroutine frame; never moved.
 struct exchange {
   exchange(http::request& r, const http::peer_info& p)
-      : req(r), peer(p), log(ops::access_record::of(p)), arena(p.arena), msg(json::storage_ptr(&arena)) {}
+      : req(r), peer(p), log(ops::access_record::of(p)), arena(p.arena), msg(storage_in(arena, p.arena)) {}
   exchange(const exchange&) = delete;
   exchange& operator=(const exchange&) = delete;
 
