@@ -387,3 +387,22 @@ TEST(session_stage, modern_version_header_in_a_legacy_session_is_refused) {
     EXPECT_NE(r->message.find("negotiated 2025-11-25"), std::string::npos);
   }
 }
+
+// The request's JSON is dropped with the connection's arena, without a walk to free its parts;
+// a peer without an arena (peer_info's default heap resource) must not get that storage, or
+// every part of every message would leak.
+TEST(exchange, keeps_its_json_in_the_arena_only_when_the_connection_has_one) {
+  http::request req;
+  std::pmr::monotonic_buffer_resource arena;
+  auto with = peer_with(std::make_shared<ops::access_record>(), &arena);
+  exchange in_arena(req, with);
+  EXPECT_TRUE(in_arena.msg.storage().is_deallocate_trivial());
+  EXPECT_EQ(in_arena.msg.storage().get(), &in_arena.arena);
+
+  http::peer_info without;  // its arena: new_delete_resource
+  exchange on_heap(req, without);
+  EXPECT_FALSE(on_heap.msg.storage().is_deallocate_trivial());
+  EXPECT_EQ(on_heap.msg.storage().get(), json::storage_ptr().get());
+  ASSERT_FALSE(jsonrpc::parse(modern_list, on_heap.msg));
+  EXPECT_EQ(on_heap.msg.params.storage().get(), json::storage_ptr().get());
+}
