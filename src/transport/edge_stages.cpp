@@ -85,18 +85,21 @@ bool host_origin_stage::origin_allowed(std::string_view origin) const {
   return false;
 }
 
-std::string_view host_origin_stage::refusal_reason(const http::request& req) const {
+std::string_view host_origin_stage::refusal_reason(const http::request& req, field_index& fields) const {
   // DNS rebinding: a server on loopback answers only requests addressed to a loopback name.
-  if (auto host = header_value(req, headers::host); host && !host_allowed(*host)) return "forbidden_host";
+  if (auto host = fields.find(req, headers::host); host && !host_allowed(*host)) return "forbidden_host";
   // Non-browser clients send no Origin.
-  if (auto origin = header_value(req, headers::origin); origin && !origin_allowed(*origin)) return "forbidden_origin";
+  if (auto origin = fields.find(req, headers::origin); origin && !origin_allowed(*origin)) return "forbidden_origin";
   return {};
 }
 
-bool host_origin_stage::allows(const http::request& req) const { return refusal_reason(req).empty(); }
+bool host_origin_stage::allows(const http::request& req) const {
+  field_index fields;
+  return refusal_reason(req, fields).empty();
+}
 
 std::optional<refusal> host_origin_stage::check(exchange& x) const {
-  auto why = refusal_reason(x.req);
+  auto why = refusal_reason(x.req, x.fields);
   if (why.empty()) return std::nullopt;
   return refusal{refusal_kind::forbidden, why, code::invalid_request, "Forbidden: Origin not allowed"};
 }
@@ -107,11 +110,11 @@ std::optional<refusal> media_type_stage::check(exchange& x) const {
   // Parsed, not searched: "text/plain; charset=application/json" is text/plain, which a browser
   // may send cross-origin without a CORS preflight.
   thread_local last_verdict content_type, accept;
-  if (auto ct = header_value(x.req, headers::content_type); !ct || !content_type(*ct, is_json))
+  if (auto ct = x.fields.find(x.req, headers::content_type); !ct || !content_type(*ct, is_json))
     return refusal{refusal_kind::unsupported_media_type, "unsupported_media_type", code::invalid_request,
                    "Unsupported Media Type: Content-Type must be application/json"};
   // No Accept header: anything goes (RFC 9110).
-  if (auto a = header_value(x.req, headers::accept); a && !accept(*a, accepts_json_or_sse))
+  if (auto a = x.fields.find(x.req, headers::accept); a && !accept(*a, accepts_json_or_sse))
     return refusal{refusal_kind::not_acceptable, "not_acceptable", code::invalid_request,
                    "Not Acceptable: Accept must include application/json and text/event-stream"};
   return std::nullopt;

@@ -40,7 +40,7 @@ bool is_response(const jsonrpc::message& m) {
 decode_stage::decode_stage() : stage("decode", on_post, {"parse_error", "invalid_message"}) {}
 
 std::optional<refusal> decode_stage::check(exchange& x) const {
-  x.session_id = header_value(x.req, headers::mcp_session_id);
+  x.session_id = x.fields.find(x.req, headers::mcp_session_id);
   if (auto e = jsonrpc::parse(x.req.body(), x.msg)) {
     refusal r{refusal_kind::bad_request, e->code == code::parse_error ? "parse_error" : "invalid_message", e->code,
               std::move(e->message)};
@@ -66,7 +66,7 @@ std::optional<refusal> revision_stage::check(exchange& x) const {
   }
   // Without a session, a request is 2026-07-28 when it carries _meta or a 2026-07-28 version
   // header; initialize (and anything naming a legacy version without _meta) is legacy.
-  auto version_h = header_value(x.req, headers::mcp_protocol_version);
+  auto version_h = x.fields.find(x.req, headers::mcp_protocol_version);
   // Any _meta makes it 2026-07-28, even a malformed one: check_modern_request then names it.
   bool has_meta = x.meta || (x.msg.params.is_object() && x.msg.params.get_object().contains("_meta"));
   auto hrev = version_h ? protocol::parse_revision(*version_h) : std::nullopt;
@@ -84,7 +84,7 @@ std::optional<refusal> revision_stage::check(exchange& x) const {
   if (is_response(x.msg))
     return refusal{refusal_kind::bad_request, "response_not_allowed", code::invalid_request,
                    "Bad Request: 2026-07-28 clients must not send JSON-RPC responses"};
-  if (auto v = check_modern_request(x.req, x.msg, x.meta, reg_)) {
+  if (auto v = check_modern_request(x.req, x.fields, x.msg, x.meta, reg_)) {
     std::string_view why = v->code == code::header_mismatch                ? "header_mismatch"
                            : v->code == code::unsupported_protocol_version ? "unsupported_version"
                                                                            : "invalid_meta";
@@ -97,7 +97,7 @@ session_stage::session_stage(state::session_store& sessions)
     : stage("session", on_post | on_get, {"unknown_session", "bad_version_header"}), sessions_(sessions) {}
 
 std::optional<refusal> session_stage::check(exchange& x) const {
-  if (x.req.method() == http::bhttp::verb::get) x.session_id = header_value(x.req, headers::mcp_session_id);
+  if (x.req.method() == http::bhttp::verb::get) x.session_id = x.fields.find(x.req, headers::mcp_session_id);
   if (!x.session_id) return std::nullopt;  // none to look up (a GET without one gets 405 later)
   x.session = sessions_.touch(*x.session_id);
   // A session id never authenticates: presented by another caller than its creator, the
@@ -107,7 +107,7 @@ std::optional<refusal> session_stage::check(exchange& x) const {
     return refusal{refusal_kind::not_found, "unknown_session", -32001,
                    "Session not found: it expired or was deleted; send initialize to start a new one"};
   if (x.req.method() != http::bhttp::verb::post) return std::nullopt;
-  if (auto vh = header_value(x.req, headers::mcp_protocol_version)) {
+  if (auto vh = x.fields.find(x.req, headers::mcp_protocol_version)) {
     // Any legacy revision we speak is accepted, not only the negotiated one (seen from real clients).
     auto hrev = protocol::parse_revision(*vh);
     if (!hrev || protocol::is_modern(*hrev))

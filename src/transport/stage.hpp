@@ -20,6 +20,7 @@
 #include "mcpx/state/stores.hpp"
 #include "ops/access_record.hpp"
 #include "protocol/revision.hpp"
+#include "transport/header_rules.hpp"
 #include "transport/replies.hpp"
 
 namespace mcpx::limits {
@@ -84,6 +85,8 @@ struct exchange {
   exchange& operator=(const exchange&) = delete;
 
   http::request& req;
+  /// The fields of `req` the stages read, found once (look them up here, not in `req`).
+  field_index fields;
   const http::peer_info& peer;
   ops::access_record* log;  ///< null when nobody logs this request
   principal_ptr who;        ///< set by an authentication stage

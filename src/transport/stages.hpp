@@ -22,7 +22,7 @@ class host_origin_stage final : public stage {
 
  private:
   /// "forbidden_host" or "forbidden_origin"; empty when `req` is allowed.
-  std::string_view refusal_reason(const http::request& req) const;
+  std::string_view refusal_reason(const http::request& req, field_index& fields) const;
   bool host_allowed(std::string_view host) const;
   bool origin_allowed(std::string_view origin) const;
   struct allowed_origin {

@@ -51,11 +51,12 @@ bool on_endpoint(const http::request& req, std::string_view endpoint) {
   return target.substr(0, target.find('?')) == endpoint;
 }
 
-// The fields a stage asked every reply to carry (the admit stage's RateLimit fields).
-http::reply with_fields(http::reply r, exchange& x) {
+// The fields a stage asked every reply to carry (the admit stage's RateLimit fields). In
+// place: a reply is not small to move (Beast's field table, the body, the stream), and it
+// already moves from the worker's answer to the connection four times.
+void add_fields(http::reply& r, exchange& x) {
   if (r.extra_fields.empty()) r.extra_fields = std::move(x.reply_fields);
   else r.extra_fields.append(x.reply_fields);
-  return r;
 }
 
 // An object made in a memory resource and destroyed with this scope.
@@ -105,7 +106,8 @@ net::awaitable<http::reply> streamable_http::handle(http::request& req, const ht
       case then::worker_reply: p->reply = co_await await_worker(std::move(p->worker)); break;
       case then::get: p->reply = co_await get(p->x); break;
     }
-    co_return with_fields(std::move(*p->reply), p->x);
+    add_fields(*p->reply, p->x);
+    co_return std::move(*p->reply);
   }
 }
 
@@ -114,7 +116,7 @@ streamable_http::then streamable_http::advance(pending& p, const net::any_io_exe
   auto refused = stages_.run(x);
   if (!refused && x.wait) return then::stage_wait;
   if (refused) {
-    p.reply = with_fields(refusal_reply(*refused, &x), x);
+    add_fields(p.reply.emplace(refusal_reply(*refused, &x)), x);
     return then::reply;
   }
   switch (x.req.method()) {
@@ -124,11 +126,11 @@ streamable_http::then streamable_http::advance(pending& p, const net::any_io_exe
         p.worker = std::move(*w);
         return then::worker_reply;
       }
-      p.reply = with_fields(std::move(std::get<http::reply>(next)), x);
+      add_fields(p.reply.emplace(std::move(std::get<http::reply>(next))), x);
       return then::reply;
     }
     case http::bhttp::verb::get: return then::get;
-    case http::bhttp::verb::delete_: p.reply = with_fields(del(x), x); return then::reply;
+    case http::bhttp::verb::delete_: add_fields(p.reply.emplace(del(x)), x); return then::reply;
     default: {
       refusal r{refusal_kind::method_not_allowed, "method_not_allowed", code::invalid_request, "Method not allowed"};
       r.headers.emplace_back("Allow", "GET, POST, DELETE");

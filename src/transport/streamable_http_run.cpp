@@ -200,7 +200,7 @@ net::awaitable<http::reply> streamable_http::get(exchange& x) {
     co_return refusal_reply(r, &x);
   }
   const http::request& req = x.req;
-  auto a = header_value(req, headers::accept);
+  auto a = x.fields.find(req, headers::accept);
   if (a && !accept_allows(*a, "text", "event-stream"))
     co_return refusal_reply({refusal_kind::not_acceptable, "not_acceptable", code::invalid_request,
                              "Not Acceptable: Accept must include text/event-stream"},
@@ -208,7 +208,7 @@ net::awaitable<http::reply> streamable_http::get(exchange& x) {
   auto live = live_.get(*sid);
   auto ex = co_await net::this_coro::executor;
   auto stream = std::make_shared<http::event_stream>(ex);
-  if (auto last = header_value(req, headers::last_event_id)) {
+  if (auto last = x.fields.find(req, headers::last_event_id)) {
     std::string stream_name;
     auto events = events_->after(*sid, *last, &stream_name);
     if (events && stream_name != "g") {
@@ -232,7 +232,7 @@ net::awaitable<http::reply> streamable_http::get(exchange& x) {
 }
 
 http::reply streamable_http::del(exchange& x) {
-  auto sid = header_value(x.req, headers::mcp_session_id);
+  auto sid = x.fields.find(x.req, headers::mcp_session_id);
   if (!sid)
     return refusal_reply({refusal_kind::bad_request, "no_session_id", code::invalid_request,
                           "Bad Request: Mcp-Session-Id header is required"},

@@ -12,7 +12,7 @@ gtest_discover_tests(integration_tests DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 6
 # The listener out of file descriptors: its own executable, so the forked server child starts
 # from a process with no other test's threads or sockets.
 add_executable(http_accept_tests ${CMAKE_CURRENT_LIST_DIR}/accept_test.cpp)
-target_link_libraries(http_accept_tests PRIVATE mcpx_http Boost::json GTest::gtest_main)
+target_link_libraries(http_accept_tests PRIVATE mcpx_http mcpx_boost_json GTest::gtest_main)
 target_include_directories(http_accept_tests PRIVATE ${PROJECT_SOURCE_DIR}/src)
 if(MCPX_SANITIZE)
   target_compile_definitions(http_accept_tests PRIVATE MCPX_SANITIZED=1)
@@ -21,6 +21,6 @@ gtest_discover_tests(http_accept_tests DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 6
 
 # The HTTP layer alone (src/http), linked without the MCP layers above it.
 add_executable(http_tests ${CMAKE_CURRENT_LIST_DIR}/http_limits_test.cpp)
-target_link_libraries(http_tests PRIVATE mcpx_http Boost::json GTest::gtest_main)
+target_link_libraries(http_tests PRIVATE mcpx_http mcpx_boost_json GTest::gtest_main)
 target_include_directories(http_tests PRIVATE ${PROJECT_SOURCE_DIR}/src)
 gtest_discover_tests(http_tests DISCOVERY_TIMEOUT 30 PROPERTIES TIMEOUT 60)

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <string>
+
 #include "transport/header_rules.hpp"
 
 using namespace mcpx::transport;
@@ -55,4 +57,38 @@ TEST(header_value, finds_known_and_unknown_names_in_any_case) {
   EXPECT_FALSE(header_value(req, "Mcp-Param-Region"));
   // A known name given as text is found by its code.
   EXPECT_EQ(header_value(req, "Content-Length"), "0");
+}
+
+// The index a request's stages look fields up in finds what a walk of the fields finds, for
+// every name it holds: present or not, in any case, the first of a repeated field, without
+// surrounding whitespace; a name it does not hold is walked for.
+TEST(field_index, finds_what_header_value_finds_for_every_name) {
+  auto some = parsed(
+      "POST /mcp HTTP/1.1\r\nhost: example.test\r\nX-Mcp-Nam: decoy\r\nMCP-NAME:  \tgreet \r\n"
+      "mcp-name: second\r\nACCEPT: application/json\r\nAccept: text/event-stream\r\nMcp-Methox: decoy\r\n"
+      "Mcp_Method: decoy\r\nmcp+method: decoy\r\nMCP-METHOD: tools/call\r\nmcp-protocol-version: 2026-07-28\r\nLast-Event-Id: 7\r\n"
+      "Mcp-Param-Region: eu\r\nContent-Type:application/json\r\nContent-Length: 0\r\n\r\n");
+  std::string every = "POST /mcp HTTP/1.1\r\n";
+  for (auto* name : headers::all) every += std::string(name->text) + ": value of " + std::string(name->text) + "\r\n";
+  auto all = parsed(every + "Content-Length: 0\r\n\r\n");
+  for (auto* req : {&some, &all}) {
+    field_index index;
+    for (auto* name : headers::all) EXPECT_EQ(index.find(*req, *name), header_value(*req, *name)) << name->text;
+  }
+  field_index index;
+  EXPECT_EQ(index.find(some, headers::mcp_name), "greet");
+  EXPECT_EQ(index.find(some, headers::mcp_method), "tools/call");
+  EXPECT_EQ(index.find(some, headers::accept), "application/json");
+  EXPECT_EQ(index.find(some, headers::last_event_id), "7");
+  EXPECT_FALSE(index.find(some, headers::origin));
+  EXPECT_EQ(index.find(some, header_name("Mcp-Param-Region")), "eu");
+  EXPECT_FALSE(index.find(some, header_name("Mcp-Param-Other")));
+  field_index of_all;
+  for (auto* name : headers::all)
+    EXPECT_EQ(of_all.find(all, *name), "value of " + std::string(name->text)) << name->text;
+}
+
+// Each name the transport reads has its own place in the index, in the order of headers::all.
+TEST(field_index, every_name_has_its_own_place) {
+  for (std::size_t i = 0; i < std::size(headers::all); ++i) EXPECT_EQ(headers::all[i]->slot, int(i));
 }

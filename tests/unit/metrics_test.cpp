@@ -76,6 +76,5 @@ TEST(metrics, the_name_is_a_label_only_for_tool_calls) {
   EXPECT_NE(text.find(count_line(R"(method="tools/call",tool="same",status="200",error_class="")", 2)),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find(count_line(R"(method="prompts/get",tool="",status="200",error_class="")", 1)),
-            std::string::npos);
+  EXPECT_NE(text.find(count_line(R"(method="prompts/get",tool="",status="200",error_class="")", 1)), std::string::npos);
 }
