@@ -9,6 +9,7 @@
 #include "http/event_stream.hpp"
 #include "http/record.hpp"
 #include "http/refusal.hpp"
+#include "http/request_arena.hpp"
 #include "http/request_reader.hpp"
 #include "http/server.hpp"
 #include "http/whole_write.hpp"
@@ -30,10 +31,10 @@ struct conn_state {
   std::string head;                         ///< a plain response's head, formatted here
   // Per-request memory (the parsed request, the handler's JSON): a bump allocator over a
   // buffer the connection keeps, reset before each request, so a typical request costs no
-  // malloc. Bigger requests spill into heap blocks, freed at the reset.
+  // malloc. Bigger requests spill into heap blocks, freed at the reset (http/request_arena.hpp).
   static constexpr std::size_t arena_bytes = 8 * 1024;
   std::unique_ptr<std::byte[]> arena_buf;
-  std::optional<std::pmr::monotonic_buffer_resource> arena;
+  std::optional<request_arena> arena;
 
   /// The arena, emptied, for the next request.
   std::pmr::memory_resource* fresh_arena() {

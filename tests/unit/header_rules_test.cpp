@@ -66,7 +66,8 @@ TEST(field_index, finds_what_header_value_finds_for_every_name) {
   auto some = parsed(
       "POST /mcp HTTP/1.1\r\nhost: example.test\r\nX-Mcp-Nam: decoy\r\nMCP-NAME:  \tgreet \r\n"
       "mcp-name: second\r\nACCEPT: application/json\r\nAccept: text/event-stream\r\nMcp-Methox: decoy\r\n"
-      "Mcp_Method: decoy\r\nmcp+method: decoy\r\nMCP-METHOD: tools/call\r\nmcp-protocol-version: 2026-07-28\r\nLast-Event-Id: 7\r\n"
+      "Mcp_Method: decoy\r\nmcp+method: decoy\r\nMCP-METHOD: tools/call\r\nmcp-protocol-version: "
+      "2026-07-28\r\nLast-Event-Id: 7\r\n"
       "Mcp-Param-Region: eu\r\nContent-Type:application/json\r\nContent-Length: 0\r\n\r\n");
   std::string every = "POST /mcp HTTP/1.1\r\n";
   for (auto* name : headers::all) every += std::string(name->text) + ": value of " + std::string(name->text) + "\r\n";
