@@ -75,9 +75,10 @@ static outcome with_input(const call& c, outbound& out, const dispatcher_config&
       if (auto* a = payload->if_contains("a"); a && a->is_object()) prior = std::move(a->get_object());
       if (auto* s = payload->if_contains("s")) st = std::move(*s);
     }
-    if (auto* ir = p.if_contains("inputResponses"); ir && !ir->is_object())
+    auto* responses = p.if_contains("inputResponses");
+    if (responses && !responses->is_object())
       return fail(code::invalid_params, "Invalid params: \"inputResponses\" must be an object");
-    ctx.set_round(std::move(prior), std::move(st), p.if_contains("inputResponses"));
+    ctx.set_round(std::move(prior), std::move(st), responses);
   }
   try {
     return body(ctx);

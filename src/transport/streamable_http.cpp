@@ -164,7 +164,7 @@ streamable_http::step streamable_http::post_modern(exchange& x, const net::any_i
   if (auto* lv = meta.if_contains("io.modelcontextprotocol/logLevel"); lv && lv->is_string())
     c.min_log_level = parse_log_level(lv->get_string());
   if (c.msg.method == "subscriptions/listen") return listen(std::move(c), ex);
-  return run(c, nullptr, {}, x.peer, ex);
+  return run(c, nullptr, {}, x, ex);
 }
 
 http::reply streamable_http::initialize(exchange& x) {

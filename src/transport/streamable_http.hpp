@@ -91,12 +91,13 @@ class streamable_http final : public http::handler {
   http::reply initialize(exchange& x);
   net::awaitable<http::reply> get(exchange& x);
   http::reply del(exchange& x);
-  /// Runs `c` here (run_here) or hands it to a worker.
-  step run(protocol::call& c, std::shared_ptr<live_session> s, std::string stream_name, const http::peer_info& peer,
+  /// Runs `c` here (run_here) or hands it to a worker. `x`: the request it came in.
+  step run(protocol::call& c, std::shared_ptr<live_session> s, std::string stream_name, const exchange& x,
            const net::any_io_executor& ex);
   /// Runs `c` on this I/O thread (see dispatcher::runs_on_io_thread) and answers at once.
+  /// `log`: the request's access record, or null.
   http::reply run_here(protocol::call& c, const std::shared_ptr<live_session>& s, std::string stream_name,
-                       const http::peer_info& peer, const net::any_io_executor& ex);
+                       ops::access_record* log, const net::any_io_executor& ex);
   net::awaitable<http::reply> await_worker(on_worker w);
   http::reply listen(protocol::call c, const net::any_io_executor& ex);
   void notify_listeners(const std::string& uri);

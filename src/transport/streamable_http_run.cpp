@@ -31,7 +31,7 @@ std::string client_error_message(const json::value& error) {
 }
 
 http::reply streamable_http::run_here(protocol::call& c, const std::shared_ptr<live_session>& s,
-                                      std::string stream_name, const http::peer_info& peer,
+                                      std::string stream_name, ops::access_record* log,
                                       const net::any_io_executor& ex) {
   c.on_io_thread = true;
   inline_outbound out;
@@ -43,7 +43,7 @@ http::reply streamable_http::run_here(protocol::call& c, const std::shared_ptr<l
       return protocol::dispatcher::error(c.msg.id, code::internal_error, "Internal error");
     }
   }();
-  annotate_outcome(ops::access_record::of(peer), o.message);
+  annotate_outcome(log, o.message);
   if (out.notifications().empty()) return outcome_reply(o, c.rev);
   protocol::materialize(o);
   // Notifications came first: the same SSE reply (event ids, priming) as from a worker.
@@ -80,13 +80,13 @@ http::reply busy_reply(admission why, const json::value& id, ops::access_record*
 }  // namespace
 
 streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<live_session> s, std::string stream_name,
-                                           const http::peer_info& peer, const net::any_io_executor& ex) {
+                                           const exchange& x, const net::any_io_executor& ex) {
   // Methods without user code, and tools registered for the I/O thread, skip the worker hop.
-  if (!protocol::dispatcher::runs_user_code(c.msg.method)) return run_here(c, s, std::move(stream_name), peer, ex);
+  if (!protocol::dispatcher::runs_user_code(c.msg.method)) return run_here(c, s, std::move(stream_name), x.log, ex);
   const protocol::tool_def* tool = dispatcher_.tool_of(c);
-  if (tool && tool->runs_on == execution::io_thread) return run_here(c, s, std::move(stream_name), peer, ex);
-  if (auto a = pool_.try_acquire(); a != admission::admitted)
-    return busy_reply(a, c.msg.id, ops::access_record::of(peer));
+  if (tool && tool->runs_on == execution::io_thread) return run_here(c, s, std::move(stream_name), x.log, ex);
+  if (auto a = pool_.try_acquire(); a != admission::admitted) return busy_reply(a, c.msg.id, x.log);
+  const http::peer_info& peer = x.peer;
   auto stream = std::make_shared<http::event_stream>(ex);
   c.session = nullptr;  // user-code methods never touch session state, and the hooks die with this frame
   if (dispatcher_.task_capable(c, tool)) {
@@ -94,9 +94,8 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
     c.task->owner = owner_key(c.who.get());
   }
   worker_call::setup how{
-      dispatcher_, pool_,
-      tool,        tool ? tool->timeout.value_or(cfg_.tool_timeout) : std::chrono::milliseconds::zero(),
-      peer.record, ops::access_record::of(peer)};
+      dispatcher_, pool_, tool, tool ? tool->timeout.value_or(cfg_.tool_timeout) : std::chrono::milliseconds::zero(),
+      peer.record, x.log};
   // The worker may outlive this request's arena (a task, a released stream, a hang-up).
   auto w = std::make_shared<worker_call>(c.copy_to_heap(), how, stream, s, s ? events_.get() : nullptr,
                                          std::move(stream_name), cfg_.protocol.client_request_timeout);
@@ -187,7 +186,7 @@ streamable_http::step streamable_http::post_legacy(exchange& x, const net::any_i
   if (x.meta) c.meta = protocol::view_of(*x.meta);  // the decode stage's; the move kept it in place
   session_hooks_impl hooks(*sessions_, rec->id);    // `rec` outlives the hooks
   c.session = &hooks;
-  return run(c, live, live->next_stream_name(), x.peer, ex);
+  return run(c, live, live->next_stream_name(), x, ex);
 }
 
 net::awaitable<http::reply> streamable_http::get(exchange& x) {
