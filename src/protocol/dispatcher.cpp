@@ -75,12 +75,14 @@ call call::copy_to_heap() const {
   o.meta = heap_copy(meta);
   o.who = who;
   o.session = session;
+  o.tool = tool;
   o.task = task;
   o.on_io_thread = on_io_thread;
   return o;
 }
 
 const tool_def* dispatcher::tool_of(const call& c) const {
+  if (c.tool) return c.tool;
   if (c.msg.method != "tools/call" || !c.msg.params.is_object()) return nullptr;
   auto* name = c.msg.params.get_object().if_contains("name");
   return name && name->is_string() ? reg_.find_tool(name->get_string()) : nullptr;

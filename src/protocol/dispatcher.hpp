@@ -116,6 +116,9 @@ struct call {
   object_ref meta = view_of(empty_object());  ///< params._meta
   principal_ptr who;                          ///< the authenticated caller; null without authentication
   session_hooks* session = nullptr;
+  /// A tools/call's tool, once the transport has found it by params.name (registry entries
+  /// never move); null: tool_of() and call_tool() look it up.
+  const tool_def* tool = nullptr;
   std::shared_ptr<task_slot> task;  ///< set when this tools/call may become a task
   /// Runs on an I/O thread (see runs_on_io_thread): whatever would wait must fail instead.
   bool on_io_thread = false;

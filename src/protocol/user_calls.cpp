@@ -105,12 +105,15 @@ outcome dispatcher::call_tool(call& c, outbound& out) const {
     return error(c.msg.id, code, msg, std::move(data));
   };
   auto okf = [&](json::object r) { return ok(c, std::move(r)); };
-  const json::string* name = string_param(c, "name");
-  if (!name) return fail(code::invalid_params, "Invalid params: \"name\" must be a string");
-  const auto* tool = reg_.find_tool(*name);
-  if (!tool)
-    return fail(code::invalid_params,
-                "Unknown tool: '" + std::string(*name) + "'. Call tools/list for the available tools.");
+  const tool_def* tool = c.tool;  // found by the transport already, on most calls
+  if (!tool) {
+    const json::string* name = string_param(c, "name");
+    if (!name) return fail(code::invalid_params, "Invalid params: \"name\" must be a string");
+    tool = reg_.find_tool(*name);
+    if (!tool)
+      return fail(code::invalid_params,
+                  "Unknown tool: '" + std::string(*name) + "'. Call tools/list for the available tools.");
+  }
   static const json::value empty_args = json::object{};
   const json::value* args = params_of(c).if_contains("arguments");
   if (!args || args->is_null()) args = &empty_args;

@@ -45,13 +45,12 @@ bool same_value(const std::string& h, const json::value& body) {
   return false;
 }
 
-std::optional<rule_violation> check_param_headers(const http::request& req, const jsonrpc::message& msg,
-                                                  const protocol::registry& reg) {
-  if (!msg.params.is_object()) return std::nullopt;
-  const auto& p = msg.params.get_object();
-  auto* name = p.if_contains("name");
+std::optional<rule_violation> check_param_headers(const http::request& req, const json::object& p,
+                                                  const json::value* name, const protocol::registry& reg,
+                                                  const protocol::tool_def** found) {
   if (!name || !name->is_string()) return std::nullopt;
   const auto* tool = reg.find_tool(name->get_string());
+  if (found) *found = tool;
   if (!tool || tool->header_params.empty()) return std::nullopt;
   static const json::value empty = json::object{};
   const json::value* args = p.if_contains("arguments");
@@ -174,7 +173,7 @@ std::optional<std::string> decode_header_value(std::string_view v) {
 
 std::optional<rule_violation> check_modern_request(const http::request& req, field_index& fields,
                                                    const jsonrpc::message& msg, const json::object* meta,
-                                                   const protocol::registry& reg) {
+                                                   const protocol::registry& reg, const protocol::tool_def** tool) {
   // Order matters: malformed _meta first (-32602), then header agreement (-32020), then
   // whether we speak the version at all (-32022).
   auto* pv = meta ? meta->if_contains("io.modelcontextprotocol/protocolVersion") : nullptr;
@@ -201,8 +200,9 @@ std::optional<rule_violation> check_modern_request(const http::request& req, fie
                                       msg.method == "tasks/cancel"
                                   ? "taskId"
                                   : "";
+  const json::value* body_name = nullptr;
   if (!name_key.empty()) {
-    auto* body_name = msg.params.is_object() ? msg.params.get_object().if_contains(name_key) : nullptr;
+    body_name = msg.params.is_object() ? msg.params.get_object().if_contains(name_key) : nullptr;
     auto name_h = fields.find(req, headers::mcp_name);
     if (!name_h) return mismatch("missing Mcp-Name header");
     if (!header_safe(*name_h)) return mismatch("Mcp-Name header has an invalid encoding");
@@ -216,8 +216,8 @@ std::optional<rule_violation> check_modern_request(const http::request& req, fie
     if (!body_name || !body_name->is_string() || name != std::string_view(body_name->get_string()))
       return mismatch("Mcp-Name header does not match params." + std::string(name_key));
   }
-  if (msg.method == "tools/call")
-    if (auto v = check_param_headers(req, msg, reg)) return v;
+  if (msg.method == "tools/call" && msg.params.is_object())  // body_name: its params.name
+    if (auto v = check_param_headers(req, msg.params.get_object(), body_name, reg, tool)) return v;
   auto rev = protocol::parse_revision(pv->get_string());
   if (!rev || !protocol::is_modern(*rev))
     return rule_violation{code::unsupported_protocol_version,

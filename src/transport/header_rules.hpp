@@ -57,10 +57,12 @@ class field_index {
 };
 
 /// Checks a modern request. Every violation is answered with HTTP 400. `meta` is the
-/// message's params._meta when that is an object (found once, by the decode stage).
+/// message's params._meta when that is an object (found once, by the decode stage). `tool`,
+/// when given, gets a tools/call's tool as found by its params.name (null when unknown).
 std::optional<rule_violation> check_modern_request(const http::request& req, field_index& fields,
                                                    const jsonrpc::message& msg, const boost::json::object* meta,
-                                                   const protocol::registry& reg);
+                                                   const protocol::registry& reg,
+                                                   const protocol::tool_def** tool = nullptr);
 
 /// The value of header `name` without surrounding whitespace, viewing into `req`; nullopt when
 /// absent, the first when repeated.

@@ -84,7 +84,7 @@ std::optional<refusal> revision_stage::check(exchange& x) const {
   if (is_response(x.msg))
     return refusal{refusal_kind::bad_request, "response_not_allowed", code::invalid_request,
                    "Bad Request: 2026-07-28 clients must not send JSON-RPC responses"};
-  if (auto v = check_modern_request(x.req, x.fields, x.msg, x.meta, reg_)) {
+  if (auto v = check_modern_request(x.req, x.fields, x.msg, x.meta, reg_, &x.tool)) {
     std::string_view why = v->code == code::header_mismatch                ? "header_mismatch"
                            : v->code == code::unsupported_protocol_version ? "unsupported_version"
                                                                            : "invalid_meta";

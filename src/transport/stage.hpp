@@ -94,7 +94,8 @@ struct exchange {
   json_arena arena;
   jsonrpc::message msg;
   bool decoded = false;
-  const json::object* meta = nullptr;  ///< params._meta when it is an object (decode stage)
+  const json::object* meta = nullptr;        ///< params._meta when it is an object (decode stage)
+  const protocol::tool_def* tool = nullptr;  ///< a tools/call's tool, when the revision stage found it
   era how = era::unknown;
   std::optional<std::string_view> session_id;            ///< the Mcp-Session-Id header
   std::shared_ptr<const state::session_record> session;  ///< session stage (legacy)

@@ -157,6 +157,7 @@ streamable_http::step streamable_http::post_modern(exchange& x, const net::any_i
   c.meta = protocol::view_of(meta);
   c.rev = revision::v2026_07_28;
   c.who = x.who;
+  c.tool = x.tool;  // found by params.name, which the call now holds
   if (auto* caps = meta.if_contains("io.modelcontextprotocol/clientCapabilities"); caps && caps->is_object())
     c.client_capabilities = protocol::view_of(caps->get_object());
   if (auto* info = meta.if_contains("io.modelcontextprotocol/clientInfo"); info && info->is_object())

@@ -84,6 +84,7 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
   // Methods without user code, and tools registered for the I/O thread, skip the worker hop.
   if (!protocol::dispatcher::runs_user_code(c.msg.method)) return run_here(c, s, std::move(stream_name), x.log, ex);
   const protocol::tool_def* tool = dispatcher_.tool_of(c);
+  c.tool = tool;
   if (tool && tool->runs_on == execution::io_thread) return run_here(c, s, std::move(stream_name), x.log, ex);
   if (auto a = pool_.try_acquire(); a != admission::admitted) return busy_reply(a, c.msg.id, x.log);
   const http::peer_info& peer = x.peer;

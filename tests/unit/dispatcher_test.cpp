@@ -62,6 +62,23 @@ TEST(call, a_heap_copy_views_its_own_params_for_the_client_declarations) {
   EXPECT_EQ(moved.client_info->at("name"), "unit");
 }
 
+// A call whose tool the transport found keeps it in its heap copy, and the dispatcher runs that
+// tool without looking its name up again.
+TEST(call, the_tool_found_by_the_transport_goes_with_the_call) {
+  harness h;
+  h.tool("greet").description("says hello").handle([](const args&, context&) { return tool_result::text("hello"); });
+  h.start();
+  auto c = modern_call("tools/call", {{"name", "greet"}});
+  c.tool = h.d->tool_of(c);
+  ASSERT_NE(c.tool, nullptr);
+  auto copy = c.copy_to_heap();
+  EXPECT_EQ(copy.tool, c.tool);
+  EXPECT_EQ(h.d->tool_of(copy), c.tool);
+  auto o = h.run(copy);
+  ASSERT_EQ(o.kind, outcome_kind::ok);
+  EXPECT_EQ(str(result_of(o).at("content").at(0).at("text")), "hello");
+}
+
 TEST(dispatcher, tools_list_pages_with_a_cursor_round_trip) {
   harness h;
   add_five_tools(h);

@@ -406,3 +406,34 @@ TEST(exchange, keeps_its_json_in_the_arena_only_when_the_connection_has_one) {
   ASSERT_FALSE(jsonrpc::parse(modern_list, on_heap.msg));
   EXPECT_EQ(on_heap.msg.params.storage().get(), json::storage_ptr().get());
 }
+
+// A modern tools/call's tool, found by params.name for the header rules, is kept for the call
+// (the dispatcher does not look it up again); an unknown name keeps none.
+TEST(revision_stage, keeps_the_tool_a_modern_call_names) {
+  static protocol::registry reg = [] {
+    protocol::registry r;
+    tool_builder(&r.add_tool("greet")).description("says hello").handle([](const args&, context&) {
+      return tool_result::text("hello");
+    });
+    r.freeze();
+    return r;
+  }();
+  revision_stage s(reg);
+  auto call_of = [](std::string_view name) {
+    return R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":")" + std::string(name) +
+           R"(","_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+           R"("io.modelcontextprotocol/clientCapabilities":{}}}})";
+  };
+  const auto greet_body = call_of("greet"), other_body = call_of("other");
+  incoming greet(verb::post,
+                 {{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", "tools/call"}, {"Mcp-Name", "greet"}},
+                 greet_body);
+  ASSERT_FALSE(decode_then(s, greet.x));
+  ASSERT_NE(greet.x.tool, nullptr);
+  EXPECT_EQ(greet.x.tool->name, "greet");
+  incoming other(verb::post,
+                 {{"MCP-Protocol-Version", "2026-07-28"}, {"Mcp-Method", "tools/call"}, {"Mcp-Name", "other"}},
+                 other_body);
+  ASSERT_FALSE(decode_then(s, other.x));
+  EXPECT_EQ(other.x.tool, nullptr);
+}
