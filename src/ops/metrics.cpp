@@ -9,6 +9,9 @@ namespace {
 
 std::atomic<std::size_t> next_id{0};
 
+// The longest method and tool name (together) a shard remembers as the kind counted last.
+constexpr std::size_t max_remembered_bytes = 256;
+
 constexpr std::string_view known_methods[] = {"initialize",
                                               "ping",
                                               "server/discover",
@@ -94,10 +97,10 @@ void metrics::record(const access_record& r) {
   // removed meanwhile gets its label right at the next request of another kind.)
   const bool same = s.last && s.last_status == r.status && s.last_method == method && s.last_name == name &&
                     s.last_error_class == r.error_class;
+  std::string key;
   if (!same) {
     std::string_view tool;
     if (tool_call) tool = known_tool_ && known_tool_(r.name) ? std::string_view(r.name) : "other";
-    std::string key;
     key.reserve(64 + tool.size() + r.error_class.size());
     key += "method=\"";
     key += method_label(method);
@@ -110,21 +113,26 @@ void metrics::record(const access_record& r) {
     key += "\",error_class=\"";
     append_label_value(key, r.error_class);
     key += '"';
-    std::lock_guard lock(s.mu);
-    auto it = s.by_labels.find(std::string_view(key));
-    if (it == s.by_labels.end()) it = s.by_labels.emplace(std::move(key), series{}).first;
-    s.last = &it->second;  // map nodes are stable
-    s.last_status = r.status;
-    s.last_method = method;  // each reuses its capacity
-    s.last_name = name;
-    s.last_error_class = r.error_class;
   }
   std::lock_guard lock(s.mu);
-  auto& ser = *s.last;
-  ++ser.count;
-  ser.sum_ms += ms;
+  series* ser = s.last;
+  if (!same) {
+    auto it = s.by_labels.find(std::string_view(key));
+    if (it == s.by_labels.end()) it = s.by_labels.emplace(std::move(key), series{}).first;
+    ser = &it->second;  // map nodes are stable
+    // Only a short method and name are remembered: what a client sends there (up to the body
+    // limit) must not stay in memory on every I/O thread. A longer one is rendered each time.
+    const bool remember = method.size() + name.size() <= max_remembered_bytes;
+    s.last = remember ? ser : nullptr;
+    s.last_status = r.status;
+    s.last_method = remember ? method : std::string_view();  // each reuses its capacity
+    s.last_name = remember ? name : std::string_view();
+    s.last_error_class = r.error_class;
+  }
+  ++ser->count;
+  ser->sum_ms += ms;
   for (std::size_t i = 0; i < buckets_ms.size(); ++i)
-    if (ms <= buckets_ms[i]) ++ser.buckets[i];
+    if (ms <= buckets_ms[i]) ++ser->buckets[i];
 }
 
 void metrics::add_reading(std::string name, std::string help, std::string type, std::function<double()> read) {

@@ -78,3 +78,24 @@ TEST(metrics, the_name_is_a_label_only_for_tool_calls) {
       << text;
   EXPECT_NE(text.find(count_line(R"(method="prompts/get",tool="",status="200",error_class="")", 1)), std::string::npos);
 }
+
+// A name too long to be remembered as the last kind is counted all the same, each time, in
+// the series its labels name (the shard keeps nothing of it).
+TEST(metrics, a_long_name_is_counted_without_being_remembered) {
+  ops::metrics m;
+  m.set_known_tools([](std::string_view n) { return n == "a"; });
+  const std::string long_name(4096, 'x');
+  m.record(request("tools/call", long_name, 200));
+  m.record(request("tools/call", long_name, 200));
+  m.record(request("tools/call", "a", 200));
+  m.record(request("tools/call", long_name, 200));
+  m.record(request(std::string(300, 'm'), "", 200));
+  m.record(request(std::string(300, 'm'), "", 200));
+  auto text = m.render();
+  EXPECT_NE(text.find(count_line(R"(method="tools/call",tool="other",status="200",error_class="")", 3)),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(count_line(R"(method="tools/call",tool="a",status="200",error_class="")", 1)), std::string::npos);
+  EXPECT_NE(text.find(count_line(R"(method="other",tool="",status="200",error_class="")", 2)), std::string::npos);
+  EXPECT_EQ(text.find("xxxx"), std::string::npos);
+}
