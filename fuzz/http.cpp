@@ -67,7 +67,7 @@ const fixture& the_fixture();
 // What streamable_http::handle does before the protocol takes over.
 class stage_handler final : public http::handler {
  public:
-  net::awaitable<http::reply> handle(http::request& req, const http::peer_info& peer) override;
+  net::awaitable<void> handle(http::request& req, const http::peer_info& peer, http::reply& out) override;
 };
 
 struct fixture {
@@ -174,14 +174,17 @@ http::reply answer(transport::exchange& x, const fixture& f, const net::any_io_e
   }
 }
 
-net::awaitable<http::reply> stage_handler::handle(http::request& req, const http::peer_info& peer) {
+net::awaitable<void> stage_handler::handle(http::request& req, const http::peer_info& peer, http::reply& out) {
   const auto ex = co_await net::this_coro::executor;
   std::string_view target = req.target();
-  if (target.substr(0, target.find('?')) != endpoint) co_return transport::text_reply(404, "Not found\n");
+  if (target.substr(0, target.find('?')) != endpoint) {
+    out = transport::text_reply(404, "Not found\n");
+    co_return;
+  }
   // The stages are documented not to throw; run_connection would turn an exception into a 500.
   try {
     transport::exchange x(req, peer);
-    co_return answer(x, the_fixture(), ex);
+    out = answer(x, the_fixture(), ex);
   } catch (const std::exception& e) {
     fuzz::fail("the request path threw", e.what());
   }

@@ -73,17 +73,22 @@ void watch_request(const std::shared_ptr<conn_state>& c, std::shared_ptr<std::at
 
 // The head of a response formatted into `out` (reused): what prepare_payload() and Beast's
 // serializer would produce, for a fraction of their cost. `extra`: the reply's preformatted
-// fields. A streamed reply (`chunked`) says Transfer-Encoding instead of Content-Length.
-void format_head(std::string& out, const response& res, std::string_view extra, bool chunked) {
+// fields (reply::extra_fields, then reply::static_fields). A streamed reply (`chunked`) says
+// Transfer-Encoding instead of Content-Length.
+void format_head(std::string& out, const response& res, std::string_view extra, std::string_view fixed, bool chunked) {
   using namespace std::string_view_literals;
   out.clear();
-  out += res.version() == 10 ? "HTTP/1.0 "sv : "HTTP/1.1 "sv;
   char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, res.result_int());
-  out.append(digits, end);
-  out += ' ';
-  out += bhttp::obsolete_reason(res.result());
-  out += "\r\n"sv;
+  if (res.version() == 11 && res.result() == bhttp::status::ok) {
+    out += "HTTP/1.1 200 OK\r\n"sv;  // nearly every reply: no number to format, no reason to look up
+  } else {
+    out += res.version() == 10 ? "HTTP/1.0 "sv : "HTTP/1.1 "sv;
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, res.result_int());
+    out.append(digits, end);
+    out += ' ';
+    out += bhttp::obsolete_reason(res.result());
+    out += "\r\n"sv;
+  }
   for (const auto& f : res) {
     if (f.name() == bhttp::field::content_length || f.name() == bhttp::field::transfer_encoding) continue;
     out += f.name_string();
@@ -92,6 +97,7 @@ void format_head(std::string& out, const response& res, std::string_view extra, 
     out += "\r\n"sv;
   }
   out += extra;
+  out += fixed;
   // 1xx, 204 and 304 carry no body and no length (RFC 9110 8.6).
   const unsigned st = res.result_int();
   if (chunked) {
@@ -126,7 +132,7 @@ void append_item(std::string& frame, const stream_item& item) {
 // The head (with the events ready by then), then the events as they come, each write one
 // chunk of whatever is queued; the last chunk goes with the final events.
 net::awaitable<bool> write_stream(std::shared_ptr<conn_state> c, reply& r, const limits& lim) {
-  format_head(c->head, r.head, r.extra_fields, true);
+  format_head(c->head, r.head, r.extra_fields, r.static_fields, true);
   net::co_spawn(c->sock.get_executor(), watch_peer(c, r.stream), net::detached);
   bool head_pending = true, done = false;
   std::string frame;
@@ -294,15 +300,18 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     peer.record = cfg.on_done ? start_record(c->record, req, remote_text, cfg) : nullptr;
     reply r;
     try {
-      r = co_await h->handle(req, peer);
+      co_await h->handle(req, peer, r);
     } catch (const std::exception&) {
+      r = reply{};  // whatever the handler made of it before it threw is not sent
       r.head = refusal_response(refusal::internal_error, cfg);
-      r.stream.reset();
       if (peer.record) peer.record->refusal = refusal::internal_error;
     }
     r.head.version(req.version());
-    r.head.keep_alive(keep_alive && r.head.keep_alive() && !counters.draining.load(std::memory_order_relaxed));
-    const bool again = r.head.keep_alive();
+    // A reply without fields keeps HTTP/1.1's default (Beast's keep_alive() would search its
+    // field tree twice and rewrite Connection for every request); only a change is written.
+    const bool reply_keeps = r.head.begin() == r.head.end() ? r.head.version() >= 11 : r.head.keep_alive();
+    const bool again = keep_alive && reply_keeps && !counters.draining.load(std::memory_order_relaxed);
+    if (again != reply_keeps) r.head.keep_alive(again);
     bool written = true;
     if (r.stream) {
       // Nothing of the request is needed once its reply is a stream (see peer_info::arena).
@@ -312,7 +321,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
       written = co_await write_stream(c, r, lim);
     } else {
       // One gather write: our formatted head, then the body.
-      format_head(c->head, r.head, r.extra_fields, false);
+      format_head(c->head, r.head, r.extra_fields, r.static_fields, false);
       // Asynchronously even when the socket would take it all at once: a synchronous
       // write_some here cost 10 % more CPU per request on loopback (docs/performance.md).
       std::array<net::const_buffer, 2> bufs{net::buffer(c->head), net::buffer(r.head.body())};

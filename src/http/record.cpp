@@ -37,10 +37,19 @@ std::shared_ptr<request_record> start_record(std::shared_ptr<request_record>& mi
 std::shared_ptr<request_record> start_record(std::shared_ptr<request_record>& mine, const request& req,
                                              const std::string& remote, const server_config& cfg) {
   auto rec = begin(mine, remote, cfg);
-  if (auto it = req.find("X-Request-Id"); it != req.end() && it->value().size() <= 128)
-    rec->request_id.assign(it->value());
+  // Both names in one walk of the field list, the first of each: Beast's find() by name
+  // searches its tree comparing case-insensitively at every node, twice per request.
+  static const bhttp::field request_id_code = bhttp::string_to_field("X-Request-Id"),
+                            traceparent_code = bhttp::string_to_field("traceparent");
+  const request::value_type *request_id = nullptr, *traceparent = nullptr;
+  for (const auto& f : req) {
+    if (!request_id && f.name() == request_id_code && beast::iequals(f.name_string(), "X-Request-Id")) request_id = &f;
+    else if (!traceparent && f.name() == traceparent_code && beast::iequals(f.name_string(), "traceparent"))
+      traceparent = &f;
+  }
+  if (request_id && request_id->value().size() <= 128) rec->request_id.assign(request_id->value());
   else random_id(rec->request_id);
-  if (auto it = req.find("traceparent"); it != req.end()) rec->trace_id = trace_id_of(it->value());
+  if (traceparent) rec->trace_id = trace_id_of(traceparent->value());
   rec->http_method.assign(req.method_string());
   // The path only: a query may carry secrets (an access_token a client should not have put there).
   std::string_view path(req.target().data(), req.target().size());

@@ -25,7 +25,7 @@ class router final : public http::handler {
   /// rule, which this module cannot include. Asked of /metrics requests only.
   router(std::shared_ptr<http::handler> mcp, health& h, const metrics* m, request_guard metrics_guard = {})
       : mcp_(std::move(mcp)), health_(h), metrics_(m), metrics_guard_(std::move(metrics_guard)) {}
-  net::awaitable<http::reply> handle(http::request& req, const http::peer_info& peer) override;
+  net::awaitable<void> handle(http::request& req, const http::peer_info& peer, http::reply& out) override;
   /// Serves `body` at `path` (under /.well-known/) to GET and HEAD, to anyone and any origin:
   /// public metadata such as RFC 9728's. Before the server starts serving.
   void add_document(std::string path, std::string content_type, std::string body);
@@ -35,7 +35,7 @@ class router final : public http::handler {
     std::string path, content_type, body;
   };
   std::vector<document> documents_;
-  net::awaitable<http::reply> handle_ops(http::request& req, const http::peer_info& peer);
+  net::awaitable<void> handle_ops(http::request& req, const http::peer_info& peer, http::reply& r);
   std::shared_ptr<http::handler> mcp_;
   health& health_;
   const metrics* metrics_;

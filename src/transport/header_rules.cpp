@@ -171,13 +171,33 @@ std::optional<std::string> decode_header_value(std::string_view v) {
   return std::string(v);
 }
 
+meta_members meta_members::of(const json::object* meta) noexcept {
+  meta_members m;
+  if (!meta) return m;
+  constexpr std::string_view prefix = "io.modelcontextprotocol/";
+  for (const auto& kv : *meta) {
+    const std::string_view k = kv.key();
+    if (k == "traceparent") {
+      m.traceparent = &kv.value();
+      continue;
+    }
+    if (!k.starts_with(prefix)) continue;
+    const std::string_view name = k.substr(prefix.size());
+    if (name == "protocolVersion") m.protocol_version = &kv.value();
+    else if (name == "clientCapabilities") m.client_capabilities = &kv.value();
+    else if (name == "clientInfo") m.client_info = &kv.value();
+    else if (name == "logLevel") m.log_level = &kv.value();
+  }
+  return m;
+}
+
 std::optional<rule_violation> check_modern_request(const http::request& req, field_index& fields,
-                                                   const jsonrpc::message& msg, const json::object* meta,
+                                                   const jsonrpc::message& msg, const meta_members& meta,
                                                    const protocol::registry& reg, const protocol::tool_def** tool) {
   // Order matters: malformed _meta first (-32602), then header agreement (-32020), then
   // whether we speak the version at all (-32022).
-  auto* pv = meta ? meta->if_contains("io.modelcontextprotocol/protocolVersion") : nullptr;
-  auto* caps = meta ? meta->if_contains("io.modelcontextprotocol/clientCapabilities") : nullptr;
+  auto* pv = meta.protocol_version;
+  auto* caps = meta.client_capabilities;
   if (!pv || !pv->is_string())
     return rule_violation{code::invalid_params,
                           "Invalid params: _meta[\"io.modelcontextprotocol/protocolVersion\"] is required"};

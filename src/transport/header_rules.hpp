@@ -56,11 +56,24 @@ class field_index {
   std::array<std::string_view, slots> value_{};
 };
 
-/// Checks a modern request. Every violation is answered with HTTP 400. `meta` is the
-/// message's params._meta when that is an object (found once, by the decode stage). `tool`,
-/// when given, gets a tools/call's tool as found by its params.name (null when unknown).
+/// The members of a request's params._meta that the transport reads, found in one pass over
+/// it: eight lookups by name, each a scan comparing keys of about 40 bytes, cost more than the
+/// pass. Null where absent.
+struct meta_members {
+  const boost::json::value* protocol_version = nullptr;     ///< io.modelcontextprotocol/protocolVersion
+  const boost::json::value* client_capabilities = nullptr;  ///< io.modelcontextprotocol/clientCapabilities
+  const boost::json::value* client_info = nullptr;          ///< io.modelcontextprotocol/clientInfo
+  const boost::json::value* log_level = nullptr;            ///< io.modelcontextprotocol/logLevel
+  const boost::json::value* traceparent = nullptr;          ///< traceparent
+  /// The members of `meta` (none when null). An object holds each key once.
+  static meta_members of(const boost::json::object* meta) noexcept;
+};
+
+/// Checks a modern request. Every violation is answered with HTTP 400. `meta`: the members of
+/// the message's params._meta, found once, by the decode stage. `tool`, when given, gets a
+/// tools/call's tool as found by its params.name (null when unknown).
 std::optional<rule_violation> check_modern_request(const http::request& req, field_index& fields,
-                                                   const jsonrpc::message& msg, const boost::json::object* meta,
+                                                   const jsonrpc::message& msg, const meta_members& meta,
                                                    const protocol::registry& reg,
                                                    const protocol::tool_def** tool = nullptr);
 

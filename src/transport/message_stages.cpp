@@ -9,7 +9,7 @@ using code = jsonrpc::code;
 namespace {
 
 // What the access log says about the message: method, id, name, client, revision, trace.
-void describe(ops::access_record& rec, const jsonrpc::message& msg, const json::object* meta,
+void describe(ops::access_record& rec, const jsonrpc::message& msg, const meta_members& meta,
               std::optional<std::string_view> sid) {
   rec.rpc_method = msg.method;
   if (msg.id.is_int64()) rec.rpc_id = std::to_string(msg.id.get_int64());  // fits the string's own buffer
@@ -22,12 +22,10 @@ void describe(ops::access_record& rec, const jsonrpc::message& msg, const json::
       rec.name.assign(n->get_string().subview(0, std::min<std::size_t>(n->get_string().size(), 200)));
       break;
     }
-  if (!meta) return;
-  if (auto* ci = meta->if_contains("io.modelcontextprotocol/clientInfo"); ci && ci->is_object())
+  if (auto* ci = meta.client_info; ci && ci->is_object())
     if (auto* cn = ci->get_object().if_contains("name"); cn && cn->is_string()) rec.client = cn->get_string();
-  if (auto* pv = meta->if_contains("io.modelcontextprotocol/protocolVersion"); pv && pv->is_string())
-    rec.protocol_version = pv->get_string();
-  if (auto* tp = meta->if_contains("traceparent"); tp && tp->is_string() && rec.trace_id.empty())
+  if (auto* pv = meta.protocol_version; pv && pv->is_string()) rec.protocol_version = pv->get_string();
+  if (auto* tp = meta.traceparent; tp && tp->is_string() && rec.trace_id.empty())
     rec.trace_id = http::trace_id_of(tp->get_string());
 }
 
@@ -50,7 +48,8 @@ std::optional<refusal> decode_stage::check(exchange& x) const {
   x.decoded = true;
   if (x.msg.params.is_object())
     if (auto* m = x.msg.params.get_object().if_contains("_meta"); m && m->is_object()) x.meta = &m->get_object();
-  if (x.log) describe(*x.log, x.msg, x.meta, x.session_id);
+  x.known_meta = meta_members::of(x.meta);
+  if (x.log) describe(*x.log, x.msg, x.known_meta, x.session_id);
   return std::nullopt;
 }
 
@@ -84,7 +83,7 @@ std::optional<refusal> revision_stage::check(exchange& x) const {
   if (is_response(x.msg))
     return refusal{refusal_kind::bad_request, "response_not_allowed", code::invalid_request,
                    "Bad Request: 2026-07-28 clients must not send JSON-RPC responses"};
-  if (auto v = check_modern_request(x.req, x.fields, x.msg, x.meta, reg_, &x.tool)) {
+  if (auto v = check_modern_request(x.req, x.fields, x.msg, x.known_meta, reg_, &x.tool)) {
     std::string_view why = v->code == code::header_mismatch                ? "header_mismatch"
                            : v->code == code::unsupported_protocol_version ? "unsupported_version"
                                                                            : "invalid_meta";

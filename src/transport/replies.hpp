@@ -49,11 +49,17 @@ inline boost::json::storage_ptr storage_in(json_arena& a, std::pmr::memory_resou
   return boost::json::storage_ptr(&a);
 }
 
+/// Makes `r`, a reply just made (default), a JSON reply: in place, where moving a reply in
+/// costs more than filling it (a Beast message's move assignment).
+inline void make_json_reply_text(http::reply& r, unsigned status, std::string body) {
+  r.head.result(status);
+  r.static_fields = "Content-Type: application/json\r\n";
+  r.head.body() = std::move(body);
+}
+
 inline http::reply json_reply_text(unsigned status, std::string body) {
   http::reply r;
-  r.head.result(status);
-  r.head.set(http::bhttp::field::content_type, "application/json");
-  r.head.body() = std::move(body);
+  make_json_reply_text(r, status, std::move(body));
   return r;
 }
 
@@ -79,15 +85,19 @@ inline http::reply text_reply(unsigned status, std::string body) {
 /// tool errors by their structuredContent.error.type.
 inline void annotate_outcome(ops::access_record* rec, const boost::json::value& message) {
   if (!rec || !message.is_object()) return;
-  const auto& m = message.get_object();
-  if (auto* e = m.if_contains("error"); e && e->is_object()) {
+  // One pass over the envelope (jsonrpc, id, and result or error), not a search for each.
+  const boost::json::value *e = nullptr, *r = nullptr;
+  for (const auto& kv : message.get_object()) {
+    if (kv.key() == "error") e = &kv.value();
+    else if (kv.key() == "result") r = &kv.value();
+  }
+  if (e && e->is_object()) {
     auto* c = e->get_object().if_contains("code");
     std::int64_t code = c && c->is_int64() ? c->get_int64() : -32603;
     rec->error_code = std::to_string(code);
     rec->error_class = code == -32603 ? "SERVER_ERROR" : "CLIENT_ERROR";
     return;
   }
-  auto* r = m.if_contains("result");
   if (!r || !r->is_object()) return;
   auto* is_error = r->get_object().if_contains("isError");
   if (!is_error || !is_error->is_bool() || !is_error->get_bool()) return;

@@ -95,6 +95,7 @@ struct exchange {
   jsonrpc::message msg;
   bool decoded = false;
   const json::object* meta = nullptr;        ///< params._meta when it is an object (decode stage)
+  meta_members known_meta;                   ///< what the transport reads of `meta` (decode stage)
   const protocol::tool_def* tool = nullptr;  ///< a tools/call's tool, when the revision stage found it
   era how = era::unknown;
   std::optional<std::string_view> session_id;            ///< the Mcp-Session-Id header

@@ -80,34 +80,37 @@ class in_arena {
 }  // namespace
 
 struct streamable_http::pending {
-  pending(http::request& r, const http::peer_info& p) : x(r, p) {}
+  pending(http::request& r, const http::peer_info& p, http::reply& out) : x(r, p), reply(out) {}
   exchange x;
-  std::optional<http::reply> reply;
+  http::reply& reply;  ///< the connection's, made in place
   on_worker worker;
 };
 
-net::awaitable<http::reply> streamable_http::handle(http::request& req, const http::peer_info& peer) {
+net::awaitable<void> streamable_http::handle(http::request& req, const http::peer_info& peer, http::reply& out) {
   // The one coroutine frame of the request path. Asio reuses a thread's freed frames only up to
   // 1020 bytes; beyond that every request took a large block from malloc, and glibc then
   // consolidated its free lists each time. So the request's state lives in its arena and the
-  // replies are made by plain functions (advance): the frame holds little but the awaited reply.
-  if (!on_endpoint(req, cfg_.endpoint)) co_return text_reply(404, "Not found\n");
-  in_arena<pending> p(peer.arena, req, peer);
+  // replies are made by plain functions (advance), into the connection's: the frame holds little.
+  if (!on_endpoint(req, cfg_.endpoint)) {
+    out = text_reply(404, "Not found\n");
+    co_return;
+  }
+  in_arena<pending> p(peer.arena, req, peer, out);
   const auto ex = co_await net::this_coro::executor;
   for (;;) {
     switch (advance(*p, ex)) {
-      case then::reply: co_return std::move(*p->reply);
+      case then::reply: co_return;
       case then::stage_wait: {
         auto wait = std::exchange(p->x.wait, nullptr);
         co_await wait();
         p->x.waited = true;
         continue;
       }
-      case then::worker_reply: p->reply = co_await await_worker(std::move(p->worker)); break;
+      case then::worker_reply: co_await await_worker(std::move(p->worker), p->reply); break;
       case then::get: p->reply = co_await get(p->x); break;
     }
-    add_fields(*p->reply, p->x);
-    co_return std::move(*p->reply);
+    add_fields(p->reply, p->x);
+    co_return;
   }
 }
 
@@ -116,7 +119,8 @@ streamable_http::then streamable_http::advance(pending& p, const net::any_io_exe
   auto refused = stages_.run(x);
   if (!refused && x.wait) return then::stage_wait;
   if (refused) {
-    add_fields(p.reply.emplace(refusal_reply(*refused, &x)), x);
+    p.reply = refusal_reply(*refused, &x);
+    add_fields(p.reply, x);
     return then::reply;
   }
   switch (x.req.method()) {
@@ -126,11 +130,15 @@ streamable_http::then streamable_http::advance(pending& p, const net::any_io_exe
         p.worker = std::move(*w);
         return then::worker_reply;
       }
-      add_fields(p.reply.emplace(std::move(std::get<http::reply>(next))), x);
+      p.reply = std::move(std::get<http::reply>(next));
+      add_fields(p.reply, x);
       return then::reply;
     }
     case http::bhttp::verb::get: return then::get;
-    case http::bhttp::verb::delete_: add_fields(p.reply.emplace(del(x)), x); return then::reply;
+    case http::bhttp::verb::delete_:
+      p.reply = del(x);
+      add_fields(p.reply, x);
+      return then::reply;
     default: {
       refusal r{refusal_kind::method_not_allowed, "method_not_allowed", code::invalid_request, "Method not allowed"};
       r.headers.emplace_back("Allow", "GET, POST, DELETE");
@@ -158,12 +166,11 @@ streamable_http::step streamable_http::post_modern(exchange& x, const net::any_i
   c.rev = revision::v2026_07_28;
   c.who = x.who;
   c.tool = x.tool;  // found by params.name, which the call now holds
-  if (auto* caps = meta.if_contains("io.modelcontextprotocol/clientCapabilities"); caps && caps->is_object())
+  if (auto* caps = x.known_meta.client_capabilities; caps && caps->is_object())
     c.client_capabilities = protocol::view_of(caps->get_object());
-  if (auto* info = meta.if_contains("io.modelcontextprotocol/clientInfo"); info && info->is_object())
+  if (auto* info = x.known_meta.client_info; info && info->is_object())
     c.client_info = protocol::view_of(info->get_object());
-  if (auto* lv = meta.if_contains("io.modelcontextprotocol/logLevel"); lv && lv->is_string())
-    c.min_log_level = parse_log_level(lv->get_string());
+  if (auto* lv = x.known_meta.log_level; lv && lv->is_string()) c.min_log_level = parse_log_level(lv->get_string());
   if (c.msg.method == "subscriptions/listen") return listen(std::move(c), ex);
   return run(c, nullptr, {}, x, ex);
 }

@@ -36,7 +36,7 @@ class streamable_http final : public http::handler {
   streamable_http(const protocol::registry& reg, server_info info, transport_config cfg, state::backends state);
   ~streamable_http() override;
 
-  net::awaitable<http::reply> handle(http::request& req, const http::peer_info& peer) override;
+  net::awaitable<void> handle(http::request& req, const http::peer_info& peer, http::reply& out) override;
 
   /// Sends notifications/resources/updated to sessions and listeners subscribed to `uri`, on
   /// every replica sharing the message bus.
@@ -98,7 +98,9 @@ class streamable_http final : public http::handler {
   /// `log`: the request's access record, or null.
   http::reply run_here(protocol::call& c, const std::shared_ptr<live_session>& s, std::string stream_name,
                        ops::access_record* log, const net::any_io_executor& ex);
-  net::awaitable<http::reply> await_worker(on_worker w);
+  /// Waits for a call handed to a worker and makes its reply in `out` (in place: a reply
+  /// returned through the coroutine was moved three times more).
+  net::awaitable<void> await_worker(on_worker w, http::reply& out);
   http::reply listen(protocol::call c, const net::any_io_executor& ex);
   void notify_listeners(const std::string& uri);
 

@@ -117,7 +117,7 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
   return on_worker{std::move(stream), std::move(w)};
 }
 
-net::awaitable<http::reply> streamable_http::await_worker(on_worker w) {
+net::awaitable<void> streamable_http::await_worker(on_worker w, http::reply& out) {
   // Each wait below ends at the call's deadline too, which answers it TIMEOUT (worker_call).
   std::optional<http::stream_item> first;
   const protocol::call& c = w.call->call;
@@ -125,19 +125,28 @@ net::awaitable<http::reply> streamable_http::await_worker(on_worker w) {
     // A task-capable call still running after task_after becomes a task; the worker goes on.
     first = co_await w.stream->next_for(cfg_.task_after);
     if (first && first->keepalive) {
-      if (auto created = dispatcher_.detach(c, *c.task)) co_return json_reply(200, *created);
+      if (auto created = dispatcher_.detach(c, *c.task)) {
+        out = json_reply(200, *created);
+        co_return;
+      }
       first = co_await w.stream->next();
     }
   } else {
     first = co_await w.stream->next();
   }
-  if (!first) co_return empty_reply(500);
+  if (!first) {
+    out = empty_reply(500);
+    co_return;
+  }
   // Only the response came: answer with plain JSON. Anything before it: stream it all as SSE.
-  if (first->last) co_return json_reply_text(status_for(w.call->out.kind(), c.rev), std::move(first->data));
+  if (first->last) {
+    make_json_reply_text(out, status_for(w.call->out.kind(), c.rev), std::move(first->data));  // `out` is new
+    co_return;
+  }
   w.stream->unshift(std::move(*first));
   // 2025-11-25 clients can reconnect from a priming event if the stream breaks.
   if (c.rev == protocol::revision::v2025_11_25) w.call->out.prime(static_cast<unsigned>(cfg_.sse_retry.count()));
-  co_return sse_reply(w.stream);
+  out = sse_reply(w.stream);
 }
 
 streamable_http::step streamable_http::post_legacy(exchange& x, const net::any_io_executor& ex) {

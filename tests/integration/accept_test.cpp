@@ -22,11 +22,10 @@ using namespace std::chrono_literals;
 namespace {
 
 struct ok_handler : mcpx::http::handler {
-  net::awaitable<mcpx::http::reply> handle(mcpx::http::request&, const mcpx::http::peer_info&) override {
-    mcpx::http::reply r;
+  net::awaitable<void> handle(mcpx::http::request&, const mcpx::http::peer_info&, mcpx::http::reply& r) override {
     r.head.result(200);
     r.head.body() = "ok";
-    co_return r;
+    co_return;
   }
 };
 

@@ -15,11 +15,10 @@ using namespace std::chrono_literals;
 namespace {
 
 struct fixed_reply : mcpx::http::handler {
-  net::awaitable<mcpx::http::reply> handle(mcpx::http::request&, const mcpx::http::peer_info&) override {
-    mcpx::http::reply r;
+  net::awaitable<void> handle(mcpx::http::request&, const mcpx::http::peer_info&, mcpx::http::reply& r) override {
     r.head.result(200);
     r.head.body() = "{}";
-    co_return r;
+    co_return;
   }
 };
 
@@ -38,6 +37,44 @@ TEST(connection, an_exception_after_the_reply_still_closes_the_connection) {
   EXPECT_EQ(read_response(s).status, 200);
   char c;
   EXPECT_EQ(read_for(s, &c, 1, 2000ms), -1) << "the connection was left open";
+  srv.stop();
+}
+
+// Whether a connection stays open: HTTP/1.1 by default, unless the request or the reply says
+// close; HTTP/1.0 never here (no handler reply says keep-alive). A reply that keeps the default
+// carries no Connection field.
+TEST(connection, keeps_alive_by_default_and_closes_when_either_side_says_so) {
+  struct closing_reply : mcpx::http::handler {
+    net::awaitable<void> handle(mcpx::http::request& req, const mcpx::http::peer_info&, mcpx::http::reply& r) override {
+      r.head.result(200);
+      if (req.target() == "/close") r.head.keep_alive(false);
+      co_return;
+    }
+  };
+  mcpx::http::server_config cfg;
+  cfg.port = 0;
+  mcpx::http::server srv(cfg, std::make_shared<closing_reply>());
+  srv.start();
+  char c;
+  {
+    auto s = connect(srv.port());
+    for (int i = 0; i < 2; ++i) {  // the same connection serves both
+      net::write(s, net::buffer(std::string("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")));
+      auto r = read_response(s);
+      EXPECT_EQ(r.status, 200);
+      EXPECT_EQ(r.head.find("Connection"), std::string::npos) << r.head;
+    }
+  }
+  for (const char* req : {"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+                          "GET /close HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", "GET / HTTP/1.0\r\n\r\n"}) {
+    auto s = connect(srv.port());
+    net::write(s, net::buffer(std::string(req)));
+    auto r = read_response(s);
+    EXPECT_EQ(r.status, 200) << req;
+    if (std::string_view(req).find("HTTP/1.1") != std::string_view::npos)
+      EXPECT_NE(r.head.find("Connection: close"), std::string::npos) << req << r.head;
+    EXPECT_EQ(read_for(s, &c, 1, 2000ms), -1) << "left open after: " << req;
+  }
   srv.stop();
 }
 
@@ -80,8 +117,7 @@ struct streaming_reply : mcpx::http::handler {
   ~streaming_reply() override {
     for (auto& t : producers) t.join();
   }
-  net::awaitable<mcpx::http::reply> handle(mcpx::http::request&, const mcpx::http::peer_info&) override {
-    mcpx::http::reply r;
+  net::awaitable<void> handle(mcpx::http::request&, const mcpx::http::peer_info&, mcpx::http::reply& r) override {
     r.head.result(200);
     r.head.set("Content-Type", "text/event-stream");
     r.extra_fields = "X-Stage: one\r\n";
@@ -95,7 +131,7 @@ struct streaming_reply : mcpx::http::handler {
     };
     if (before_reply) fill();
     else producers.emplace_back(fill);
-    co_return r;
+    co_return;
   }
 };
 

@@ -91,10 +91,9 @@ TEST(per_address_limit, zero_turns_it_off) {
 // An address's entry goes when its last connection does: the map holds open connections only.
 TEST(per_address_limit, counts_are_given_back_when_connections_close) {
   struct ok : mcpx::http::handler {
-    net::awaitable<mcpx::http::reply> handle(mcpx::http::request&, const mcpx::http::peer_info&) override {
-      mcpx::http::reply r;
+    net::awaitable<void> handle(mcpx::http::request&, const mcpx::http::peer_info&, mcpx::http::reply& r) override {
       r.head.result(200);
-      co_return r;
+      co_return;
     }
   };
   mcpx::http::server_config cfg;

@@ -20,14 +20,12 @@ namespace {
 struct echo_size : http::handler {
   explicit echo_size(std::size_t n = 2) : body(n, 'x') {}
   std::string body;
-  net::awaitable<http::reply> handle(http::request& req, const http::peer_info&) override {
+  net::awaitable<void> handle(http::request& req, const http::peer_info&, http::reply& r) override {
     if (req.target() == "/throw") throw std::runtime_error("handler bug");
     if (req.target() == "/post_throw")
       net::post(co_await net::this_coro::executor, [] { throw std::runtime_error("a posted task broke"); });
-    http::reply r;
     r.head.result(200);
     r.head.body() = body;
-    co_return r;
   }
 };
 
