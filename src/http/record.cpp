@@ -39,12 +39,18 @@ std::shared_ptr<request_record> start_record(std::shared_ptr<request_record>& mi
   auto rec = begin(mine, remote, cfg);
   // Both names in one walk of the field list, the first of each: Beast's find() by name
   // searches its tree comparing case-insensitively at every node, twice per request.
-  static const bhttp::field request_id_code = bhttp::string_to_field("X-Request-Id"),
-                            traceparent_code = bhttp::string_to_field("traceparent");
+  constexpr std::string_view request_id_name = "X-Request-Id", traceparent_name = "traceparent";
+  static const bhttp::field request_id_code = bhttp::string_to_field(request_id_name),
+                            traceparent_code = bhttp::string_to_field(traceparent_name);
   const request::value_type *request_id = nullptr, *traceparent = nullptr;
   for (const auto& f : req) {
-    if (!request_id && f.name() == request_id_code && beast::iequals(f.name_string(), "X-Request-Id")) request_id = &f;
-    else if (!traceparent && f.name() == traceparent_code && beast::iequals(f.name_string(), "traceparent"))
+    // By code, then by length, before comparing text: most fields are neither.
+    const auto n = f.name_string();
+    if (!request_id && f.name() == request_id_code && n.size() == request_id_name.size() &&
+        beast::iequals(n, request_id_name))
+      request_id = &f;
+    else if (!traceparent && f.name() == traceparent_code && n.size() == traceparent_name.size() &&
+             beast::iequals(n, traceparent_name))
       traceparent = &f;
   }
   if (request_id && request_id->value().size() <= 128) rec->request_id.assign(request_id->value());
