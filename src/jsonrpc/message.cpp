@@ -1,6 +1,8 @@
 #include "jsonrpc/message.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace mcpx::jsonrpc {
 
@@ -147,13 +149,23 @@ std::size_t text_size(const json::value& v) noexcept {
 }  // namespace
 
 std::string to_text(const json::value& v, std::size_t spare) {
-  const std::size_t estimate = text_size(v);
-  if (estimate < 4096 && spare == 0) return json::serialize(v);  // its stack buffer serves: one allocation
+  // Written to the stack first, as json::serialize does: nearly every message fits, and then
+  // costs one allocation of its exact size (with `spare`) and no walk to estimate it.
   json::serializer sr;
   sr.reset(&v);
+  char first[4096];
+  const auto head = sr.read(first, sizeof first);
   std::string out;
-  out.resize(estimate + estimate / 16 + 64 + spare);
-  std::size_t len = 0;
+  if (sr.done()) {
+    out.reserve(head.size() + spare);
+    out.append(head.data(), head.size());
+    return out;
+  }
+  // A large text: sized once from an upper estimate, so it is not regrown as it is written.
+  const std::size_t estimate = text_size(v);
+  out.resize(std::max(estimate + estimate / 16 + 64, 2 * head.size()) + spare);
+  std::memcpy(out.data(), head.data(), head.size());
+  std::size_t len = head.size();
   for (;;) {
     len += sr.read(out.data() + len, out.size() - len).size();
     if (sr.done()) break;

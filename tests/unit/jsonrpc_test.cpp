@@ -46,8 +46,9 @@ TEST(jsonrpc, deep_nesting_is_refused) {
   EXPECT_EQ(e->code, code::parse_error);
 }
 
-// to_text sizes its buffer from a walk of the value: whatever the value, the text must be
-// json::serialize's, also when escapes outgrow the estimate's slack.
+// to_text writes a small text to the stack first and sizes a large one from a walk of the
+// value: whatever the value, the text must be json::serialize's, also when escapes outgrow
+// the estimate's slack.
 TEST(jsonrpc, to_text_is_serialize_whatever_the_size) {
   namespace json = boost::json;
   std::vector<json::value> values{
@@ -65,5 +66,13 @@ TEST(jsonrpc, to_text_is_serialize_whatever_the_size) {
   json::array deep;
   for (int i = 0; i < 5000; ++i) deep.push_back(1.0e308 / (i + 1));
   values.push_back(std::move(deep));
-  for (const auto& v : values) EXPECT_EQ(to_text(v), json::serialize(v));
+  // Around the first stack buffer's 4096 bytes: the text ends just inside it, on it, past it.
+  for (std::size_t n = 4090; n <= 4100; ++n) values.push_back(json::value(std::string(n, 'y')));
+  for (const auto& v : values) {
+    EXPECT_EQ(to_text(v), json::serialize(v));
+    // `spare`: room for that much more without another allocation, whatever the path taken.
+    auto t = to_text(v, 100);
+    EXPECT_EQ(t, json::serialize(v));
+    EXPECT_GE(t.capacity(), t.size() + 100);
+  }
 }
