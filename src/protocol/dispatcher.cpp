@@ -31,17 +31,20 @@ const json::object& empty_object() noexcept {
 
 namespace {
 
-// Where `target` sits in `orig`'s "_meta" (that object, or an object member of it), the object
-// at the same place in `copy`; null when it is not there.
-const json::object* same_place(const json::value& orig, const json::value& copy, const json::object* target) {
-  if (!orig.is_object() || !copy.is_object()) return nullptr;
-  auto* om = orig.get_object().if_contains("_meta");
-  auto* cm = copy.get_object().if_contains("_meta");
-  if (!om || !cm || !om->is_object() || !cm->is_object()) return nullptr;
-  if (&om->get_object() == target) return &cm->get_object();
-  for (const auto& kv : om->get_object()) {
+// The "_meta" object of params `v`; null when there is none.
+const json::object* meta_of(const json::value& v) {
+  auto* m = v.is_object() ? v.get_object().if_contains("_meta") : nullptr;
+  return m && m->is_object() ? &m->get_object() : nullptr;
+}
+
+// Where `target` sits in `om` (the original's "_meta": that object, or an object member of
+// it), the object at the same place in `cm` (the copy's); null when it is not there.
+const json::object* same_place(const json::object* om, const json::object* cm, const json::object* target) {
+  if (!om || !cm) return nullptr;
+  if (om == target) return cm;
+  for (const auto& kv : *om) {
     if (!kv.value().is_object() || &kv.value().get_object() != target) continue;
-    auto* v = cm->get_object().if_contains(kv.key());
+    auto* v = cm->if_contains(kv.key());
     return v && v->is_object() ? &v->get_object() : nullptr;
   }
   return nullptr;
@@ -62,10 +65,11 @@ call call::copy_to_heap() const {
   // empty one needs no copy; a view into the request's "_meta" (a 2026 call's declarations)
   // becomes a view of the same place in the params just copied, whose objects keep their
   // addresses when the call moves (nothing changes params after decoding). Other views are copied.
+  const json::object *om = meta_of(msg.params), *cm = meta_of(o.msg.params);  // once, not per view
   auto heap_copy = [&](const object_ref& r) -> object_ref {
     if (r.use_count() > 0) return r;
     if (r->empty()) return view_of(empty_object());
-    if (auto* at = same_place(msg.params, o.msg.params, r.get())) return view_of(*at);
+    if (auto* at = same_place(om, cm, r.get())) return view_of(*at);
     return std::make_shared<const json::object>(*r, json::storage_ptr());
   };
   o.client_capabilities = heap_copy(client_capabilities);
