@@ -75,7 +75,8 @@ void watch_request(const std::shared_ptr<conn_state>& c, std::shared_ptr<std::at
 // serializer would produce, for a fraction of their cost. `extra`: the reply's preformatted
 // fields (reply::extra_fields, then reply::static_fields). A streamed reply (`chunked`) says
 // Transfer-Encoding instead of Content-Length.
-void format_head(std::string& out, const response& res, std::string_view extra, std::string_view fixed, bool chunked) {
+void format_head(std::string& out, const response& res, std::string_view extra, std::string_view static_fields,
+                 bool chunked) {
   using namespace std::string_view_literals;
   out.clear();
   char digits[24];
@@ -97,7 +98,7 @@ void format_head(std::string& out, const response& res, std::string_view extra, 
     out += "\r\n"sv;
   }
   out += extra;
-  out += fixed;
+  out += static_fields;
   // 1xx, 204 and 304 carry no body and no length (RFC 9110 8.6).
   const unsigned st = res.result_int();
   if (chunked) {
