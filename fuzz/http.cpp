@@ -1,7 +1,7 @@
 // Fuzz target: the HTTP request path, from the bytes a client sends to the reply.
 // The input is everything one client writes on a connection (one request, or several
-// pipelined). It goes through http::run_connection, the server's own connection loop (Beast's
-// request_parser over the pmr arena types of http/types.hpp, http::limits' defaults, the
+// pipelined). It goes through http::run_connection, the server's own connection loop (its
+// http::request_parser, Beast's parser filling a request in the arena, http::limits' defaults, the
 // refusals, the access record, reply writing, SSE), over a Unix socket pair: a client
 // coroutine writes the input, shuts down its sending side and reads every reply until the
 // server closes. Half of the inputs (chosen by a hash of the input, so a crash reproduces) are

@@ -271,10 +271,9 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
   for (;;) {
     if (!co_await await_first_byte(*c, lim)) break;
     peer.arena = c->fresh_arena();  // everything of the previous request is gone by now
-    request_allocator alloc(peer.arena);
     // In an optional so that a streamed reply can drop the request before its events flow.
     std::optional<request_parser> parser;
-    parser.emplace(std::piecewise_construct, std::make_tuple(alloc), std::make_tuple(alloc));
+    parser.emplace(peer.arena, lim.header_limit);
     parser->header_limit(static_cast<std::uint32_t>(lim.header_limit));
     parser->body_limit(lim.body_limit);
     request_reader reader(*parser, lim);
@@ -294,7 +293,7 @@ net::awaitable<void> run_connection(tcp::socket sock, std::shared_ptr<handler> h
     }
     c->timeout.expires_never();  // the handler's time is bounded by its own limits, not the socket's
     request& req = parser->get();
-    const bool keep_alive = req.keep_alive();
+    const bool keep_alive = parser->keep_alive();
     counted request_guard(counters.active);  // until the reply is written (the loop iteration ends)
     c->gone.reset();
     peer.record.reset();  // so the connection's record can be reused

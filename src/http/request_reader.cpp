@@ -110,53 +110,17 @@ refusal check_head(const request& req, bool chunked) noexcept {
   return refusal::none;
 }
 
-void request_reader::chunk_metadata::operator()(std::uint64_t, beast::string_view ext, boost::system::error_code& ec) {
-  take(ext.size(), ec);
-}
-
-void request_reader::chunk_metadata::take(std::size_t n, boost::system::error_code& ec) {
-  if (n > left) ec = bhttp::error::header_limit;
-  else left -= n;
-}
-
-refusal request_reader::after_head() {
-  const bool chunked = p_.chunked();
-  if (auto why = check_head(p_.get(), chunked); why != refusal::none) return why;
-  if (chunked) {
-    // Only chunked requests pay for the callback (a std::function call per chunk) and the count.
-    p_.on_chunk_header(meta_);
-    head_fields_ = static_cast<std::size_t>(std::distance(p_.get().begin(), p_.get().end()));
-  }
-  return refusal::none;
-}
-
-// Beast adds trailer fields to the header's (RFC 9110 6.5.1 forbids merging them): they are
-// counted with the chunk extensions, then dropped, so no check made on the head is undone.
-refusal request_reader::after_body() {
-  if (!p_.chunked()) return refusal::none;
-  auto& req = p_.get();
-  auto it = req.begin();
-  std::advance(it, static_cast<std::ptrdiff_t>(head_fields_));
-  boost::system::error_code ec;
-  while (it != req.end()) {
-    meta_.take(it->name_string().size() + it->value().size() + 4, ec);  // "name: value\r\n"
-    it = req.erase(it);
-  }
-  return ec ? refusal::header_too_large : refusal::none;
-}
-
 std::optional<read_result> request_reader::parse(beast::flat_buffer& buf) {
   boost::system::error_code ec;
   if (!p_.is_header_done()) {
     p_.eager(false);  // the head alone: its framing is checked before any byte after it is used
     if (!util::http_feed::parse_buffered(buf, p_, ec)) return std::nullopt;
     if (ec) return ended(ec);
-    if (auto why = after_head(); why != refusal::none) return read_result{false, why};
+    if (auto why = check_head(p_.get(), p_.chunked()); why != refusal::none) return read_result{false, why};
   }
   p_.eager(true);
   if (!util::http_feed::parse_buffered(buf, p_, ec)) return std::nullopt;
   if (ec) return ended(ec);
-  if (auto why = after_body(); why != refusal::none) return read_result{false, why};
   return read_result{true, refusal::none};
 }
 

@@ -5,11 +5,10 @@
 #include <string_view>
 
 #include "http/deadline.hpp"
+#include "http/request_parser.hpp"
 #include "http/server.hpp"
 
 namespace mcpx::http {
-
-using request_parser = bhttp::request_parser<request_body, request_allocator>;
 
 /// The most a connection's read buffer holds. What must be in it whole is a header block
 /// (header_limit), a chunk-size line or a trailer block; a body passes through it. The
@@ -32,14 +31,12 @@ struct read_result {
   refusal refused = refusal::none;  ///< when not complete: the answer owed (none: close silently)
 };
 
-/// Reads one request into a parser (fresh, with its limits set): what the connection has
-/// buffered first, then, when that is not all of it, from the socket. Chunk extensions and
-/// trailers together may take `limits::header_limit` bytes (Beast bounds neither); trailer
-/// fields are dropped, not merged into the header (RFC 9110 6.5.1). Lives in the connection's
-/// frame while the request is read: the parser calls back into it.
+/// Reads one request into a parser (fresh, with its limits set, chunk metadata limited to
+/// `limits::header_limit`): what the connection has buffered first, then, when that is not all
+/// of it, from the socket.
 class request_reader {
  public:
-  request_reader(request_parser& p, const limits& lim) : p_(p), lim_(lim), meta_{lim.header_limit} {}
+  request_reader(request_parser& p, const limits& lim) : p_(p), lim_(lim) {}
   request_reader(const request_reader&) = delete;
   request_reader& operator=(const request_reader&) = delete;
 
@@ -49,19 +46,8 @@ class request_reader {
   net::awaitable<read_result> read(tcp::socket& sock, beast::flat_buffer& buf, deadline& timeout);
 
  private:
-  // What chunk extensions and trailers may still take; the parser's on_chunk_header callback.
-  struct chunk_metadata {
-    std::size_t left;
-    void operator()(std::uint64_t size, beast::string_view ext, boost::system::error_code& ec);
-    void take(std::size_t n, boost::system::error_code& ec);
-  };
-  refusal after_head();
-  refusal after_body();
-
   request_parser& p_;
   const limits& lim_;
-  chunk_metadata meta_;
-  std::size_t head_fields_ = 0;  ///< fields of the head; those after them are trailers
 };
 
 }  // namespace mcpx::http

@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "http/request.hpp"
+
 namespace mcpx::http {
 
 namespace net = boost::asio;
@@ -20,10 +22,6 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
-/// A request's fields and body live in its connection's arena (see peer_info::arena).
-using request_allocator = std::pmr::polymorphic_allocator<char>;
-using request_body = bhttp::basic_string_body<char, std::char_traits<char>, request_allocator>;
-using request = bhttp::request<request_body, bhttp::basic_fields<request_allocator>>;
 using response = bhttp::response<bhttp::string_body>;
 
 class event_stream;

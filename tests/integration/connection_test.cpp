@@ -71,8 +71,9 @@ TEST(connection, keeps_alive_by_default_and_closes_when_either_side_says_so) {
     net::write(s, net::buffer(std::string(req)));
     auto r = read_response(s);
     EXPECT_EQ(r.status, 200) << req;
-    if (std::string_view(req).find("HTTP/1.1") != std::string_view::npos)
+    if (std::string_view(req).find("HTTP/1.1") != std::string_view::npos) {
       EXPECT_NE(r.head.find("Connection: close"), std::string::npos) << req << r.head;
+    }
     EXPECT_EQ(read_for(s, &c, 1, 2000ms), -1) << "left open after: " << req;
   }
   srv.stop();

@@ -30,8 +30,7 @@ namespace {
 
 // A request as the server's parser leaves it: every field with Beast's code for its name.
 mcpx::http::request parsed(const std::string& head) {
-  namespace bhttp = boost::beast::http;
-  bhttp::request_parser<mcpx::http::request_body, mcpx::http::request_allocator> p;
+  mcpx::http::request_parser p(std::pmr::new_delete_resource(), 16 * 1024);
   boost::beast::error_code ec;
   p.put(boost::asio::buffer(head), ec);
   EXPECT_FALSE(ec) << ec.message();
@@ -113,7 +112,7 @@ TEST(check_head, counts_framing_and_host_fields_in_any_case) {
   // Transfer-Encoding: chunked alone, in HTTP/1.1, without a Content-Length.
   namespace bhttp = boost::beast::http;
   auto head_only = [](const std::string& head, bool& chunked) {
-    bhttp::request_parser<mcpx::http::request_body, mcpx::http::request_allocator> p;
+    mcpx::http::request_parser p(std::pmr::new_delete_resource(), 16 * 1024);
     p.eager(false);
     boost::beast::error_code ec;
     p.put(boost::asio::buffer(head), ec);

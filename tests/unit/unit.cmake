@@ -8,6 +8,7 @@ add_executable(unit_tests
   ${CMAKE_CURRENT_LIST_DIR}/log_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/metrics_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/request_arena_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/request_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/deadline_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/util_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/budgets_test.cpp
