@@ -38,6 +38,7 @@
 ///   tasks.max_record_bytes         MCPX_TASKS_MAX_RECORD_BYTES         >= 1024
 ///   tasks.max_total_bytes          MCPX_TASKS_MAX_TOTAL_BYTES          >= 65536
 ///   log.level                      MCPX_LOG_LEVEL                      debug|info|warning|error
+///   log.flush_ms                   MCPX_LOG_FLUSH_MS                   0 ms - 60 s (access lines batched)
 ///   shutdown.grace_seconds         MCPX_SHUTDOWN_GRACE_SECONDS         0 s - 365 days
 ///   metrics.port                   MCPX_METRICS_PORT                   0-65535, != server.port
 ///   auth.issuers                   MCPX_AUTH_ISSUERS                   list of issuer URLs (file: also

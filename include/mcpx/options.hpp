@@ -93,6 +93,11 @@ struct options {
   /// JSON log lines at this level and above go to stderr: "debug", "info" (one access line per
   /// request), "warning" (only failed requests), "error", "off" (nothing; benchmarks).
   std::string log_level = "info";
+  /// Access lines are written in batches: by the I/O thread when its batch holds 64 KiB, or
+  /// at the latest this long after they were made (nginx's `access_log buffer= flush=`). Zero:
+  /// after each pass of the I/O thread's event loop (a write() per handful of requests). Event
+  /// lines are written at once, after the access lines batched before them.
+  std::chrono::milliseconds log_flush{200};
   /// On SIGTERM: how long requests in flight may take to finish before the process exits.
   std::chrono::milliseconds shutdown_grace{30'000};
   /// Overrides of the scopes and cost classes declared in code, by tool name, resource URI

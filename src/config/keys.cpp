@@ -198,6 +198,8 @@ auto make_table() {
              d.s.server.log_level = v;
              d.s.log_level = std::move(v);
            }),
+      number("log.flush_ms", "an integer 0-60000 (milliseconds)", 0, 60'000,
+             [](draft& d, std::uint64_t v) { d.s.server.log_flush = milliseconds(v); }),
       number("shutdown.grace_seconds", "an integer 0-31536000 (seconds)", 0, year_s,
              [](draft& d, std::uint64_t v) {
                d.s.shutdown_grace = seconds(v);

@@ -212,7 +212,8 @@ void server::start() {
   if (ov.tool_timeout.count() < 1) throw std::invalid_argument("mcpx: tool_timeout must be at least 1 ms");
   auto lvl = ops::parse_level(impl_->opts.log_level);
   if (!lvl) throw std::invalid_argument("mcpx: log_level must be debug, info, warning, error or off");
-  impl_->log = std::make_shared<ops::logger>(*lvl);
+  if (impl_->opts.log_flush.count() < 0) throw std::invalid_argument("mcpx: log_flush must not be negative");
+  impl_->log = std::make_shared<ops::logger>(*lvl, 2, impl_->opts.log_flush);
   auto& o = impl_->opts;
   if (o.tune_allocator) core::tune_allocator();
   if (o.allowed_hosts.empty() && net::ip::make_address(o.address).is_loopback())

@@ -122,7 +122,9 @@ void request::insert(bhttp::field code, std::string_view name, std::string_view 
   fields_[count_++] = {code, {at, name.size()}, {at + name.size(), value.size()}};
 }
 
-void request::insert(std::string_view name, std::string_view value) { insert(bhttp::string_to_field(name), name, value); }
+void request::insert(std::string_view name, std::string_view value) {
+  insert(bhttp::string_to_field(name), name, value);
+}
 
 void request::insert(bhttp::field code, std::string_view value) { insert(code, bhttp::to_string(code), value); }
 
@@ -133,7 +135,8 @@ bool request::same_name(const request_field& f, bhttp::field code, std::string_v
 
 void request::set(std::string_view name, std::string_view value) {
   const auto code = bhttp::string_to_field(name);
-  auto* kept = std::remove_if(fields_, fields_ + count_, [&](const request_field& f) { return same_name(f, code, name); });
+  auto* kept = std::remove_if(fields_, fields_ + count_,
+                              [&](const request_field& f) { return same_name(f, code, name); });
   count_ = static_cast<std::uint32_t>(kept - fields_);
   insert(code, name, value);
 }

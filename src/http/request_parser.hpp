@@ -16,7 +16,8 @@ namespace mcpx::http {
 /// on the head is undone by them.
 class request_parser final : public boost::beast::http::basic_parser<true> {
  public:
-  request_parser(std::pmr::memory_resource* mr, std::size_t metadata_limit) : req_(mr), metadata_left_(metadata_limit) {}
+  request_parser(std::pmr::memory_resource* mr, std::size_t metadata_limit)
+      : req_(mr), metadata_left_(metadata_limit) {}
 
   request& get() noexcept { return req_; }
   const request& get() const noexcept { return req_; }

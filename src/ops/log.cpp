@@ -269,7 +269,24 @@ std::size_t logger::next_id() {
   return n.fetch_add(1);
 }
 
-logger::~logger() { flush_all(); }
+logger::~logger() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
+  flush_all();
+}
+
+void logger::flush_periodically() {
+  std::unique_lock lock(stop_mu_);
+  while (!stop_cv_.wait_for(lock, flush_every_, [this] { return stopping_; })) {
+    lock.unlock();
+    flush_all();
+    lock.lock();
+  }
+}
 
 void logger::emit(std::string_view text) {
   std::lock_guard lock(mu_);
@@ -294,6 +311,7 @@ logger::batch& logger::local_batch() {
   thread_local std::map<std::size_t, batch*> mine;
   if (auto it = mine.find(id_); it != mine.end()) return *it->second;
   std::lock_guard lock(batches_mu_);
+  if (flush_every_.count() > 0 && !flusher_.joinable()) flusher_ = std::thread([this] { flush_periodically(); });
   batches_.push_back(std::make_unique<batch>());
   mine[id_] = batches_.back().get();
   return *batches_.back();
@@ -341,8 +359,9 @@ void logger::event(level l, std::string_view msg, std::string_view detail) {
 void logger::request(const access_record& r, const boost::asio::any_io_executor* batch_on) {
   level l = r.status >= 500 ? level::error : r.status >= 400 ? level::warning : level::info;
   if (!enabled(l)) return;
-  auto self = batch_on ? weak_from_this().lock() : nullptr;
-  if (!self) {
+  // Flushed after this pass of the event loop (flush_every_ zero): by a handler that holds the logger.
+  std::shared_ptr<logger> self = batch_on && flush_every_.count() == 0 ? weak_from_this().lock() : nullptr;
+  if (!batch_on || (flush_every_.count() == 0 && !self)) {
     thread_local std::string line;  // keeps its buffer: no allocation per line
     line.clear();
     append_access_line(line, r);
@@ -351,19 +370,18 @@ void logger::request(const access_record& r, const boost::asio::any_io_executor*
     return;
   }
   auto& b = local_batch();
-  constexpr std::size_t max_batch = 64 * 1024;  // a huge pass writes early rather than grow without end
   bool first, full;
   {
     std::lock_guard lock(b.mu);
     first = b.lines.empty();
     append_access_line(b.lines, r);
     b.lines += '\n';
-    full = b.lines.size() >= max_batch;
+    full = b.lines.size() >= log_batch_bytes;
   }
   if (full) flush(b);
-  // The flush runs after the handlers that are ready now, so every request this pass of the
-  // event loop finishes shares one write().
-  if (first) boost::asio::post(*batch_on, [self = std::move(self), &b] { self->flush(b); });
+  // Zero: the flush runs after the handlers that are ready now, so every request this pass of
+  // the event loop finishes shares one write().
+  else if (first && self) boost::asio::post(*batch_on, [self = std::move(self), &b] { self->flush(b); });
 }
 
 }  // namespace mcpx::ops

@@ -3,12 +3,15 @@
 // Lines never carry tokens, secrets or bodies: only the fields named here.
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "ops/access_record.hpp"
@@ -19,9 +22,16 @@ enum class level { debug = 0, info = 1, warning = 2, error = 3, off = 4 };
 /// "debug", "info", "warning" (or "warn"), "error", "off"; anything else is nullopt.
 std::optional<level> parse_level(std::string_view s);
 
+/// How long a batched access line may wait before it is written.
+inline constexpr std::chrono::milliseconds default_log_flush{200};
+/// What a thread's batch of access lines may hold before its thread writes it at once.
+inline constexpr std::size_t log_batch_bytes = 64 * 1024;
+
 class logger : public std::enable_shared_from_this<logger> {
  public:
-  explicit logger(level min = level::info, int fd = 2) : min_(min), fd_(fd) {}
+  /// `flush`: see request().
+  explicit logger(level min = level::info, int fd = 2, std::chrono::milliseconds flush = default_log_flush)
+      : min_(min), fd_(fd), flush_every_(flush) {}
   /// Writes what the I/O threads' batches still hold.
   ~logger();
   bool enabled(level l) const noexcept { return l >= min_; }
@@ -30,10 +40,12 @@ class logger : public std::enable_shared_from_this<logger> {
   void write(level l, std::string_view msg, std::string_view extra_members = {});
   /// Writes one line for an event with a plain-text `detail` (escaped here; left out when empty).
   void event(level l, std::string_view msg, std::string_view detail);
-  /// The access-log line for one request. With `batch_on` (the calling I/O thread's executor,
-  /// and a logger owned by a shared_ptr) the line joins this thread's batch, written in one
-  /// write() once the handlers ready on that thread have run: a loaded server writes many
-  /// lines per syscall, an idle one each line at once. Without it, the line is written now.
+  /// The access-log line for one request. With `batch_on` (the calling I/O thread's executor)
+  /// the line joins this thread's batch, written in one write() when it holds log_batch_bytes,
+  /// and otherwise by a thread of the logger's own within `flush` (as nginx's `access_log
+  /// ... buffer= flush=`): a loaded server writes hundreds of lines per syscall. A `flush` of
+  /// zero writes the batch once the handlers ready on that thread have run (the logger must be
+  /// owned by a shared_ptr then). Without `batch_on`, the line is written now.
   void request(const access_record& r, const boost::asio::any_io_executor* batch_on = nullptr);
   /// Lines that could not be written: the file descriptor failed (closed, full disk, a pipe
   /// without a reader). Never lines shed under load: a write waits instead.
@@ -48,8 +60,14 @@ class logger : public std::enable_shared_from_this<logger> {
   void flush(batch& b);
   void flush_all();
   void emit(std::string_view text);
+  void flush_periodically();
   level min_;
   int fd_;
+  std::chrono::milliseconds flush_every_;
+  std::thread flusher_;  ///< started with the first batch (flush_every_ > 0)
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
   std::mutex mu_;  // one write() at a time, so lines from several threads never interleave
   std::atomic<std::uint64_t> lines_lost_{0};
   std::mutex batches_mu_;

@@ -69,6 +69,7 @@ tasks:
   poll_interval_ms: 250
 log:
   level: warning
+  flush_ms: 50
 shutdown:
   grace_seconds: 10
 metrics:
@@ -97,6 +98,7 @@ metrics:
   EXPECT_EQ(s.server.task_poll_interval, 250ms);
   EXPECT_EQ(s.log_level, "warning");
   EXPECT_EQ(s.server.log_level, "warning");
+  EXPECT_EQ(s.server.log_flush, 50ms);
   EXPECT_EQ(s.shutdown_grace, 10s);
   EXPECT_EQ(s.server.shutdown_grace, 10s);
   EXPECT_EQ(s.metrics_port, 9090);
@@ -194,7 +196,7 @@ TEST_F(config, no_key_is_shadowed_by_an_ignored_prefix_and_env_names_are_unique)
     for (auto p : mcpx::config::detail::ignored_env_prefixes()) EXPECT_FALSE(n.starts_with(p)) << n << " vs " << p;
   }
   EXPECT_EQ(mcpx::config::detail::env_name("limits.body_bytes"), "MCPX_LIMITS_BODY_BYTES");
-  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 65u);
+  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 66u);
 }
 
 TEST_F(config, wrong_type_names_the_key_and_the_expected_form) {

@@ -7,6 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <limits>
+#include <thread>
 
 #include "ops/log.hpp"
 
@@ -80,14 +81,15 @@ std::string drain(int fd) {
 }
 }  // namespace
 
-// Lines handed over on an I/O thread go out together once its ready handlers have run, and
-// whatever is still batched goes out when the logger goes.
+// With a flush interval of zero, lines handed over on an I/O thread go out together once its
+// ready handlers have run, and whatever is still batched goes out when the logger goes.
 TEST(access_log, batches_per_event_loop_pass_and_flushes_on_destruction) {
+  using namespace std::chrono_literals;
   int fds[2];
   ASSERT_EQ(::pipe2(fds, O_NONBLOCK), 0);
   boost::asio::io_context ioc;
   auto ex = ioc.get_executor();
-  auto log = std::make_shared<ops::logger>(ops::level::info, fds[1]);
+  auto log = std::make_shared<ops::logger>(ops::level::info, fds[1], 0ms);
   ops::access_record r;
   r.http_method = "POST";
   r.target = "/mcp";
@@ -108,7 +110,7 @@ TEST(access_log, batches_per_event_loop_pass_and_flushes_on_destruction) {
   {
     boost::asio::io_context gone;
     boost::asio::any_io_executor gone_ex = gone.get_executor();
-    auto quiet = std::make_shared<ops::logger>(ops::level::info, fds[1]);
+    auto quiet = std::make_shared<ops::logger>(ops::level::info, fds[1], 0ms);
     quiet->request(r, &gone_ex);
     quiet.reset();
   }  // the io_context goes, and with it the posted flush and the last reference
@@ -118,11 +120,61 @@ TEST(access_log, batches_per_event_loop_pass_and_flushes_on_destruction) {
   ::close(fds[1]);
 }
 
+// By default a batch waits for the logger's flusher (as nginx's buffer= flush=): nothing is
+// written per request; the batch goes out within the interval, at once when it holds
+// log_batch_bytes, before an event line, and when the logger goes.
+TEST(access_log, batches_by_size_and_time_by_default) {
+  using namespace std::chrono_literals;
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_NONBLOCK), 0);
+  ASSERT_GE(::fcntl(fds[1], F_SETPIPE_SZ, 1024 * 1024),
+            2 * static_cast<int>(ops::log_batch_bytes));  // a batch fits unread
+  boost::asio::io_context ioc;                            // never run: nothing may depend on it
+  boost::asio::any_io_executor ex = ioc.get_executor();
+  ops::access_record r;
+  r.http_method = "POST";
+  r.target = "/mcp";
+  r.status = 200;
+  const auto lines = [](const std::string& s) { return std::count(s.begin(), s.end(), '\n'); };
+  {
+    auto log = std::make_shared<ops::logger>(ops::level::info, fds[1], 60'000ms);
+    for (int i = 0; i < 10; ++i) log->request(r, &ex);
+    EXPECT_EQ(drain(fds[0]), "");  // an hour's interval: nothing yet
+    log->write(ops::level::info, "event");
+    auto out = drain(fds[0]);
+    EXPECT_EQ(lines(out), 11) << out;
+    EXPECT_NE(out.rfind("\"msg\":\"event\""), std::string::npos);
+    EXPECT_GT(out.rfind("\"msg\":\"event\""), out.rfind("\"msg\":\"request\""));  // after the batch
+    // Up to a full batch: written by the caller, at once.
+    const auto one = ops::access_line(r).size() + 1;
+    const auto fill = static_cast<int>((ops::log_batch_bytes + one - 1) / one);
+    for (int i = 0; i < fill - 1; ++i) log->request(r, &ex);
+    EXPECT_EQ(drain(fds[0]), "");
+    log->request(r, &ex);
+    EXPECT_EQ(lines(drain(fds[0])), fill);
+    log->request(r, &ex);
+    log.reset();  // the rest, when the logger goes
+    EXPECT_EQ(lines(drain(fds[0])), 1);
+  }
+  {
+    auto log = std::make_shared<ops::logger>(ops::level::info, fds[1], 20ms);
+    log->request(r, &ex);
+    std::string out;
+    for (int i = 0; i < 200 && out.empty(); ++i) {
+      std::this_thread::sleep_for(10ms);
+      out = drain(fds[0]);
+    }
+    EXPECT_EQ(lines(out), 1) << "not written within 2 s by the flusher";
+  }
+  ::close(fds[0]);
+  ::close(fds[1]);
+}
+
 // Before: a failed write() dropped its lines without a trace.
 TEST(access_log, lines_the_descriptor_refuses_are_counted) {
   int fd = ::open("/dev/null", O_RDONLY);  // write() fails with EBADF
   ASSERT_GE(fd, 0);
-  auto log = std::make_shared<ops::logger>(ops::level::info, fd);
+  auto log = std::make_shared<ops::logger>(ops::level::info, fd, std::chrono::milliseconds(0));
   log->write(ops::level::info, "one");
   ops::access_record r;
   r.http_method = "POST";

@@ -115,7 +115,8 @@ TEST(request_parser, keeps_a_head_that_arrives_a_byte_at_a_time) {
 // Past the first field array and text block, both grow and what was kept stays intact.
 TEST(request_parser, keeps_many_and_long_fields) {
   std::string in = "GET / HTTP/1.1\r\nHost: h\r\n";
-  for (int i = 0; i < 100; ++i) in += "X-F" + std::to_string(i) + ": " + std::string(30 + i, char('a' + i % 26)) + "\r\n";
+  for (int i = 0; i < 100; ++i)
+    in += "X-F" + std::to_string(i) + ": " + std::string(30 + i, char('a' + i % 26)) + "\r\n";
   in += "X-Long: " + std::string(5000, 'z') + "\r\n\r\n";
   counting_resource mr;
   {
@@ -147,7 +148,8 @@ TEST(request_parser, takes_two_blocks_for_a_typical_head) {
     ASSERT_FALSE(put_all(p,
                          "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: node\r\nAccept: application/json, "
                          "text/event-stream\r\nContent-Type: application/json\r\nMCP-Protocol-Version: 2026-07-28\r\n"
-                         "Mcp-Method: tools/call\r\nMcp-Name: echo\r\nConnection: keep-alive\r\nContent-Length: 40\r\n\r\n" +
+                         "Mcp-Method: tools/call\r\nMcp-Name: echo\r\nConnection: keep-alive\r\nContent-Length: "
+                         "40\r\n\r\n" +
                              std::string(40, ' ')));
     EXPECT_EQ(p.get().field_count(), 9u);
     EXPECT_EQ(mr.allocations, 3u);
