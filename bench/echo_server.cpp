@@ -15,6 +15,7 @@ namespace {
 int usage() {
   std::cerr << "usage: mcpx-bench-echo --port N [--io-threads N] [--workers N] [--max-connections N]"
                " [--max-connections-per-address N] [--max-sessions N] [--log-level debug|info|warning|error] "
+               "[--log-flush-ms N] "
                "[--echo-on io|worker] [--auth-issuer URL --auth-resource URL] [--limits memory|redis [--redis-url "
                "URL]] [--shapes] [--extra-tools N] [--page-size N]\n";
   return 2;
@@ -87,6 +88,7 @@ int main(int argc, char** argv) {
       else if (a == "--max-connections-per-address") o.max_connections_per_address = std::stoul(v);
       else if (a == "--max-sessions") o.max_sessions = std::stoul(v);
       else if (a == "--log-level") o.log_level = v;
+      else if (a == "--log-flush-ms") o.log_flush = std::chrono::milliseconds(std::stoul(v));
       else if (a == "--auth-issuer") issuer = v;
       else if (a == "--auth-resource") resource = v;
       else if (a == "--limits" && (v == "memory" || v == "redis")) limits = v;

@@ -80,7 +80,7 @@ void worker_pool::wake(std::unique_lock<std::mutex>& lock, bool uncapped) {
     idle_.pop_back();
     b->signalled = true;
     if (picked < std::size(woken)) woken[picked++] = b;
-    else b->cv.notify_one();  // more than 8 at once: rare, signalled under the lock
+    else b->post();  // more than 8 at once: rare, signalled under the lock
   }
   // Signalled after unlocking: on a busy CPU the woken worker runs at once, and would find the
   // lock still held by this thread (a switch there and back for nothing). A bed outlives its
@@ -88,7 +88,7 @@ void worker_pool::wake(std::unique_lock<std::mutex>& lock, bool uncapped) {
   lock.unlock();
   wakeups_.fetch_add(n, std::memory_order_relaxed);
   if (uncapped) watch_wakeups_.fetch_add(n, std::memory_order_relaxed);
-  for (unsigned i = 0; i < picked; ++i) woken[i]->cv.notify_one();
+  for (unsigned i = 0; i < picked; ++i) woken[i]->post();
   if (notify_watch) watch_cv_.notify_one();
 }
 
@@ -126,7 +126,13 @@ void worker_pool::work(bed& me) {
   for (;;) {
     while (queue_.empty() && !stopped_ && !joining_) {
       idle_.push_back(&me);
-      me.cv.wait(lock, [&] { return me.signalled || stopped_ || joining_; });
+      // Posted by wake() (which took it off idle_) or by wake_all() (stop, join); a post made
+      // before the wait begins is not lost, and one left from wake_all() only makes it look again.
+      do {
+        lock.unlock();
+        me.wait();
+        lock.lock();
+      } while (!me.signalled && !stopped_ && !joining_);
       if (me.signalled) {
         me.signalled = false;  // wake() took it off idle_
         --to_wake_;
@@ -152,8 +158,8 @@ void worker_pool::work(bed& me) {
 }
 
 void worker_pool::wake_all() {
-  // Each waits for stopped_ or joining_ (set before this), checked under the lock it sleeps in.
-  for (auto& b : beds_) b->cv.notify_all();
+  // Each looks at stopped_ and joining_ (set before this, under the lock) when it wakes.
+  for (auto& b : beds_) b->post();
 }
 
 void worker_pool::stop() {

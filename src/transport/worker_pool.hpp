@@ -17,6 +17,12 @@
 // The worker that went to sleep last is woken first. A condition variable wakes the one that
 // has slept longest, so under light load successive calls went round every worker in turn,
 // each time on a cold stack and a thread cache the other threads' frees had not refilled.
+//
+// A worker sleeps on a semaphore of its own, outside the pool's lock. Waking from a condition
+// variable, glibc takes the mutex back marked contended, so the worker's next unlock made a
+// futex call for nobody: half a system call per call under light load (docs/performance.md).
+#include <semaphore.h>
+
 #include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <condition_variable>
@@ -117,8 +123,17 @@ class worker_pool {
   /// One worker's place to sleep. Owned by the pool, so a worker may be signalled after its
   /// wait ended (or its thread did) without touching freed memory.
   struct bed {
-    std::condition_variable cv;
-    bool signalled = false;
+    bed() noexcept { ::sem_init(&sem, 0, 0); }
+    ~bed() { ::sem_destroy(&sem); }
+    bed(const bed&) = delete;
+    bed& operator=(const bed&) = delete;
+    void post() noexcept { ::sem_post(&sem); }  // a futex call only when the worker sleeps in it
+    void wait() noexcept {
+      while (::sem_wait(&sem) != 0) {  // EINTR: a signal handler ran
+      }
+    }
+    sem_t sem;
+    bool signalled = false;  ///< under the pool's lock: wake() took it off idle_
   };
   void work(bed& me);
   /// Signals every sleeping worker (stop, join).
