@@ -286,6 +286,28 @@ TEST(access_log, the_longest_line_fits_the_room_made_for_it) {
   EXPECT_EQ(v.at("refusal").as_string(), "too_many_connections_from_address");
 }
 
+// Values are copied by size class (under 4, 4-7, 8-16 bytes with overlapping moves, longer):
+// every length comes out whole, with nothing of its neighbours.
+TEST(access_log, values_of_every_length_come_out_whole) {
+  for (std::size_t n = 0; n <= 40; ++n) {
+    ops::access_record r;
+    r.status = 200;
+    std::string v;
+    for (std::size_t i = 0; i < n; ++i) v += static_cast<char>('a' + (i * 7 + n) % 26);
+    r.request_id = v;
+    r.http_method = v;
+    r.target = "/" + v;
+    r.rpc_method = "tools/call";
+    r.name = v + "x";
+    auto line = boost::json::parse(ops::access_line(r)).as_object();
+    if (n > 0) EXPECT_EQ(line.at("request_id").as_string(), v) << n;
+    else EXPECT_FALSE(line.contains("request_id"));
+    EXPECT_EQ(line.at("http_method").as_string(), v) << n;  // written even when empty
+    EXPECT_EQ(line.at("path").as_string(), "/" + v) << n;
+    EXPECT_EQ(line.at("tool").as_string(), v + "x") << n;
+  }
+}
+
 // Detail texts carry exception messages (which may quote client input): valid UTF-8 too.
 TEST(event_log, detail_is_valid_utf8) {
   int fds[2];
