@@ -161,47 +161,54 @@ std::string to_text(const json::value& v, std::size_t spare) {
     out.append(head.data(), head.size());
     return out;
   }
-  // A large text: sized once from an upper estimate, so it is not regrown as it is written.
+  // A large text: written again from the start, in one read into a buffer sized from an upper
+  // estimate. Not continued after `first`: Boost.JSON's serializer, stopped by a full buffer
+  // inside a string, writes the rest of that string a byte at a time (its vectorised scan only
+  // runs where a string or a read begins cleanly), eight times slower for a 100 KB text result
+  // than the 4 KB written twice (docs/performance.md, session 25).
   const std::size_t estimate = text_size(v);
-  out.resize(std::max(estimate + estimate / 16 + 64, 2 * head.size()) + spare);
-  std::memcpy(out.data(), head.data(), head.size());
-  std::size_t len = head.size();
+  out.resize(estimate + estimate / 16 + 64 + spare);
+  sr.reset(&v);
+  std::size_t len = 0;
   for (;;) {
     len += sr.read(out.data() + len, out.size() - len).size();
     if (sr.done()) break;
-    out.resize(out.size() * 2);  // more escapes than the slack: rare
+    out.resize(out.size() * 2);  // more escapes than the slack: rare, and then slow as above
   }
   out.resize(len);  // the capacity stays: `spare` fits unless escapes used the slack
   return out;
 }
 
 std::string encode_result(const json::value& id, const json::value& result) {
-  json::object o;
+  json::value doc(json::object_kind);  // a value already: to_text(object) would copy it into one
+  auto& o = doc.get_object();
   o["jsonrpc"] = "2.0";
   o["id"] = id;
   o["result"] = result;
-  return json::serialize(o);
+  return to_text(doc);
 }
 
 std::string encode_error(const json::value& id, int c, std::string_view m, const json::value& data) {
-  return json::serialize(make_error(id, c, m, data));
+  return to_text(json::value(make_error(id, c, m, data)));
 }
 
 std::string encode_notification(std::string_view method, const json::value& params) {
-  json::object o;
+  json::value doc(json::object_kind);
+  auto& o = doc.get_object();
   o["jsonrpc"] = "2.0";
   o["method"] = method;
   if (!params.is_null()) o["params"] = params;
-  return json::serialize(o);
+  return to_text(doc);
 }
 
 std::string encode_request(const json::value& id, std::string_view method, const json::value& params) {
-  json::object o;
+  json::value doc(json::object_kind);
+  auto& o = doc.get_object();
   o["jsonrpc"] = "2.0";
   o["id"] = id;
   o["method"] = method;
   if (!params.is_null()) o["params"] = params;
-  return json::serialize(o);
+  return to_text(doc);
 }
 
 }  // namespace mcpx::jsonrpc

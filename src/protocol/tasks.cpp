@@ -1,5 +1,7 @@
 #include "protocol/tasks.hpp"
 
+#include "jsonrpc/message.hpp"
+
 #include "util/random.hpp"
 
 #include <ctime>
@@ -52,7 +54,8 @@ bool task_registry::detach(task_slot& slot) {
   // The record exists before anyone can learn its id: tasks/get right after creation resolves.
   {
     std::lock_guard tl(t->mu);
-    if (!store_->put({t->id, t->status, json::serialize(detailed_locked(*t)), t->created + ttl_, t->owner}))
+    if (!store_->put({t->id, t->status, jsonrpc::to_text(json::value(detailed_locked(*t))), t->created + ttl_,
+                      t->owner}))
       return false;
   }
   t->inbox = bus_->subscribe(task_channel(t->id),
@@ -113,7 +116,8 @@ bool task_registry::cancel(std::string_view id, std::string_view owner) {
 }
 
 void task_registry::mirror(task& t) {
-  if (store_->put({t.id, t.status, json::serialize(detailed_locked(t)), t.updated + ttl_, t.owner})) return;
+  if (store_->put({t.id, t.status, jsonrpc::to_text(json::value(detailed_locked(t))), t.updated + ttl_, t.owner}))
+    return;
   // Over the store's budget (a result too big to keep for the TTL): the task fails visibly
   // and keeps nothing big here either, rather than hold what the store refused.
   t.result = {};
@@ -123,7 +127,7 @@ void task_registry::mirror(task& t) {
                          {"message",
                           "The task's result is larger than the server keeps for tasks; "
                           "call the tool without a task, or ask for less"}};
-  store_->put({t.id, t.status, json::serialize(detailed_locked(t)), t.updated + ttl_, t.owner});
+  store_->put({t.id, t.status, jsonrpc::to_text(json::value(detailed_locked(t))), t.updated + ttl_, t.owner});
 }
 
 std::shared_ptr<task> task_registry::find(const std::string& id) {
