@@ -146,6 +146,8 @@ auto make_table() {
              [](draft& d, std::uint64_t v) { d.s.server.worker_threads = static_cast<unsigned>(v); }),
       number("server.worker_queue_limit", "an integer >= 1", 1, size_max,
              [](draft& d, std::uint64_t v) { d.s.server.worker_queue_limit = v; }),
+      number("server.worker_short_call_us", "an integer 0-1000000 (microseconds; 0: every call on a worker)", 0,
+             1'000'000, [](draft& d, std::uint64_t v) { d.s.server.worker_short_call = std::chrono::microseconds(v); }),
       number("limits.tool_timeout_ms", "an integer 1-31536000000 (milliseconds)", 1, year_ms,
              [](draft& d, std::uint64_t v) { d.s.server.tool_timeout = milliseconds(v); }),
       number("limits.header_bytes", "an integer >= 1024", 1024, size_max,

@@ -62,7 +62,7 @@ transport::transport_config transport_config_of(const options& o) {
   t.endpoint = o.endpoint;
   t.origin = {o.allowed_hosts, o.allowed_origins};
   t.sessions = {o.session_idle_timeout, o.max_sessions, o.session_record_bytes};
-  t.workers = {o.worker_threads, o.worker_queue_limit};
+  t.workers = {o.worker_threads, o.worker_queue_limit, o.worker_short_call};
   t.sse_retry = o.sse_retry;
   t.task_after = o.task_after;
   t.tool_timeout = o.tool_timeout;
@@ -98,6 +98,7 @@ http::server_config http_config_of(const options& o) {
   hc.address = o.address;
   hc.port = o.port;
   hc.io_threads = o.io_threads;
+  hc.work_on_io_threads = o.worker_short_call.count() > 0;
   hc.limits.header_limit = o.header_limit;
   hc.limits.body_limit = o.body_limit;
   hc.limits.read_timeout = o.read_timeout;
@@ -143,6 +144,12 @@ void register_readings(ops::metrics& m, transport::streamable_http& tr, http::se
                 [&tr] { return double(tr.workers().in_flight()); });
   m.add_reading("mcpx_worker_queue_limit", "Worker pool capacity (queued + running) before 503s.", "gauge",
                 [&tr] { return double(tr.workers().limit()); });
+  m.add_reading("mcpx_worker_calls_on_io_threads_total",
+                "Worker-pool calls run on the I/O thread that read them (short calls), not on a worker.", "counter",
+                [&tr] { return double(tr.workers().ran_on_io_threads()); });
+  m.add_reading("mcpx_io_thread_takeovers_total",
+                "Times an I/O thread's spare took its event loop over from a call that ran too long there.", "counter",
+                [&hs] { return double(hs.loop_takeovers()); });
   m.add_reading("mcpx_workers_overdue",
                 "Worker threads held by a tool handler still running past its time limit (its caller was answered).",
                 "gauge", [&tr] { return double(std::max(0L, tr.workers().overdue())); });

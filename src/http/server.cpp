@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http/io_loop.hpp"
 #include "http/record.hpp"
 #include "http/refusal.hpp"
 
@@ -12,7 +13,8 @@ namespace mcpx::http {
 struct server::shard {
   net::io_context ioc{1};
   tcp::acceptor acceptor{ioc};
-  bool stopping = false;  ///< stop_accepting() was called; read and written on this shard's thread only
+  std::unique_ptr<io_loop> loop;  ///< the I/O thread (and its spare) that runs ioc
+  bool stopping = false;          ///< stop_accepting() was called; read and written on this shard's thread only
   /// Kept open to be given up when the process is out of descriptors: that one slot lets the
   /// listener take pending connections and turn them away (docs/decisions.md).
   int reserve_fd = -1;
@@ -265,19 +267,19 @@ void server::start() {
     net::co_spawn(s->ioc, accept_loop(l), net::detached);
   }
   for (auto& s : shards_) {
-    threads_.emplace_back([ioc = &s->ioc, cfg = &cfg_] {
-      for (;;) {
-        try {
-          ioc->run();
-          return;
-        } catch (const std::exception& e) {
-          // A handler bug must not take the listener down; report it and keep running.
-          report(*cfg, "error", "uncaught exception on I/O thread", e.what());
-        }
-      }
+    s->loop = std::make_unique<io_loop>(s->ioc, cfg_.work_on_io_threads, [cfg = &cfg_](std::string_view what) {
+      report(*cfg, "error", "uncaught exception on I/O thread", what);
     });
+    s->loop->start();
   }
   started_ = true;
+}
+
+std::uint64_t server::loop_takeovers() const noexcept {
+  std::uint64_t n = 0;
+  for (auto& s : shards_)
+    if (s->loop) n += s->loop->takeovers();
+  return n;
 }
 
 void server::stop_accepting() {
@@ -294,10 +296,7 @@ void server::stop_accepting() {
 void server::stop() {
   if (!started_) return;
   started_ = false;
-  for (auto& s : shards_) s->ioc.stop();
-  for (auto& t : threads_)
-    if (t.joinable()) t.join();
-  threads_.clear();
+  for (auto& s : shards_) s->loop->stop();
   // The io_contexts live until the destructor: objects bound to them (timers, sockets) that
   // the owner still holds can be destroyed safely in between.
 }

@@ -25,6 +25,9 @@ struct server_config {
   std::string address = "127.0.0.1";
   unsigned short port = 8000;  ///< 0 picks a free port
   unsigned io_threads = 1;
+  /// Each I/O thread may run short work outside its event loop (io_loop::run_after_pass),
+  /// with a spare thread that takes the loop over should that work block.
+  bool work_on_io_threads = false;
   http::limits limits;
   /// Called once per request after its reply is complete (for the access log), on the I/O
   /// thread, with that thread's executor (for work deferred until the ready handlers have run).
@@ -77,6 +80,8 @@ class server {
     return counters_.accept_errors[static_cast<std::size_t>(e)].load(std::memory_order_relaxed);
   }
   net::any_io_executor executor(unsigned i = 0);
+  /// Times an I/O thread's spare took its loop over from work run outside it (io_loop).
+  std::uint64_t loop_takeovers() const noexcept;
 
   struct shard;
 
@@ -88,7 +93,6 @@ class server {
   connection_counters counters_;
   address_counts per_address_;
   std::vector<std::unique_ptr<shard>> shards_;
-  std::vector<std::thread> threads_;
   unsigned short bound_port_ = 0;
   std::atomic<unsigned> listening_{0};
   /// Formatted at start().

@@ -38,6 +38,10 @@ struct tool_def {
   /// Calls answered TIMEOUT, and those whose handler returned after that (its result dropped).
   /// Counters only: the registry is otherwise read-only once frozen.
   mutable std::atomic<std::uint64_t> timeouts{0}, late_completions{0};
+  /// Until when (steady clock, ns) calls go to the workers: a call ran longer than a short one
+  /// (transport::worker_config::short_call). Zero: never measured long.
+  mutable std::atomic<std::int64_t> on_workers_until{0};
+  mutable std::atomic<int> long_calls{0};  ///< consecutive calls longer than a short one
 };
 
 struct resource_def {

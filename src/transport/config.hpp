@@ -28,6 +28,11 @@ struct session_config {
 struct worker_config {
   unsigned threads = 4;
   std::size_t queue_limit = 1024;  ///< queued + running calls beyond which requests get 503
+  /// A tool call that took no longer than this sends the tool's next calls to run on the I/O
+  /// thread that read them (outside its event loop) instead of on a worker; one that took
+  /// longer sends them to the workers for `short_call_probation`. Zero: always on a worker.
+  std::chrono::microseconds short_call{100};
+  std::chrono::milliseconds short_call_probation{10'000};
 };
 
 struct transport_config {

@@ -94,9 +94,15 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
     c.task = std::make_shared<protocol::task_slot>();
     c.task->owner = owner_key(c.who.get());
   }
-  worker_call::setup how{
-      dispatcher_, pool_, tool, tool ? tool->timeout.value_or(cfg_.tool_timeout) : std::chrono::milliseconds::zero(),
-      peer.record, x.log};
+  worker_call::setup how{dispatcher_,
+                         pool_,
+                         tool,
+                         tool ? tool->timeout.value_or(cfg_.tool_timeout) : std::chrono::milliseconds::zero(),
+                         peer.record,
+                         x.log,
+                         cfg_.workers.short_call,
+                         cfg_.workers.short_call_probation};
+  const bool here = worker_call::may_run_here(tool, cfg_.workers.short_call);
   // The worker may outlive this request's arena (a task, a released stream, a hang-up).
   auto w = std::make_shared<worker_call>(c.copy_to_heap(), how, stream, s, s ? events_.get() : nullptr,
                                          std::move(stream_name), cfg_.protocol.client_request_timeout);
@@ -109,10 +115,10 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
           w->run(&slot);
           s->untrack(key, w->out.stream_name());
         },
-        &ex);
+        &ex, here);
   } else {
     // Only the call: small enough for std::function to hold without an allocation.
-    pool_.submit([w](worker_pool::slot& slot) { w->run(&slot); }, &ex);
+    pool_.submit([w](worker_pool::slot& slot) { w->run(&slot); }, &ex, here);
   }
   return on_worker{std::move(stream), std::move(w)};
 }

@@ -24,6 +24,8 @@ void worker_call::run(worker_pool::slot* slot) noexcept {
   phase_.store(running);
   // Answered TIMEOUT while queued: nobody waits for this call any more.
   if (out.answered_by() == answer::none) {
+    const bool measured = tool_ && short_call_.count() > 0;
+    const std::int64_t began = measured ? now_ns() : 0;
     protocol::outcome o = [&] {
       try {
         return d_.dispatch(call, out);
@@ -31,6 +33,7 @@ void worker_call::run(worker_pool::slot* slot) noexcept {
         return protocol::dispatcher::error(call.msg.id, jsonrpc::code::internal_error, "Internal error");
       }
     }();
+    if (measured) note_duration(began, now_ns());
     if (slot) slot->release();
     if (tool_ && !detached() && out.token().reason() == cancel_reason::deadline) {
       // Cut short by its deadline, or done only after it: answered TIMEOUT either way, here
@@ -47,6 +50,21 @@ void worker_call::run(worker_pool::slot* slot) noexcept {
     }
   }
   if (phase_.exchange(done) & overdue) pool_.overdue_ended();
+}
+
+void worker_call::note_duration(std::int64_t began, std::int64_t ended) noexcept {
+  // Wall time, wherever the call ran: a call preempted once looks long, so only a run of long
+  // calls, or one long enough to block an I/O thread until its spare takes over, sends the
+  // tool's next calls to the workers for a while.
+  const std::int64_t took = ended - began;
+  if (took <= std::chrono::nanoseconds(short_call_).count()) {
+    if (tool_->long_calls.load(std::memory_order_relaxed) != 0) tool_->long_calls.store(0, std::memory_order_relaxed);
+    return;
+  }
+  const bool blocking = took >= std::chrono::nanoseconds(http::io_loop::takeover_after).count();
+  if (!blocking && tool_->long_calls.fetch_add(1, std::memory_order_relaxed) + 1 < long_calls_to_probation) return;
+  tool_->long_calls.store(0, std::memory_order_relaxed);
+  tool_->on_workers_until.store(ended + std::chrono::nanoseconds(probation_).count(), std::memory_order_relaxed);
 }
 
 void worker_call::still_waiting() noexcept {

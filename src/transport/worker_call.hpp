@@ -25,7 +25,18 @@ class worker_call final : public http::request_watcher, public std::enable_share
     std::chrono::milliseconds limit;               ///< the tool's time limit, from now
     std::shared_ptr<http::request_record> record;  ///< kept alive for `log`
     ops::access_record* log;                       ///< the request's access record, or null
+    /// A tools/call that runs longer than `short_call` sends its tool to the workers for
+    /// `probation` (tool_def::on_workers_until); zero `short_call`: not measured.
+    std::chrono::microseconds short_call{0};
+    std::chrono::milliseconds probation{0};
   };
+  /// Whether a call of `tool` may run on the I/O thread that read it (worker_pool::submit's
+  /// `may_run_here`): its calls have been short.
+  static bool may_run_here(const protocol::tool_def* tool, std::chrono::microseconds short_call) noexcept {
+    if (!tool || short_call.count() <= 0) return false;
+    auto until = tool->on_workers_until.load(std::memory_order_relaxed);
+    return until == 0 || until <= now_ns();
+  }
   /// `out_args` are request_outbound's first five constructor arguments.
   template <class... OutArgs>
   worker_call(protocol::call c, const setup& s, OutArgs&&... out_args)
@@ -36,7 +47,9 @@ class worker_call final : public http::request_watcher, public std::enable_share
         tool_(s.tool),
         limit_(s.limit),
         record_(s.record),
-        log_(s.log) {}
+        log_(s.log),
+        short_call_(s.short_call),
+        probation_(s.probation) {}
 
   protocol::call call;  ///< the worker's heap copy: it may outlive the request's arena
   request_outbound out;
@@ -62,6 +75,13 @@ class worker_call final : public http::request_watcher, public std::enable_share
   static std::chrono::steady_clock::time_point deadline_of(const setup& s) {
     return s.tool ? std::chrono::steady_clock::now() + s.limit : std::chrono::steady_clock::time_point::max();
   }
+  /// Consecutive calls longer than `short_call` that send the tool to the workers.
+  static constexpr int long_calls_to_probation = 3;
+  void note_duration(std::int64_t began, std::int64_t ended) noexcept;
+  static std::int64_t now_ns() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
   bool detached() const noexcept { return call.task && call.task->is_detached(); }
   /// Answers TIMEOUT (the claim is made); on either thread.
   void answer_timeout() noexcept;
@@ -72,6 +92,8 @@ class worker_call final : public http::request_watcher, public std::enable_share
   std::chrono::milliseconds limit_;
   std::shared_ptr<http::request_record> record_;
   ops::access_record* log_;
+  std::chrono::microseconds short_call_;
+  std::chrono::milliseconds probation_;
   const decltype(http::peer_info::watch_hangup)* hangup_ = nullptr;  ///< until still_waiting() uses it
   // queued -> running -> done; `overdue` is or-ed in while running past the deadline, so the
   // pool counts handlers that hold a thread after their caller was answered.

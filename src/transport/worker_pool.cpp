@@ -58,6 +58,40 @@ void worker_pool::enqueue(job j, const net::any_io_executor* batch_on) {
   });
 }
 
+void worker_pool::run_on(http::io_loop& l, job j) {
+  l.run_after_pass([this, j = std::move(j)](bool here) mutable {
+    // Not here (taken over, the pass's budget spent, stopping), or no worker to stand for.
+    bed* held = here ? hold_idle_worker() : nullptr;
+    if (!held) return enqueue(std::move(j), nullptr);
+    ran_here_.fetch_add(1, std::memory_order_relaxed);
+    {
+      slot s(*this);
+      try {
+        j(s);
+      } catch (...) {
+      }
+      j = nullptr;
+    }
+    give_back(held);
+  });
+}
+
+worker_pool::bed* worker_pool::hold_idle_worker() {
+  std::lock_guard lock(mu_);
+  if (idle_.empty() || stopped_ || joining_) return nullptr;
+  bed* b = idle_.front();  // the one asleep longest: nothing of its warmth is used here
+  idle_.erase(idle_.begin());
+  return b;
+}
+
+void worker_pool::give_back(bed* b) {
+  std::unique_lock lock(mu_);
+  if (stopped_ || joining_) return;  // woken by wake_all(), it has left idle_ for good
+  idle_.insert(idle_.begin(), b);
+  // Calls held back while it counted as awake may take it now.
+  if (!queue_.empty()) wake(lock);
+}
+
 void worker_pool::wake(std::unique_lock<std::mutex>& lock, bool uncapped) {
   // Already-signalled workers will take some of the queue: wake only for the rest.
   std::size_t want = queue_.size() > to_wake_ ? queue_.size() - to_wake_ : 0;
@@ -136,8 +170,8 @@ void worker_pool::work(bed& me) {
       if (me.signalled) {
         me.signalled = false;  // wake() took it off idle_
         --to_wake_;
-      } else {
-        idle_.erase(std::find(idle_.begin(), idle_.end(), &me));
+      } else if (auto it = std::find(idle_.begin(), idle_.end(), &me); it != idle_.end()) {
+        idle_.erase(it);  // not there: held for a call on an I/O thread (hold_idle_worker)
       }
     }
     if (stopped_ || queue_.empty()) return;  // stopped, or joined with nothing left to do

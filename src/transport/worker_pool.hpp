@@ -36,6 +36,8 @@
 #include <utility>
 #include <vector>
 
+#include "http/io_loop.hpp"
+
 namespace mcpx::transport {
 
 namespace net = boost::asio;
@@ -92,10 +94,21 @@ class worker_pool {
   /// when `f` calls release(), or after `f` at the latest. Exceptions from `f` are dropped.
   /// `batch_on`: the executor of the calling I/O thread, which wakes sleeping workers once its
   /// ready handlers have run; null wakes one now (any other thread).
+  /// `may_run_here`: when called in a handler of an http::io_loop that takes work, the call
+  /// runs on that thread once its ready handlers have run, outside the loop (a call known to
+  /// be short: no hop to a worker and back), holding a sleeping worker meanwhile so that no
+  /// more handlers run at once than there are workers; should it run long, the loop's spare
+  /// takes the loop over. Whatever that loop cannot run, or with no worker asleep, goes to
+  /// the workers.
   template <class F>
-  void submit(F f, const net::any_io_executor* batch_on = nullptr) {
-    if constexpr (std::is_invocable_v<F&, slot&>) enqueue(job(std::move(f)), batch_on);
-    else enqueue(job([f = std::move(f)](slot&) mutable { f(); }), batch_on);
+  void submit(F f, const net::any_io_executor* batch_on = nullptr, bool may_run_here = false) {
+    if constexpr (std::is_invocable_v<F&, slot&>) {
+      if (may_run_here)
+        if (auto* l = http::io_loop::current(); l && l->accepts_work()) return run_on(*l, job(std::move(f)));
+      enqueue(job(std::move(f)), batch_on);
+    } else {
+      submit([f = std::move(f)](slot&) mutable { f(); }, batch_on, may_run_here);
+    }
   }
   std::size_t in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
   std::size_t limit() const noexcept { return limit_; }
@@ -104,6 +117,8 @@ class worker_pool {
   /// Waits for the threads to end: after stop(), once running handlers returned; without
   /// stop(), once the queue is empty too (as Asio's thread_pool::join).
   void join();
+  /// Calls run on an I/O thread, outside its loop, instead of on a worker.
+  std::size_t ran_on_io_threads() const noexcept { return ran_here_.load(std::memory_order_relaxed); }
   /// Times sleeping workers were woken (a measure of the batching; tests read it).
   std::size_t wakeups() const noexcept { return wakeups_.load(std::memory_order_relaxed); }
   /// Of those, the ones the watch made for calls held back behind busy or blocked workers.
@@ -117,6 +132,7 @@ class worker_pool {
  private:
   using job = std::function<void(slot&)>;
   void enqueue(job j, const net::any_io_executor* batch_on);
+  void run_on(http::io_loop& l, job j);
   /// Wakes as many sleeping workers as there are queued calls, up to the CPUs (all of them with
   /// `uncapped`); unlocks `lock`.
   void wake(std::unique_lock<std::mutex>& lock, bool uncapped = false);
@@ -136,6 +152,10 @@ class worker_pool {
     bool signalled = false;  ///< under the pool's lock: wake() took it off idle_
   };
   void work(bed& me);
+  /// A call run on an I/O thread stands in for a sleeping worker, kept asleep meanwhile, so
+  /// that no more handlers run at once than there are workers. Null: none sleeps.
+  bed* hold_idle_worker();
+  void give_back(bed* b);
   /// Signals every sleeping worker (stop, join).
   void wake_all();
   /// The watch thread: wakes workers for held-back calls that nobody took for a tick.
@@ -148,6 +168,7 @@ class worker_pool {
   // Signed: an end may be counted a moment before its begin (worker_call).
   std::atomic<long> overdue_{0};
   std::atomic<std::size_t> wakeups_{0};
+  std::atomic<std::size_t> ran_here_{0};
   std::atomic<std::size_t> watch_wakeups_{0};
 
   std::mutex mu_;

@@ -46,6 +46,7 @@ server:
   io_threads: 4
   worker_threads: 32
   worker_queue_limit: 500
+  worker_short_call_us: 250
 limits:
   header_bytes: 8192
   body_bytes: 1048576
@@ -82,6 +83,7 @@ metrics:
   EXPECT_EQ(s.server.io_threads, 4u);
   EXPECT_EQ(s.server.worker_threads, 32u);
   EXPECT_EQ(s.server.worker_queue_limit, 500u);
+  EXPECT_EQ(s.server.worker_short_call, std::chrono::microseconds(250));
   EXPECT_EQ(s.server.header_limit, 8192u);
   EXPECT_EQ(s.server.body_limit, 1048576u);
   EXPECT_EQ(s.server.read_timeout, 5000ms);
@@ -196,7 +198,7 @@ TEST_F(config, no_key_is_shadowed_by_an_ignored_prefix_and_env_names_are_unique)
     for (auto p : mcpx::config::detail::ignored_env_prefixes()) EXPECT_FALSE(n.starts_with(p)) << n << " vs " << p;
   }
   EXPECT_EQ(mcpx::config::detail::env_name("limits.body_bytes"), "MCPX_LIMITS_BODY_BYTES");
-  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 66u);
+  EXPECT_EQ(mcpx::config::detail::builtin_keys().size(), 67u);
 }
 
 TEST_F(config, wrong_type_names_the_key_and_the_expected_form) {

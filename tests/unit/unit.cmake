@@ -22,6 +22,7 @@ add_executable(unit_tests
   ${CMAKE_CURRENT_LIST_DIR}/upstream_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/worker_call_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/worker_pool_test.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/io_loop_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/whole_write_test.cpp
   ${CMAKE_CURRENT_LIST_DIR}/allocations.cpp)
 target_link_libraries(unit_tests PRIVATE mcpx GTest::gtest_main)

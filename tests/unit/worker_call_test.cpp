@@ -57,6 +57,10 @@ struct fixture {
       still_running = false;
       return tool_result::text("task done");
     });
+    h.tool("nap").timeout(10s).handle([](const args&, context&) {
+      std::this_thread::sleep_for(30ms);
+      return tool_result::text("rested");
+    });
     h.tool("long").timeout(10s).handle([this](const args&, context&) {
       while (!release) std::this_thread::sleep_for(2ms);
       return tool_result::text("long");
@@ -79,14 +83,15 @@ struct fixture {
   // Hands a call to the pool as streamable_http::run does.
   // `allocated`, when given: what the worker's run() allocated on the heap, once it returned.
   running start(const std::string& tool, const decltype(http::peer_info::watch_hangup)* hangup = nullptr,
-                std::promise<std::size_t>* allocated = nullptr) {
+                std::promise<std::size_t>* allocated = nullptr, std::chrono::microseconds short_call = 0us,
+                std::chrono::milliseconds probation = 0ms) {
     json::object tasks{{"extensions", json::object{{"io.modelcontextprotocol/tasks", json::object{}}}}};
     auto c = modern_call("tools/call", {{"name", tool}}, std::move(tasks));
     const auto* def = h.d->tool_of(c);
     if (h.d->task_capable(c, def)) c.task = std::make_shared<protocol::task_slot>();
     EXPECT_EQ(pool.try_acquire(), transport::admission::admitted);
     auto stream = std::make_shared<http::event_stream>(ioc.get_executor());
-    transport::worker_call::setup how{*h.d, pool, def, *def->timeout, nullptr, nullptr};
+    transport::worker_call::setup how{*h.d, pool, def, *def->timeout, nullptr, nullptr, short_call, probation};
     const auto started = clk::now();  // before the call's deadline is set: took >= the limit
     auto w = std::make_shared<transport::worker_call>(c.copy_to_heap(), how, stream, nullptr, nullptr, "r1", 1s);
     w->watch(hangup);
@@ -295,4 +300,24 @@ TEST(worker_pool_slot, is_released_before_the_answer_is_queued) {
   ran.get_future().wait();
   for (int i = 0; i < 200 && pool.in_flight() != 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(pool.in_flight(), 0u);
+}
+
+// A tool whose calls are short runs them on the I/O thread; one that blocked there would hold
+// the thread's other connections until its spare took over, so it goes to the workers for a
+// while.
+TEST(worker_call, a_call_that_blocks_sends_its_tool_to_the_workers_for_a_while) {
+  fixture f(2);
+  const auto* quick = f.h.reg.find_tool("quick");
+  const auto* nap = f.h.reg.find_tool("nap");
+  ASSERT_TRUE(quick && nap);
+  EXPECT_FALSE(transport::worker_call::may_run_here(quick, 0us)) << "zero: every call on a worker";
+  EXPECT_TRUE(transport::worker_call::may_run_here(quick, 20ms));
+  EXPECT_TRUE(transport::worker_call::may_run_here(nap, 20ms)) << "never measured yet";
+  for (int i = 0; i < 3; ++i) f.answer(f.start("quick", nullptr, nullptr, 20ms, 200ms));
+  EXPECT_TRUE(transport::worker_call::may_run_here(quick, 20ms));
+  f.answer(f.start("nap", nullptr, nullptr, 20ms, 200ms));
+  EXPECT_FALSE(transport::worker_call::may_run_here(nap, 20ms)) << "30 ms: past a takeover, at once";
+  EXPECT_TRUE(transport::worker_call::may_run_here(quick, 20ms)) << "per tool";
+  EXPECT_TRUE(eventually([&] { return transport::worker_call::may_run_here(nap, 20ms); }))
+      << "back on the I/O thread once its probation ends";
 }

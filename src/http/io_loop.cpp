@@ -1,0 +1,163 @@
+#include "http/io_loop.hpp"
+
+#include <time.h>
+
+#include <boost/asio/post.hpp>
+#include <exception>
+
+namespace mcpx::http {
+
+namespace {
+
+thread_local io_loop* running_loop = nullptr;
+
+// How often the spare looks while batches run, and how many ticks without a new batch it
+// waits before it sleeps until the loop's next batch wakes it.
+constexpr std::int64_t tick_ns = 1'000'000;
+constexpr int quiet_ticks = 100;
+
+}  // namespace
+
+io_loop::io_loop(boost::asio::io_context& ioc, bool with_spare, std::function<void(std::string_view)> on_exception)
+    : ioc_(ioc), with_spare_(with_spare), on_exception_(std::move(on_exception)) {
+  ::sem_init(&spare_sem_, 0, 0);
+}
+
+io_loop::~io_loop() {
+  stop();
+  ::sem_destroy(&spare_sem_);
+}
+
+io_loop* io_loop::current() noexcept { return running_loop; }
+
+std::int64_t io_loop::now_ns() noexcept {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void io_loop::start() {
+  threads_[0] = std::thread([this] { thread_main(false); });
+  if (with_spare_) threads_[1] = std::thread([this] { thread_main(true); });
+}
+
+void io_loop::stop() {
+  // Before the io_context stops: a thread that finds run() returned knows why.
+  stopping_.store(true);
+  ioc_.stop();
+  ::sem_post(&spare_sem_);
+  for (auto& t : threads_)
+    if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
+}
+
+void io_loop::run_after_pass(work w) {
+  // Stopping the io_context from a handler posted now lets the handlers ready before it run
+  // first; run() then returns to thread_main, which runs the batch.
+  if (batch_.empty()) boost::asio::post(ioc_, [this] { ioc_.stop(); });
+  batch_.push_back(std::move(w));
+}
+
+void io_loop::run_events() {
+  running_loop = this;
+  for (;;) {
+    try {
+      ioc_.run();
+      break;
+    } catch (const std::exception& e) {
+      // A handler bug must not take the listener down; report it and keep running.
+      if (on_exception_) on_exception_(e.what());
+    }
+  }
+  running_loop = nullptr;
+}
+
+void io_loop::thread_main(bool spare) {
+  if (spare && !be_spare()) return;
+  for (;;) {
+    run_events();
+    if (stopping_.load()) break;
+    // run() returned for the batch. Restarted now, so that a spare taking over runs it; a
+    // stop() that came meanwhile may have been undone by the restart, hence the second look.
+    ioc_.restart();
+    if (stopping_.load()) {
+      ioc_.stop();
+      break;
+    }
+    if (run_batch()) continue;
+    if (!be_spare()) return;
+  }
+  for (auto& w : batch_) {
+    try {
+      w(false);
+    } catch (...) {
+    }
+  }
+  batch_.clear();
+}
+
+bool io_loop::run_batch() {
+  const std::int64_t since = now_ns();
+  batch_since_.store(since);
+  outside_.store(running);
+  batches_.fetch_add(1);
+  if (spare_sleeping_.load()) ::sem_post(&spare_sem_);  // it looks once a millisecond from now
+  std::size_t i = 0;
+  for (; i < batch_.size(); ++i) {
+    if (outside_.load(std::memory_order_relaxed) == taken) break;
+    if (i > 0 && now_ns() - since >= std::chrono::nanoseconds(pass_budget).count()) break;
+    ran_.fetch_add(1, std::memory_order_relaxed);
+    try {
+      batch_[i](true);
+    } catch (...) {
+    }
+  }
+  for (; i < batch_.size(); ++i) {
+    try {
+      batch_[i](false);
+    } catch (...) {
+    }
+  }
+  batch_.clear();
+  int expect = running;
+  return outside_.compare_exchange_strong(expect, idle);
+}
+
+bool io_loop::be_spare() {
+  std::uint64_t seen = batches_.load();
+  int quiet = 0;
+  spare_ready_.store(true, std::memory_order_release);
+  for (;;) {
+    if (quiet < quiet_ticks) {
+      timespec until{};
+      ::clock_gettime(CLOCK_MONOTONIC, &until);
+      until.tv_nsec += tick_ns;
+      if (until.tv_nsec >= 1'000'000'000) {
+        until.tv_nsec -= 1'000'000'000;
+        ++until.tv_sec;
+      }
+      ::sem_clockwait(&spare_sem_, CLOCK_MONOTONIC, &until);
+    } else {
+      spare_sleeping_.store(true);
+      // A batch begun after the last look, whose post this wait would otherwise miss.
+      if (batches_.load() == seen && !stopping_.load()) ::sem_wait(&spare_sem_);
+      spare_sleeping_.store(false);
+      quiet = 0;
+    }
+    if (stopping_.load()) {
+      spare_ready_.store(false);
+      return false;
+    }
+    const std::uint64_t now_batches = batches_.load();
+    quiet = now_batches == seen ? quiet + 1 : 0;
+    seen = now_batches;
+    if (outside_.load() != running) continue;
+    if (now_ns() - batch_since_.load() < std::chrono::nanoseconds(takeover_after).count()) continue;
+    int expect = running;
+    if (!outside_.compare_exchange_strong(expect, taken)) continue;
+    // The loop is this thread's now; the other thread becomes the spare when its work returns.
+    spare_ready_.store(false);
+    takeovers_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+}
+
+}  // namespace mcpx::http
