@@ -15,7 +15,7 @@ enum class execution {
   /// Default: on the bounded worker pool. The handler may block (database, HTTP, locks, waiting
   /// for the client's answer to an elicitation); the request pays a thread hop, except while
   /// the tool's calls are short (options::worker_short_call): those run on the I/O thread
-  /// that read them, outside its event loop, with everything else as on a worker.
+  /// that read them, with everything else as on a worker.
   worker_pool,
   /// On the I/O thread that read the request, with no thread hop and no queue: for cheap
   /// handlers that never block (pure computation, in-memory lookups). While it runs, no other

@@ -35,11 +35,10 @@ struct options {
   unsigned worker_threads = 4;
   std::size_t worker_queue_limit = 1024;  ///< queued handler calls beyond which requests get 503
   /// A worker-pool tool whose calls finish within this runs them on the I/O thread that read
-  /// them, after the requests ready there, outside the event loop: no hop to a worker and
-  /// back. A call that takes longer sends that tool to the workers for the next 10 seconds,
-  /// and one that blocks has the I/O thread's spare take the event loop over after 1 ms
-  /// (docs/performance.md). Time limits, cancellation and input requests work as on a worker.
-  /// Zero: every call on a worker.
+  /// them, after the requests ready there: no hop to a worker and back. A call that takes longer sends that tool to the
+  /// workers for the next 10 seconds, and one that blocks has the I/O thread's spare take the event loop over after 1
+  /// ms (docs/performance.md). Time limits, cancellation and input requests work as on a worker. Zero: every call on a
+  /// worker.
   std::chrono::microseconds worker_short_call{100};
   /// How long a tool call may run on the worker pool (queued time included) before its caller
   /// is answered TIMEOUT and the handler is cancelled; tool_builder::timeout and

@@ -16,15 +16,22 @@ thread_local io_loop* running_loop = nullptr;
 constexpr std::int64_t tick_ns = 1'000'000;
 constexpr int quiet_ticks = 100;
 
+void wait(sem_t& s) {
+  while (::sem_wait(&s) != 0) {  // EINTR: a signal handler ran
+  }
+}
+
 }  // namespace
 
 io_loop::io_loop(boost::asio::io_context& ioc, bool with_spare, std::function<void(std::string_view)> on_exception)
     : ioc_(ioc), with_spare_(with_spare), on_exception_(std::move(on_exception)) {
   ::sem_init(&spare_sem_, 0, 0);
+  ::sem_init(&handback_sem_, 0, 0);
 }
 
 io_loop::~io_loop() {
   stop();
+  ::sem_destroy(&handback_sem_);
   ::sem_destroy(&spare_sem_);
 }
 
@@ -36,12 +43,12 @@ std::int64_t io_loop::now_ns() noexcept {
 }
 
 void io_loop::start() {
-  threads_[0] = std::thread([this] { thread_main(false); });
-  if (with_spare_) threads_[1] = std::thread([this] { thread_main(true); });
+  threads_[0] = std::thread([this] { run_events(); });
+  if (with_spare_) threads_[1] = std::thread([this] { spare_main(); });
 }
 
 void io_loop::stop() {
-  // Before the io_context stops: a thread that finds run() returned knows why.
+  // Before the io_context stops: the spare, finding run_one() returned, knows why.
   stopping_.store(true);
   ioc_.stop();
   ::sem_post(&spare_sem_);
@@ -50,9 +57,8 @@ void io_loop::stop() {
 }
 
 void io_loop::run_after_pass(work w) {
-  // Stopping the io_context from a handler posted now lets the handlers ready before it run
-  // first; run() then returns to thread_main, which runs the batch.
-  if (batch_.empty()) boost::asio::post(ioc_, [this] { ioc_.stop(); });
+  // Posted now, the batch's handler runs after the handlers ready before it.
+  if (batch_.empty()) boost::asio::post(ioc_, [this] { run_batch(); });
   batch_.push_back(std::move(w));
 }
 
@@ -70,55 +76,57 @@ void io_loop::run_events() {
   running_loop = nullptr;
 }
 
-void io_loop::thread_main(bool spare) {
-  if (spare && !be_spare()) return;
-  for (;;) {
-    run_events();
-    if (stopping_.load()) break;
-    // run() returned for the batch. Restarted now, so that a spare taking over runs it; a
-    // stop() that came meanwhile may have been undone by the restart, hence the second look.
-    ioc_.restart();
-    if (stopping_.load()) {
-      ioc_.stop();
-      break;
-    }
-    if (run_batch()) continue;
-    if (!be_spare()) return;
-  }
-  for (auto& w : batch_) {
-    try {
-      w(false);
-    } catch (...) {
-    }
-  }
-  batch_.clear();
-}
-
-bool io_loop::run_batch() {
+void io_loop::run_batch() {
+  // Swapped out: a handler the spare runs meanwhile finds no spare (accepts_work() is false)
+  // and never touches batch_ while these run; the vectors keep their capacity.
+  running_batch_.swap(batch_);
   const std::int64_t since = now_ns();
   batch_since_.store(since);
-  outside_.store(running);
+  batch_state_.store(running);
   batches_.fetch_add(1);
   if (spare_sleeping_.load()) ::sem_post(&spare_sem_);  // it looks once a millisecond from now
   std::size_t i = 0;
-  for (; i < batch_.size(); ++i) {
-    if (outside_.load(std::memory_order_relaxed) == taken) break;
+  for (; i < running_batch_.size(); ++i) {
+    if (batch_state_.load(std::memory_order_relaxed) == taken) break;
     if (i > 0 && now_ns() - since >= std::chrono::nanoseconds(pass_budget).count()) break;
     ran_.fetch_add(1, std::memory_order_relaxed);
     try {
-      batch_[i](true);
+      running_batch_[i](true);
     } catch (...) {
     }
   }
-  for (; i < batch_.size(); ++i) {
+  for (; i < running_batch_.size(); ++i) {
     try {
-      batch_[i](false);
+      running_batch_[i](false);
     } catch (...) {
     }
   }
-  batch_.clear();
+  running_batch_.clear();
   int expect = running;
-  return outside_.compare_exchange_strong(expect, idle);
+  if (batch_state_.compare_exchange_strong(expect, idle)) return;
+  // The spare runs the loop's handlers: have them back before this handler returns, so that
+  // two threads never run handlers at once. The post wakes it from its wait for events.
+  want_back_.store(true);
+  boost::asio::post(ioc_, [] {});
+  wait(handback_sem_);
+  batch_state_.store(idle);
+}
+
+void io_loop::spare_main() {
+  while (be_spare()) {
+    running_loop = this;
+    while (!want_back_.load() && !stopping_.load()) {
+      try {
+        ioc_.run_one();
+      } catch (const std::exception& e) {
+        if (on_exception_) on_exception_(e.what());
+      }
+    }
+    running_loop = nullptr;
+    want_back_.store(false);
+    ::sem_post(&handback_sem_);
+    if (stopping_.load()) return;
+  }
 }
 
 bool io_loop::be_spare() {
@@ -138,7 +146,7 @@ bool io_loop::be_spare() {
     } else {
       spare_sleeping_.store(true);
       // A batch begun after the last look, whose post this wait would otherwise miss.
-      if (batches_.load() == seen && !stopping_.load()) ::sem_wait(&spare_sem_);
+      if (batches_.load() == seen && !stopping_.load()) wait(spare_sem_);
       spare_sleeping_.store(false);
       quiet = 0;
     }
@@ -149,11 +157,10 @@ bool io_loop::be_spare() {
     const std::uint64_t now_batches = batches_.load();
     quiet = now_batches == seen ? quiet + 1 : 0;
     seen = now_batches;
-    if (outside_.load() != running) continue;
+    if (batch_state_.load() != running) continue;
     if (now_ns() - batch_since_.load() < std::chrono::nanoseconds(takeover_after).count()) continue;
     int expect = running;
-    if (!outside_.compare_exchange_strong(expect, taken)) continue;
-    // The loop is this thread's now; the other thread becomes the spare when its work returns.
+    if (!batch_state_.compare_exchange_strong(expect, taken)) continue;
     spare_ready_.store(false);
     takeovers_.fetch_add(1, std::memory_order_relaxed);
     return true;

@@ -1,21 +1,19 @@
 #pragma once
-// An I/O thread's event loop that runs short work itself, outside the loop, once the handlers
-// ready now have run. A worker-pool call that takes microseconds costs less run here than
-// handed to a worker and back: that hop is two wakeups and two context switches per call when
-// calls come one at a time (docs/performance.md, session 26).
+// An I/O thread's event loop that runs short work itself, in one handler queued after the
+// handlers ready when the work came. A worker-pool call that takes microseconds costs less run
+// here than handed to a worker and back: that hop is two wakeups and two context switches per
+// call when calls come one at a time (docs/performance.md, session 26).
 //
-// Work that blocks does not hold the loop up for long. Each loop has a spare thread, asleep
-// or looking once a millisecond while work runs; when one batch of work has run for
-// `takeover_after`, the spare takes the event loop over, and the thread that ran the work
-// becomes the spare once its work returns. Go's runtime hands a processor off the same way
-// from a thread blocked in a system call, and Tokio's block_in_place hands off its worker's
-// queue. While a thread finishes work that was taken over, no spare is left: the loop takes
-// no work until it has one again.
+// Work that blocks does not hold the loop up for long. Each loop has a spare thread, asleep or
+// looking once a millisecond while work runs; when one batch of work has run for
+// `takeover_after`, the spare runs the event loop's handlers itself, one at a time, until the
+// blocked thread's work returns and it asks for the loop back (Go's runtime hands a processor
+// off a thread blocked in a system call the same way; Tokio's block_in_place hands off its
+// worker's queue). Only one thread runs handlers at any time.
 //
-// The work runs outside io_context::run(), not inside a handler: what it posts to the loop
-// goes to the loop's shared queue, where the thread that took over sees it. Posted from inside
-// a handler of a one-thread io_context, it would wait in the running thread's private queue
-// until that handler returned (a tool waiting for its client's answer would wait for good).
+// The io_context must not be made for one thread (concurrency hint 1): there, what a handler
+// posts waits in its thread's private queue until the handler returns, so a blocked work's
+// posts (a request to its client, whose answer it waits for) would never reach the spare.
 #include <semaphore.h>
 
 #include <atomic>
@@ -32,8 +30,8 @@ namespace mcpx::http {
 class io_loop {
  public:
   /// Called once: with true to run here and now, or with false when it cannot run here (the
-  /// loop was taken over meanwhile, the pass's budget is spent, or the loop stops); then it
-  /// must go elsewhere. Exceptions are dropped.
+  /// loop was taken over meanwhile, the pass's budget is spent); then it must go elsewhere.
+  /// Exceptions are dropped.
   using work = std::function<void(bool here)>;
   /// How long one batch of work may hold the loop before the spare takes it over.
   static constexpr std::chrono::microseconds takeover_after{1000};
@@ -49,28 +47,27 @@ class io_loop {
 
   /// Starts the loop's thread and its spare.
   void start();
-  /// Stops the event loop and ends both threads, once work running outside it returned.
-  /// Idempotent.
+  /// Stops the event loop and ends both threads, once running work returned. Idempotent.
   void stop();
 
-  /// The loop whose handler this thread runs now, or null (a worker, work run outside).
+  /// The loop whose handler this thread runs now (work included), or null.
   static io_loop* current() noexcept;
   /// Whether run_after_pass() may be called now: on the loop's thread, in a handler.
   bool accepts_work() const noexcept { return spare_ready_.load(std::memory_order_acquire) && !stopping_.load(); }
   /// On the loop's thread, in a handler, after accepts_work(): `w` runs on this thread once
-  /// the handlers ready now have run, outside the loop.
+  /// the handlers ready now have run.
   void run_after_pass(work w);
 
   /// Times the spare took the loop over from work that ran too long.
   std::uint64_t takeovers() const noexcept { return takeovers_.load(std::memory_order_relaxed); }
-  /// Work items run outside the loop.
-  std::uint64_t ran_outside() const noexcept { return ran_.load(std::memory_order_relaxed); }
+  /// Work items run.
+  std::uint64_t ran() const noexcept { return ran_.load(std::memory_order_relaxed); }
 
  private:
-  void thread_main(bool spare);
   void run_events();
-  /// Runs the batch; false when the spare took the loop over meanwhile.
-  bool run_batch();
+  /// The handler that runs the batch; waits for the loop back if the spare took it over.
+  void run_batch();
+  void spare_main();
   /// As the spare: true once it took the loop over, false when the loop stops.
   bool be_spare();
   static std::int64_t now_ns() noexcept;
@@ -81,16 +78,18 @@ class io_loop {
   std::thread threads_[2];
   std::atomic<bool> stopping_{false};
 
-  // Only the thread that owns the loop touches the batch; the spare flag hands it over.
-  std::vector<work> batch_;
+  // Touched only in handlers (one thread at a time).
+  std::vector<work> batch_, running_batch_;
   std::atomic<bool> spare_ready_{false};  ///< a spare watches: the loop may take work
-  // 0: no batch runs; 1: a batch runs outside the loop; 2: the spare took the loop over from it.
+  // 0: no batch runs; 1: a batch runs; 2: the spare took the loop over from it.
   enum : int { idle = 0, running = 1, taken = 2 };
-  std::atomic<int> outside_{idle};
+  std::atomic<int> batch_state_{idle};
   std::atomic<std::int64_t> batch_since_{0};  ///< when the running batch began (steady clock, ns)
   std::atomic<std::uint64_t> batches_{0};     ///< batches begun: the spare's measure of activity
   std::atomic<bool> spare_sleeping_{false};   ///< the spare waits without a timeout: post to wake it
   sem_t spare_sem_;
+  std::atomic<bool> want_back_{false};  ///< the batch returned: the spare hands the loop back
+  sem_t handback_sem_;                  ///< posted by the spare once it runs no more handlers
   std::atomic<std::uint64_t> takeovers_{0}, ran_{0};
 };
 

@@ -11,14 +11,16 @@
 namespace mcpx::http {
 
 struct server::shard {
-  net::io_context ioc{1};
+  // One thread runs its handlers at a time, but a loop with a spare needs posts made in a
+  // handler to reach the shared queue (io_loop), which hint 1 would keep thread-private.
+  net::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::unique_ptr<io_loop> loop;  ///< the I/O thread (and its spare) that runs ioc
   bool stopping = false;          ///< stop_accepting() was called; read and written on this shard's thread only
   /// Kept open to be given up when the process is out of descriptors: that one slot lets the
   /// listener take pending connections and turn them away (docs/decisions.md).
   int reserve_fd = -1;
-  shard() = default;
+  explicit shard(bool with_spare) : ioc(with_spare ? BOOST_ASIO_CONCURRENCY_HINT_DEFAULT : 1) {}
   shard(const shard&) = delete;
   shard& operator=(const shard&) = delete;
   ~shard() {
@@ -237,7 +239,7 @@ void server::start() {
   out_of_descriptors_reply_ = refusal_wire(refusal::out_of_descriptors, cfg_);
   too_many_from_address_reply_ = refusal_wire(refusal::too_many_connections_from_address, cfg_);
   for (unsigned i = 0; i < cfg_.io_threads; ++i) {
-    auto s = std::make_unique<shard>();
+    auto s = std::make_unique<shard>(cfg_.work_on_io_threads);
     tcp::endpoint ep(addr, port);
     s->acceptor.open(ep.protocol());
     s->acceptor.set_option(net::socket_base::reuse_address(true));

@@ -95,11 +95,10 @@ class worker_pool {
   /// `batch_on`: the executor of the calling I/O thread, which wakes sleeping workers once its
   /// ready handlers have run; null wakes one now (any other thread).
   /// `may_run_here`: when called in a handler of an http::io_loop that takes work, the call
-  /// runs on that thread once its ready handlers have run, outside the loop (a call known to
-  /// be short: no hop to a worker and back), holding a sleeping worker meanwhile so that no
-  /// more handlers run at once than there are workers; should it run long, the loop's spare
-  /// takes the loop over. Whatever that loop cannot run, or with no worker asleep, goes to
-  /// the workers.
+  /// runs on that thread once its ready handlers have run (a call known to be short: no hop
+  /// to a worker and back), holding a sleeping worker meanwhile so that no more handlers run
+  /// at once than there are workers; should it run long, the loop's spare takes the loop
+  /// over. Whatever that loop cannot run, or with no worker asleep, goes to the workers.
   template <class F>
   void submit(F f, const net::any_io_executor* batch_on = nullptr, bool may_run_here = false) {
     if constexpr (std::is_invocable_v<F&, slot&>) {
