@@ -1,7 +1,8 @@
 add_executable(integration_tests ${CMAKE_CURRENT_LIST_DIR}/hostile_input_test.cpp ${CMAKE_CURRENT_LIST_DIR}/sessions_test.cpp
                ${CMAKE_CURRENT_LIST_DIR}/ops_test.cpp ${CMAKE_CURRENT_LIST_DIR}/inline_handlers_test.cpp
                ${CMAKE_CURRENT_LIST_DIR}/connection_test.cpp ${CMAKE_CURRENT_LIST_DIR}/refusals_test.cpp
-               ${CMAKE_CURRENT_LIST_DIR}/limits_test.cpp ${CMAKE_CURRENT_LIST_DIR}/deadlines_test.cpp)
+               ${CMAKE_CURRENT_LIST_DIR}/limits_test.cpp ${CMAKE_CURRENT_LIST_DIR}/deadlines_test.cpp
+               ${CMAKE_CURRENT_LIST_DIR}/short_calls_test.cpp)
 target_link_libraries(integration_tests PRIVATE mcpx GTest::gtest_main)
 target_include_directories(integration_tests PRIVATE ${PROJECT_SOURCE_DIR}/src)
 target_compile_definitions(integration_tests PRIVATE MCPX_CONFORMANCE_PATH="$<TARGET_FILE:mcpx-conformance>"
