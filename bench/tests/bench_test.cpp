@@ -497,7 +497,8 @@ TEST(load, the_trace_has_one_ordered_line_per_counted_answer) {
   ASSERT_TRUE(wait_for_port(c, port, std::chrono::seconds(10))) << tail_of(log);
   auto lc = short_run(port, protocol::modern);
   lc.warmup = std::chrono::milliseconds(100);
-  lc.duration = std::chrono::milliseconds(300);
+  // A second, not 300 ms: a sanitizer build beside the heaviest tests once answered nothing in 300 ms.
+  lc.duration = std::chrono::milliseconds(1000);
   lc.rate = 1000;
   lc.trace_path = ::testing::TempDir() + "bench-trace.txt";
   auto r = run_load(lc);
@@ -518,11 +519,11 @@ TEST(load, the_trace_has_one_ordered_line_per_counted_answer) {
     ++lines;
   }
   EXPECT_EQ(lines, r.ok);
-  // 1000 requests/s over the 300 ms measured: about 300, due inside the window after warm-up
+  // 1000 requests/s over the second measured: about 1000, due inside the window after warm-up
   // (fewer when a stall of the machine pushes answers past the window's end, which are not counted).
   EXPECT_GE(lines, 100u);
   EXPECT_GE(first_due, 100'000'000);
-  EXPECT_LT(last_due, 400'000'000);
+  EXPECT_LT(last_due, 1'100'000'000);
 }
 
 TEST(stalls, the_probe_runs_its_time_on_every_cpu_and_reports_each) {
