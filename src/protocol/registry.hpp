@@ -41,7 +41,9 @@ struct tool_def {
   /// Until when (steady clock, ns) calls go to the workers: a call ran longer than a short one
   /// (transport::worker_config::short_call). Zero: never measured long.
   mutable std::atomic<std::int64_t> on_workers_until{0};
-  mutable std::atomic<int> long_calls{0};  ///< consecutive calls longer than a short one
+  /// Evidence that its calls run long, raised by long calls and paid down by short ones
+  /// (transport::worker_call::note_duration).
+  mutable std::atomic<int> long_call_debt{0};
 };
 
 struct resource_def {

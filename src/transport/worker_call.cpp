@@ -53,17 +53,19 @@ void worker_call::run(worker_pool::slot* slot) noexcept {
 }
 
 void worker_call::note_duration(std::int64_t began, std::int64_t ended) noexcept {
-  // Wall time, wherever the call ran: a call preempted once looks long, so only a run of long
-  // calls, or one long enough to block an I/O thread until its spare takes over, sends the
-  // tool's next calls to the workers for a while.
+  // Wall time, wherever the call ran: reading the thread's CPU time, or its voluntary context
+  // switches, would tell a preempted call from a blocked one, but costs two system calls per
+  // call (over 1 µs each on a virtual machine). Debt tells them apart over a few calls instead.
+  auto& debt = tool_->long_call_debt;
   const std::int64_t took = ended - began;
   if (took <= std::chrono::nanoseconds(short_call_).count()) {
-    if (tool_->long_calls.load(std::memory_order_relaxed) != 0) tool_->long_calls.store(0, std::memory_order_relaxed);
+    if (int d = debt.load(std::memory_order_relaxed); d > 0) debt.store(d - 1, std::memory_order_relaxed);
     return;
   }
   const bool blocking = took >= std::chrono::nanoseconds(http::io_loop::takeover_after).count();
-  if (!blocking && tool_->long_calls.fetch_add(1, std::memory_order_relaxed) + 1 < long_calls_to_probation) return;
-  tool_->long_calls.store(0, std::memory_order_relaxed);
+  const int add = blocking ? 2 * long_call_weight : long_call_weight;
+  if (debt.fetch_add(add, std::memory_order_relaxed) + add < probation_debt) return;
+  debt.store(0, std::memory_order_relaxed);
   tool_->on_workers_until.store(ended + std::chrono::nanoseconds(probation_).count(), std::memory_order_relaxed);
 }
 

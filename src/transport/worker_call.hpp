@@ -75,8 +75,13 @@ class worker_call final : public http::request_watcher, public std::enable_share
   static std::chrono::steady_clock::time_point deadline_of(const setup& s) {
     return s.tool ? std::chrono::steady_clock::now() + s.limit : std::chrono::steady_clock::time_point::max();
   }
-  /// Consecutive calls longer than `short_call` that send the tool to the workers.
-  static constexpr int long_calls_to_probation = 3;
+  /// A call longer than `short_call` adds `long_call_weight` to its tool's debt, one past a
+  /// takeover twice that, a short call pays 1 back; at `probation_debt` the tool goes to the
+  /// workers. So three long calls in a row do, or two that blocked, or one blocking call in
+  /// every 16 or so; but not one call that only looked long because its thread was preempted
+  /// (a 1–2 ms steal is common on a busy host: it sent a 3 µs echo to the workers for 10 s).
+  static constexpr int long_call_weight = 16;
+  static constexpr int probation_debt = 3 * long_call_weight;
   void note_duration(std::int64_t began, std::int64_t ended) noexcept;
   static std::int64_t now_ns() noexcept {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
