@@ -98,6 +98,22 @@ void event_stream::watch(std::weak_ptr<request_watcher> w, std::chrono::steady_c
   }
 }
 
+void event_stream::wait_quietly() {
+  std::lock_guard lock(mu_);
+  quiet_ = true;
+}
+
+void event_stream::end_quiet() {
+  bool waiting;
+  {
+    std::lock_guard lock(mu_);
+    if (!quiet_) return;
+    quiet_ = false;
+    waiting = std::exchange(waiting_, false);
+  }
+  if (waiting) wake();
+}
+
 void event_stream::cancel() {
   if (cancelled_.exchange(true, std::memory_order_acq_rel)) return;
   std::shared_ptr<request_watcher> w;
@@ -125,8 +141,9 @@ net::awaitable<std::optional<stream_item>> event_stream::next_for(std::chrono::m
         co_return item;
       }
       if (closed_ || cancelled()) co_return std::nullopt;
-      watched = watch_deadline_;
-      nudge = nudge_;
+      const auto never = net::steady_timer::time_point::max();
+      watched = quiet_ ? never : watch_deadline_;
+      nudge = quiet_ ? never : nudge_;
       waiting_ = true;
     }
     const auto now = net::steady_timer::clock_type::now();

@@ -42,6 +42,15 @@ class event_stream : public std::enable_shared_from_this<event_stream> {
              std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max(),
              std::chrono::steady_clock::time_point nudge = std::chrono::steady_clock::time_point::max());
 
+  /// Consumer side, before it waits: until end_quiet(), waits end at neither the watched
+  /// deadline nor the nudge (the timer is armed at no time: no system call to reprogram the
+  /// loop's timerfd). For a call queued to run on the consumer's own thread, which cannot
+  /// pass its deadline unnoticed unless that thread's loop is taken over.
+  void wait_quietly();
+  /// Waits end at the watched deadline and nudge again; a wait under way is woken to arm its
+  /// timer. Thread-safe, idempotent.
+  void end_quiet();
+
   // Consumer side: the connection's executor only.
   /// Waits for the next message; nullopt when closed and drained.
   net::awaitable<std::optional<stream_item>> next();
@@ -74,6 +83,7 @@ class event_stream : public std::enable_shared_from_this<event_stream> {
   // wake-up. Items pushed while it writes are found when it looks again, at no cost to the
   // producer's or the I/O thread's time (a post is a cross-thread interrupt of the I/O thread).
   bool waiting_ = false;
+  bool quiet_ = false;  ///< see wait_quietly()
   std::weak_ptr<request_watcher> watcher_;
   std::chrono::steady_clock::time_point watch_deadline_ = std::chrono::steady_clock::time_point::max();
   std::chrono::steady_clock::time_point nudge_ = std::chrono::steady_clock::time_point::max();

@@ -56,11 +56,23 @@ void io_loop::stop() {
     if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
 }
 
-void io_loop::run_after_pass(work w) {
+void io_loop::run_after_pass(work w, delay_hook delayed) {
   // Posted now, the batch's handler runs after the handlers ready before it.
   if (batch_.empty()) boost::asio::post(ioc_, [this] { run_batch(); });
-  batch_.push_back(std::move(w));
+  batch_.push_back({std::move(w), std::move(delayed)});
 }
+
+namespace {
+
+void call(const io_loop::delay_hook& h) noexcept {
+  if (!h) return;
+  try {
+    h();
+  } catch (...) {
+  }
+}
+
+}  // namespace
 
 void io_loop::run_events() {
   running_loop = this;
@@ -86,30 +98,31 @@ void io_loop::run_batch() {
   batches_.fetch_add(1);
   if (spare_sleeping_.load()) ::sem_post(&spare_sem_);  // it looks once a millisecond from now
   std::size_t i = 0;
+  auto run = [](item& it, bool here) {
+    bool ran = false;
+    try {
+      ran = it.w(here);
+    } catch (...) {
+    }
+    if (!ran) call(it.delayed);
+  };
   for (; i < running_batch_.size(); ++i) {
     if (batch_state_.load(std::memory_order_relaxed) == taken) break;
     if (i > 0 && now_ns() - since >= std::chrono::nanoseconds(pass_budget).count()) break;
     ran_.fetch_add(1, std::memory_order_relaxed);
-    try {
-      running_batch_[i](true);
-    } catch (...) {
-    }
+    run(running_batch_[i], true);
   }
-  for (; i < running_batch_.size(); ++i) {
-    try {
-      running_batch_[i](false);
-    } catch (...) {
-    }
+  for (; i < running_batch_.size(); ++i) run(running_batch_[i], false);
+  int expect = running;
+  if (!batch_state_.compare_exchange_strong(expect, idle)) {
+    // The spare runs the loop's handlers: have them back before this handler returns, so that
+    // two threads never run handlers at once. The post wakes it from its wait for events.
+    want_back_.store(true);
+    boost::asio::post(ioc_, [] {});
+    wait(handback_sem_);
+    batch_state_.store(idle);
   }
   running_batch_.clear();
-  int expect = running;
-  if (batch_state_.compare_exchange_strong(expect, idle)) return;
-  // The spare runs the loop's handlers: have them back before this handler returns, so that
-  // two threads never run handlers at once. The post wakes it from its wait for events.
-  want_back_.store(true);
-  boost::asio::post(ioc_, [] {});
-  wait(handback_sem_);
-  batch_state_.store(idle);
 }
 
 void io_loop::spare_main() {
@@ -163,6 +176,8 @@ bool io_loop::be_spare() {
     if (!batch_state_.compare_exchange_strong(expect, taken)) continue;
     spare_ready_.store(false);
     takeovers_.fetch_add(1, std::memory_order_relaxed);
+    // The batch's thread no longer changes running_batch_ (it clears it once handed back).
+    for (const auto& it : running_batch_) call(it.delayed);
     return true;
   }
 }

@@ -31,8 +31,12 @@ class io_loop {
  public:
   /// Called once: with true to run here and now, or with false when it cannot run here (the
   /// loop was taken over meanwhile, the pass's budget is spent); then it must go elsewhere.
-  /// Exceptions are dropped.
-  using work = std::function<void(bool here)>;
+  /// Returns whether it ran here. Exceptions are dropped.
+  using work = std::function<bool(bool here)>;
+  /// Told that its work will not run here promptly: it went elsewhere, or the spare took the
+  /// loop over from the batch it is in (then on the spare, before it runs a handler; the
+  /// work may have run already, or be running). Possibly more than once; thread-safe.
+  using delay_hook = std::function<void()>;
   /// How long one batch of work may hold the loop before the spare takes it over.
   static constexpr std::chrono::microseconds takeover_after{1000};
   /// Work begun after a batch has run this long goes elsewhere (called with false).
@@ -55,8 +59,8 @@ class io_loop {
   /// Whether run_after_pass() may be called now: on the loop's thread, in a handler.
   bool accepts_work() const noexcept { return spare_ready_.load(std::memory_order_acquire) && !stopping_.load(); }
   /// On the loop's thread, in a handler, after accepts_work(): `w` runs on this thread once
-  /// the handlers ready now have run.
-  void run_after_pass(work w);
+  /// the handlers ready now have run. `delayed`, when set, is kept until the batch is over.
+  void run_after_pass(work w, delay_hook delayed = {});
 
   /// Times the spare took the loop over from work that ran too long.
   std::uint64_t takeovers() const noexcept { return takeovers_.load(std::memory_order_relaxed); }
@@ -78,8 +82,13 @@ class io_loop {
   std::thread threads_[2];
   std::atomic<bool> stopping_{false};
 
-  // Touched only in handlers (one thread at a time).
-  std::vector<work> batch_, running_batch_;
+  struct item {
+    work w;
+    delay_hook delayed;
+  };
+  // Touched only in handlers (one thread at a time); the spare reads running_batch_'s hooks
+  // as it takes over, and the batch's thread clears it only once it has the loop back.
+  std::vector<item> batch_, running_batch_;
   std::atomic<bool> spare_ready_{false};  ///< a spare watches: the loop may take work
   // 0: no batch runs; 1: a batch runs; 2: the spare took the loop over from it.
   enum : int { idle = 0, running = 1, taken = 2 };

@@ -107,19 +107,27 @@ streamable_http::step streamable_http::run(protocol::call& c, std::shared_ptr<li
   auto w = std::make_shared<worker_call>(c.copy_to_heap(), how, stream, s, s ? events_.get() : nullptr,
                                          std::move(stream_name), cfg_.protocol.client_request_timeout);
   w->watch(&peer.watch_hangup);
+  // Queued to run on this thread, a call cannot pass its deadline, or outlast the hang-up
+  // watch's delay, unnoticed unless the loop's spare takes over: only then does its wait need
+  // a timer (a task's wait has its own end, task_after: it keeps the timer).
+  http::io_loop::delay_hook delayed;
+  if (here && !c.task) delayed = [stream] { stream->end_quiet(); };
+  bool on_loop;
   if (s) {
     std::string key = json::serialize(c.msg.id);
     s->track(key, std::shared_ptr<request_outbound>(w, &w->out));
-    pool_.submit(
+    on_loop = pool_.submit(
         [w, s, key](worker_pool::slot& slot) {
           w->run(&slot);
           s->untrack(key, w->out.stream_name());
         },
-        &ex, here);
+        &ex, here, std::move(delayed));
   } else {
     // Only the call: small enough for std::function to hold without an allocation.
-    pool_.submit([w](worker_pool::slot& slot) { w->run(&slot); }, &ex, here);
+    on_loop = pool_.submit([w](worker_pool::slot& slot) { w->run(&slot); }, &ex, here, std::move(delayed));
   }
+  // Nothing of the call ran yet: it runs once this handler has returned.
+  if (on_loop && !c.task) stream->wait_quietly();
   return on_worker{std::move(stream), std::move(w)};
 }
 

@@ -58,22 +58,28 @@ void worker_pool::enqueue(job j, const net::any_io_executor* batch_on) {
   });
 }
 
-void worker_pool::run_on(http::io_loop& l, job j) {
-  l.run_after_pass([this, j = std::move(j)](bool here) mutable {
-    // Not here (taken over, the pass's budget spent, stopping), or no worker to stand for.
-    bed* held = here ? hold_idle_worker() : nullptr;
-    if (!held) return enqueue(std::move(j), nullptr);
-    ran_here_.fetch_add(1, std::memory_order_relaxed);
-    {
-      slot s(*this);
-      try {
-        j(s);
-      } catch (...) {
-      }
-      j = nullptr;
-    }
-    give_back(held);
-  });
+void worker_pool::run_on(http::io_loop& l, job j, http::io_loop::delay_hook delayed) {
+  l.run_after_pass(
+      [this, j = std::move(j)](bool here) mutable {
+        // Not here (taken over, the pass's budget spent, stopping), or no worker to stand for.
+        bed* held = here ? hold_idle_worker() : nullptr;
+        if (!held) {
+          enqueue(std::move(j), nullptr);
+          return false;
+        }
+        ran_here_.fetch_add(1, std::memory_order_relaxed);
+        {
+          slot s(*this);
+          try {
+            j(s);
+          } catch (...) {
+          }
+          j = nullptr;
+        }
+        give_back(held);
+        return true;
+      },
+      std::move(delayed));
 }
 
 worker_pool::bed* worker_pool::hold_idle_worker() {

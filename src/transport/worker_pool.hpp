@@ -99,14 +99,21 @@ class worker_pool {
   /// to a worker and back), holding a sleeping worker meanwhile so that no more handlers run
   /// at once than there are workers; should it run long, the loop's spare takes the loop
   /// over. Whatever that loop cannot run, or with no worker asleep, goes to the workers.
+  /// Returns whether the call was queued on that loop; then `delayed`, when set, is called if
+  /// it will not run there promptly after all (http::io_loop::delay_hook).
   template <class F>
-  void submit(F f, const net::any_io_executor* batch_on = nullptr, bool may_run_here = false) {
+  bool submit(F f, const net::any_io_executor* batch_on = nullptr, bool may_run_here = false,
+              http::io_loop::delay_hook delayed = {}) {
     if constexpr (std::is_invocable_v<F&, slot&>) {
       if (may_run_here)
-        if (auto* l = http::io_loop::current(); l && l->accepts_work()) return run_on(*l, job(std::move(f)));
+        if (auto* l = http::io_loop::current(); l && l->accepts_work()) {
+          run_on(*l, job(std::move(f)), std::move(delayed));
+          return true;
+        }
       enqueue(job(std::move(f)), batch_on);
+      return false;
     } else {
-      submit([f = std::move(f)](slot&) mutable { f(); }, batch_on, may_run_here);
+      return submit([f = std::move(f)](slot&) mutable { f(); }, batch_on, may_run_here, std::move(delayed));
     }
   }
   std::size_t in_flight() const noexcept { return in_flight_.load(std::memory_order_relaxed); }
@@ -131,7 +138,7 @@ class worker_pool {
  private:
   using job = std::function<void(slot&)>;
   void enqueue(job j, const net::any_io_executor* batch_on);
-  void run_on(http::io_loop& l, job j);
+  void run_on(http::io_loop& l, job j, http::io_loop::delay_hook delayed);
   /// Wakes as many sleeping workers as there are queued calls, up to the CPUs (all of them with
   /// `uncapped`); unlocks `lock`.
   void wake(std::unique_lock<std::mutex>& lock, bool uncapped = false);

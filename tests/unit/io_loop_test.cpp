@@ -64,6 +64,7 @@ TEST(io_loop, work_runs_on_the_loop_thread_after_the_ready_handlers) {
       seen_in_work = io_loop::current();
       work_at = order++;
       ran.set_value();
+      return true;
     });
   });
   ASSERT_EQ(ran.get_future().wait_for(5s), std::future_status::ready);
@@ -108,6 +109,7 @@ TEST(io_loop, blocking_work_has_the_spare_take_the_loop_over_and_its_posts_reach
       posted_ran.set_value();
       released.wait();
       work_returned = true;
+      return true;
     });
   });
   const auto blocked_on = work_thread.get_future().get();
@@ -126,7 +128,12 @@ TEST(io_loop, blocking_work_has_the_spare_take_the_loop_over_and_its_posts_reach
   ASSERT_TRUE(eventually([&] { return work_returned.load() && l.loop.accepts_work(); })) << "the spare is back";
   // The loop is the first thread's again, and takes work again.
   std::promise<std::thread::id> again;
-  l.in_handler([&] { l.loop.run_after_pass([&](bool) { again.set_value(std::this_thread::get_id()); }); });
+  l.in_handler([&] {
+    l.loop.run_after_pass([&](bool) {
+      again.set_value(std::this_thread::get_id());
+      return true;
+    });
+  });
   auto again_on = again.get_future();
   ASSERT_EQ(again_on.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(again_on.get(), blocked_on);
@@ -142,8 +149,12 @@ TEST(io_loop, stop_waits_for_running_work_and_hands_back_the_rest) {
       started.set_value();
       std::this_thread::sleep_for(50ms);
       first_done = true;
+      return true;
     });
-    l->loop.run_after_pass([&](bool here) { second = here ? 1 : 0; });
+    l->loop.run_after_pass([&](bool here) {
+      second = here ? 1 : 0;
+      return here;
+    });
   });
   started.get_future().wait();
   l->loop.stop();
@@ -212,4 +223,59 @@ TEST(io_loop, a_call_run_on_the_io_thread_holds_a_sleeping_worker) {
   EXPECT_EQ(most.load(), 1) << "one worker: one handler at a time";
   EXPECT_EQ(pool.ran_on_io_threads(), 1u);
   pool.join();
+}
+
+// A caller waiting for work queued on the loop arms no timer meanwhile (a system call each);
+// it must be told when the work will not run promptly: when it went elsewhere, and when the
+// spare took the loop over from its batch, even for work behind the blocked one.
+TEST(io_loop, the_delay_hook_tells_of_work_sent_elsewhere_and_of_a_takeover) {
+  running_loop l;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::atomic<int> blocked_hook{0}, queued_hook{0}, quick_hook{0};
+  std::promise<std::thread::id> hooked_on;
+  std::promise<std::thread::id> blocked_on;
+  std::atomic<int> queued_here{-1};
+  l.in_handler([&] {
+    l.loop.run_after_pass([](bool) { return true; }, [&] { ++quick_hook; });
+    l.loop.run_after_pass(
+        [&, released](bool) {
+          blocked_on.set_value(std::this_thread::get_id());
+          released.wait();
+          return true;
+        },
+        [&] {
+          if (blocked_hook++ == 0) hooked_on.set_value(std::this_thread::get_id());
+        });
+    l.loop.run_after_pass(
+        [&](bool here) {
+          queued_here = here ? 1 : 0;
+          return here;
+        },
+        [&] { ++queued_hook; });
+  });
+  const auto blocked_thread = blocked_on.get_future().get();
+  auto hooked = hooked_on.get_future();
+  ASSERT_EQ(hooked.wait_for(5s), std::future_status::ready) << "no word of the takeover";
+  EXPECT_NE(hooked.get(), blocked_thread) << "told by the spare";
+  EXPECT_EQ(queued_hook.load(), 1) << "the work behind the blocked one is told too";
+  release.set_value();
+  ASSERT_TRUE(eventually([&] { return queued_here.load() != -1; }));
+  EXPECT_EQ(queued_here.load(), 0) << "handed back after the takeover";
+  EXPECT_EQ(queued_hook.load(), 2) << "and told again: it went elsewhere";
+  EXPECT_EQ(blocked_hook.load(), 1);
+  EXPECT_EQ(quick_hook.load(), 1) << "hooks of work already done are called too (they must be harmless)";
+  // Declined without a takeover: told once.
+  std::atomic<int> declined_hook{0};
+  std::promise<void> declined;
+  l.in_handler([&] {
+    l.loop.run_after_pass(
+        [&](bool) {
+          declined.set_value();
+          return false;
+        },
+        [&] { ++declined_hook; });
+  });
+  declined.get_future().wait();
+  EXPECT_TRUE(eventually([&] { return declined_hook.load() == 1; }));
 }
