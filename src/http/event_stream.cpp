@@ -2,6 +2,8 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
+#include "http/io_loop.hpp"
+
 namespace mcpx::http {
 
 event_stream::event_stream(net::any_io_executor ex) : ex_(ex), timer_(ex) {
@@ -80,11 +82,19 @@ void event_stream::free_wake_memory(void* p) noexcept {
 }
 
 void event_stream::wake() {
-  // The timer is only touched on the consumer's executor. The operation is freed before the
-  // handler runs, and the handler keeps this stream (and its block) alive until then.
+  // The timer is only touched on the consumer's executor: at once by a thread that runs its
+  // handlers now (a short call run on that thread: no handler to post, no reactor poll before
+  // it). Else posted: the operation is freed before the handler runs, and the handler keeps
+  // this stream (and its block) alive until then.
+  auto* io = ex_.target<net::io_context::executor_type>();
+  if (io)
+    if (auto* l = io_loop::hold(io->context())) {
+      timer_.cancel();
+      l->release_hold();
+      return;
+    }
   auto cancel_timer = [self = shared_from_this()] { self->timer_.cancel(); };
-  if (auto* io = ex_.target<net::io_context::executor_type>())
-    net::post(*io, net::bind_allocator(wake_allocator<void>(this), std::move(cancel_timer)));
+  if (io) net::post(*io, net::bind_allocator(wake_allocator<void>(this), std::move(cancel_timer)));
   else net::post(ex_, std::move(cancel_timer));
 }
 

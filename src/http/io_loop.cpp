@@ -10,6 +10,7 @@ namespace mcpx::http {
 namespace {
 
 thread_local io_loop* running_loop = nullptr;
+thread_local bool on_spare = false;  // this thread is a spare running its loop's handlers
 
 // How often the spare looks while batches run, and how many ticks without a new batch it
 // waits before it sleeps until the loop's next batch wakes it.
@@ -36,6 +37,22 @@ io_loop::~io_loop() {
 }
 
 io_loop* io_loop::current() noexcept { return running_loop; }
+
+io_loop* io_loop::hold(const boost::asio::io_context& ioc) noexcept {
+  io_loop* l = running_loop;
+  if (!l || &l->ioc_ != &ioc) return nullptr;
+  if (on_spare) return l;  // it runs handlers only while it has the loop
+  // The loop's own thread: in a handler (no batch), or in a batch's work not taken over.
+  int expect = running;
+  if (l->batch_state_.compare_exchange_strong(expect, held) || expect == idle) return l;
+  return nullptr;
+}
+
+void io_loop::release_hold() noexcept {
+  if (on_spare) return;
+  int expect = held;
+  batch_state_.compare_exchange_strong(expect, running);
+}
 
 std::int64_t io_loop::now_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -128,6 +145,7 @@ void io_loop::run_batch() {
 void io_loop::spare_main() {
   while (be_spare()) {
     running_loop = this;
+    on_spare = true;
     while (!want_back_.load() && !stopping_.load()) {
       try {
         ioc_.run_one();
@@ -136,6 +154,7 @@ void io_loop::spare_main() {
       }
     }
     running_loop = nullptr;
+    on_spare = false;
     want_back_.store(false);
     ::sem_post(&handback_sem_);
     if (stopping_.load()) return;

@@ -62,6 +62,12 @@ class io_loop {
   /// the handlers ready now have run. `delayed`, when set, is kept until the batch is over.
   void run_after_pass(work w, delay_hook delayed = {});
 
+  /// The loop whose handlers this thread may run now, for `ioc`, kept from being taken over
+  /// until release_hold(): from a handler, or from work of a batch not taken over. Lets
+  /// such work touch what only the loop's handlers touch (a timer) instead of posting.
+  static io_loop* hold(const boost::asio::io_context& ioc) noexcept;
+  void release_hold() noexcept;
+
   /// Times the spare took the loop over from work that ran too long.
   std::uint64_t takeovers() const noexcept { return takeovers_.load(std::memory_order_relaxed); }
   /// Work items run.
@@ -90,8 +96,9 @@ class io_loop {
   // as it takes over, and the batch's thread clears it only once it has the loop back.
   std::vector<item> batch_, running_batch_;
   std::atomic<bool> spare_ready_{false};  ///< a spare watches: the loop may take work
-  // 0: no batch runs; 1: a batch runs; 2: the spare took the loop over from it.
-  enum : int { idle = 0, running = 1, taken = 2 };
+  // 0: no batch runs; 1: a batch runs; 2: the spare took the loop over from it; 3: a batch
+  // runs and its work holds the loop (hold()): the spare may not take over.
+  enum : int { idle = 0, running = 1, taken = 2, held = 3 };
   std::atomic<int> batch_state_{idle};
   std::atomic<std::int64_t> batch_since_{0};  ///< when the running batch began (steady clock, ns)
   std::atomic<std::uint64_t> batches_{0};     ///< batches begun: the spare's measure of activity
